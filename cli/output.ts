@@ -1,0 +1,55 @@
+import { PoaError, jsonSafe } from '../prover/errors/index.ts'
+
+/** Exit status per error kind: the one table the CLI uses. */
+export const EXIT_CODES = {
+  OK: 0,
+  INTERNAL: 1,
+  USAGE: 2,
+  BAD_INPUT: 3,
+  VERIFICATION_FAILED: 4,
+  CHAIN: 5,
+} as const
+
+/** Global output options every command receives. */
+export type OutputOptions = { json?: boolean }
+
+/** Print a command's result: JSON on stdout under --json, else the human rendering. */
+export function printResult(options: OutputOptions, result: unknown, human: () => string): void {
+  if (options.json) process.stdout.write(`${JSON.stringify({ ok: true, result: jsonSafe(result) })}\n`)
+  else process.stdout.write(`${human()}\n`)
+}
+
+/** Progress and prose go to stderr so that stdout stays machine-readable. */
+export function note(message: string): void {
+  process.stderr.write(`${message}\n`)
+}
+
+/** A progress reporter that redraws one line on a terminal and prints sparse lines otherwise. */
+export function progressLine(label: string): (p: { done: number; total: number; unit: string }) => void {
+  let lastPct = -1
+  return ({ done, total, unit }) => {
+    const pct = total > 0 ? Math.floor((100 * done) / total) : 100
+    if (pct === lastPct) return
+    lastPct = pct
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${label}: ${done}/${total} ${unit} (${pct}%)${done >= total ? '\n' : ''}`)
+    } else if (pct % 25 === 0) {
+      process.stderr.write(`${label}: ${done}/${total} ${unit} (${pct}%)\n`)
+    }
+  }
+}
+
+/** Map any thrown value to output and an exit status (the CLI edge is the only place that catches broadly). */
+export function reportError(error: unknown, options: OutputOptions): number {
+  const poa = error instanceof PoaError ? error : undefined
+  const status = poa ? EXIT_CODES[poa.kind] : EXIT_CODES.INTERNAL
+  const body = poa
+    ? poa.toJSON()
+    : { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error), meta: {} }
+  if (options.json) process.stdout.write(`${JSON.stringify({ ok: false, error: body })}\n`)
+  else {
+    process.stderr.write(`error [${body.code}]: ${body.message}\n`)
+    if (!poa && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`)
+  }
+  return status
+}

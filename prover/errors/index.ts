@@ -1,0 +1,2 @@
+export * from './poaError.ts'
+export * from './inputErrors.ts'

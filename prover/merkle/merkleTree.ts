@@ -1,0 +1,107 @@
+import { getPoseidon, type Poseidon } from '../hash/index.ts'
+import { toFr } from '../field/index.ts'
+
+/** Largest depth we accept: 2^32 leaves is beyond anything one node stores, and keeps indices in a JS number. */
+export const MAX_TREE_DEPTH = 32
+
+/**
+ * A fixed-depth binary Poseidon Merkle tree. Leaves past `leafCount` are 0, and empty subtrees hash
+ * to the precomputed `zeros[level]`, so only the filled part of each level is stored and hashed.
+ * Node = Poseidon(left, right); the circuit template `MerkleInclusion(depth)` computes the same.
+ */
+export type MerkleTree = {
+  readonly depth: number
+  readonly root: bigint
+  readonly leafCount: number
+  /** levels[0] are the leaves, levels[depth] = [root]; each holds only its non-empty prefix. */
+  readonly levels: readonly (readonly bigint[])[]
+  /** zeros[l] = root of an empty subtree of height l. */
+  readonly zeros: readonly bigint[]
+}
+
+/** An inclusion proof: `siblings[l]` is the sibling at level l; bit l of `leafIndex` says whether the path node is a right child. */
+export type MerkleProof = {
+  readonly root: bigint
+  readonly leaf: bigint
+  readonly leafIndex: number
+  readonly siblings: readonly bigint[]
+}
+
+export type BuildMerkleTreeParameters = {
+  leaves: readonly bigint[]
+  depth: number
+  onProgress?: (p: { done: number; total: number; unit: string }) => void
+}
+
+function checkDepth(depth: number): void {
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_TREE_DEPTH) {
+    throw new RangeError(`tree depth ${depth} is not an integer in [1, ${MAX_TREE_DEPTH}]`)
+  }
+}
+
+/** zeros[0] = 0, zeros[l+1] = H(zeros[l], zeros[l]). */
+export function zeroHashes(poseidon: Poseidon, depth: number): bigint[] {
+  const zeros = [0n]
+  for (let l = 0; l < depth; l++) zeros.push(poseidon.hash([zeros[l], zeros[l]]))
+  return zeros
+}
+
+/** Build the tree over `leaves` (each checked to be a field element). Throws if they do not fit 2^depth. */
+export async function buildMerkleTree({ leaves, depth, onProgress }: BuildMerkleTreeParameters): Promise<MerkleTree> {
+  checkDepth(depth)
+  if (leaves.length > 2 ** depth) throw new RangeError(`${leaves.length} leaves do not fit a tree of depth ${depth} (max ${2 ** depth})`)
+  leaves.forEach((leaf, i) => toFr(leaf, `leaf ${i}`))
+  const poseidon = await getPoseidon()
+  const zeros = zeroHashes(poseidon, depth)
+  const levels: bigint[][] = [leaves.slice()]
+  const total = Math.max(1, leaves.length)
+  let done = 0
+  for (let l = 0; l < depth; l++) {
+    const below = levels[l]
+    const above: bigint[] = new Array(Math.ceil(below.length / 2))
+    for (let i = 0; i < above.length; i++) {
+      const left = below[2 * i]
+      const right = 2 * i + 1 < below.length ? below[2 * i + 1] : zeros[l]
+      above[i] = poseidon.hash([left, right])
+    }
+    done += above.length
+    onProgress?.({ done: Math.min(done, total), total, unit: 'hashes' })
+    levels.push(above)
+  }
+  const root = levels[depth].length > 0 ? levels[depth][0] : zeros[depth]
+  return Object.freeze({ depth, root, leafCount: leaves.length, levels, zeros })
+}
+
+/** The inclusion proof of leaf `leafIndex` (which must be below `leafCount`). */
+export function getMerkleProof(tree: MerkleTree, leafIndex: number): MerkleProof {
+  if (!Number.isInteger(leafIndex) || leafIndex < 0 || leafIndex >= tree.leafCount) {
+    throw new RangeError(`leaf index ${leafIndex} is outside [0, ${tree.leafCount - 1}]`)
+  }
+  const siblings: bigint[] = []
+  let index = leafIndex
+  for (let l = 0; l < tree.depth; l++) {
+    const sibling = index ^ 1
+    const level = tree.levels[l]
+    siblings.push(sibling < level.length ? level[sibling] : tree.zeros[l])
+    index >>= 1
+  }
+  return { root: tree.root, leaf: tree.levels[0][leafIndex], leafIndex, siblings }
+}
+
+/** Recompute the root from the proof's leaf, index and siblings. */
+export async function computeMerkleRoot(proof: Pick<MerkleProof, 'leaf' | 'leafIndex' | 'siblings'>): Promise<bigint> {
+  const poseidon = await getPoseidon()
+  let node = proof.leaf
+  let index = proof.leafIndex
+  for (const sibling of proof.siblings) {
+    node = index & 1 ? poseidon.hash([sibling, node]) : poseidon.hash([node, sibling])
+    index = Math.floor(index / 2)
+  }
+  return node
+}
+
+/** True when the proof's path leads to its claimed root (and the index fits the depth). */
+export async function verifyMerkleProof(proof: MerkleProof): Promise<boolean> {
+  if (proof.leafIndex < 0 || proof.leafIndex >= 2 ** proof.siblings.length) return false
+  return (await computeMerkleRoot(proof)) === proof.root
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config'
+
+// Proof and chain tests do real work (snarkjs, Hardhat, onnxruntime) on 2 cores: generous timeouts,
+// and forks so that each file's workers and WebAssembly instances die with it.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 1_200_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+})
