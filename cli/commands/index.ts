@@ -1,6 +1,21 @@
 import type { Command } from 'commander'
+import { registerDatanetCommands } from './datanet.ts'
+import { registerDatanetCommitCommands } from './datanetCommit.ts'
+import { registerChainCommands } from './chain.ts'
+import { registerModelCommands } from './model.ts'
+import { registerProveCommands } from './prove.ts'
+import { registerSettleCommands } from './settle.ts'
+import { registerCeremonyCommands } from './ceremony.ts'
+import { registerDemoCommands } from './demo.ts'
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export function registerCommands(program: Command): void {
-  void program
+  registerDatanetCommands(program)
+  registerDatanetCommitCommands(program)
+  registerChainCommands(program)
+  registerModelCommands(program)
+  registerProveCommands(program)
+  registerSettleCommands(program)
+  registerCeremonyCommands(program)
+  registerDemoCommands(program)
 }
