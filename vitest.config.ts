@@ -9,6 +9,8 @@ export default defineConfig({
     hookTimeout: 1_200_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // The JSON report feeds .ci/run's closing summary line.
+    reporters: ['default', 'json'],
+    outputFile: { json: 'build/test-results.json' },
   },
 })
