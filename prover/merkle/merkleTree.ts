@@ -1,5 +1,6 @@
 import { getPoseidon, type Poseidon } from '../hash/index.ts'
 import { toFr } from '../field/index.ts'
+import { hashSubtrees } from './hashSubtrees.ts'
 
 /** Largest depth we accept: 2^32 leaves is beyond anything one node stores, and keeps indices in a JS number. */
 export const MAX_TREE_DEPTH = 32
@@ -31,7 +32,16 @@ export type BuildMerkleTreeParameters = {
   leaves: readonly bigint[]
   depth: number
   onProgress?: (p: { done: number; total: number; unit: string }) => void
+  /**
+   * Worker threads for the lower levels (default 1 = all in this thread). Worth it from about 2^14
+   * leaves: a worker costs ~0.3 s to start (tsx + Poseidon WebAssembly) against ~45 us per hash.
+   */
+  workers?: number
+  signal?: AbortSignal
 }
+
+/** Below this many leaves the workers' start-up costs more than it saves (see bench/merkleTree.bench.ts). */
+export const MIN_LEAVES_PER_WORKER = 2048
 
 function checkDepth(depth: number): void {
   if (!Number.isInteger(depth) || depth < 1 || depth > MAX_TREE_DEPTH) {
@@ -47,8 +57,9 @@ export function zeroHashes(poseidon: Poseidon, depth: number): bigint[] {
 }
 
 /** Build the tree over `leaves` (each checked to be a field element). Throws if they do not fit 2^depth. */
-export async function buildMerkleTree({ leaves, depth, onProgress }: BuildMerkleTreeParameters): Promise<MerkleTree> {
+export async function buildMerkleTree({ leaves, depth, onProgress, workers: workers_, signal }: BuildMerkleTreeParameters): Promise<MerkleTree> {
   checkDepth(depth)
+  if (workers_ !== undefined && (!Number.isInteger(workers_) || workers_ < 1)) throw new RangeError(`workers ${workers_} is not an integer >= 1`)
   if (leaves.length > 2 ** depth) throw new RangeError(`${leaves.length} leaves do not fit a tree of depth ${depth} (max ${2 ** depth})`)
   leaves.forEach((leaf, i) => toFr(leaf, `leaf ${i}`))
   const poseidon = await getPoseidon()
@@ -56,7 +67,21 @@ export async function buildMerkleTree({ leaves, depth, onProgress }: BuildMerkle
   const levels: bigint[][] = [leaves.slice()]
   const total = Math.max(1, leaves.length)
   let done = 0
-  for (let l = 0; l < depth; l++) {
+  const workers = Math.min(workers_ ?? 1, Math.floor(leaves.length / MIN_LEAVES_PER_WORKER))
+  if (workers > 1) {
+    // About four chunks per worker balances the load without many round trips.
+    const height = Math.min(depth, Math.max(1, Math.ceil(Math.log2(leaves.length / (4 * workers)))))
+    const lower = await hashSubtrees({
+      leaves, height, zeros, workers, signal,
+      onHashes: (hashes) => onProgress?.({ done: Math.min(hashes, total), total, unit: 'hashes' }),
+    })
+    for (const level of lower) {
+      done += level.length
+      levels.push(level)
+    }
+  }
+  for (let l = levels.length - 1; l < depth; l++) {
+    signal?.throwIfAborted()
     const below = levels[l]
     const above: bigint[] = new Array(Math.ceil(below.length / 2))
     for (let i = 0; i < above.length; i++) {

@@ -1,0 +1,90 @@
+import { toChecksumAddress } from '../field/index.ts'
+import { PoaError } from '../errors/index.ts'
+import { RecordMalformedError, formatSource, type RecordSource } from './errors.ts'
+
+/**
+ * One datanet record as a contributor submits it. `content` is text (hashed as UTF-8) or raw bytes;
+ * `label` and `metadata` travel with the record but are not part of its leaf: the leaf commits to
+ * the contributor and the content only (docs/architecture.md).
+ */
+export type DatanetRecord = {
+  /** EIP-55 checksummed EVM address (validated at the door). */
+  contributor: string
+  content: string | Uint8Array
+  label?: string
+  metadata?: Record<string, unknown>
+}
+
+/** A record together with the file and line it was read from, so later errors can point at it. */
+export type SourcedRecord = DatanetRecord & { source: RecordSource }
+
+/** Field names a record object may have. `contentBase64` carries binary content in JSON or CSV. */
+export const RECORD_FIELDS = ['contributor', 'content', 'contentBase64', 'label', 'metadata'] as const
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+/**
+ * Validate a parsed object as a record: an address in `contributor`, exactly one of `content` (text)
+ * or `contentBase64` (bytes), an optional string `label` and an optional JSON object `metadata`.
+ * Unknown fields are refused so a typo (`contibutor`) fails loudly instead of vanishing.
+ */
+export function normalizeRecord(raw: unknown, source: RecordSource): SourcedRecord {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new RecordMalformedError({ source, reason: `expected a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` })
+  }
+  const obj = raw as Record<string, unknown>
+  for (const key of Object.keys(obj)) {
+    if (!(RECORD_FIELDS as readonly string[]).includes(key)) {
+      throw new RecordMalformedError({ source, field: key, reason: `unknown field (expected one of ${RECORD_FIELDS.join(', ')})` })
+    }
+  }
+  if (obj.contributor === undefined) throw new RecordMalformedError({ source, field: 'contributor', reason: 'missing (expected an EVM address)' })
+  if (typeof obj.contributor !== 'string') {
+    throw new RecordMalformedError({ source, field: 'contributor', reason: `expected a string address, got ${typeof obj.contributor}`, value: obj.contributor })
+  }
+  let contributor: string
+  try {
+    contributor = toChecksumAddress(obj.contributor, `${formatSource(source)} field "contributor"`)
+  } catch (error) {
+    // Re-raise as a record error (same message) so callers catch one class per bad record.
+    const prefix = `${formatSource(source)} field "contributor": `
+    const reason = error instanceof PoaError && error.shortMessage.startsWith(prefix) ? error.shortMessage.slice(prefix.length) : String(error)
+    throw new RecordMalformedError({ source, field: 'contributor', reason, value: obj.contributor, cause: error })
+  }
+
+  const hasText = obj.content !== undefined
+  const hasBytes = obj.contentBase64 !== undefined
+  if (hasText === hasBytes) {
+    throw new RecordMalformedError({
+      source,
+      field: 'content',
+      reason: hasText ? 'give either "content" or "contentBase64", not both' : 'missing (expected "content" text or "contentBase64" bytes)',
+    })
+  }
+  let content: string | Uint8Array
+  if (hasText) {
+    if (typeof obj.content !== 'string') throw new RecordMalformedError({ source, field: 'content', reason: `expected a string, got ${typeof obj.content}`, value: obj.content })
+    content = obj.content
+  } else {
+    const b64 = obj.contentBase64
+    if (typeof b64 !== 'string' || !BASE64.test(b64) || b64.length % 4 !== 0) {
+      throw new RecordMalformedError({ source, field: 'contentBase64', reason: 'expected standard base64 (A-Z a-z 0-9 + /, padded to a multiple of 4)', value: b64 })
+    }
+    content = new Uint8Array(Buffer.from(b64, 'base64'))
+  }
+  if (content.length === 0) throw new RecordMalformedError({ source, field: hasText ? 'content' : 'contentBase64', reason: 'is empty (a record needs content)' })
+
+  const record: SourcedRecord = { contributor, content, source }
+  if (obj.label !== undefined) {
+    if (typeof obj.label !== 'string') throw new RecordMalformedError({ source, field: 'label', reason: `expected a string, got ${typeof obj.label}`, value: obj.label })
+    record.label = obj.label
+  }
+  if (obj.metadata !== undefined) {
+    const m = obj.metadata
+    if (m === null || typeof m !== 'object' || Array.isArray(m)) {
+      throw new RecordMalformedError({ source, field: 'metadata', reason: `expected a JSON object, got ${m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m}` })
+    }
+    record.metadata = m as Record<string, unknown>
+  }
+  return record
+}
