@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {DatanetRegistry} from "../DatanetRegistry.sol";
+import {ModelRegistry} from "../ModelRegistry.sol";
+import {IAttributionVerifier} from "./IAttributionVerifier.sol";
+import {SettlementConfig} from "./SettlementConfig.sol";
+
+/// @title AttributionSettlement
+/// @notice Proof-gated settlement of inference fees. A model host records an inference and escrows
+///         its fee in OPEN; anyone then submits a Groth16 attribution proof whose public inputs
+///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]] match this
+///         contract, the registries and the recorded inference; the fee is then split between the
+///         contributors (the proven payouts), the prover, the model owner and the treasury.
+/// @dev Gas design (docs: bench/gas.bench.ts). Settlement stores ONE hash of the payout slots instead
+///      of crediting K balances (16 fresh balance slots alone cost ~350k gas); contributors, or anyone
+///      on their behalf, later `claim` with the slots (emitted in AttributionSettled) and a claim bitmap
+///      stops double claims. Model facts (owner, datanet root, index root) are copied into this
+///      contract at the model's first recordInference: both registries are append-only (a model is
+///      immutable, a committed datanet version is never overwritten), so the copy always equals the
+///      registries and settle makes no external registry call. Rounding remainders and the unpaid
+///      part of the contributor pool go to the treasury.
+contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
+    using SafeERC20 for IERC20;
+
+    /// @dev BN254 scalar field order r: every public input must be below it.
+    uint256 internal constant FIELD_MODULUS =
+        21888242871839275222246186170373662268241426960470566495165849405435879940197;
+    /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool.
+    uint256 internal constant FIXED_INPUTS = 5;
+    /// @dev The claim bitmap is one word, so a circuit may pay at most 256 slots.
+    uint256 internal constant MAX_SLOTS = 256;
+
+    enum Status {
+        None,
+        Pending,
+        Settled,
+        Refunded
+    }
+
+    /// @dev Packed into 4 slots; the shares are snapshotted at record time so that the pool the
+    ///      prover must prove cannot move under it when governance changes the shares.
+    struct Inference {
+        address host; // slot 0
+        uint64 recordedAt;
+        Status status;
+        uint16 proverBps;
+        uint96 fee; // slot 1 (OPEN supply is 1e27 < 2^96)
+        uint96 pool;
+        uint16 modelOwnerBps;
+        uint256 modelId; // slot 2
+        uint256 queryCommitment; // slot 3
+        bytes32 payoutsHash; // slot 4, written at settlement
+    }
+
+    /// @dev Copy of the registries' (immutable) facts a settlement checks; see the contract @dev.
+    struct ModelFacts {
+        address owner;
+        uint256 datanetRoot;
+        uint256 indexRoot;
+    }
+
+    IERC20 private immutable _token;
+    DatanetRegistry private immutable _datanets;
+    ModelRegistry private immutable _models;
+
+    mapping(bytes32 inferenceId => Inference) private _inferences;
+    mapping(uint256 modelId => ModelFacts) private _modelFacts;
+    mapping(bytes32 inferenceId => uint256 bitmap) private _claimed;
+    mapping(address account => uint256 amount) private _balances;
+
+    /// @notice A host recorded an inference and escrowed its fee.
+    /// @param inferenceId The inference.
+    /// @param modelId The model that answered.
+    /// @param host Who paid the fee.
+    /// @param queryCommitment Poseidon(inputHash, featureHash(phi_q)), the proof's 4th public input.
+    /// @param fee The escrowed fee, in OPEN wei.
+    /// @param pool The contributors' share of the fee, the proof's 5th public input.
+    event InferenceRecorded(
+        bytes32 indexed inferenceId, uint256 indexed modelId, address indexed host, uint256 queryCommitment, uint256 fee, uint256 pool
+    );
+
+    /// @notice An attribution proof settled an inference.
+    /// @param inferenceId The inference.
+    /// @param prover Who was credited the prover fee.
+    /// @param circuitId The circuit whose verifier accepted the proof.
+    /// @param paidToContributors Sum of the proven payouts now claimable by contributors.
+    /// @param proverFee Credited to the prover.
+    /// @param modelOwnerFee Credited to the model owner.
+    /// @param treasuryFee Credited to the treasury: its share, rounding, and the unpaid pool.
+    /// @param payoutSlots The proven slots (contributor + payout * 2^160); pass them to `claim`.
+    event AttributionSettled(
+        bytes32 indexed inferenceId,
+        address indexed prover,
+        bytes32 indexed circuitId,
+        uint256 paidToContributors,
+        uint256 proverFee,
+        uint256 modelOwnerFee,
+        uint256 treasuryFee,
+        uint256[] payoutSlots
+    );
+
+    /// @notice An account's withdrawable balance grew.
+    /// @param account Who was credited.
+    /// @param inferenceId The inference the reward comes from.
+    /// @param amount The amount, in OPEN wei.
+    event RewardCredited(address indexed account, bytes32 indexed inferenceId, uint256 amount);
+
+    /// @notice An account withdrew OPEN from its balance.
+    /// @param account Who withdrew (and received the tokens).
+    /// @param amount The amount, in OPEN wei.
+    event RewardWithdrawn(address indexed account, uint256 amount);
+
+    /// @notice An unsettled inference's fee went back to its host after the timeout.
+    /// @param inferenceId The inference.
+    /// @param host Who received the fee.
+    /// @param fee The refunded fee, in OPEN wei.
+    event InferenceRefunded(bytes32 indexed inferenceId, address indexed host, uint256 fee);
+
+    /// @notice The inference id is already used (pending, settled or refunded).
+    /// @param inferenceId The id.
+    error SettlementInferenceExists(bytes32 inferenceId);
+    /// @notice No inference has this id.
+    /// @param inferenceId The id.
+    error SettlementInferenceUnknown(bytes32 inferenceId);
+    /// @notice The inference is not pending (already settled or refunded).
+    /// @param inferenceId The id.
+    /// @param status Its status (2 settled, 3 refunded).
+    error SettlementNotPending(bytes32 inferenceId, Status status);
+    /// @notice The fee is zero or does not fit 96 bits.
+    /// @param fee The fee given.
+    error SettlementFeeOutOfRange(uint256 fee);
+    /// @notice The model does not exist in the ModelRegistry, or its datanet version has no root.
+    /// @param modelId The model.
+    error SettlementModelUnknown(uint256 modelId);
+    /// @notice The number of public inputs is not the circuit's.
+    /// @param expected The circuit's count.
+    /// @param got The count given.
+    error SettlementInputCount(uint256 expected, uint256 got);
+    /// @notice A public input is not below the BN254 scalar field order r.
+    /// @param index Its position.
+    /// @param value Its value.
+    error SettlementInputOutOfRange(uint256 index, uint256 value);
+    /// @notice A public input differs from what this contract, the registries or the inference require.
+    /// @param index Its position (0 settlementId, 1 datanetRoot, 2 indexRoot, 3 queryCommitment, 4 pool).
+    /// @param expected The required value.
+    /// @param got The value given.
+    error SettlementInputMismatch(uint256 index, uint256 expected, uint256 got);
+    /// @notice The verifier rejected the proof.
+    /// @param inferenceId The inference.
+    /// @param circuitId The circuit.
+    error SettlementProofInvalid(bytes32 inferenceId, bytes32 circuitId);
+    /// @notice The proven payouts add up to more than the pool (impossible for a sound circuit).
+    /// @param pool The pool.
+    /// @param total The sum of payouts.
+    error SettlementPayoutsExceedPool(uint256 pool, uint256 total);
+    /// @notice The inference is not settled, so it has no payouts to claim.
+    /// @param inferenceId The id.
+    /// @param status Its status (0 unknown, 1 pending, 3 refunded).
+    error SettlementNotSettled(bytes32 inferenceId, Status status);
+    /// @notice The refund timeout has not passed.
+    /// @param inferenceId The inference.
+    /// @param refundableAt The first timestamp a refund is allowed.
+    error SettlementRefundTooEarly(bytes32 inferenceId, uint256 refundableAt);
+    /// @notice The slots given are not the ones settled for the inference.
+    /// @param inferenceId The inference.
+    error SettlementPayoutsMismatch(bytes32 inferenceId);
+    /// @notice The slot index is outside the slots, or the slot is empty.
+    /// @param index The index.
+    error SettlementSlotInvalid(uint256 index);
+    /// @notice The slot was already claimed.
+    /// @param inferenceId The inference.
+    /// @param index The slot.
+    error SettlementAlreadyClaimed(bytes32 inferenceId, uint256 index);
+    /// @notice A withdrawal asked for more than the balance.
+    /// @param account The account.
+    /// @param balance Its balance.
+    /// @param needed The amount asked for.
+    error SettlementInsufficientBalance(address account, uint256 balance, uint256 needed);
+
+    /// @notice Deploy the settlement.
+    /// @param token_ The fee token (OPEN).
+    /// @param datanets The DatanetRegistry holding committed roots.
+    /// @param models The ModelRegistry holding models and index roots.
+    /// @param initialOwner The owner (governance's Timelock later) of shares, treasury, timeout, verifiers.
+    /// @param treasury_ Where the treasury share goes.
+    /// @param shares_ The initial fee split.
+    /// @param refundTimeout_ Seconds after recording before an unsettled inference can be refunded.
+    constructor(
+        IERC20 token_,
+        DatanetRegistry datanets,
+        ModelRegistry models,
+        address initialOwner,
+        address treasury_,
+        Shares memory shares_,
+        uint64 refundTimeout_
+    ) SettlementConfig(initialOwner, treasury_, shares_, refundTimeout_) {
+        _token = token_;
+        _datanets = datanets;
+        _models = models;
+    }
+
+    /// @notice Record an inference and escrow its fee (the caller must have approved `fee`).
+    /// @param modelId The registered model that answered.
+    /// @param inferenceId A fresh id (the proof binds it through settlementId).
+    /// @param queryCommitment Poseidon(inputHash, featureHash(phi_q)), < r.
+    /// @param fee The fee in OPEN wei, 0 < fee < 2^96.
+    function recordInference(uint256 modelId, bytes32 inferenceId, uint256 queryCommitment, uint256 fee)
+        external
+        nonReentrant
+    {
+        _record(modelId, inferenceId, queryCommitment, fee);
+    }
+
+    /// @notice `recordInference` with an ERC-2612 permit instead of a prior approval.
+    /// @dev The permit is tried and its failure ignored when the allowance already suffices: someone
+    ///      who front-runs the permit from the mempool must not be able to block the recording.
+    /// @param modelId The model.
+    /// @param inferenceId The id.
+    /// @param queryCommitment The commitment.
+    /// @param fee The fee.
+    /// @param deadline Permit deadline.
+    /// @param v Signature v.
+    /// @param r Signature r.
+    /// @param s Signature s.
+    function recordInferenceWithPermit(
+        uint256 modelId,
+        bytes32 inferenceId,
+        uint256 queryCommitment,
+        uint256 fee,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external nonReentrant {
+        try IERC20Permit(address(_token)).permit(msg.sender, address(this), fee, deadline, v, r, s) {}
+        catch {
+            // Fall through: transferFrom below fails with the token's own error if the allowance is short.
+        }
+        _record(modelId, inferenceId, queryCommitment, fee);
+    }
+
+    /// @notice Settle a pending inference with an attribution proof; anyone may call.
+    /// @param inferenceId The inference.
+    /// @param circuitId The circuit (keccak256 of its artefact name) whose verifier checks the proof.
+    /// @param prover Who gets the prover fee; address(0) means the caller.
+    /// @param a Proof A.
+    /// @param b Proof B.
+    /// @param c Proof C.
+    /// @param publicInputs [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]].
+    function settle(
+        bytes32 inferenceId,
+        bytes32 circuitId,
+        address prover,
+        uint256[2] calldata a,
+        uint256[2][2] calldata b,
+        uint256[2] calldata c,
+        uint256[] calldata publicInputs
+    ) external nonReentrant {
+        Inference storage inf = _pending(inferenceId);
+        _checkInputs(inferenceId, inf, circuitId, publicInputs);
+        if (!IAttributionVerifier(_verifierOf(circuitId)).verifyProof(a, b, c, publicInputs)) {
+            revert SettlementProofInvalid(inferenceId, circuitId);
+        }
+        _split(inferenceId, inf, circuitId, prover == address(0) ? msg.sender : prover, publicInputs[FIXED_INPUTS:]);
+    }
+
+    /// @notice Credit every unclaimed payout of a settled inference to its contributor; anyone may call.
+    /// @param inferenceId The settled inference.
+    /// @param payoutSlots The slots from its AttributionSettled event.
+    function claimAll(bytes32 inferenceId, uint256[] calldata payoutSlots) external {
+        _checkSlots(inferenceId, payoutSlots);
+        uint256 bitmap = _claimed[inferenceId];
+        for (uint256 i = 0; i < payoutSlots.length; i++) {
+            if (bitmap & (1 << i) == 0 && payoutSlots[i] >> 160 != 0 && uint160(payoutSlots[i]) != 0) {
+                bitmap |= 1 << i;
+                _credit(address(uint160(payoutSlots[i])), inferenceId, payoutSlots[i] >> 160);
+            }
+        }
+        _claimed[inferenceId] = bitmap;
+    }
+
+    /// @notice Credit one payout of a settled inference to its contributor; anyone may call.
+    /// @param inferenceId The settled inference.
+    /// @param payoutSlots The slots from its AttributionSettled event.
+    /// @param index Which slot.
+    function claim(bytes32 inferenceId, uint256[] calldata payoutSlots, uint256 index) external {
+        _checkSlots(inferenceId, payoutSlots);
+        if (index >= payoutSlots.length || payoutSlots[index] >> 160 == 0 || uint160(payoutSlots[index]) == 0) {
+            revert SettlementSlotInvalid(index);
+        }
+        uint256 bitmap = _claimed[inferenceId];
+        if (bitmap & (1 << index) != 0) revert SettlementAlreadyClaimed(inferenceId, index);
+        _claimed[inferenceId] = bitmap | (1 << index);
+        _credit(address(uint160(payoutSlots[index])), inferenceId, payoutSlots[index] >> 160);
+    }
+
+    /// @notice Withdraw OPEN from the caller's credited balance.
+    /// @param amount The amount in OPEN wei, at most the balance.
+    function withdraw(uint256 amount) external nonReentrant {
+        uint256 balance = _balances[msg.sender];
+        if (amount > balance) revert SettlementInsufficientBalance(msg.sender, balance, amount);
+        // Checks-effects-interactions: the balance drops before the transfer, so even a token with
+        // transfer hooks that re-enters (blocked anyway by nonReentrant) sees the reduced balance.
+        unchecked {
+            _balances[msg.sender] = balance - amount; // amount <= balance, checked above
+        }
+        emit RewardWithdrawn(msg.sender, amount);
+        _token.safeTransfer(msg.sender, amount);
+    }
+
+    /// @notice Return an unsettled inference's fee to its host once the refund timeout has passed; anyone may call.
+    /// @param inferenceId The pending inference.
+    function refund(bytes32 inferenceId) external nonReentrant {
+        Inference storage inf = _pending(inferenceId);
+        uint256 refundableAt = uint256(inf.recordedAt) + refundTimeout();
+        if (block.timestamp < refundableAt) revert SettlementRefundTooEarly(inferenceId, refundableAt);
+        inf.status = Status.Refunded;
+        emit InferenceRefunded(inferenceId, inf.host, inf.fee);
+        _token.safeTransfer(inf.host, inf.fee);
+    }
+
+    /// @notice The recorded inference (status 0 = unknown).
+    /// @param inferenceId The id.
+    /// @return The stored inference.
+    function inference(bytes32 inferenceId) external view returns (Inference memory) {
+        return _inferences[inferenceId];
+    }
+
+    /// @notice The settlementId a proof for this inference must carry: keccak256(chainid, this, id) >> 8.
+    /// @param inferenceId The inference.
+    /// @return The field-fitted id.
+    function settlementIdOf(bytes32 inferenceId) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), inferenceId))) >> 8;
+    }
+
+    /// @notice The model facts copied from the registries at the model's first recording.
+    /// @param modelId The model.
+    /// @return The facts (zero when never recorded).
+    function modelFacts(uint256 modelId) external view returns (ModelFacts memory) {
+        return _modelFacts[modelId];
+    }
+
+    /// @notice The claim bitmap of a settled inference (bit i = slot i credited).
+    /// @param inferenceId The inference.
+    /// @return The bitmap.
+    function claimedBitmap(bytes32 inferenceId) external view returns (uint256) {
+        return _claimed[inferenceId];
+    }
+
+    /// @notice An account's withdrawable balance in OPEN wei.
+    /// @param account The account.
+    /// @return The balance.
+    function balanceOf(address account) external view returns (uint256) {
+        return _balances[account];
+    }
+
+    /// @notice The fee token and the registries this settlement checks against.
+    /// @return token_ The token.
+    /// @return datanets The DatanetRegistry.
+    /// @return models The ModelRegistry.
+    function dependencies() external view returns (IERC20 token_, DatanetRegistry datanets, ModelRegistry models) {
+        return (_token, _datanets, _models);
+    }
+
+    function _record(uint256 modelId, bytes32 inferenceId, uint256 queryCommitment, uint256 fee) private {
+        if (_inferences[inferenceId].status != Status.None) revert SettlementInferenceExists(inferenceId);
+        if (fee == 0 || fee >> 96 != 0) revert SettlementFeeOutOfRange(fee);
+        if (queryCommitment >= FIELD_MODULUS) revert SettlementInputOutOfRange(3, queryCommitment);
+        if (_modelFacts[modelId].owner == address(0)) _copyModelFacts(modelId);
+        Shares memory s = shares();
+        _inferences[inferenceId] = Inference({
+            host: msg.sender,
+            recordedAt: uint64(block.timestamp),
+            status: Status.Pending,
+            proverBps: s.proverBps,
+            fee: uint96(fee),
+            pool: uint96((fee * s.contributorsBps) / BPS),
+            modelOwnerBps: s.modelOwnerBps,
+            modelId: modelId,
+            queryCommitment: queryCommitment,
+            payoutsHash: bytes32(0)
+        });
+        emit InferenceRecorded(inferenceId, modelId, msg.sender, queryCommitment, fee, (fee * s.contributorsBps) / BPS);
+        _token.safeTransferFrom(msg.sender, address(this), fee);
+    }
+
+    function _copyModelFacts(uint256 modelId) private {
+        if (modelId == 0 || modelId > _models.modelCount()) revert SettlementModelUnknown(modelId);
+        ModelRegistry.Model memory m = _models.model(modelId);
+        uint256 datanetRoot = _datanets.root(m.datanetId, m.datanetVersion);
+        if (datanetRoot == 0) revert SettlementModelUnknown(modelId);
+        _modelFacts[modelId] = ModelFacts({owner: m.owner, datanetRoot: datanetRoot, indexRoot: m.indexRoot});
+    }
+
+    function _pending(bytes32 inferenceId) private view returns (Inference storage inf) {
+        inf = _inferences[inferenceId];
+        if (inf.status == Status.None) revert SettlementInferenceUnknown(inferenceId);
+        if (inf.status != Status.Pending) revert SettlementNotPending(inferenceId, inf.status);
+    }
+
+    function _checkInputs(bytes32 inferenceId, Inference storage inf, bytes32 circuitId, uint256[] calldata inputs)
+        private
+        view
+    {
+        uint256 expectedCount = _inputCountOf(circuitId);
+        if (inputs.length != expectedCount) revert SettlementInputCount(expectedCount, inputs.length);
+        for (uint256 i = 0; i < inputs.length; i++) {
+            if (inputs[i] >= FIELD_MODULUS) revert SettlementInputOutOfRange(i, inputs[i]);
+        }
+        ModelFacts storage facts = _modelFacts[inf.modelId];
+        _expect(0, settlementIdOf(inferenceId), inputs[0]);
+        _expect(1, facts.datanetRoot, inputs[1]);
+        _expect(2, facts.indexRoot, inputs[2]);
+        _expect(3, inf.queryCommitment, inputs[3]);
+        _expect(4, inf.pool, inputs[4]);
+    }
+
+    function _expect(uint256 index, uint256 expected, uint256 got) private pure {
+        if (expected != got) revert SettlementInputMismatch(index, expected, got);
+    }
+
+    /// @dev Effects only (balances are internal credits); no token moves during settlement.
+    function _split(bytes32 inferenceId, Inference storage inf, bytes32 circuitId, address prover, uint256[] calldata slots)
+        private
+    {
+        uint256 paid = 0;
+        for (uint256 i = 0; i < slots.length; i++) {
+            // A slot paying the zero address is unclaimable; its amount stays with the treasury.
+            if (uint160(slots[i]) != 0) paid += slots[i] >> 160;
+        }
+        uint256 pool = inf.pool;
+        if (paid > pool) revert SettlementPayoutsExceedPool(pool, paid);
+        uint256 fee = inf.fee;
+        uint256 proverFee = (fee * inf.proverBps) / BPS;
+        uint256 ownerFee = (fee * inf.modelOwnerBps) / BPS;
+        // shares sum to BPS, so pool + proverFee + ownerFee <= fee and paid <= pool: no underflow.
+        uint256 treasuryFee = fee - paid - proverFee - ownerFee;
+        inf.status = Status.Settled;
+        inf.payoutsHash = keccak256(abi.encodePacked(slots));
+        _credit(prover, inferenceId, proverFee);
+        _credit(_modelFacts[inf.modelId].owner, inferenceId, ownerFee);
+        _credit(treasury(), inferenceId, treasuryFee);
+        emit AttributionSettled(inferenceId, prover, circuitId, paid, proverFee, ownerFee, treasuryFee, slots);
+    }
+
+    function _checkSlots(bytes32 inferenceId, uint256[] calldata slots) private view {
+        Inference storage inf = _inferences[inferenceId];
+        if (inf.status != Status.Settled) revert SettlementNotSettled(inferenceId, inf.status);
+        if (slots.length > MAX_SLOTS || keccak256(abi.encodePacked(slots)) != inf.payoutsHash) {
+            revert SettlementPayoutsMismatch(inferenceId);
+        }
+    }
+
+    function _credit(address account, bytes32 inferenceId, uint256 amount) private {
+        if (amount == 0) return;
+        _balances[account] += amount;
+        emit RewardCredited(account, inferenceId, amount);
+    }
+}
