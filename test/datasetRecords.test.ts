@@ -6,7 +6,7 @@ import { getAddress } from 'ethers'
 import { parseCsv, parseRecords, readRecords, RecordMalformedError, RecordFileError } from '../prover/dataset/index.ts'
 
 const A = '0x52908400098527886E0F7030069857D2E4169EE7' // EIP-55 test vector
-const B = '0xde709f2102306220921060314715629080e2fb77'
+const B = '0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359' // lower-case form of an EIP-55 vector
 
 describe('parseCsv (RFC 4180)', () => {
   it('reads quoted fields holding commas, doubled quotes and line breaks, and reports each row start line', () => {
