@@ -1,0 +1,208 @@
+import { readFile } from 'node:fs/promises'
+import { Contract, HDNodeWallet, Interface, JsonRpcProvider, Wallet, type AbstractProvider, type BaseWallet, type Signer } from 'ethers'
+import { getHardhatRuntime } from './hardhatRuntime.ts'
+import { startEmbeddedChain, type ChainProgress, type EmbeddedChain } from './embeddedChain.ts'
+import { JournalingSigner } from './journalingSigner.ts'
+import { CORE_CONTRACTS, deployCoreContracts, deploymentPath, loadArtifact, readDeployment, writeDeployment, type Deployment } from './deploy.ts'
+import { ChainConfigError, ContractNotDeployedError, DeploymentMismatchError, toChainError, type NamedInterface } from './chainErrors.ts'
+
+/** Which chain: the embedded one (no `rpc`), or a JSON-RPC endpoint with a private key or a keystore. */
+export type ChainTarget =
+  | { rpc?: undefined; privateKey?: undefined; keystore?: undefined; keystorePassword?: undefined }
+  | { rpc: string; privateKey: string; keystore?: undefined; keystorePassword?: undefined }
+  | { rpc: string; keystore: string; keystorePassword: string; privateKey?: undefined }
+
+export type ConnectChainParameters = ChainTarget & {
+  /** poa home: `<home>/chain/` holds the journal and deployment files. */
+  home: string
+  /** Deploy the core contracts when this chain's deployment file has none (default true). */
+  deploy?: boolean
+  onProgress?: (progress: ChainProgress) => void
+  signal?: AbortSignal
+}
+
+export type CoreContracts = { datanetRegistry: Contract; modelRegistry: Contract; openToken: Contract }
+
+export type PoaChain = {
+  embedded: boolean
+  chainId: bigint
+  provider: AbstractProvider
+  /** Sends everything our client sends (journaled on the embedded chain). */
+  signer: Signer
+  signerAddress: string
+  contracts: CoreContracts
+  deployment: Deployment
+  deploymentFile: string
+  /** ABIs used to decode custom errors; `contract(name)` adds to it. */
+  interfaces: NamedInterface[]
+  /** Another account: on the embedded chain a Hardhat account index or a private key; on RPC a private key. */
+  getSigner(account: number | string): Signer
+  /** A deployed contract by deployment name, connected to `signer` (or `runner`). */
+  contract(name: string, runner?: Signer): Promise<Contract>
+  /** Add contracts (name -> address) to this chain's deployment file. */
+  recordDeployment(contracts: Record<string, string>): Promise<void>
+  /** Mine empty blocks (embedded chain only; journaled). */
+  mine(options: { blocks: number; intervalSeconds?: number }): Promise<void>
+  /** Run a chain action, turning a revert into a ChainRevertError that names the custom error. */
+  run<T>(action: string, fn: () => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+const HARDHAT_MNEMONIC = 'test test test test test test test test test test test junk'
+
+/**
+ * Connect to the embedded chain (Hardhat in-process, replayed from `<home>/chain/journal.jsonl`)
+ * or to a JSON-RPC chain, deploying the core contracts on first use.
+ *
+ * @example
+ * const chain = await connectChain({ home: '.poa' })
+ * try { console.log(await chain.contracts.datanetRegistry.datanetCount()) } finally { await chain.close() }
+ */
+export async function connectChain(parameters: ConnectChainParameters): Promise<PoaChain> {
+  const { home, deploy = true, onProgress, signal } = parameters
+  if (typeof home !== 'string' || home === '') throw new ChainConfigError({ option: 'home', reason: `expected a directory path, got ${JSON.stringify(home)}` })
+
+  let provider: AbstractProvider
+  let signer: Signer
+  let signerAddress: string
+  let embeddedChain: EmbeddedChain | undefined
+  let getSigner: (account: number | string) => Signer
+
+  if (parameters.rpc === undefined) {
+    if (parameters.privateKey !== undefined || parameters.keystore !== undefined) {
+      throw new ChainConfigError({ option: '--private-key/--keystore', reason: 'given without --rpc; the embedded chain uses its own accounts' })
+    }
+    const chain = await startEmbeddedChain({ home, onProgress, signal })
+    embeddedChain = chain
+    provider = chain.provider
+    const hre = await getHardhatRuntime()
+    const accounts = hre.config.networks.hardhat.accounts as { mnemonic?: string }
+    const mnemonic = accounts.mnemonic ?? HARDHAT_MNEMONIC
+    const wallets = new Map<number, BaseWallet>()
+    getSigner = (account) => {
+      if (typeof account === 'string') return new JournalingSigner(walletFromKey(account, 'account'), chain)
+      if (!Number.isSafeInteger(account) || account < 0 || account > 19) {
+        throw new ChainConfigError({ option: 'account', reason: `expected a Hardhat account index 0..19, got ${account}` })
+      }
+      let wallet = wallets.get(account)
+      if (!wallet) {
+        wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${account}`)
+        wallets.set(account, wallet)
+      }
+      return new JournalingSigner(wallet, chain)
+    }
+    signer = getSigner(0)
+  } else {
+    provider = new JsonRpcProvider(parameters.rpc, undefined, { staticNetwork: false })
+    let wallet: BaseWallet
+    if (parameters.privateKey !== undefined) wallet = walletFromKey(parameters.privateKey, '--private-key')
+    else if (parameters.keystore !== undefined) wallet = await walletFromKeystore(parameters.keystore, parameters.keystorePassword)
+    else throw new ChainConfigError({ option: '--rpc', reason: 'needs --private-key <hex> or --keystore <file> to sign' })
+    signer = wallet.connect(provider)
+    getSigner = (account) => {
+      if (typeof account !== 'string') throw new ChainConfigError({ option: 'account', reason: 'on an RPC chain an account is a private key' })
+      return walletFromKey(account, 'account').connect(provider)
+    }
+  }
+  signerAddress = await signer.getAddress()
+
+  const close = async () => {
+    provider.destroy()
+  }
+  try {
+    const chainId = await provider.getNetwork().then((n) => n.chainId, (error: unknown) => {
+      throw toChainError(error, `connect ${parameters.rpc ?? 'embedded chain'}`, [])
+    })
+    const file = deploymentPath({ home, chainId, embedded: embeddedChain !== undefined })
+    let deployment = await readDeployment(file)
+    if (deployment === undefined || CORE_CONTRACTS.some((name) => deployment!.contracts[name] === undefined)) {
+      if (!deploy) throw new ContractNotDeployedError({ contract: 'DatanetRegistry', chainId, file })
+      const core = await deployCoreContracts({ signer })
+      deployment = {
+        chainId: chainId.toString(),
+        deployer: signerAddress,
+        deployedAtBlock: core.deployedAtBlock,
+        contracts: { ...(deployment?.contracts ?? {}), ...core.contracts },
+      }
+      await writeDeployment(file, deployment)
+    } else {
+      for (const [name, address] of Object.entries(deployment.contracts)) {
+        if ((await provider.getCode(address)) === '0x') throw new DeploymentMismatchError({ file, contract: name, address, chainId })
+      }
+    }
+
+    const interfaces: NamedInterface[] = []
+    const contract = async (name: string, runner: Signer = signer): Promise<Contract> => {
+      const address = deployment!.contracts[name]
+      if (address === undefined) throw new ContractNotDeployedError({ contract: name, chainId, file })
+      const { abi } = await loadArtifact(name)
+      if (!interfaces.some((i) => i.name === name)) interfaces.push({ name, iface: new Interface(abi) })
+      return new Contract(address, abi, runner)
+    }
+    const contracts: CoreContracts = {
+      datanetRegistry: await contract('DatanetRegistry'),
+      modelRegistry: await contract('ModelRegistry'),
+      openToken: await contract('OpenToken'),
+    }
+    const current = deployment
+    return {
+      embedded: embeddedChain !== undefined,
+      chainId,
+      provider,
+      signer,
+      signerAddress,
+      contracts,
+      deployment: current,
+      deploymentFile: file,
+      interfaces,
+      getSigner,
+      contract,
+      async recordDeployment(added) {
+        Object.assign(current.contracts, added)
+        await writeDeployment(file, current)
+      },
+      async mine(options) {
+        if (!embeddedChain) throw new ChainConfigError({ option: 'mine', reason: 'only the embedded chain can mine blocks on demand' })
+        await embeddedChain.mine(options)
+      },
+      async run(action, fn) {
+        try {
+          return await fn()
+        } catch (error) {
+          throw toChainError(error, action, interfaces)
+        }
+      },
+      close,
+    }
+  } catch (error) {
+    await close()
+    throw error
+  }
+}
+
+function walletFromKey(key: string, option: string): Wallet {
+  const hex = key.startsWith('0x') ? key : `0x${key}`
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) {
+    throw new ChainConfigError({ option, reason: `expected a 32-byte hex private key, got ${hex.length - 2} hex characters` })
+  }
+  try {
+    return new Wallet(hex)
+  } catch (cause) {
+    throw new ChainConfigError({ option, reason: 'is not a valid secp256k1 private key', cause })
+  }
+}
+
+async function walletFromKeystore(path: string, password: string | undefined): Promise<BaseWallet> {
+  if (password === undefined) throw new ChainConfigError({ option: '--keystore', reason: 'needs its password in POA_KEYSTORE_PASSWORD' })
+  let json: string
+  try {
+    json = await readFile(path, 'utf8')
+  } catch (cause) {
+    throw new ChainConfigError({ option: '--keystore', reason: `cannot read ${path}`, cause })
+  }
+  try {
+    return await Wallet.fromEncryptedJson(json, password)
+  } catch (cause) {
+    throw new ChainConfigError({ option: '--keystore', reason: `${path} could not be decrypted (wrong password or not a keystore)`, cause })
+  }
+}

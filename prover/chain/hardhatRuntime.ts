@@ -1,0 +1,113 @@
+import { createRequire } from 'node:module'
+import { mkdir, rm, stat } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { HardhatRuntimeEnvironment, EthereumProvider, HardhatConfig } from 'hardhat/types/index.js'
+import { ContractsCompileError } from './chainErrors.ts'
+import type { HardhatEthersHelpers } from '@nomicfoundation/hardhat-ethers/types/index.js'
+
+/** The Hardhat runtime with the hardhat-ethers plugin loaded (`hre.ethers`). */
+export type HardhatRuntime = HardhatRuntimeEnvironment & { ethers: HardhatEthersHelpers }
+
+/** Repository root (this file is prover/chain/hardhatRuntime.ts). */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const HARDHAT_CONFIG_PATH = join(REPO_ROOT, 'hardhat.config.cjs')
+
+let runtime: Promise<HardhatRuntime> | undefined
+let compiled: Promise<void> | undefined
+
+/** Options of `getHardhatRuntime`. */
+export type GetHardhatRuntimeParameters = {
+  /** Compile `contracts/` before returning (default true); false uses the artifacts already built. */
+  compile?: boolean
+}
+
+/**
+ * Load Hardhat in this process (once) and compile `contracts/` (Hardhat's cache makes a second
+ * compile a no-op). Hardhat 2 is CommonJS and a process-wide singleton: `hre.network.provider` is
+ * one in-process chain shared by every caller in the process; use `createHardhatNetwork` for a
+ * private, fresh one.
+ *
+ * @example
+ * const hre = await getHardhatRuntime()
+ * const [owner] = await hre.ethers.getSigners()
+ * const registry = await hre.ethers.deployContract('DatanetRegistry')
+ */
+export async function getHardhatRuntime({ compile = true }: GetHardhatRuntimeParameters = {}): Promise<HardhatRuntime> {
+  runtime ??= loadRuntime()
+  const hre = await runtime
+  if (compile) {
+    compiled ??= compileContracts(hre).catch((error: unknown) => {
+      compiled = undefined
+      throw new ContractsCompileError({ cause: error })
+    })
+    await compiled
+  }
+  return hre
+}
+
+async function loadRuntime(): Promise<HardhatRuntime> {
+  // Hardhat reads its --config from HARDHAT_CONFIG when loaded as a library; set it only here, on
+  // first use, so that importing this module touches no environment.
+  process.env.HARDHAT_CONFIG = HARDHAT_CONFIG_PATH
+  const require = createRequire(import.meta.url)
+  return require('hardhat') as HardhatRuntime
+}
+
+/**
+ * Compile under a cross-process lock: engineers' test files run in parallel forks and all write
+ * build/hardhat/artifacts; two concurrent solc runs writing the same artifacts can leave a torn file.
+ */
+async function compileContracts(hre: HardhatRuntime): Promise<void> {
+  const lock = join(hre.config.paths.cache, 'compile.lock')
+  await mkdir(hre.config.paths.cache, { recursive: true })
+  const deadline = Date.now() + 300_000
+  for (;;) {
+    try {
+      await mkdir(lock)
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      // A lock older than 2 minutes belongs to a crashed process (a full compile takes ~6 s).
+      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0)
+      if (age > 120_000) await rm(lock, { recursive: true, force: true })
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the compile lock ${lock}`)
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+  }
+  try {
+    await hre.run('compile', { quiet: true })
+  } finally {
+    await rm(lock, { recursive: true, force: true })
+  }
+}
+
+/** Options of a private in-process network; unset fields keep the config's `networks.hardhat`. */
+export type CreateHardhatNetworkParameters = {
+  /** Genesis block time. Fixed for the embedded chain so that replayed block hashes match. */
+  initialDate?: string
+}
+
+/**
+ * A fresh, private Hardhat network (EDR) in this process, independent of `hre.network.provider`:
+ * nothing of another network's state leaks in. Used by the embedded chain, which replays its
+ * journal into a new network on every start.
+ */
+export async function createHardhatNetwork(
+  hre: HardhatRuntime,
+  { initialDate }: CreateHardhatNetworkParameters = {},
+): Promise<EthereumProvider> {
+  const require = createRequire(import.meta.url)
+  const { createProvider } = require('hardhat/internal/core/providers/construction') as {
+    createProvider: (config: HardhatConfig, networkName: string, artifacts?: unknown) => Promise<EthereumProvider>
+  }
+  const hardhat = hre.config.networks.hardhat
+  const config: HardhatConfig = {
+    ...hre.config,
+    networks: {
+      ...hre.config.networks,
+      hardhat: { ...hardhat, ...(initialDate === undefined ? {} : { initialDate }), mining: { ...hardhat.mining, auto: true, interval: 0 } },
+    },
+  }
+  return createProvider(config, 'hardhat', hre.artifacts)
+}

@@ -1,0 +1,180 @@
+import { Contract, Interface, MaxUint256, Signature, type ContractRunner, type Signer, type TransactionReceipt } from 'ethers'
+import { toChainError, type NamedInterface } from './chainErrors.ts'
+import { settlementAbi } from './settlementDeploy.ts'
+import { circuitIdOf } from './verifierGen.ts'
+import { fieldToAddress, toFr } from '../field/index.ts'
+
+/** Groth16 proof and public inputs in the shape the Solidity verifier takes (b in snarkjs's swapped order). */
+export type SolidityCalldata = {
+  a: readonly [bigint, bigint]
+  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]]
+  c: readonly [bigint, bigint]
+  publicInputs: readonly bigint[]
+}
+
+/** One decoded payout slot: `contributor + amountWei * 2^160`. */
+export type Payout = { contributor: string; amountWei: bigint }
+
+/** Split a payout slot into its address and amount (architecture: slot = contributor + payout * 2^160). */
+export function decodePayoutSlot(slot: bigint): Payout {
+  toFr(slot, 'payoutSlot')
+  return { contributor: fieldToAddress(slot & ((1n << 160n) - 1n)), amountWei: slot >> 160n }
+}
+
+const ERC20_ABI = [
+  'function approve(address spender, uint256 amount) returns (bool)',
+  'function nonces(address owner) view returns (uint256)',
+  'function name() view returns (string)',
+  'error ERC20InsufficientBalance(address sender, uint256 balance, uint256 needed)',
+  'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
+]
+
+function interfaces(): NamedInterface[] {
+  return [
+    { name: 'AttributionSettlement', iface: new Interface(settlementAbi()) },
+    { name: 'IAttributionVerifier', iface: new Interface(['error AttributionVerifierInputCount(uint256 expected, uint256 got)']) },
+    { name: 'OpenToken', iface: new Interface(ERC20_ABI) },
+  ]
+}
+
+/** A typed handle on a deployed AttributionSettlement. */
+export function settlementAt(address: string, runner: ContractRunner): Contract {
+  return new Contract(address, settlementAbi(), runner)
+}
+
+async function send(action: string, tx: () => Promise<any>): Promise<TransactionReceipt> {
+  try {
+    const response = await tx()
+    return (await response.wait()) as TransactionReceipt
+  } catch (error) {
+    throw toChainError(error, action, interfaces())
+  }
+}
+
+async function read<T>(action: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw toChainError(error, action, interfaces())
+  }
+}
+
+export type RecordInferenceParameters = {
+  settlement: string
+  /** The model host paying the fee. */
+  signer: Signer
+  modelId: bigint
+  /** 32-byte hex id. */
+  inferenceId: string
+  queryCommitment: bigint
+  feeWei: bigint
+  /** How the fee is authorised: an `approve` transaction first, or an ERC-2612 permit signature. */
+  authorization?: 'approve' | 'permit'
+}
+
+export type TxResult = { txHash: string; gasUsed: bigint; blockNumber: number }
+
+/** Record an inference and escrow its fee. */
+export async function recordInference(p: RecordInferenceParameters): Promise<TxResult> {
+  toFr(p.queryCommitment, 'queryCommitment')
+  const settlement = settlementAt(p.settlement, p.signer)
+  const [tokenAddress] = await read('read settlement token', () => settlement.dependencies())
+  const token = new Contract(tokenAddress, ERC20_ABI, p.signer)
+  const action = `recordInference ${p.inferenceId}`
+  let receipt: TransactionReceipt
+  if (p.authorization === 'permit') {
+    const owner = await p.signer.getAddress()
+    const { chainId } = await p.signer.provider!.getNetwork()
+    const deadline = MaxUint256 // the signature is used at once; no wall-clock deadline to drift on a replayed chain
+    const nonce: bigint = await read('read permit nonce', () => token.nonces(owner))
+    const signature = Signature.from(
+      await p.signer.signTypedData(
+        { name: await token.name(), version: '1', chainId, verifyingContract: tokenAddress },
+        { Permit: [{ name: 'owner', type: 'address' }, { name: 'spender', type: 'address' }, { name: 'value', type: 'uint256' }, { name: 'nonce', type: 'uint256' }, { name: 'deadline', type: 'uint256' }] },
+        { owner, spender: p.settlement, value: p.feeWei, nonce, deadline },
+      ),
+    )
+    receipt = await send(action, () =>
+      settlement.recordInferenceWithPermit(p.modelId, p.inferenceId, p.queryCommitment, p.feeWei, deadline, signature.v, signature.r, signature.s),
+    )
+  } else {
+    await send(`approve fee for ${p.inferenceId}`, () => token.approve(p.settlement, p.feeWei))
+    receipt = await send(action, () => settlement.recordInference(p.modelId, p.inferenceId, p.queryCommitment, p.feeWei))
+  }
+  return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
+}
+
+export type SettleInferenceParameters = {
+  settlement: string
+  signer: Signer
+  inferenceId: string
+  /** Artefact name of the circuit that made the proof (its keccak is the verifier's key). */
+  circuitName: string
+  calldata: SolidityCalldata
+  /** Who gets the prover fee (default: the signer). */
+  prover?: string
+}
+
+export type SettleInferenceReturnType = TxResult & {
+  payouts: Payout[]
+  paidToContributorsWei: bigint
+  proverFeeWei: bigint
+  modelOwnerFeeWei: bigint
+  treasuryFeeWei: bigint
+  payoutSlots: bigint[]
+}
+
+/** Submit a proof for a pending inference; returns the split the contract credited. */
+export async function settleInference(p: SettleInferenceParameters): Promise<SettleInferenceReturnType> {
+  p.calldata.publicInputs.forEach((x, i) => {
+    if (typeof x !== 'bigint') throw new TypeError(`publicInputs[${i}] expected bigint, got ${typeof x}`)
+  })
+  const settlement = settlementAt(p.settlement, p.signer)
+  const { a, b, c, publicInputs } = p.calldata
+  const receipt = await send(`settle ${p.inferenceId}`, () =>
+    settlement.settle(p.inferenceId, circuitIdOf(p.circuitName), p.prover ?? '0x0000000000000000000000000000000000000000', a, b, c, publicInputs),
+  )
+  const event = receipt.logs.map((log) => settlement.interface.parseLog(log)).find((e) => e?.name === 'AttributionSettled')!
+  const payoutSlots = (event.args.payoutSlots as bigint[]).map((x) => BigInt(x))
+  return {
+    txHash: receipt.hash,
+    gasUsed: receipt.gasUsed,
+    blockNumber: receipt.blockNumber,
+    payoutSlots,
+    payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayoutSlot),
+    paidToContributorsWei: event.args.paidToContributors,
+    proverFeeWei: event.args.proverFee,
+    modelOwnerFeeWei: event.args.modelOwnerFee,
+    treasuryFeeWei: event.args.treasuryFee,
+  }
+}
+
+/** The payout slots a settlement proved, read from its AttributionSettled event. */
+export async function settledPayoutSlots({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<bigint[]> {
+  const contract = settlementAt(settlement, runner)
+  const logs = await read('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId)))
+  const log = logs[0] as any
+  if (!log) return []
+  return (log.args.payoutSlots as bigint[]).map((x) => BigInt(x))
+}
+
+/** Credit every unclaimed payout of a settled inference to its contributors (anyone may send it). */
+export async function claimRewards({ settlement, signer, inferenceId }: { settlement: string; signer: Signer; inferenceId: string }): Promise<TxResult> {
+  const slots = await settledPayoutSlots({ settlement, runner: signer, inferenceId })
+  const contract = settlementAt(settlement, signer)
+  const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, slots))
+  return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
+}
+
+/** Withdraw `amountWei` (default: the whole balance) of the signer's credited OPEN. */
+export async function withdrawRewards({ settlement, signer, amountWei }: { settlement: string; signer: Signer; amountWei?: bigint }): Promise<TxResult & { amountWei: bigint }> {
+  const contract = settlementAt(settlement, signer)
+  const amount = amountWei ?? (await rewardBalance({ settlement, runner: signer, account: await signer.getAddress() }))
+  const receipt = await send('withdraw rewards', () => contract.withdraw(amount))
+  return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber, amountWei: amount }
+}
+
+/** An account's withdrawable OPEN in the settlement, in wei. */
+export async function rewardBalance({ settlement, runner, account }: { settlement: string; runner: ContractRunner; account: string }): Promise<bigint> {
+  return read('read reward balance', () => settlementAt(settlement, runner).balanceOf(account))
+}
