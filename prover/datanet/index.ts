@@ -1,0 +1,7 @@
+export * from './recordLeaf.ts'
+export * from './errors.ts'
+export * from './store.ts'
+export * from './storedRecords.ts'
+export type { ImportRecord, ImportRecordsParameters, Progress } from './importRecords.ts'
+export type { RecordVersionCommitParameters } from './versionCommit.ts'
+export * from './inclusionProof.ts'
