@@ -1,0 +1,211 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { Interface, type Signer } from 'ethers'
+import { FIELD_MODULUS } from '../prover/field/index.ts'
+import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
+import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/chain/settlementDeploy.ts'
+import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/chain/settlementClient.ts'
+import {
+  CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
+  registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type DatanetFixture, type Query, type Stack,
+} from './settlementFixture.ts'
+
+const SEED = Number(process.env.POA_TEST_SEED ?? 20261127)
+const FEE = 100n * 10n ** 18n
+const POOL = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
+
+let artifacts: CircuitArtifacts
+let hre: any
+let stack: Stack
+let settlement: string
+let host: Signer, modelOwner: Signer, prover: Signer, treasury: Signer
+let contributors: Signer[]
+let data: DatanetFixture
+let query: Query
+let modelId: bigint
+let chainId: bigint
+
+/** Expect `promise` to fail with the settlement's custom error `name` (decoded into a ChainRevertError). */
+async function expectRevert(promise: Promise<unknown>, name: string): Promise<ChainRevertError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  if (!(error instanceof ChainRevertError)) throw new Error(`expected ${name}, got ${String(error)}`)
+  expect(error.errorName).toBe(name)
+  expect(error.kind).toBe('CHAIN')
+  return error
+}
+
+async function record(inferenceId: string, authorization: 'approve' | 'permit' = 'approve') {
+  return recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE, authorization })
+}
+
+/** Record a fresh inference and prove it over `over` (default: the registered datanet). */
+async function recordAndProve(over: DatanetFixture = data): Promise<{ inferenceId: string; calldata: SolidityCalldata; payouts: { contributor: string; amountWei: bigint }[] }> {
+  const inferenceId = newInferenceId()
+  await record(inferenceId)
+  const c = attributionInput({ data: over, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
+  return { inferenceId, calldata: await proveCase(c, artifacts), payouts: c.payouts }
+}
+
+const settle = (inferenceId: string, calldata: SolidityCalldata) =>
+  settleInference({ settlement, signer: prover, inferenceId, circuitName: CIRCUIT_NAME, calldata })
+
+beforeAll(async () => {
+  const prepared = await prepareTinyCircuit((line) => process.stderr.write(`${line}\n`))
+  artifacts = prepared
+  hre = prepared.hre
+  stack = await deployRegistries(hre)
+  ;[, host, modelOwner, prover, treasury] = stack.signers
+  contributors = stack.signers.slice(5, 9)
+  chainId = (await hre.ethers.provider.getNetwork()).chainId
+  const deployed = await deploySettlement({
+    signer: stack.deployer, token: await stack.token.getAddress(), datanetRegistry: await stack.datanets.getAddress(),
+    modelRegistry: await stack.models.getAddress(), treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME],
+  })
+  settlement = deployed.settlement
+  await (await stack.token.transfer(await host.getAddress(), 100n * FEE)).wait()
+  const random = rng(SEED)
+  data = await buildDatanet({ contributors: await Promise.all(contributors.map((s) => s.getAddress())), n: 12, random })
+  query = await buildQuery(random)
+  modelId = await registerDatanetAndModel(stack, data, modelOwner)
+}, 1_200_000)
+
+describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
+  it('settles a proof, credits exactly the proven payouts and lets contributors withdraw them', async () => {
+    const { inferenceId, calldata, payouts } = await recordAndProve()
+    expect(payouts.length).toBeGreaterThan(0)
+    const before = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
+    const result = await settle(inferenceId, calldata)
+    expect(result.payouts).toEqual(payouts)
+    const paid = payouts.reduce((s, p) => s + p.amountWei, 0n)
+    const proverFee = (FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n
+    const ownerFee = (FEE * BigInt(DEFAULT_SHARES.modelOwnerBps)) / 10_000n
+    expect(result.paidToContributorsWei).toBe(paid)
+    expect(result.treasuryFeeWei).toBe(FEE - paid - proverFee - ownerFee)
+    const after = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
+    expect(after.map((x, i) => x - before[i])).toEqual([proverFee, ownerFee, FEE - paid - proverFee - ownerFee])
+
+    // Contributors are credited on claim, exactly their proven amounts (summed per address).
+    const owed = new Map<string, bigint>()
+    for (const p of payouts) owed.set(p.contributor, (owed.get(p.contributor) ?? 0n) + p.amountWei)
+    const balancesBefore = new Map<string, bigint>()
+    for (const a of owed.keys()) balancesBefore.set(a, await rewardBalance({ settlement, runner: prover, account: a }))
+    await claimRewards({ settlement, signer: prover, inferenceId })
+    for (const [a, amount] of owed) expect(await rewardBalance({ settlement, runner: prover, account: a })).toBe(balancesBefore.get(a)! + amount)
+
+    const [first] = [...owed.keys()]
+    const who = await Promise.all(contributors.map((s) => s.getAddress()))
+    const contributor = contributors[who.indexOf(first)]
+    const tokenBefore: bigint = await stack.token.balanceOf(first)
+    const credited = await rewardBalance({ settlement, runner: contributor, account: first })
+    const w = await withdrawRewards({ settlement, signer: contributor })
+    expect(w.amountWei).toBe(credited)
+    expect(await stack.token.balanceOf(first)).toBe(tokenBefore + credited)
+    expect(await rewardBalance({ settlement, runner: contributor, account: first })).toBe(0n)
+  })
+
+  it('records an inference with an ERC-2612 permit instead of an approval', async () => {
+    const inferenceId = newInferenceId()
+    await stack.token.connect(host).approve(settlement, 0n)
+    await record(inferenceId, 'permit')
+    const inf = await settlementAt(settlement, host).inference(inferenceId)
+    expect(inf.status).toBe(1n)
+    expect(inf.fee).toBe(FEE)
+    expect(inf.pool).toBe(POOL)
+  })
+
+  it('rejects a tampered proof', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    const tampered = { ...calldata, c: [calldata.c[0], (calldata.c[1] + 1n) % FIELD_MODULUS] as const }
+    await expectRevert(settle(inferenceId, tampered), 'SettlementProofInvalid')
+    const swapped = { ...calldata, a: calldata.c, c: calldata.a }
+    await expectRevert(settle(inferenceId, swapped), 'SettlementProofInvalid')
+    await settle(inferenceId, calldata) // the honest proof still settles
+  })
+
+  it('rejects a proof made for another inference', async () => {
+    const first = await recordAndProve()
+    const second = newInferenceId()
+    await record(second)
+    const error = await expectRevert(settle(second, first.calldata), 'SettlementInputMismatch')
+    expect(error.args.index).toBe(0n)
+    expect(error.args.expected).toBe(settlementIdOf({ chainId, settlement, inferenceId: second }))
+    // Swapping in the right settlementId breaks the proof instead.
+    const relabelled = { ...first.calldata, publicInputs: [settlementIdOf({ chainId, settlement, inferenceId: second }), ...first.calldata.publicInputs.slice(1)] }
+    await expectRevert(settle(second, relabelled), 'SettlementProofInvalid')
+  })
+
+  it('rejects a public input that is not below r', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    const last = calldata.publicInputs.length - 1
+    const wrapped = calldata.publicInputs.map((x, i) => (i === last ? x + FIELD_MODULUS : x))
+    const error = await expectRevert(settle(inferenceId, { ...calldata, publicInputs: wrapped }), 'SettlementInputOutOfRange')
+    expect(error.args).toMatchObject({ index: BigInt(last), value: calldata.publicInputs[last] + FIELD_MODULUS })
+  })
+
+  it('rejects a proof over a datanet root or an index root the model did not register', async () => {
+    const random = rng(SEED + 1)
+    const other = await buildDatanet({ contributors: await Promise.all(contributors.map((s) => s.getAddress())), n: 12, random })
+    const forged = await recordAndProve(other)
+    const e1 = await expectRevert(settle(forged.inferenceId, forged.calldata), 'SettlementInputMismatch')
+    expect(e1.args).toMatchObject({ index: 1n, expected: data.datanetTree.root, got: other.datanetTree.root })
+    // Same records, other features: the datanet root matches, the index root does not.
+    const sameRecords: DatanetFixture = { ...data, indexTree: other.indexTree }
+    const c = attributionInput({ data: sameRecords, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId: forged.inferenceId }) })
+    const e2 = await expectRevert(settle(forged.inferenceId, { ...forged.calldata, publicInputs: c.publicInputs }), 'SettlementInputMismatch')
+    expect(e2.args).toMatchObject({ index: 2n, expected: data.indexTree.root, got: other.indexTree.root })
+  })
+
+  it('rejects a replay of a settled inference', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    await settle(inferenceId, calldata)
+    const error = await expectRevert(settle(inferenceId, calldata), 'SettlementNotPending')
+    expect(error.args.status).toBe(2n)
+  })
+
+  it('rejects settling an unknown inference', async () => {
+    const { calldata } = await recordAndProve()
+    await expectRevert(settle(newInferenceId(), calldata), 'SettlementInferenceUnknown')
+  })
+
+  it('refunds the host only after the timeout, and then rejects settlement', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    const contract = settlementAt(settlement, host)
+    const early = await expectRevert(contract.refund(inferenceId).catch((e: unknown) => { throw wrap(e) }), 'SettlementRefundTooEarly')
+    expect(early.args.inferenceId).toBe(inferenceId)
+    await hre.network.provider.send('evm_increaseTime', [86_400])
+    const hostBefore: bigint = await stack.token.balanceOf(await host.getAddress())
+    await (await contract.refund(inferenceId)).wait()
+    expect(await stack.token.balanceOf(await host.getAddress())).toBe(hostBefore + FEE)
+    const error = await expectRevert(settle(inferenceId, calldata), 'SettlementNotPending')
+    expect(error.args.status).toBe(3n)
+  })
+
+  it('rejects a withdrawal of more than the balance', async () => {
+    const account = await contributors[3].getAddress()
+    const balance = await rewardBalance({ settlement, runner: prover, account })
+    const error = await expectRevert(withdrawRewards({ settlement, signer: contributors[3], amountWei: balance + 1n }), 'SettlementInsufficientBalance')
+    expect(error.args).toMatchObject({ account, balance, needed: balance + 1n })
+  })
+
+  it('rejects a second claim of the same slot and claims with other slots', async () => {
+    const { inferenceId, calldata, payouts } = await recordAndProve()
+    const settled = await settle(inferenceId, calldata)
+    const contract = settlementAt(settlement, prover)
+    const index = settled.payoutSlots.findIndex((s) => s !== 0n)
+    await (await contract.claim(inferenceId, settled.payoutSlots, index)).wait()
+    await expectRevert(contract.claim(inferenceId, settled.payoutSlots, index).catch((e: unknown) => { throw wrap(e) }), 'SettlementAlreadyClaimed')
+    const inflated = settled.payoutSlots.map((s, i) => (i === index ? s + (1n << 160n) : s))
+    await expectRevert(contract.claimAll(inferenceId, inflated).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+    expect(payouts.length).toBeGreaterThan(0)
+  })
+
+  it('lets only the owner change the shares, and only to a split of 10,000 bps', async () => {
+    const contract = settlementAt(settlement, stack.deployer)
+    await expectRevert(contract.setShares([5000, 1000, 1000, 1000]).catch((e: unknown) => { throw wrap(e) }), 'SettlementSharesInvalid')
+    await expectRevert(settlementAt(settlement, host).setShares([7000, 1000, 1500, 500]).catch((e: unknown) => { throw wrap(e) }), 'OwnableUnauthorizedAccount')
+  })
+})
+
+/** Decode a revert of a direct contract call the way the client does. */
+function wrap(error: unknown) {
+  return toChainError(error, 'direct call', [{ name: 'AttributionSettlement', iface: new Interface(settlementAbi()) }])
+}

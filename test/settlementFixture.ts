@@ -1,0 +1,180 @@
+// Shared setup of the settlement tests and the gas bench: the tiny attribution circuit with dev keys
+// and a generated verifier, the real contracts on Hardhat's in-process chain, a random datanet and
+// attribution index (prover/merkle + prover/index), and real Groth16 proofs of the circuit.
+import { randomBytes } from 'node:crypto'
+import { AbiCoder, keccak256, type Signer } from 'ethers'
+import * as snarkjs from 'snarkjs'
+import { FIELD_MODULUS, addressToField } from '../prover/field/index.ts'
+import { buildMerkleTree, getMerkleProof, type MerkleTree } from '../prover/merkle/index.ts'
+import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { indexLeaf, queryCommitment as commitQuery } from '../prover/index/featureHash.ts'
+import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
+import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
+import { releaseCurve } from '../prover/proof/curve.ts'
+import { ensureDevKeys, type DevKeys } from '../ceremony/devSetup.ts'
+import { getHardhatRuntime, type HardhatRuntime } from '../prover/chain/hardhatRuntime.ts'
+import { prepareVerifiers } from '../prover/chain/settlementDeploy.ts'
+import type { SolidityCalldata } from '../prover/chain/settlementClient.ts'
+
+export const K = TINY_PARAMS.candidateSlots
+export const FEATURES = TINY_PARAMS.featureCount
+export const DEPTH = TINY_PARAMS.treeDepth
+export const CIRCUIT_NAME = TINY_SPEC.name
+
+export type CircuitArtifacts = { circuit: CompiledCircuit; keys: DevKeys }
+
+/** Compile the tiny circuit, make (or reuse) its dev keys and write its verifier source, then compile contracts. */
+export async function prepareTinyCircuit(log: (line: string) => void = () => {}): Promise<CircuitArtifacts & { hre: HardhatRuntime }> {
+  const circuit = await compileCircuit(TINY_SPEC, log)
+  const keys = await ensureDevKeys(circuit, log)
+  await prepareVerifiers({ circuits: [{ circuitName: CIRCUIT_NAME, zkeyPath: keys.zkeyPath }] })
+  const hre = await getHardhatRuntime()
+  // The runtime may have compiled before this process generated the verifier: compile again (a no-op when cached).
+  await hre.run('compile', { quiet: true })
+  return { circuit, keys, hre }
+}
+
+/** A seeded xorshift so a failing case can be replayed from its printed seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1
+  return () => {
+    s ^= s << 13
+    s >>>= 0
+    s ^= s >> 17
+    s ^= s << 5
+    s >>>= 0
+    return s / 2 ** 32
+  }
+}
+
+export type Record_ = { contributor: string; contentHash: bigint; features: bigint[]; recordLeaf: bigint }
+
+export type DatanetFixture = {
+  records: Record_[]
+  datanetTree: MerkleTree
+  indexTree: MerkleTree
+}
+
+/** `n` records by the given contributors (round robin), random texts and features in +-1000. */
+export async function buildDatanet({ contributors, n, random }: { contributors: string[]; n: number; random: () => number }): Promise<DatanetFixture> {
+  const records: Record_[] = []
+  for (let i = 0; i < n; i++) {
+    const contributor = contributors[i % contributors.length]
+    const hash = contentHash(`record ${i} ${random()}`)
+    const features = Array.from({ length: FEATURES }, () => BigInt(Math.floor(random() * 2001) - 1000))
+    records.push({ contributor, contentHash: hash, features, recordLeaf: await recordLeaf({ contributor, contentHash: hash }) })
+  }
+  const datanetTree = await buildMerkleTree({ leaves: records.map((r) => r.recordLeaf), depth: DEPTH })
+  const indexLeaves = await Promise.all(records.map((r) => indexLeaf({ recordLeaf: r.recordLeaf, features: r.features })))
+  const indexTree = await buildMerkleTree({ leaves: indexLeaves, depth: DEPTH })
+  return { records, datanetTree, indexTree }
+}
+
+export type Query = { inputHash: bigint; features: bigint[]; commitment: bigint }
+
+export async function buildQuery(random: () => number): Promise<Query> {
+  const inputHash = contentHash(`query ${random()}`)
+  const features = Array.from({ length: FEATURES }, () => BigInt(Math.floor(random() * 2001) - 1000))
+  return { inputHash, features, commitment: await commitQuery({ inputHash, features }) }
+}
+
+/** keccak256(abi.encode(chainId, settlement, inferenceId)) >> 8, as the contract computes it. */
+export function settlementIdOf({ chainId, settlement, inferenceId }: { chainId: bigint; settlement: string; inferenceId: string }): bigint {
+  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'address', 'bytes32'], [chainId, settlement, inferenceId]))) >> 8n
+}
+
+export function newInferenceId(): string {
+  return `0x${randomBytes(32).toString('hex')}`
+}
+
+const dot = (a: bigint[], b: bigint[]) => a.reduce((s, x, i) => s + x * b[i], 0n)
+const fr = (x: bigint) => (((x % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS).toString()
+
+export type AttributionCase = {
+  input: Record<string, unknown>
+  publicInputs: bigint[]
+  payouts: { contributor: string; amountWei: bigint }[]
+}
+
+/**
+ * The circuit input for the K candidates of highest positive score, in leaf order; the payouts
+ * follow docs/architecture.md: floor(P * s_i / sum s_j) over positive scores.
+ */
+export function attributionInput({ data, query, pool, settlementId }: { data: DatanetFixture; query: Query; pool: bigint; settlementId: bigint }): AttributionCase {
+  const scored = data.records.map((r, i) => ({ i, score: dot(r.features, query.features) })).filter((s) => s.score > 0n)
+  const chosen = scored.sort((x, y) => (y.score > x.score ? 1 : y.score < x.score ? -1 : 0)).slice(0, K).sort((x, y) => x.i - y.i)
+  const total = chosen.reduce((s, c) => s + c.score, 0n)
+  const slots: bigint[] = []
+  const payouts: AttributionCase['payouts'] = []
+  const cols = { active: [] as string[], leafIndex: [] as string[], contributor: [] as string[], contentHash: [] as string[], datanetSiblings: [] as string[][], indexSiblings: [] as string[][], features: [] as string[][] }
+  for (let s = 0; s < K; s++) {
+    const c = chosen[s]
+    if (!c) {
+      slots.push(0n)
+      cols.active.push('0'); cols.leafIndex.push('0'); cols.contributor.push('0'); cols.contentHash.push('0')
+      cols.datanetSiblings.push(Array(DEPTH).fill('0')); cols.indexSiblings.push(Array(DEPTH).fill('0')); cols.features.push(Array(FEATURES).fill('0'))
+      continue
+    }
+    const r = data.records[c.i]
+    const amount = total === 0n ? 0n : (pool * c.score) / total
+    slots.push(addressToField(r.contributor) + (amount << 160n))
+    payouts.push({ contributor: r.contributor, amountWei: amount })
+    cols.active.push('1'); cols.leafIndex.push(String(c.i)); cols.contributor.push(addressToField(r.contributor).toString()); cols.contentHash.push(r.contentHash.toString())
+    cols.datanetSiblings.push(getMerkleProof(data.datanetTree, c.i).siblings.map(String))
+    cols.indexSiblings.push(getMerkleProof(data.indexTree, c.i).siblings.map(String))
+    cols.features.push(r.features.map(fr))
+  }
+  const publicInputs = [settlementId, data.datanetTree.root, data.indexTree.root, query.commitment, pool, ...slots]
+  const input = {
+    settlementId: settlementId.toString(), datanetRoot: data.datanetTree.root.toString(), indexRoot: data.indexTree.root.toString(),
+    queryCommitment: query.commitment.toString(), pool: pool.toString(), payoutSlot: slots.map(String),
+    inputHash: query.inputHash.toString(), queryFeatures: query.features.map(fr), ...cols,
+  }
+  return { input, publicInputs, payouts }
+}
+
+/** Prove with snarkjs and return the Solidity calldata (b's coordinates swapped as the verifier expects). */
+export async function proveCase(c: AttributionCase, artifacts: CircuitArtifacts): Promise<SolidityCalldata> {
+  try {
+    const { proof, publicSignals } = await snarkjs.groth16.fullProve(c.input, artifacts.circuit.wasmPath, artifacts.keys.zkeyPath)
+    const pub = (publicSignals as string[]).map((x) => BigInt(x))
+    if (pub.some((x, i) => x !== c.publicInputs[i])) throw new Error('circuit public signals differ from the fixture\'s')
+    const big = (x: string) => BigInt(x)
+    return {
+      a: [big(proof.pi_a[0]), big(proof.pi_a[1])],
+      b: [[big(proof.pi_b[0][1]), big(proof.pi_b[0][0])], [big(proof.pi_b[1][1]), big(proof.pi_b[1][0])]],
+      c: [big(proof.pi_c[0]), big(proof.pi_c[1])],
+      publicInputs: pub,
+    }
+  } finally {
+    await releaseCurve()
+  }
+}
+
+export type Stack = {
+  token: any
+  datanets: any
+  models: any
+  deployer: Signer
+  signers: Signer[]
+}
+
+/** Deploy the chain engineer's OpenToken, DatanetRegistry and ModelRegistry (treasury = deployer). */
+export async function deployRegistries(hre: HardhatRuntime): Promise<Stack> {
+  const signers = (await hre.ethers.getSigners()) as unknown as Signer[]
+  const deployer = signers[0]
+  const deployerAddress = await deployer.getAddress()
+  const token = await hre.ethers.deployContract('OpenToken', [deployerAddress])
+  const datanets = await hre.ethers.deployContract('DatanetRegistry')
+  const models = await hre.ethers.deployContract('ModelRegistry', [await datanets.getAddress(), deployerAddress])
+  return { token, datanets, models, deployer, signers }
+}
+
+/** Create a datanet, commit its root, register a model over it with the index root; returns the model id. */
+export async function registerDatanetAndModel(stack: Stack, data: DatanetFixture, modelOwner: Signer): Promise<bigint> {
+  await (await stack.datanets.connect(modelOwner).createDatanet('ipfs://datanet')).wait()
+  const datanetId = await stack.datanets.datanetCount()
+  await (await stack.datanets.connect(modelOwner).commitRoot(datanetId, 1n, data.datanetTree.root, BigInt(data.records.length), 'ipfs://v1')).wait()
+  await (await stack.models.connect(modelOwner).registerModel(contentHash('model'), datanetId, 1n, data.indexTree.root, FEATURES, 16, 7n, 'ipfs://model')).wait()
+  return await stack.models.modelCount()
+}
