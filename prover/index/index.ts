@@ -1,0 +1,3 @@
+export * from './featureHash.ts'
+export * from './buildAttributionIndex.ts'
+export * from './indexStore.ts'

@@ -1,0 +1,86 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { PoaError } from '../errors/index.ts'
+import { buildMerkleTree } from '../merkle/index.ts'
+import type { AttributionIndex, DatanetRef, IndexManifest } from './buildAttributionIndex.ts'
+
+/**
+ * An index on disk, next to its model: `<modelDir>/index/<datanetId>/v<version>/` holds
+ * `index.json` (manifest: model hashes, datanet id + version + root, k, scale, root),
+ * `features.i16` (count x k little-endian int16), `recordLeaves.bin` and `leaves.bin`
+ * (32-byte big-endian field elements). Loading rebuilds the tree and checks the stored root.
+ */
+export class IndexNotFoundError extends PoaError {
+  constructor({ dir }: { dir: string }) {
+    super('INDEX_NOT_FOUND', 'BAD_INPUT', `no attribution index at ${dir}: expected index.json (run "poa model index")`, { meta: { dir } })
+  }
+}
+
+export class IndexCorruptError extends PoaError {
+  constructor({ file, expected, got }: { file: string; expected: string; got: string }) {
+    super('INDEX_CORRUPT', 'VERIFICATION_FAILED', `${file}: expected ${expected}, got ${got}`, { meta: { file, expected, got } })
+  }
+}
+
+/** The index was built from another datanet version than the one asked for. */
+export class IndexDatanetMismatchError extends PoaError {
+  constructor({ field, expected, got }: { field: 'id' | 'version' | 'root'; expected: string; got: string }) {
+    super('INDEX_DATANET_MISMATCH', 'BAD_INPUT', `attribution index was built from datanet ${field} ${got}: expected ${expected} (rebuild it with "poa model index")`, {
+      meta: { field, expected, got },
+    })
+  }
+}
+
+export function indexDir(modelDir: string, datanetId: string, version: number): string {
+  return join(modelDir, 'index', encodeURIComponent(datanetId), `v${version}`)
+}
+
+function fieldsToBytes(values: readonly bigint[]): Uint8Array {
+  const out = new Uint8Array(values.length * 32)
+  values.forEach((v, i) => out.set(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'), i * 32))
+  return out
+}
+
+function bytesToFields(bytes: Uint8Array): bigint[] {
+  const out: bigint[] = []
+  for (let i = 0; i < bytes.length; i += 32) out.push(BigInt(`0x${Buffer.from(bytes.subarray(i, i + 32)).toString('hex')}`))
+  return out
+}
+
+export async function saveAttributionIndex(dir: string, index: AttributionIndex): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const f = index.features
+  await writeFile(join(dir, 'features.i16'), new Uint8Array(f.buffer, f.byteOffset, f.byteLength))
+  await writeFile(join(dir, 'recordLeaves.bin'), fieldsToBytes(index.recordLeaves))
+  await writeFile(join(dir, 'leaves.bin'), fieldsToBytes(index.leaves))
+  await writeFile(join(dir, 'index.json'), `${JSON.stringify(index.manifest, null, 2)}\n`)
+}
+
+export async function loadAttributionIndex(dir: string): Promise<AttributionIndex> {
+  if (!existsSync(join(dir, 'index.json'))) throw new IndexNotFoundError({ dir })
+  const manifest = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as IndexManifest
+  const raw = await readFile(join(dir, 'features.i16'))
+  if (raw.length !== manifest.count * manifest.k * 2) {
+    throw new IndexCorruptError({ file: join(dir, 'features.i16'), expected: `${manifest.count * manifest.k * 2} bytes`, got: `${raw.length}` })
+  }
+  // Copy into an aligned buffer: Buffer slices from the pool may start at an odd offset.
+  const features = new Int16Array(new Uint8Array(raw).buffer)
+  const recordLeaves = bytesToFields(new Uint8Array(await readFile(join(dir, 'recordLeaves.bin'))))
+  const leaves = bytesToFields(new Uint8Array(await readFile(join(dir, 'leaves.bin'))))
+  if (leaves.length !== manifest.count || recordLeaves.length !== manifest.count) {
+    throw new IndexCorruptError({ file: join(dir, 'leaves.bin'), expected: `${manifest.count} leaves`, got: `${leaves.length} / ${recordLeaves.length}` })
+  }
+  const tree = await buildMerkleTree({ leaves, depth: manifest.treeDepth })
+  if (tree.root.toString() !== manifest.root) throw new IndexCorruptError({ file: join(dir, 'leaves.bin'), expected: `root ${manifest.root}`, got: `root ${tree.root}` })
+  return { manifest, features, recordLeaves, leaves, tree }
+}
+
+/** Refuse to use an index against any datanet version other than the one it was built from. */
+export function assertIndexMatchesDatanet(manifest: IndexManifest, datanet: DatanetRef): void {
+  if (manifest.datanet.id !== datanet.id) throw new IndexDatanetMismatchError({ field: 'id', expected: datanet.id, got: manifest.datanet.id })
+  if (manifest.datanet.version !== datanet.version) {
+    throw new IndexDatanetMismatchError({ field: 'version', expected: String(datanet.version), got: String(manifest.datanet.version) })
+  }
+  if (manifest.datanet.root !== datanet.root.toString()) throw new IndexDatanetMismatchError({ field: 'root', expected: datanet.root.toString(), got: manifest.datanet.root })
+}

@@ -1,0 +1,78 @@
+import { PoaError } from '../errors/index.ts'
+import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
+import { buildAttributionIndex, type AttributionIndex, type DatanetRef } from '../index/buildAttributionIndex.ts'
+import { createSession, type ProviderName, type ProviderRequest } from './createSession.ts'
+import { computeFeatures } from './computeFeatures.ts'
+import { chooseFracBits, quantizeFeatures } from './quantize.ts'
+import { vectorize } from './vectorize.ts'
+import type { LoadedModel } from './modelStore.ts'
+
+/**
+ * Build a model's attribution index over one datanet version. Records come as plain data in
+ * position order (`{ contributor, content, label, leaf }`, e.g. from the datanet store); each leaf
+ * is re-derived from contributor + content so the index can only bind features to the content
+ * they were computed from. Features: projected head gradients at the record's own label, from
+ * the features ONNX graph (onnxruntime-node), quantised at a scale chosen from these features.
+ */
+export type IndexRecord = { contributor: string; content: string; label: number; leaf: bigint }
+
+export type BuildModelIndexParameters = {
+  model: Pick<LoadedModel, 'manifest' | 'featureBytes' | 'contract'>
+  records: readonly IndexRecord[]
+  datanet: DatanetRef
+  /** Depth of the datanet's tree (default 20, the datanet default). */
+  treeDepth?: number
+  provider?: ProviderRequest
+  batchSize?: number
+  onProgress?: (p: { done: number; total: number; unit: string }) => void
+  signal?: AbortSignal
+}
+
+export type BuildModelIndexReturnType = { index: AttributionIndex; provider: ProviderName; fallbackReason?: string }
+
+export class RecordLeafMismatchError extends PoaError {
+  constructor({ position, expected, got }: { position: number; expected: bigint; got: bigint }) {
+    super('RECORD_LEAF_MISMATCH', 'BAD_INPUT', `record ${position}: leaf ${got} does not match Poseidon(contributor, contentHash(content)) = ${expected}`, {
+      meta: { position, expected, got },
+    })
+  }
+}
+
+export class RecordLabelError extends PoaError {
+  constructor({ position, value, classes }: { position: number; value: unknown; classes: number }) {
+    super('RECORD_LABEL', 'BAD_INPUT', `record ${position}: label ${String(value)} is not a class index in [0, ${classes - 1}]`, { meta: { position, value, classes } })
+  }
+}
+
+export async function buildModelIndex(p: BuildModelIndexParameters): Promise<BuildModelIndexReturnType> {
+  const { model, records } = p
+  const { manifest, contract } = model
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]
+    if (!Number.isInteger(r.label) || r.label < 0 || r.label >= manifest.classes) throw new RecordLabelError({ position: i, value: r.label, classes: manifest.classes })
+    const expected = await recordLeaf({ contributor: r.contributor, contentHash: contentHash(r.content) })
+    if (expected !== r.leaf) throw new RecordLeafMismatchError({ position: i, expected, got: r.leaf })
+  }
+  const opened = await createSession({ bytes: model.featureBytes, provider: p.provider })
+  let floats: Float32Array
+  try {
+    const rows = records.map((r) => vectorize(r.content, manifest.vectorizer))
+    floats = (
+      await computeFeatures({
+        session: opened.session, inputName: contract.inputName, probsName: contract.probsName, inputDim: contract.inputDim,
+        k: manifest.projection.k, classes: manifest.classes, rows, labels: records.map((r) => r.label),
+        batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
+      })
+    ).features
+  } finally {
+    await opened.session.release()
+  }
+  const featureFracBits = chooseFracBits(floats)
+  const { values } = quantizeFeatures(floats, featureFracBits, { clamp: false, where: 'index features' })
+  const index = await buildAttributionIndex({
+    records, features: values, k: manifest.projection.k, featureFracBits, treeDepth: p.treeDepth ?? 20, datanet: p.datanet,
+    model: { name: manifest.name, modelSha256: manifest.modelSha256, modelHash: manifest.modelHash, featuresSha256: manifest.featuresSha256 },
+    onProgress: p.onProgress, signal: p.signal,
+  })
+  return { index, provider: opened.provider, fallbackReason: opened.fallbackReason }
+}

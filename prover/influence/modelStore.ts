@@ -1,0 +1,80 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { PoaError } from '../errors/index.ts'
+import { modelHash } from './onnxModel.ts'
+import { checkModelContract, type ModelContract } from './modelContract.ts'
+import type { VectorizerConfig } from './vectorize.ts'
+import type { ProjectionKind } from './projection.ts'
+
+/**
+ * A model on disk: `<home>/models/<name>/` holds `model.onnx` (the classifier; its sha256 is the
+ * model hash), `features.onnx` (the classifier plus the committed gradient projection) and
+ * `model.json` (this manifest). Loading re-hashes both ONNX files and refuses a mismatch.
+ */
+export type ModelManifest = {
+  format: 'poa-model-v1'
+  name: string
+  source: 'trained' | 'registered'
+  modelSha256: string
+  /** uint256(sha256(model.onnx)) >> 8, decimal: the on-chain model hash. */
+  modelHash: string
+  featuresSha256: string
+  labels: string[]
+  classes: number
+  inputDim: number
+  hiddenDim: number
+  vectorizer: VectorizerConfig
+  projection: { kind: ProjectionKind; k: number; seed: number; damping: number }
+  training?: { records: number; l2: number; iterations: number; loss: number; trainAccuracy: number }
+}
+
+export type LoadedModel = {
+  dir: string
+  manifest: ModelManifest
+  modelBytes: Uint8Array
+  featureBytes: Uint8Array
+  contract: ModelContract
+}
+
+export class ModelNotFoundError extends PoaError {
+  constructor({ dir }: { dir: string }) {
+    super('MODEL_NOT_FOUND', 'BAD_INPUT', `no model at ${dir}: expected model.json, model.onnx and features.onnx (run "poa model train" or "register-local")`, { meta: { dir } })
+  }
+}
+
+export class ModelIntegrityError extends PoaError {
+  constructor({ file, expected, got }: { file: string; expected: string; got: string }) {
+    super('MODEL_INTEGRITY', 'VERIFICATION_FAILED', `${file} has sha256 ${got}: expected ${expected} from model.json`, { meta: { file, expected, got } })
+  }
+}
+
+export class ModelNameError extends PoaError {
+  constructor({ name }: { name: string }) {
+    super('MODEL_NAME', 'USAGE', `model name "${name}": expected 1-64 chars of [A-Za-z0-9._-]`, { meta: { name } })
+  }
+}
+
+export function modelDir(home: string, name: string): string {
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name) || name === '.' || name === '..') throw new ModelNameError({ name })
+  return join(home, 'models', name)
+}
+
+export async function saveModel({ dir, manifest, modelBytes, featureBytes }: Omit<LoadedModel, 'contract'>): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, 'model.onnx'), modelBytes)
+  await writeFile(join(dir, 'features.onnx'), featureBytes)
+  await writeFile(join(dir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+}
+
+export async function loadModel(dir: string): Promise<LoadedModel> {
+  if (!existsSync(join(dir, 'model.json'))) throw new ModelNotFoundError({ dir })
+  const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as ModelManifest
+  const modelBytes = new Uint8Array(await readFile(join(dir, 'model.onnx')))
+  const featureBytes = new Uint8Array(await readFile(join(dir, 'features.onnx')))
+  const m = modelHash(modelBytes).sha256
+  if (m !== manifest.modelSha256) throw new ModelIntegrityError({ file: join(dir, 'model.onnx'), expected: manifest.modelSha256, got: m })
+  const f = modelHash(featureBytes).sha256
+  if (f !== manifest.featuresSha256) throw new ModelIntegrityError({ file: join(dir, 'features.onnx'), expected: manifest.featuresSha256, got: f })
+  return { dir, manifest, modelBytes, featureBytes, contract: checkModelContract(modelBytes, join(dir, 'model.onnx')) }
+}

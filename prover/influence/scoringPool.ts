@@ -1,0 +1,117 @@
+import { availableParallelism } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { Piscina } from 'piscina'
+import { PoaError } from '../errors/index.ts'
+import { FEATURE_BOUND } from '../index/featureHash.ts'
+import { selectTopK, summarizeScores, type ScoreDistribution, type ScoredRecord } from './scoreSummary.ts'
+import type { ScoreTask } from './scoreWorker.ts'
+
+/**
+ * Score every record of an index against a query in a piscina worker pool. The index features are
+ * copied once per index into a SharedArrayBuffer (cached per Int16Array), which every worker reads;
+ * each task scores one contiguous range and returns its scores as a transferred buffer.
+ */
+export type ScoringPool = {
+  readonly workers: number
+  score(p: ScoreParameters): Promise<ScoreReturnType>
+  destroy(): Promise<void>
+}
+
+export type ScoreParameters = {
+  /** Row-major [count, k] index features. */
+  features: Int16Array
+  k: number
+  query: readonly bigint[] | Int16Array
+  topK: number
+  signal?: AbortSignal
+}
+
+export type ScoreReturnType = { top: ScoredRecord[]; distribution: ScoreDistribution; workers: number }
+
+export class QueryDimensionError extends PoaError {
+  constructor({ expected, got }: { expected: number; got: number }) {
+    super('QUERY_DIMENSION', 'BAD_INPUT', `query features have dimension ${got}: expected k = ${expected} (the index's k)`, { meta: { expected, got } })
+  }
+}
+
+export class ScoreParameterError extends PoaError {
+  constructor({ field, value, expected }: { field: string; value: unknown; expected: string }) {
+    super('SCORE_PARAMETER', 'USAGE', `${field} = ${String(value)}: expected ${expected}`, { meta: { field, value, expected } })
+  }
+}
+
+/** Validate a query at the door: length k, every value an integer within ±FEATURE_BOUND. */
+export function checkQuery(query: readonly bigint[] | Int16Array, k: number): Int32Array {
+  if (query.length !== k) throw new QueryDimensionError({ expected: k, got: query.length })
+  const out = new Int32Array(k)
+  for (let t = 0; t < k; t++) {
+    const v = BigInt(query[t])
+    if (v > FEATURE_BOUND || v < -FEATURE_BOUND) throw new ScoreParameterError({ field: `query[${t}]`, value: v, expected: `an integer in ±${FEATURE_BOUND}` })
+    out[t] = Number(v)
+  }
+  return out
+}
+
+function checkScoreParameters({ features, k, topK }: ScoreParameters): void {
+  if (!Number.isInteger(k) || k < 1 || features.length % k !== 0) throw new ScoreParameterError({ field: 'k', value: k, expected: `a positive divisor of features.length ${features.length}` })
+  if (!Number.isInteger(topK) || topK < 1) throw new ScoreParameterError({ field: 'topK', value: topK, expected: 'a positive integer' })
+}
+
+export function createScoringPool({ workers = availableParallelism() }: { workers?: number } = {}): ScoringPool {
+  if (!Number.isInteger(workers) || workers < 1) throw new ScoreParameterError({ field: 'workers', value: workers, expected: 'a positive integer' })
+  const filename = fileURLToPath(new URL('./scoreWorker.ts', import.meta.url))
+  // A .ts worker needs tsx's loader; vitest and plain node do not pass it on to worker threads.
+  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, execArgv: ['--import', 'tsx'] })
+  const shared = new WeakMap<Int16Array, SharedArrayBuffer>()
+  return {
+    workers,
+    async score(p) {
+      checkScoreParameters(p)
+      const query = checkQuery(p.query, p.k)
+      let buffer = shared.get(p.features)
+      if (!buffer) {
+        buffer = new SharedArrayBuffer(p.features.byteLength)
+        new Int16Array(buffer).set(p.features)
+        shared.set(p.features, buffer)
+      }
+      const count = p.features.length / p.k
+      const chunk = Math.ceil(count / workers)
+      const tasks: Promise<Float64Array>[] = []
+      for (let start = 0; start < count; start += chunk) {
+        const task: ScoreTask = { buffer, k: p.k, start, end: Math.min(count, start + chunk), query }
+        tasks.push(pool.run(task, { signal: p.signal }))
+      }
+      const parts = await Promise.all(tasks)
+      const scores = new Float64Array(count)
+      let offset = 0
+      for (const part of parts) {
+        scores.set(part, offset)
+        offset += part.length
+      }
+      return { top: selectTopK(scores, p.topK), distribution: summarizeScores(scores), workers }
+    },
+    destroy: () => pool.destroy(),
+  }
+}
+
+/** One-shot: create a pool, score, and destroy it (the pool is closed even on failure). */
+export async function scoreIndex(p: ScoreParameters & { workers?: number }): Promise<ScoreReturnType> {
+  const pool = createScoringPool({ workers: p.workers })
+  try {
+    return await pool.score(p)
+  } finally {
+    await pool.destroy()
+  }
+}
+
+/** Single-thread bigint reference of every score (for tests, audits and the bench baseline). */
+export function scoreReference({ features, k, query }: Omit<ScoreParameters, 'topK' | 'signal'>): bigint[] {
+  const q = Array.from(checkQuery(query, k), (v) => BigInt(v))
+  const out: bigint[] = []
+  for (let i = 0; i < features.length / k; i++) {
+    let s = 0n
+    for (let t = 0; t < k; t++) s += BigInt(features[i * k + t]) * q[t]
+    out.push(s)
+  }
+  return out
+}

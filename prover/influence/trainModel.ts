@@ -1,0 +1,87 @@
+import { PoaError } from '../errors/index.ts'
+import { trainSoftmax } from './trainSoftmax.ts'
+import { buildClassifierOnnx, modelHash } from './onnxModel.ts'
+import { checkModelContract } from './modelContract.ts'
+import { prepareAttribution } from './prepareAttribution.ts'
+import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorize, type VectorizerConfig } from './vectorize.ts'
+import type { ProjectionKind } from './projection.ts'
+import type { LoadedModel, ModelManifest } from './modelStore.ts'
+import type { ProviderRequest } from './createSession.ts'
+
+/**
+ * Train the default model on records: hashing vectoriser -> L2-regularised linear softmax
+ * (trainSoftmax.ts) -> ONNX (Gemm + Softmax) -> attribution projection (prepareAttribution.ts).
+ * Deterministic: the same records, config and seed give the same ONNX bytes and hashes.
+ * Nothing is written; save the result with `saveModel({ dir: modelDir(home, name), ...result })`.
+ */
+export type TrainModelParameters = {
+  name: string
+  records: readonly { content: string; label: number }[]
+  /** Class names, index = label (default ['ham', 'spam']). */
+  labels?: readonly string[]
+  vectorizer?: VectorizerConfig
+  l2?: number
+  projection?: { kind?: ProjectionKind; k?: number; seed?: number }
+  provider?: ProviderRequest
+  onProgress?: (p: { done: number; total: number; unit: string }) => void
+  signal?: AbortSignal
+}
+
+export type TrainModelReturnType = Omit<LoadedModel, 'dir'>
+
+export const DEFAULT_L2 = 1e-3
+export const DEFAULT_K = 32
+export const DEFAULT_PROJECTION_SEED = 1
+
+export class LabelError extends PoaError {
+  constructor({ index, value, classes }: { index: number; value: unknown; classes: number }) {
+    super('RECORD_LABEL', 'BAD_INPUT', `records[${index}].label = ${String(value)}: expected a class index in [0, ${classes - 1}]`, { meta: { index, value, classes } })
+  }
+}
+
+export async function trainModel(p: TrainModelParameters): Promise<TrainModelReturnType> {
+  const labels = [...(p.labels ?? ['ham', 'spam'])]
+  const vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
+  const l2 = p.l2 ?? DEFAULT_L2
+  const kind = p.projection?.kind ?? 'trak'
+  const k = p.projection?.k ?? DEFAULT_K
+  const seed = p.projection?.seed ?? DEFAULT_PROJECTION_SEED
+  p.records.forEach((r, i) => {
+    if (!Number.isInteger(r.label) || r.label < 0 || r.label >= labels.length) throw new LabelError({ index: i, value: r.label, classes: labels.length })
+  })
+  const rows = p.records.map((r) => vectorize(r.content, vectorizer))
+  const y = Int32Array.from(p.records, (r) => r.label)
+  const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, signal: p.signal })
+  const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
+  const { featureBytes } = await prepareAttribution({
+    modelBytes, kind, k, seed, damping: l2, training: { rows, labels: y }, provider: p.provider, signal: p.signal,
+  })
+  let correct = 0
+  for (let r = 0; r < rows.length; r++) {
+    let best = 0
+    let bestZ = -Infinity
+    for (let c = 0; c < labels.length; c++) {
+      let z = weights.b[c]
+      for (let j = 0; j < rows[r].indices.length; j++) z += weights.W[c * vectorizer.dim + rows[r].indices[j]] * rows[r].values[j]
+      if (z > bestZ) [best, bestZ] = [c, z]
+    }
+    if (best === y[r]) correct++
+  }
+  const hash = modelHash(modelBytes)
+  const manifest: ModelManifest = {
+    format: 'poa-model-v1',
+    name: p.name,
+    source: 'trained',
+    modelSha256: hash.sha256,
+    modelHash: hash.field.toString(),
+    featuresSha256: modelHash(featureBytes).sha256,
+    labels,
+    classes: labels.length,
+    inputDim: vectorizer.dim,
+    hiddenDim: vectorizer.dim,
+    vectorizer,
+    projection: { kind, k, seed, damping: l2 },
+    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length },
+  }
+  return { manifest, modelBytes, featureBytes, contract: checkModelContract(modelBytes) }
+}
