@@ -36,7 +36,8 @@ async function createDatanet(datanets: Contract, from: Signer = owner): Promise<
 
 beforeAll(async () => {
   hre = await getHardhatRuntime()
-  ;[owner, curator, stranger] = await hre.ethers.getSigners()
+  // hardhat-ethers types its signers against ethers' CommonJS declarations; they are the same objects.
+  ;[owner, curator, stranger] = (await hre.ethers.getSigners()) as unknown as Signer[]
   interfaces = ['DatanetRegistry', 'ModelRegistry'].map((name) => ({ name, iface: new Interface(hre.artifacts.readArtifactSync(name).abi) }))
 })
 

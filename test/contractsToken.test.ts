@@ -39,7 +39,8 @@ async function permitSignature(token: Contract, signer: Signer, spender: string,
 
 beforeAll(async () => {
   hre = await getHardhatRuntime()
-  ;[treasury, alice, bob] = await hre.ethers.getSigners()
+  // hardhat-ethers types its signers against ethers' CommonJS declarations; they are the same objects.
+  ;[treasury, alice, bob] = (await hre.ethers.getSigners()) as unknown as Signer[]
   interfaces = [{ name: 'OpenToken', iface: new Interface(hre.artifacts.readArtifactSync('OpenToken').abi) }]
 })
 
