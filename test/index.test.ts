@@ -1,0 +1,87 @@
+import { describe, it, expect, beforeAll } from 'vitest'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
+import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { buildMerkleTree, getMerkleProof, verifyMerkleProof } from '../prover/merkle/index.ts'
+import { trainModel, buildModelIndex, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
+import {
+  saveAttributionIndex, loadAttributionIndex, assertIndexMatchesDatanet, indexDir, indexFeatures,
+  IndexDatanetMismatchError, DatanetRootMismatchError, indexLeaf, type DatanetRef,
+} from '../prover/index/index.ts'
+
+const DEPTH = 20
+let records: IndexRecord[]
+let datanet: DatanetRef
+
+async function toIndexRecords(mails: ReturnType<typeof loadSpamAssassin>): Promise<IndexRecord[]> {
+  return Promise.all(mails.map(async (m) => ({ ...m, leaf: await recordLeaf({ contributor: m.contributor, contentHash: contentHash(m.content) }) })))
+}
+
+beforeAll(async () => {
+  records = await toIndexRecords(loadSpamAssassin({ limit: 200, seed: 11 }))
+  const tree = await buildMerkleTree({ leaves: records.map((r) => r.leaf), depth: DEPTH })
+  datanet = { id: 'spam-assassin', version: 1, root: tree.root }
+})
+
+describe('attribution index', () => {
+  it('gives the same model hash and the same index root when built twice from the same seed', async () => {
+    const build = async () => {
+      const model = await trainModel({ name: 'det', records, projection: { kind: 'trak', k: 16, seed: 5 } })
+      const { index } = await buildModelIndex({ model, records, datanet, provider: 'cpu' })
+      return { model, index }
+    }
+    const a = await build()
+    const b = await build()
+    expect(a.model.manifest.modelSha256).toBe(b.model.manifest.modelSha256)
+    expect(a.model.manifest.featuresSha256).toBe(b.model.manifest.featuresSha256)
+    expect(a.index.manifest.root).toBe(b.index.manifest.root)
+    expect(Buffer.from(a.index.features.buffer).equals(Buffer.from(b.index.features.buffer))).toBe(true)
+    // A different projection seed commits to different features, hence a different root.
+    const other = await trainModel({ name: 'det', records, projection: { kind: 'trak', k: 16, seed: 6 } })
+    const { index: otherIndex } = await buildModelIndex({ model: other, records, datanet, provider: 'cpu' })
+    expect(otherIndex.manifest.root).not.toBe(a.index.manifest.root)
+  })
+
+  it('binds leaf i to record i and its features, opens in the index tree, and survives save/load', async () => {
+    const model = await trainModel({ name: 'io', records, projection: { k: 16 } })
+    const { index, provider } = await buildModelIndex({ model, records, datanet })
+    expect(provider).toBe('cpu')
+    expect(index.manifest.count).toBe(200)
+    expect(index.manifest.treeDepth).toBe(DEPTH)
+    const i = 37
+    expect(index.leaves[i]).toBe(await indexLeaf({ recordLeaf: records[i].leaf, features: indexFeatures(index, i) }))
+    expect(await verifyMerkleProof(getMerkleProof(index.tree, i))).toBe(true)
+    const home = await mkdtemp(join(tmpdir(), 'poa-index-'))
+    try {
+      const dir = indexDir(join(home, 'models', 'io'), datanet.id, datanet.version)
+      await saveAttributionIndex(dir, index)
+      const loaded = await loadAttributionIndex(dir)
+      expect(loaded.manifest).toEqual(index.manifest)
+      expect(loaded.tree.root).toBe(index.tree.root)
+      expect(Array.from(loaded.features)).toEqual(Array.from(index.features))
+    } finally {
+      await rm(home, { recursive: true, force: true })
+    }
+  })
+
+  it('refuses an index built from another datanet version', async () => {
+    const model = await trainModel({ name: 'v', records, projection: { k: 16 } })
+    const { index } = await buildModelIndex({ model, records, datanet })
+    expect(() => assertIndexMatchesDatanet(index.manifest, datanet)).not.toThrow()
+    const v2 = { ...datanet, version: 2 }
+    expect(() => assertIndexMatchesDatanet(index.manifest, v2)).toThrow(IndexDatanetMismatchError)
+    expect(() => assertIndexMatchesDatanet(index.manifest, v2)).toThrow(/built from datanet version 1: expected 2/)
+    expect(() => assertIndexMatchesDatanet(index.manifest, { ...datanet, root: datanet.root + 1n })).toThrow(/datanet root/)
+    expect(() => assertIndexMatchesDatanet(index.manifest, { ...datanet, id: 'other' })).toThrow(/datanet id spam-assassin: expected other/)
+  })
+
+  it('refuses records whose leaves do not hash to the stated datanet root, or do not match their content', async () => {
+    const model = await trainModel({ name: 'r', records, projection: { k: 16 } })
+    await expect(buildModelIndex({ model, records, datanet: { ...datanet, root: 123n } })).rejects.toThrow(DatanetRootMismatchError)
+    const tampered = records.map((r, i) => (i === 3 ? { ...r, content: `${r.content} ` } : r))
+    await expect(buildModelIndex({ model, records: tampered, datanet })).rejects.toThrow(RecordLeafMismatchError)
+    await expect(buildModelIndex({ model, records: tampered, datanet })).rejects.toThrow(/record 3: leaf/)
+  })
+})
