@@ -1,4 +1,4 @@
-import type { ContractTransactionResponse, EventLog, Log } from 'ethers'
+import type { ContractTransactionResponse, EventLog, Log, Signer } from 'ethers'
 import { toFr, toChecksumAddress } from '../field/index.ts'
 import { FieldOutOfRangeError, ValueOutOfRangeError } from '../errors/index.ts'
 import type { PoaChain } from './connectChain.ts'
@@ -12,6 +12,10 @@ async function mined(tx: ContractTransactionResponse): Promise<{ receipt: ChainR
   return { receipt: { txHash: receipt.hash, blockNumber: receipt.blockNumber, gasUsed: receipt.gasUsed }, logs: receipt.logs }
 }
 
+function registryFor(chain: PoaChain, signer: Signer | undefined) {
+  return signer === undefined ? chain.contracts.datanetRegistry : (chain.contracts.datanetRegistry.connect(signer) as typeof chain.contracts.datanetRegistry)
+}
+
 const UINT256_MAX = (1n << 256n) - 1n
 
 function positiveId(value: bigint, where: string): bigint {
@@ -20,13 +24,13 @@ function positiveId(value: bigint, where: string): bigint {
   return value
 }
 
-export type CreateDatanetOnChainParameters = { chain: PoaChain; metadataURI: string }
+export type CreateDatanetOnChainParameters = { chain: PoaChain; metadataURI: string; /** Default: the chain's signer. */ signer?: Signer }
 export type CreateDatanetOnChainReturnType = ChainReceipt & { datanetId: bigint; owner: string }
 
 /** Create a datanet owned by the chain's signer; returns its on-chain id (from DatanetCreated). */
-export async function createDatanetOnChain({ chain, metadataURI }: CreateDatanetOnChainParameters): Promise<CreateDatanetOnChainReturnType> {
+export async function createDatanetOnChain({ chain, metadataURI, signer }: CreateDatanetOnChainParameters): Promise<CreateDatanetOnChainReturnType> {
   if (typeof metadataURI !== 'string') throw new TypeError(`metadataURI expected string, got ${typeof metadataURI}`)
-  const registry = chain.contracts.datanetRegistry
+  const registry = registryFor(chain, signer)
   return chain.run('createDatanet', async () => {
     const { receipt, logs } = await mined(await registry.getFunction('createDatanet')(metadataURI))
     const event = logs.map((log) => registry.interface.parseLog(log)).find((parsed) => parsed?.name === 'DatanetCreated')
@@ -44,18 +48,20 @@ export type CommitDatanetRootParameters = {
   root: bigint
   recordCount: bigint
   contentURI?: string
+  /** Default: the chain's signer; must be the datanet's owner or a curator. */
+  signer?: Signer
 }
 export type CommitDatanetRootReturnType = ChainReceipt & { datanetId: bigint; version: bigint; root: bigint }
 
 /** Commit a datanet version's root. Reverts (unauthorised, version not next, root out of range) become ChainRevertError. */
-export async function commitDatanetRoot({ chain, datanetId, version, root, recordCount, contentURI = '' }: CommitDatanetRootParameters): Promise<CommitDatanetRootReturnType> {
+export async function commitDatanetRoot({ chain, datanetId, version, root, recordCount, contentURI = '', signer }: CommitDatanetRootParameters): Promise<CommitDatanetRootReturnType> {
   positiveId(datanetId, 'datanetId')
   positiveId(version, 'version')
   toFr(root, 'root')
   if (root === 0n) throw new FieldOutOfRangeError({ where: 'root (must be nonzero)', value: root })
   if (typeof recordCount !== 'bigint') throw new TypeError(`recordCount expected bigint, got ${typeof recordCount}`)
   if (recordCount < 0n || recordCount > UINT256_MAX) throw new ValueOutOfRangeError({ where: 'recordCount', value: recordCount, min: 0n, max: UINT256_MAX })
-  const registry = chain.contracts.datanetRegistry
+  const registry = registryFor(chain, signer)
   return chain.run('commitRoot', async () => {
     const { receipt } = await mined(await registry.getFunction('commitRoot')(datanetId, version, root, recordCount, contentURI))
     return { ...receipt, datanetId, version, root }
@@ -79,11 +85,11 @@ export async function readDatanetRoot({ chain, datanetId, version }: { chain: Po
 }
 
 /** Allow (or, with `remove`, disallow) an account to commit roots of a datanet. Owner only. */
-export async function setDatanetCurator({ chain, datanetId, curator, remove = false }: { chain: PoaChain; datanetId: bigint; curator: string; remove?: boolean }): Promise<ChainReceipt> {
+export async function setDatanetCurator({ chain, datanetId, curator, remove = false, signer }: { chain: PoaChain; datanetId: bigint; curator: string; remove?: boolean; signer?: Signer }): Promise<ChainReceipt> {
   positiveId(datanetId, 'datanetId')
   const address = toChecksumAddress(curator, 'curator')
   return chain.run(remove ? 'removeCurator' : 'addCurator', async () => {
-    const { receipt } = await mined(await chain.contracts.datanetRegistry.getFunction(remove ? 'removeCurator' : 'addCurator')(datanetId, address))
+    const { receipt } = await mined(await registryFor(chain, signer).getFunction(remove ? 'removeCurator' : 'addCurator')(datanetId, address))
     return receipt
   })
 }

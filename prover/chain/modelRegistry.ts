@@ -1,3 +1,4 @@
+import type { Signer } from 'ethers'
 import { toFr } from '../field/index.ts'
 import { FieldOutOfRangeError, ValueOutOfRangeError } from '../errors/index.ts'
 import type { PoaChain } from './connectChain.ts'
@@ -17,6 +18,8 @@ export type RegisterModelOnChainParameters = {
   featureScale: number
   projectionSeed: bigint
   metadataURI?: string
+  /** Default: the chain's signer, who becomes the model's owner. */
+  signer?: Signer
 }
 export type RegisterModelOnChainReturnType = ChainReceipt & { modelId: bigint }
 
@@ -31,7 +34,7 @@ export async function registerModelOnChain(p: RegisterModelOnChainParameters): P
   if (!Number.isInteger(p.featureScale) || p.featureScale < 0 || p.featureScale > 255) {
     throw new ValueOutOfRangeError({ where: 'featureScale', value: p.featureScale, min: 0, max: 255 })
   }
-  const registry = p.chain.contracts.modelRegistry
+  const registry = p.signer === undefined ? p.chain.contracts.modelRegistry : (p.chain.contracts.modelRegistry.connect(p.signer) as typeof p.chain.contracts.modelRegistry)
   return p.chain.run('registerModel', async () => {
     const tx = await registry.getFunction('registerModel')(
       p.modelHash, p.datanetId, p.datanetVersion, p.indexRoot, p.k, p.featureScale, p.projectionSeed, p.metadataURI ?? '',

@@ -1,4 +1,4 @@
-import { Contract, Interface, MaxUint256, Signature, type ContractRunner, type Signer, type TransactionReceipt } from 'ethers'
+import { Contract, Interface, MaxUint256, Signature, type InterfaceAbi, type ContractRunner, type Signer, type TransactionReceipt } from 'ethers'
 import { toChainError, type NamedInterface } from './chainErrors.ts'
 import { settlementAbi } from './settlementDeploy.ts'
 import { circuitIdOf } from './verifierGen.ts'
@@ -29,17 +29,19 @@ const ERC20_ABI = [
   'error ERC20InsufficientAllowance(address spender, uint256 allowance, uint256 needed)',
 ]
 
-function interfaces(): NamedInterface[] {
+let abi: InterfaceAbi | undefined
+
+async function interfaces(): Promise<NamedInterface[]> {
   return [
-    { name: 'AttributionSettlement', iface: new Interface(settlementAbi()) },
+    { name: 'AttributionSettlement', iface: new Interface((abi ??= await settlementAbi())) },
     { name: 'IAttributionVerifier', iface: new Interface(['error AttributionVerifierInputCount(uint256 expected, uint256 got)']) },
     { name: 'OpenToken', iface: new Interface(ERC20_ABI) },
   ]
 }
 
-/** A typed handle on a deployed AttributionSettlement. */
-export function settlementAt(address: string, runner: ContractRunner): Contract {
-  return new Contract(address, settlementAbi(), runner)
+/** A handle on a deployed AttributionSettlement (its ABI from the compiled artifact). */
+export async function settlementAt(address: string, runner: ContractRunner): Promise<Contract> {
+  return new Contract(address, (abi ??= await settlementAbi()), runner)
 }
 
 async function send(action: string, tx: () => Promise<any>): Promise<TransactionReceipt> {
@@ -47,7 +49,7 @@ async function send(action: string, tx: () => Promise<any>): Promise<Transaction
     const response = await tx()
     return (await response.wait()) as TransactionReceipt
   } catch (error) {
-    throw toChainError(error, action, interfaces())
+    throw toChainError(error, action, await interfaces())
   }
 }
 
@@ -55,7 +57,7 @@ async function read<T>(action: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call()
   } catch (error) {
-    throw toChainError(error, action, interfaces())
+    throw toChainError(error, action, await interfaces())
   }
 }
 
@@ -77,7 +79,7 @@ export type TxResult = { txHash: string; gasUsed: bigint; blockNumber: number }
 /** Record an inference and escrow its fee. */
 export async function recordInference(p: RecordInferenceParameters): Promise<TxResult> {
   toFr(p.queryCommitment, 'queryCommitment')
-  const settlement = settlementAt(p.settlement, p.signer)
+  const settlement = await settlementAt(p.settlement, p.signer)
   const [tokenAddress] = await read('read settlement token', () => settlement.dependencies())
   const token = new Contract(tokenAddress, ERC20_ABI, p.signer)
   const action = `recordInference ${p.inferenceId}`
@@ -129,7 +131,7 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
   p.calldata.publicInputs.forEach((x, i) => {
     if (typeof x !== 'bigint') throw new TypeError(`publicInputs[${i}] expected bigint, got ${typeof x}`)
   })
-  const settlement = settlementAt(p.settlement, p.signer)
+  const settlement = await settlementAt(p.settlement, p.signer)
   const { a, b, c, publicInputs } = p.calldata
   const receipt = await send(`settle ${p.inferenceId}`, () =>
     settlement.settle(p.inferenceId, circuitIdOf(p.circuitName), p.prover ?? '0x0000000000000000000000000000000000000000', a, b, c, publicInputs),
@@ -151,7 +153,7 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
 
 /** The payout slots a settlement proved, read from its AttributionSettled event. */
 export async function settledPayoutSlots({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<bigint[]> {
-  const contract = settlementAt(settlement, runner)
+  const contract = await settlementAt(settlement, runner)
   const logs = await read('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId)))
   const log = logs[0] as any
   if (!log) return []
@@ -161,14 +163,14 @@ export async function settledPayoutSlots({ settlement, runner, inferenceId }: { 
 /** Credit every unclaimed payout of a settled inference to its contributors (anyone may send it). */
 export async function claimRewards({ settlement, signer, inferenceId }: { settlement: string; signer: Signer; inferenceId: string }): Promise<TxResult> {
   const slots = await settledPayoutSlots({ settlement, runner: signer, inferenceId })
-  const contract = settlementAt(settlement, signer)
+  const contract = await settlementAt(settlement, signer)
   const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, slots))
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }
 
 /** Withdraw `amountWei` (default: the whole balance) of the signer's credited OPEN. */
 export async function withdrawRewards({ settlement, signer, amountWei }: { settlement: string; signer: Signer; amountWei?: bigint }): Promise<TxResult & { amountWei: bigint }> {
-  const contract = settlementAt(settlement, signer)
+  const contract = await settlementAt(settlement, signer)
   const amount = amountWei ?? (await rewardBalance({ settlement, runner: signer, account: await signer.getAddress() }))
   const receipt = await send('withdraw rewards', () => contract.withdraw(amount))
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber, amountWei: amount }
@@ -176,5 +178,5 @@ export async function withdrawRewards({ settlement, signer, amountWei }: { settl
 
 /** An account's withdrawable OPEN in the settlement, in wei. */
 export async function rewardBalance({ settlement, runner, account }: { settlement: string; runner: ContractRunner; account: string }): Promise<bigint> {
-  return read('read reward balance', () => settlementAt(settlement, runner).balanceOf(account))
+  return read('read reward balance', async () => (await settlementAt(settlement, runner)).balanceOf(account))
 }

@@ -1,9 +1,6 @@
-import { readFileSync, existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { ContractFactory, Contract, Interface, type Signer } from 'ethers'
-import { REPO_ROOT } from './hardhatRuntime.ts'
+import { Contract, Interface, type InterfaceAbi, type Signer } from 'ethers'
 import { toChainError } from './chainErrors.ts'
-import { PoaError } from '../errors/index.ts'
+import { deployContract, loadArtifact } from './deploy.ts'
 import { circuitIdOf, generateVerifier, verifierContractName, type GenerateVerifierReturnType } from './verifierGen.ts'
 
 /** Fee split in basis points of the fee; the four sum to 10,000. */
@@ -19,33 +16,9 @@ export const DEFAULT_SHARES: SettlementShares = Object.freeze({ contributorsBps:
 /** One day: a prover has this long to settle before the host may take the fee back. */
 export const DEFAULT_REFUND_TIMEOUT_S = 86_400
 
-const ARTIFACTS_DIR = join(REPO_ROOT, 'build', 'hardhat', 'artifacts', 'contracts')
-
-/** A compiled contract's artifact is missing: the contracts were not compiled after generation. */
-export class ArtifactMissingError extends PoaError {
-  constructor({ contract, path }: { contract: string; path: string }) {
-    super('CONTRACT_ARTIFACT_MISSING', 'INTERNAL', `artifact of ${contract} not found at ${path}: generate verifiers, then compile the contracts`, {
-      meta: { contract, path },
-    })
-  }
-}
-
-type Artifact = { abi: any[]; bytecode: string }
-
-function loadArtifact(sourceDir: string, contract: string): Artifact {
-  const path = join(ARTIFACTS_DIR, sourceDir, `${contract}.sol`, `${contract}.json`)
-  if (!existsSync(path)) throw new ArtifactMissingError({ contract, path })
-  return JSON.parse(readFileSync(path, 'utf8')) as Artifact
-}
-
-/** ABI of AttributionSettlement (for decoding its custom errors and events). */
-export function settlementInterface(): Interface {
-  return new Interface(loadArtifact('settlement', 'AttributionSettlement').abi)
-}
-
-/** ABI of AttributionSettlement, plus the verifier interface's own error. */
-export function settlementAbi(): any[] {
-  return loadArtifact('settlement', 'AttributionSettlement').abi
+/** ABI of AttributionSettlement (for its calls, custom errors and events). */
+export async function settlementAbi(): Promise<InterfaceAbi> {
+  return (await loadArtifact('AttributionSettlement')).abi
 }
 
 export type PrepareVerifiersParameters = { circuits: readonly { circuitName: string; zkeyPath: string }[] }
@@ -90,27 +63,33 @@ export async function deploySettlement(params: DeploySettlementParameters): Prom
   const { signer, token, datanetRegistry, modelRegistry, treasury, circuits = [] } = params
   const shares = params.shares ?? DEFAULT_SHARES
   const self = await signer.getAddress()
-  const artifact = loadArtifact('settlement', 'AttributionSettlement')
-  const iface = new Interface(artifact.abi)
-  try {
-    const factory = new ContractFactory(artifact.abi, artifact.bytecode, signer)
-    const deployed = await factory.deploy(token, datanetRegistry, modelRegistry, self, treasury, shares, params.refundTimeoutS ?? DEFAULT_REFUND_TIMEOUT_S)
-    const receipt = await deployed.deploymentTransaction()!.wait()
-    const settlement = await deployed.getAddress()
-    const contract = new Contract(settlement, artifact.abi, signer)
-    const verifiers: DeploySettlementReturnType['verifiers'] = {}
-    for (const circuitName of circuits) {
-      const v = loadArtifact('generated', verifierContractName(circuitName))
-      const vDeployed = await new ContractFactory(v.abi, v.bytecode, signer).deploy()
-      const vReceipt = await vDeployed.deploymentTransaction()!.wait()
-      const address = await vDeployed.getAddress()
-      const circuitId = circuitIdOf(circuitName)
-      await (await contract.setVerifier(circuitId, address)).wait()
-      verifiers[circuitName] = { address, circuitId, deployGas: vReceipt!.gasUsed }
+  const deployed = await deployContract({
+    signer,
+    name: 'AttributionSettlement',
+    args: [token, datanetRegistry, modelRegistry, self, treasury, shares, params.refundTimeoutS ?? DEFAULT_REFUND_TIMEOUT_S],
+  })
+  const iface = new Interface(await settlementAbi())
+  const verifiers: DeploySettlementReturnType['verifiers'] = {}
+  for (const circuitName of circuits) verifiers[circuitName] = await deployVerifier({ signer, settlement: deployed.address, circuitName })
+  if (params.owner && params.owner.toLowerCase() !== self.toLowerCase()) {
+    try {
+      await (await deployed.contract.transferOwnership(params.owner)).wait()
+    } catch (error) {
+      throw toChainError(error, 'transfer settlement ownership', [{ name: 'AttributionSettlement', iface }])
     }
-    if (params.owner && params.owner.toLowerCase() !== self.toLowerCase()) await (await contract.transferOwnership(params.owner)).wait()
-    return { settlement, verifiers, deployGas: receipt!.gasUsed }
-  } catch (error) {
-    throw toChainError(error, 'deploy AttributionSettlement', [{ name: 'AttributionSettlement', iface }])
   }
+  return { settlement: deployed.address, verifiers, deployGas: deployed.gasUsed }
+}
+
+/** Deploy a circuit's generated (and compiled) verifier and approve it in the settlement; the signer must own the settlement. */
+export async function deployVerifier({ signer, settlement, circuitName }: { signer: Signer; settlement: string; circuitName: string }): Promise<{ address: string; circuitId: string; deployGas: bigint }> {
+  const verifier = await deployContract({ signer, name: verifierContractName(circuitName) })
+  const circuitId = circuitIdOf(circuitName)
+  const abi = await settlementAbi()
+  try {
+    await (await new Contract(settlement, abi, signer).setVerifier(circuitId, verifier.address)).wait()
+  } catch (error) {
+    throw toChainError(error, `approve verifier of ${circuitName}`, [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
+  }
+  return { address: verifier.address, circuitId, deployGas: verifier.gasUsed }
 }
