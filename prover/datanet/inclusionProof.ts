@@ -127,3 +127,10 @@ export async function verifyRecordInclusion(proof: RecordInclusionProof, { expec
   if (expectedRoot !== undefined && expectedRoot !== root) throw new InclusionProofRejectedError({ reason: 'the proof root is not the expected root', expected: expectedRoot, got: root })
   return { root, leafIndex: proof.leafIndex }
 }
+
+/** A proof file that cannot be read or is not JSON. */
+export class InclusionProofFileError extends PoaError {
+  constructor({ file, reason, cause }: { file: string; reason: string; cause?: unknown }) {
+    super('INCLUSION_PROOF_UNREADABLE', 'BAD_INPUT', `${file}: ${reason}`, { meta: { file }, cause })
+  }
+}
