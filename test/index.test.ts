@@ -12,10 +12,10 @@ import {
 } from '../prover/index/index.ts'
 
 const DEPTH = 20
-let records: IndexRecord[]
+let records: (IndexRecord & { content: string })[]
 let datanet: DatanetRef
 
-async function toIndexRecords(mails: ReturnType<typeof loadSpamAssassin>): Promise<IndexRecord[]> {
+async function toIndexRecords(mails: ReturnType<typeof loadSpamAssassin>): Promise<(IndexRecord & { content: string })[]> {
   return Promise.all(mails.map(async (m) => ({ ...m, leaf: await recordLeaf({ contributor: m.contributor, contentHash: contentHash(m.content) }) })))
 }
 

@@ -22,7 +22,7 @@ describe('gradient features', () => {
     try {
       expect(provider).toBe('cpu')
       const rows = records.map((r) => vectorize(r.content))
-      const labels = records.map((r) => r.label)
+      const labels = records.map((r) => (r.label === 'spam' ? 1 : 0))
       const out = await computeFeatures({ session, inputName: 'input', probsName: 'probs', inputDim: 1024, k: 32, classes: 2, rows, labels, batchSize: 64 })
       const fracBits = chooseFracBits(out.features)
       const { values } = quantizeFeatures(out.features, fracBits, { clamp: false, where: 'onnx' })
@@ -59,7 +59,7 @@ describe('gradient features', () => {
 
 describe('queries', () => {
   it('predicts, quantises phi_q within the bound and commits it', async () => {
-    const spam = records.find((r) => r.label === 1)!
+    const spam = records.find((r) => r.label === 'spam')!
     const q = await queryModel({ model, text: spam.content, featureFracBits: 10 })
     expect(q.prediction.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5)
     expect(q.prediction.label).toBe(['ham', 'spam'][q.prediction.class])

