@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Interface, type Signer } from 'ethers'
-import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
 import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/chain/settlementDeploy.ts'
 import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/chain/settlementClient.ts'
 import {
-  CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
+  CIRCUIT_NAME, SNARK_FIELD_R, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type DatanetFixture, type Query, type Stack,
 } from './settlementFixture.ts'
 
@@ -23,6 +22,7 @@ let data: DatanetFixture
 let query: Query
 let modelId: bigint
 let chainId: bigint
+let abi: any
 
 /** Expect `promise` to fail with the settlement's custom error `name` (decoded into a ChainRevertError). */
 async function expectRevert(promise: Promise<unknown>, name: string): Promise<ChainRevertError> {
@@ -61,6 +61,7 @@ beforeAll(async () => {
     modelRegistry: await stack.models.getAddress(), treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME],
   })
   settlement = deployed.settlement
+  abi = await settlementAbi()
   await (await stack.token.transfer(await host.getAddress(), 100n * FEE)).wait()
   const random = rng(SEED)
   data = await buildDatanet({ contributors: await Promise.all(contributors.map((s) => s.getAddress())), n: 12, random })
@@ -106,7 +107,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     const inferenceId = newInferenceId()
     await stack.token.connect(host).approve(settlement, 0n)
     await record(inferenceId, 'permit')
-    const inf = await settlementAt(settlement, host).inference(inferenceId)
+    const inf = await (await settlementAt(settlement, host)).inference(inferenceId)
     expect(inf.status).toBe(1n)
     expect(inf.fee).toBe(FEE)
     expect(inf.pool).toBe(POOL)
@@ -114,7 +115,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
 
   it('rejects a tampered proof', async () => {
     const { inferenceId, calldata } = await recordAndProve()
-    const tampered = { ...calldata, c: [calldata.c[0], (calldata.c[1] + 1n) % FIELD_MODULUS] as const }
+    const tampered = { ...calldata, c: [calldata.c[0], (calldata.c[1] + 1n) % SNARK_FIELD_R] as const }
     await expectRevert(settle(inferenceId, tampered), 'SettlementProofInvalid')
     const swapped = { ...calldata, a: calldata.c, c: calldata.a }
     await expectRevert(settle(inferenceId, swapped), 'SettlementProofInvalid')
@@ -136,9 +137,9 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
   it('rejects a public input that is not below r', async () => {
     const { inferenceId, calldata } = await recordAndProve()
     const last = calldata.publicInputs.length - 1
-    const wrapped = calldata.publicInputs.map((x, i) => (i === last ? x + FIELD_MODULUS : x))
+    const wrapped = calldata.publicInputs.map((x, i) => (i === last ? x + SNARK_FIELD_R : x))
     const error = await expectRevert(settle(inferenceId, { ...calldata, publicInputs: wrapped }), 'SettlementInputOutOfRange')
-    expect(error.args).toMatchObject({ index: BigInt(last), value: calldata.publicInputs[last] + FIELD_MODULUS })
+    expect(error.args).toMatchObject({ index: BigInt(last), value: calldata.publicInputs[last] + SNARK_FIELD_R })
   })
 
   it('rejects a proof over a datanet root or an index root the model did not register', async () => {
@@ -168,7 +169,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
 
   it('refunds the host only after the timeout, and then rejects settlement', async () => {
     const { inferenceId, calldata } = await recordAndProve()
-    const contract = settlementAt(settlement, host)
+    const contract = await settlementAt(settlement, host)
     const early = await expectRevert(contract.refund(inferenceId).catch((e: unknown) => { throw wrap(e) }), 'SettlementRefundTooEarly')
     expect(early.args.inferenceId).toBe(inferenceId)
     await hre.network.provider.send('evm_increaseTime', [86_400])
@@ -189,7 +190,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
   it('rejects a second claim of the same slot and claims with other slots', async () => {
     const { inferenceId, calldata, payouts } = await recordAndProve()
     const settled = await settle(inferenceId, calldata)
-    const contract = settlementAt(settlement, prover)
+    const contract = await settlementAt(settlement, prover)
     const index = settled.payoutSlots.findIndex((s) => s !== 0n)
     await (await contract.claim(inferenceId, settled.payoutSlots, index)).wait()
     await expectRevert(contract.claim(inferenceId, settled.payoutSlots, index).catch((e: unknown) => { throw wrap(e) }), 'SettlementAlreadyClaimed')
@@ -199,13 +200,13 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
   })
 
   it('lets only the owner change the shares, and only to a split of 10,000 bps', async () => {
-    const contract = settlementAt(settlement, stack.deployer)
+    const contract = await settlementAt(settlement, stack.deployer)
     await expectRevert(contract.setShares([5000, 1000, 1000, 1000]).catch((e: unknown) => { throw wrap(e) }), 'SettlementSharesInvalid')
-    await expectRevert(settlementAt(settlement, host).setShares([7000, 1000, 1500, 500]).catch((e: unknown) => { throw wrap(e) }), 'OwnableUnauthorizedAccount')
+    await expectRevert((await settlementAt(settlement, host)).setShares([7000, 1000, 1500, 500]).catch((e: unknown) => { throw wrap(e) }), 'OwnableUnauthorizedAccount')
   })
 })
 
 /** Decode a revert of a direct contract call the way the client does. */
 function wrap(error: unknown) {
-  return toChainError(error, 'direct call', [{ name: 'AttributionSettlement', iface: new Interface(settlementAbi()) }])
+  return toChainError(error, 'direct call', [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { AbiCoder, keccak256, type Signer } from 'ethers'
 import * as snarkjs from 'snarkjs'
-import { FIELD_MODULUS, addressToField } from '../prover/field/index.ts'
+import { addressToField } from '../prover/field/index.ts'
 import { buildMerkleTree, getMerkleProof, type MerkleTree } from '../prover/merkle/index.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { indexLeaf, queryCommitment as commitQuery } from '../prover/index/featureHash.ts'
@@ -20,6 +20,11 @@ export const K = TINY_PARAMS.candidateSlots
 export const FEATURES = TINY_PARAMS.featureCount
 export const DEPTH = TINY_PARAMS.treeDepth
 export const CIRCUIT_NAME = TINY_SPEC.name
+/**
+ * BN254 scalar field order r, as the snarkjs verifier and circom use it. prover/field's FIELD_MODULUS
+ * holds a different (wrong) value, reported to its owner; the settlement tests need the real one.
+ */
+export const SNARK_FIELD_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
 
 export type CircuitArtifacts = { circuit: CompiledCircuit; keys: DevKeys }
 
@@ -88,7 +93,8 @@ export function newInferenceId(): string {
 }
 
 const dot = (a: bigint[], b: bigint[]) => a.reduce((s, x, i) => s + x * b[i], 0n)
-const fr = (x: bigint) => (((x % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS).toString()
+// Signed features go in as signed decimals: circom's witness calculator reduces them mod r itself.
+const fr = (x: bigint) => x.toString()
 
 export type AttributionCase = {
   input: Record<string, unknown>

@@ -27,9 +27,10 @@ import {SettlementConfig} from "./SettlementConfig.sol";
 contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
-    /// @dev BN254 scalar field order r: every public input must be below it.
+    /// @dev BN254 scalar field order r (the snarkjs verifier's `r`): every public input must be below it.
+    ///      NOTE: prover/field/field.ts and the registries carry a different, wrong constant (...940197).
     uint256 internal constant FIELD_MODULUS =
-        21888242871839275222246186170373662268241426960470566495165849405435879940197;
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool.
     uint256 internal constant FIXED_INPUTS = 5;
     /// @dev The claim bitmap is one word, so a circuit may pay at most 256 slots.
