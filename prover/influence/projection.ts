@@ -12,8 +12,12 @@ import { solveUpperT } from './gaussNewton.ts'
  *                    Hessian (gaussNewton.ts): <M g_q, M g_i> estimates g_q^T H^-1 g_i, the exact
  *                    influence function of the convex model. L^-1 is a whitening (L^-T L^-1 = H^-1),
  *                    cheaper than H^-1/2 and equivalent after the random projection.
+ * - 'whitened-pca':  M = U_k^T L^-1 with U_k the top-k principal directions of the whitened training
+ *                    gradients (whitenedPca.ts): the best k-dimensional fit of the exact influence
+ *                    function for subset sums; it needs the training set and the Hessian.
  */
-export type ProjectionKind = 'trak' | 'whitened-trak'
+export type ProjectionKind = 'trak' | 'whitened-trak' | 'whitened-pca'
+export const PROJECTION_KINDS: readonly ProjectionKind[] = ['trak', 'whitened-trak', 'whitened-pca']
 export const MIN_K = 1
 /** k * (2^15 - 1)^2 < 2^53 keeps every score an exact JS number; 2^22 is far above what circuits take. */
 export const MAX_K = 1 << 22
@@ -42,13 +46,21 @@ export type BuildProjectionParameters = {
   hiddenDim: number
   /** Required for 'whitened-trak': the Cholesky factor (lower, [n, n]) of the head's Hessian. */
   hessianCholesky?: Float64Array
+  /** Required for 'whitened-pca': M itself, row-major [k, n] (from whitenedPcaMatrix). */
+  rows?: Float64Array
 }
 
-export function buildProjection({ kind, k, seed, classes, hiddenDim, hessianCholesky }: BuildProjectionParameters): Projection {
-  if (kind !== 'trak' && kind !== 'whitened-trak') throw new ProjectionParameterError({ field: 'kind', value: kind, expected: '"trak" or "whitened-trak"' })
+export function buildProjection({ kind, k, seed, classes, hiddenDim, hessianCholesky, rows }: BuildProjectionParameters): Projection {
+  if (!PROJECTION_KINDS.includes(kind)) throw new ProjectionParameterError({ field: 'kind', value: kind, expected: PROJECTION_KINDS.map((x) => `"${x}"`).join(' or ') })
   if (!Number.isInteger(k) || k < MIN_K || k > MAX_K) throw new ProjectionParameterError({ field: 'k', value: k, expected: `an integer in [${MIN_K}, ${MAX_K}]` })
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ProjectionParameterError({ field: 'seed', value: seed, expected: 'a uint32' })
   const n = classes * (hiddenDim + 1)
+  if (kind === 'whitened-pca') {
+    if (!rows || rows.length !== k * n) throw new ProjectionParameterError({ field: 'rows', value: rows?.length, expected: `a ${k}x${n} matrix` })
+    const matrix = new Float32Array(n * k)
+    for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) matrix[i * k + t] = rows[t * n + i]
+    return { kind, k, seed, classes, hiddenDim, matrix }
+  }
   const gauss = gaussianStream(seed)
   const scale = 1 / Math.sqrt(k)
   const matrix = new Float32Array(n * k)
