@@ -75,22 +75,29 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     expect(payouts.length).toBeGreaterThan(0)
     const before = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
     const result = await settle(inferenceId, calldata)
+    // Settlement credits nothing by itself (gas design); claimAll credits payouts and fees.
+    const unchanged = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
+    expect(unchanged).toEqual(before)
     expect(result.payouts).toEqual(payouts)
     const paid = payouts.reduce((s, p) => s + p.amountWei, 0n)
     const proverFee = (FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n
     const ownerFee = (FEE * BigInt(DEFAULT_SHARES.modelOwnerBps)) / 10_000n
     expect(result.paidToContributorsWei).toBe(paid)
     expect(result.treasuryFeeWei).toBe(FEE - paid - proverFee - ownerFee)
-    const after = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
-    expect(after.map((x, i) => x - before[i])).toEqual([proverFee, ownerFee, FEE - paid - proverFee - ownerFee])
 
-    // Contributors are credited on claim, exactly their proven amounts (summed per address).
+    // Claiming credits contributors exactly their proven amounts (summed per address), and the fees.
     const owed = new Map<string, bigint>()
     for (const p of payouts) owed.set(p.contributor, (owed.get(p.contributor) ?? 0n) + p.amountWei)
     const balancesBefore = new Map<string, bigint>()
     for (const a of owed.keys()) balancesBefore.set(a, await rewardBalance({ settlement, runner: prover, account: a }))
     await claimRewards({ settlement, signer: prover, inferenceId })
     for (const [a, amount] of owed) expect(await rewardBalance({ settlement, runner: prover, account: a })).toBe(balancesBefore.get(a)! + amount)
+    const after = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
+    expect(after.map((x, i) => x - before[i])).toEqual([proverFee, ownerFee, FEE - paid - proverFee - ownerFee])
+    // A second claimAll credits nothing more.
+    await claimRewards({ settlement, signer: prover, inferenceId })
+    const again = await Promise.all([prover, modelOwner, treasury].map(async (s) => rewardBalance({ settlement, runner: s, account: await s.getAddress() })))
+    expect(again).toEqual(after)
 
     const [first] = [...owed.keys()]
     const who = await Promise.all(contributors.map((s) => s.getAddress()))
@@ -187,15 +194,18 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     expect(error.args).toMatchObject({ account, balance, needed: balance + 1n })
   })
 
-  it('rejects a second claim of the same slot and claims with other slots', async () => {
+  it('rejects a second claim of the same slot, claims with other slots or prover, and claims of unsettled inferences', async () => {
     const { inferenceId, calldata, payouts } = await recordAndProve()
     const settled = await settle(inferenceId, calldata)
     const contract = await settlementAt(settlement, prover)
     const index = settled.payoutSlots.findIndex((s) => s !== 0n)
-    await (await contract.claim(inferenceId, settled.payoutSlots, index)).wait()
-    await expectRevert(contract.claim(inferenceId, settled.payoutSlots, index).catch((e: unknown) => { throw wrap(e) }), 'SettlementAlreadyClaimed')
+    await (await contract.claim(inferenceId, settled.prover, settled.payoutSlots, index)).wait()
+    await expectRevert(contract.claim(inferenceId, settled.prover, settled.payoutSlots, index).catch((e: unknown) => { throw wrap(e) }), 'SettlementAlreadyClaimed')
     const inflated = settled.payoutSlots.map((s, i) => (i === index ? s + (1n << 160n) : s))
-    await expectRevert(contract.claimAll(inferenceId, inflated).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+    await expectRevert(contract.claimAll(inferenceId, settled.prover, inflated).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+    // Naming oneself as the prover does not match the settled hash either.
+    await expectRevert(contract.claimAll(inferenceId, await host.getAddress(), settled.payoutSlots).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+    await expectRevert(claimRewards({ settlement, signer: prover, inferenceId: newInferenceId() }), 'SettlementNotSettled')
     expect(payouts.length).toBeGreaterThan(0)
   })
 

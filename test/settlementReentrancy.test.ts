@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Interface, type Signer } from 'ethers'
 import { deploySettlement, DEFAULT_SHARES } from '../prover/chain/settlementDeploy.ts'
-import { recordInference, settleInference, settlementAt } from '../prover/chain/settlementClient.ts'
+import { claimRewards, recordInference, settleInference, settlementAt } from '../prover/chain/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type Stack,
@@ -52,6 +52,7 @@ describe('AttributionSettlement against a re-entering fee token', () => {
     const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
     const settled = await settleInference({ settlement, signer: stack.signers[3], inferenceId, circuitName: CIRCUIT_NAME, calldata: await proveCase(c, artifacts) })
 
+    await claimRewards({ settlement, signer: stack.deployer, inferenceId })
     const contract = await settlementAt(settlement, stack.deployer)
     const attackerAddress = await attacker.getAddress()
     const credited: bigint = await contract.balanceOf(attackerAddress)

@@ -16,10 +16,12 @@ import {SettlementConfig} from "./SettlementConfig.sol";
 ///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]] match this
 ///         contract, the registries and the recorded inference; the fee is then split between the
 ///         contributors (the proven payouts), the prover, the model owner and the treasury.
-/// @dev Gas design (docs: bench/gas.bench.ts). Settlement stores ONE hash of the payout slots instead
-///      of crediting K balances (16 fresh balance slots alone cost ~350k gas); contributors, or anyone
-///      on their behalf, later `claim` with the slots (emitted in AttributionSettled) and a claim bitmap
-///      stops double claims. Model facts (owner, datanet root, index root) are copied into this
+/// @dev Gas design (figures: bench/gas.bench.ts). Settlement writes two storage words: the status and
+///      ONE hash of (prover, payout slots); it credits no balance (16 fresh balance slots alone cost
+///      ~350k gas, and even the prover/owner/treasury credits cost 66k when their slots are fresh).
+///      Anyone then calls `claimAll` (or a contributor `claim`) with the prover and the slots, both
+///      emitted in AttributionSettled; that credits the balances, and a claim bitmap stops double
+///      claims (bits 0..K-1 the slots, bit 255 the prover/owner/treasury fees). Model facts (owner, datanet root, index root) are copied into this
 ///      contract at the model's first recordInference: both registries are append-only (a model is
 ///      immutable, a committed datanet version is never overwritten), so the copy always equals the
 ///      registries and settle makes no external registry call. Rounding remainders and the unpaid
@@ -33,8 +35,9 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool.
     uint256 internal constant FIXED_INPUTS = 5;
-    /// @dev The claim bitmap is one word, so a circuit may pay at most 256 slots.
-    uint256 internal constant MAX_SLOTS = 256;
+    /// @dev The claim bitmap is one word: bits 0..254 for slots, bit 255 for the fees.
+    uint256 internal constant MAX_SLOTS = 255;
+    uint256 internal constant FEES_BIT = 1 << 255;
 
     enum Status {
         None,
@@ -89,11 +92,11 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
     /// @param inferenceId The inference.
     /// @param prover Who was credited the prover fee.
     /// @param circuitId The circuit whose verifier accepted the proof.
-    /// @param paidToContributors Sum of the proven payouts now claimable by contributors.
-    /// @param proverFee Credited to the prover.
-    /// @param modelOwnerFee Credited to the model owner.
-    /// @param treasuryFee Credited to the treasury: its share, rounding, and the unpaid pool.
-    /// @param payoutSlots The proven slots (contributor + payout * 2^160); pass them to `claim`.
+    /// @param paidToContributors Sum of the proven payouts, claimable by contributors.
+    /// @param proverFee Claimable by the prover.
+    /// @param modelOwnerFee Claimable by the model owner.
+    /// @param treasuryFee Claimable by the treasury: its share, rounding, and the unpaid pool.
+    /// @param payoutSlots The proven slots (contributor + payout * 2^160); pass them, with `prover`, to `claimAll`.
     event AttributionSettled(
         bytes32 indexed inferenceId,
         address indexed prover,
@@ -261,7 +264,8 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
         uint256[2][2] calldata b,
         uint256[2] calldata c,
         uint256[] calldata publicInputs
-    ) external nonReentrant {
+    ) external {
+        // No nonReentrant: settle moves no token and calls only the verifier, with STATICCALL (view).
         Inference storage inf = _pending(inferenceId);
         _checkInputs(inferenceId, inf, circuitId, publicInputs);
         if (!IAttributionVerifier(_verifierOf(circuitId)).verifyProof(a, b, c, publicInputs)) {
@@ -270,11 +274,13 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
         _split(inferenceId, inf, circuitId, prover == address(0) ? msg.sender : prover, publicInputs[FIXED_INPUTS:]);
     }
 
-    /// @notice Credit every unclaimed payout of a settled inference to its contributor; anyone may call.
+    /// @notice Credit every unclaimed payout of a settled inference, and its prover, model-owner and
+    ///         treasury fees, to the accounts' balances; anyone may call (a keeper, a contributor).
     /// @param inferenceId The settled inference.
+    /// @param prover The prover from its AttributionSettled event.
     /// @param payoutSlots The slots from its AttributionSettled event.
-    function claimAll(bytes32 inferenceId, uint256[] calldata payoutSlots) external {
-        _checkSlots(inferenceId, payoutSlots);
+    function claimAll(bytes32 inferenceId, address prover, uint256[] calldata payoutSlots) external {
+        Inference storage inf = _checkSlots(inferenceId, prover, payoutSlots);
         uint256 bitmap = _claimed[inferenceId];
         for (uint256 i = 0; i < payoutSlots.length; i++) {
             if (bitmap & (1 << i) == 0 && payoutSlots[i] >> 160 != 0 && uint160(payoutSlots[i]) != 0) {
@@ -282,15 +288,23 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
                 _credit(address(uint160(payoutSlots[i])), inferenceId, payoutSlots[i] >> 160);
             }
         }
+        if (bitmap & FEES_BIT == 0) {
+            bitmap |= FEES_BIT;
+            (uint256 proverFee, uint256 ownerFee, uint256 treasuryFee) = _fees(inf, _paid(payoutSlots));
+            _credit(prover, inferenceId, proverFee);
+            _credit(_modelFacts[inf.modelId].owner, inferenceId, ownerFee);
+            _credit(treasury(), inferenceId, treasuryFee);
+        }
         _claimed[inferenceId] = bitmap;
     }
 
-    /// @notice Credit one payout of a settled inference to its contributor; anyone may call.
+    /// @notice Credit one contributor payout of a settled inference; anyone may call.
     /// @param inferenceId The settled inference.
+    /// @param prover The prover from its AttributionSettled event.
     /// @param payoutSlots The slots from its AttributionSettled event.
     /// @param index Which slot.
-    function claim(bytes32 inferenceId, uint256[] calldata payoutSlots, uint256 index) external {
-        _checkSlots(inferenceId, payoutSlots);
+    function claim(bytes32 inferenceId, address prover, uint256[] calldata payoutSlots, uint256 index) external {
+        _checkSlots(inferenceId, prover, payoutSlots);
         if (index >= payoutSlots.length || payoutSlots[index] >> 160 == 0 || uint160(payoutSlots[index]) == 0) {
             revert SettlementSlotInvalid(index);
         }
@@ -346,7 +360,7 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
         return _modelFacts[modelId];
     }
 
-    /// @notice The claim bitmap of a settled inference (bit i = slot i credited).
+    /// @notice The claim bitmap of a settled inference (bit i = slot i credited, bit 255 = fees credited).
     /// @param inferenceId The inference.
     /// @return The bitmap.
     function claimedBitmap(bytes32 inferenceId) external view returns (uint256) {
@@ -425,34 +439,47 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
         if (expected != got) revert SettlementInputMismatch(index, expected, got);
     }
 
-    /// @dev Effects only (balances are internal credits); no token moves during settlement.
+    /// @dev Effects only: status and one hash. No balance is credited and no token moves here.
     function _split(bytes32 inferenceId, Inference storage inf, bytes32 circuitId, address prover, uint256[] calldata slots)
         private
     {
-        uint256 paid = 0;
-        for (uint256 i = 0; i < slots.length; i++) {
-            // A slot paying the zero address is unclaimable; its amount stays with the treasury.
-            if (uint160(slots[i]) != 0) paid += slots[i] >> 160;
-        }
+        uint256 paid = _paid(slots);
         uint256 pool = inf.pool;
         if (paid > pool) revert SettlementPayoutsExceedPool(pool, paid);
-        uint256 fee = inf.fee;
-        uint256 proverFee = (fee * inf.proverBps) / BPS;
-        uint256 ownerFee = (fee * inf.modelOwnerBps) / BPS;
-        // shares sum to BPS, so pool + proverFee + ownerFee <= fee and paid <= pool: no underflow.
-        uint256 treasuryFee = fee - paid - proverFee - ownerFee;
+        (uint256 proverFee, uint256 ownerFee, uint256 treasuryFee) = _fees(inf, paid);
         inf.status = Status.Settled;
-        inf.payoutsHash = keccak256(abi.encodePacked(slots));
-        _credit(prover, inferenceId, proverFee);
-        _credit(_modelFacts[inf.modelId].owner, inferenceId, ownerFee);
-        _credit(treasury(), inferenceId, treasuryFee);
+        inf.payoutsHash = keccak256(abi.encodePacked(prover, slots));
         emit AttributionSettled(inferenceId, prover, circuitId, paid, proverFee, ownerFee, treasuryFee, slots);
     }
 
-    function _checkSlots(bytes32 inferenceId, uint256[] calldata slots) private view {
-        Inference storage inf = _inferences[inferenceId];
+    /// @dev Sum of the payouts to nonzero addresses: a slot paying the zero address is unclaimable,
+    ///      so its amount stays with the treasury.
+    function _paid(uint256[] calldata slots) private pure returns (uint256 paid) {
+        for (uint256 i = 0; i < slots.length; i++) {
+            if (uint160(slots[i]) != 0) paid += slots[i] >> 160;
+        }
+    }
+
+    function _fees(Inference storage inf, uint256 paid)
+        private
+        view
+        returns (uint256 proverFee, uint256 ownerFee, uint256 treasuryFee)
+    {
+        uint256 fee = inf.fee;
+        proverFee = (fee * inf.proverBps) / BPS;
+        ownerFee = (fee * inf.modelOwnerBps) / BPS;
+        // Shares sum to BPS, so pool + proverFee + ownerFee <= fee, and paid <= pool: no underflow.
+        treasuryFee = fee - paid - proverFee - ownerFee;
+    }
+
+    function _checkSlots(bytes32 inferenceId, address prover, uint256[] calldata slots)
+        private
+        view
+        returns (Inference storage inf)
+    {
+        inf = _inferences[inferenceId];
         if (inf.status != Status.Settled) revert SettlementNotSettled(inferenceId, inf.status);
-        if (slots.length > MAX_SLOTS || keccak256(abi.encodePacked(slots)) != inf.payoutsHash) {
+        if (slots.length > MAX_SLOTS || keccak256(abi.encodePacked(prover, slots)) != inf.payoutsHash) {
             revert SettlementPayoutsMismatch(inferenceId);
         }
     }

@@ -29,5 +29,5 @@ interface IAttributionVerifier {
 
     /// @notice How many public inputs the circuit has (5 + K payout slots).
     /// @return count The number of public inputs.
-    function publicInputCount() external pure returns (uint256 count);
+    function publicInputCount() external view returns (uint256 count);
 }

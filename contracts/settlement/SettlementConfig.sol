@@ -13,7 +13,7 @@ abstract contract SettlementConfig is Ownable {
     uint16 internal constant BPS = 10_000;
     /// @dev Public inputs before the payout slots, and the most slots a claim bitmap word can track.
     uint256 private constant FIXED_INPUTS_ = 5;
-    uint256 private constant MAX_SLOTS_ = 256;
+    uint256 private constant MAX_SLOTS_ = 255;
 
     /// @notice How a fee is split, in basis points; the four shares sum to 10,000.
     struct Shares {
@@ -54,7 +54,7 @@ abstract contract SettlementConfig is Ownable {
     error SettlementSharesInvalid(uint256 sum);
     /// @notice The treasury cannot be the zero address.
     error SettlementTreasuryZero();
-    /// @notice The verifier reports a public-input count the settlement cannot use (needs 6..261).
+    /// @notice The verifier reports a public-input count the settlement cannot use (needs 6..260).
     /// @param verifier The verifier.
     /// @param inputCount Its count.
     error SettlementVerifierInvalid(address verifier, uint256 inputCount);

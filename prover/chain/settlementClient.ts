@@ -118,6 +118,8 @@ export type SettleInferenceParameters = {
 }
 
 export type SettleInferenceReturnType = TxResult & {
+  /** Who may claim the prover fee. */
+  prover: string
   payouts: Payout[]
   paidToContributorsWei: bigint
   proverFeeWei: bigint
@@ -142,6 +144,7 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
     txHash: receipt.hash,
     gasUsed: receipt.gasUsed,
     blockNumber: receipt.blockNumber,
+    prover: event.args.prover as string,
     payoutSlots,
     payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayoutSlot),
     paidToContributorsWei: event.args.paidToContributors,
@@ -151,20 +154,25 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
   }
 }
 
-/** The payout slots a settlement proved, read from its AttributionSettled event. */
-export async function settledPayoutSlots({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<bigint[]> {
+/** What a settlement proved, from its AttributionSettled event: the prover and the payout slots (what claims need). */
+export async function settledPayouts({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<{ prover: string; payoutSlots: bigint[] } | undefined> {
   const contract = await settlementAt(settlement, runner)
   const logs = await read('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId)))
   const log = logs[0] as any
-  if (!log) return []
-  return (log.args.payoutSlots as bigint[]).map((x) => BigInt(x))
+  if (!log) return undefined
+  return { prover: log.args.prover as string, payoutSlots: (log.args.payoutSlots as bigint[]).map((x) => BigInt(x)) }
 }
 
-/** Credit every unclaimed payout of a settled inference to its contributors (anyone may send it). */
+/**
+ * Credit every unclaimed payout and the prover/model-owner/treasury fees of a settled inference
+ * (anyone may send it; the credits go to their owners, who then `withdraw`).
+ */
 export async function claimRewards({ settlement, signer, inferenceId }: { settlement: string; signer: Signer; inferenceId: string }): Promise<TxResult> {
-  const slots = await settledPayoutSlots({ settlement, runner: signer, inferenceId })
+  const settled = await settledPayouts({ settlement, runner: signer, inferenceId })
   const contract = await settlementAt(settlement, signer)
-  const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, slots))
+  // An unsettled inference has no event: send anyway so the contract names the reason (SettlementNotSettled).
+  const { prover, payoutSlots } = settled ?? { prover: '0x0000000000000000000000000000000000000000', payoutSlots: [] }
+  const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, prover, payoutSlots))
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }
 

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IAttributionVerifier} from "../IAttributionVerifier.sol";
+
+/// @title GasProbeVerifier (BENCH ONLY, accepts every proof)
+/// @notice Lets bench/gas.bench.ts measure the settlement's own cost at a K for which no circuit
+///         keys exist (K = 16 needs a 2^17 setup); the pairing cost is measured separately on real
+///         generated verifiers and added. Never approve it in a real deployment.
+contract GasProbeVerifier is IAttributionVerifier {
+    uint256 private immutable _count;
+
+    /// @param count The public-input count to report (5 + K).
+    constructor(uint256 count) {
+        _count = count;
+    }
+
+    /// @inheritdoc IAttributionVerifier
+    function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[] calldata publicInputs)
+        external
+        view
+        returns (bool)
+    {
+        return publicInputs.length == _count;
+    }
+
+    /// @inheritdoc IAttributionVerifier
+    function publicInputCount() external view returns (uint256) {
+        return _count;
+    }
+}
