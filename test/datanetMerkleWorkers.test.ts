@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { buildMerkleTree, getMerkleProof, verifyMerkleProof } from '../prover/merkle/index.ts'
 
 // Seeded pseudo-random field elements (xorshift), so a failure reproduces.
@@ -37,5 +38,25 @@ describe('buildMerkleTree with worker threads', () => {
 
   it('refuses a worker count that is not a positive integer', async () => {
     await expect(buildMerkleTree({ leaves: [1n], depth: 2, workers: 0 })).rejects.toThrow(/workers 0 is not an integer >= 1/)
+  })
+})
+
+describe('buildMerkleTree with the native hasher', () => {
+  it('reproduces the WebAssembly tree level by level, field edge values included', async () => {
+    const P = FIELD_MODULUS
+    const leaves = [...leavesFor(700, 11), P - 1n, 0n, P - 2n, (1n << 253n) + 1n]
+    const js = await buildMerkleTree({ leaves, depth: 11 })
+    const native = await buildMerkleTree({ leaves, depth: 11, backend: 'native', workers: 2 })
+    expect(native.root).toBe(js.root)
+    for (let l = 0; l <= 11; l++) expect(native.levels[l]).toEqual(js.levels[l])
+    const single = await buildMerkleTree({ leaves: [5n], depth: 3, backend: 'native' })
+    expect(single.root).toBe((await buildMerkleTree({ leaves: [5n], depth: 3 })).root)
+    expect(await verifyMerkleProof(getMerkleProof(native, 703))).toBe(true)
+  })
+
+  it('falls back to WebAssembly under auto for small trees and still validates leaves', async () => {
+    const tree = await buildMerkleTree({ leaves: [1n, 2n, 3n], depth: 2, backend: 'auto' })
+    expect(tree.root).toBe((await buildMerkleTree({ leaves: [1n, 2n, 3n], depth: 2 })).root)
+    await expect(buildMerkleTree({ leaves: [FIELD_MODULUS], depth: 4, backend: 'native' })).rejects.toThrow(/leaf 0 = .* is not in \[0, r\)/)
   })
 })

@@ -74,6 +74,18 @@ describe('datanet store', () => {
     expect(() => store.getVersion('mail', 3)).toThrow('datanet "mail" has no version 3 (versions are 1..2)')
   })
 
+  it('gets the same leaves and roots from the native and the WebAssembly hashers', async () => {
+    const { store } = freshStore()
+    const many = Array.from({ length: 300 }, (_, i) => rec(i))
+    store.createDatanet({ name: 'n', owner: OWNER, depth: 9 })
+    store.createDatanet({ name: 'j', owner: OWNER, depth: 9 })
+    const native = await store.importRecords('n', { records: many, backend: 'native', workers: 2 })
+    const js = await store.importRecords('j', { records: many, backend: 'js' })
+    expect(native.root).toBe(js.root)
+    expect(store.getLeaves('n')).toEqual(store.getLeaves('j'))
+    expect((await store.buildTree('n', 1, { backend: 'js' })).root).toBe(native.root)
+  })
+
   it('keeps binary content and metadata byte for byte', async () => {
     const { store } = freshStore()
     store.createDatanet({ name: 'bin', owner: OWNER, depth: 4 })

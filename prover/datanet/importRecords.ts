@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3'
-import { buildMerkleTree } from '../merkle/index.ts'
+import { buildMerkleTree, loadNativeHasher, NATIVE_MIN_LEAVES, type MerkleBackend } from '../merkle/index.ts'
 import { getPoseidon } from '../hash/index.ts'
-import { addressToField } from '../field/index.ts'
 import { DuplicateRecordError, formatSource, normalizeRecord, type DatanetRecord, type RecordSource } from '../dataset/index.ts'
 import { contentHash as hashContent } from './recordLeaf.ts'
 import { ConcurrentImportError, DatanetFullError, DatanetParameterError, ImportAbortedError } from './errors.ts'
@@ -18,8 +17,10 @@ export type ImportRecordsParameters = {
   onRecord?: (event: { position: number; record: ImportRecord }) => void
   onProgress?: (p: Progress) => void
   signal?: AbortSignal
-  /** Worker threads for the tree build (default 1). */
+  /** Threads for leaf and tree hashing (default 1). */
   workers?: number
+  /** Poseidon backend for leaves and tree (default 'auto': native C when it builds, else WebAssembly). */
+  backend?: MerkleBackend
   /** Free text stored with the version, for example the file name. */
   source?: string
 }
@@ -30,6 +31,7 @@ type Prepared = {
   record: ImportRecord
   where: string
   contentHash: bigint
+  contributorField: bigint
   leaf: bigint
 }
 
@@ -45,7 +47,7 @@ type Prepared = {
 export async function importRecordsInto(
   db: Database.Database,
   datanet: DatanetRow,
-  { records, onRecord, onProgress, signal, workers, source }: ImportRecordsParameters,
+  { records, onRecord, onProgress, signal, workers, source, backend = 'auto' }: ImportRecordsParameters,
 ): Promise<{ version: number; recordCount: number; root: bigint; added: number }> {
   const abort = () => {
     if (signal?.aborted) throw new ImportAbortedError({ datanet: datanet.name, cause: signal.reason })
@@ -56,8 +58,8 @@ export async function importRecordsInto(
   const have = before.n
   if (have + records.length > 2 ** datanet.depth) throw new DatanetFullError({ datanet: datanet.name, depth: datanet.depth, have, adding: records.length })
 
-  const poseidon = await getPoseidon()
   const prepared: Prepared[] = []
+  const addresses = new Map<string, string>()
   const seen = new Map<string, string>()
   const findStored = db.prepare('SELECT position, source FROM records WHERE datanet_id = ? AND contributor = ? AND content_hash = ?')
   const total = records.length
@@ -65,27 +67,29 @@ export async function importRecordsInto(
     const given = records[i]
     const at: RecordSource = given.source ?? { file: 'records', line: i + 1 }
     // API callers get the same checks as file imports: one validator for every door.
-    const record = revalidate(given, at)
+    const record = revalidate(given, at, addresses)
     const where = formatSource(at)
     const contentHash = hashContent(record.content)
     const key = `${record.contributor}:${contentHash}`
     const first = seen.get(key)
     if (first !== undefined) throw new DuplicateRecordError({ contributor: record.contributor, contentHash, first, second: where })
-    const stored = findStored.get(datanet.id, record.contributor, fieldToDb(contentHash)) as { position: number; source: string | null } | undefined
+    // An empty datanet has nothing to collide with: skip one query per record.
+    const stored = have === 0 ? undefined : (findStored.get(datanet.id, record.contributor, fieldToDb(contentHash)) as { position: number; source: string | null } | undefined)
     if (stored) {
       const first = `datanet "${datanet.name}" position ${stored.position}${stored.source ? ` (imported from ${stored.source})` : ''}`
       throw new DuplicateRecordError({ contributor: record.contributor, contentHash, first, second: where })
     }
     seen.set(key, where)
-    const leaf = poseidon.hash([addressToField(record.contributor), contentHash])
-    prepared.push({ record, where, contentHash, leaf })
+    prepared.push({ record, where, contentHash, contributorField: BigInt(record.contributor), leaf: 0n })
     if (i % 1024 === 1023 || i === total - 1) {
-      onProgress?.({ done: i + 1, total, unit: 'records hashed' })
+      onProgress?.({ done: i + 1, total, unit: 'records checked' })
       abort()
       // Yield so an abort or a timer can run during a long hashing loop.
       await new Promise((r) => setImmediate(r))
     }
   }
+
+  await hashLeaves(prepared, { backend, workers, onProgress, abort })
 
   const storedLeaves = (db.prepare('SELECT leaf FROM records WHERE datanet_id = ? ORDER BY position').pluck().all(datanet.id) as string[]).map((t) => BigInt(`0x${t}`))
   const tree = await buildMerkleTree({
@@ -93,6 +97,7 @@ export async function importRecordsInto(
     depth: datanet.depth,
     workers,
     signal,
+    backend,
     onProgress: (p) => onProgress?.({ ...p, unit: 'tree hashes' }),
   }).catch((error) => {
     if (signal?.aborted) throw new ImportAbortedError({ datanet: datanet.name, cause: error })
@@ -130,13 +135,40 @@ export async function importRecordsInto(
   return { version, recordCount: have + prepared.length, root: tree.root, added: prepared.length }
 }
 
-function revalidate(record: ImportRecord, at: RecordSource): ImportRecord {
+function revalidate(record: ImportRecord, at: RecordSource, addresses: Map<string, string>): ImportRecord {
   const raw: Record<string, unknown> = { contributor: record.contributor }
   if (typeof record.content === 'string') raw.content = record.content
   else if (record.content instanceof Uint8Array) raw.contentBase64 = Buffer.from(record.content).toString('base64')
   else raw.content = record.content
   if (record.label !== undefined) raw.label = record.label
   if (record.metadata !== undefined) raw.metadata = record.metadata
-  const { source: _ignored, ...checked } = normalizeRecord(raw, at)
+  const { source: _ignored, ...checked } = normalizeRecord(raw, at, addresses)
   return { ...checked, source: at }
+}
+
+/** leaf = Poseidon(contributor, contentHash) for every record: natively in one batch when possible. */
+async function hashLeaves(
+  prepared: Prepared[],
+  { backend, workers, onProgress, abort }: { backend: MerkleBackend; workers?: number; onProgress?: (p: Progress) => void; abort: () => void },
+): Promise<void> {
+  const total = prepared.length
+  if (backend !== 'js' && (backend === 'native' || total >= NATIVE_MIN_LEAVES)) {
+    const status = await loadNativeHasher()
+    if (status.hasher) {
+      const leaves = await status.hasher.hashPairs(prepared.map((p) => [p.contributorField, p.contentHash] as const), workers ?? 1)
+      leaves.forEach((leaf, i) => (prepared[i].leaf = leaf))
+      onProgress?.({ done: total, total, unit: 'leaves hashed' })
+      abort()
+      return
+    }
+  }
+  const poseidon = await getPoseidon()
+  for (let i = 0; i < total; i++) {
+    prepared[i].leaf = poseidon.hash([prepared[i].contributorField, prepared[i].contentHash])
+    if (i % 1024 === 1023 || i === total - 1) {
+      onProgress?.({ done: i + 1, total, unit: 'leaves hashed' })
+      abort()
+      await new Promise((r) => setImmediate(r))
+    }
+  }
 }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { toChecksumAddress } from '../field/index.ts'
-import { buildMerkleTree, getMerkleProof, MAX_TREE_DEPTH, type MerkleProof, type MerkleTree } from '../merkle/index.ts'
+import { buildMerkleTree, getMerkleProof, MAX_TREE_DEPTH, type MerkleBackend, type MerkleProof, type MerkleTree } from '../merkle/index.ts'
 import { DatanetCorruptError, DatanetExistsError, DatanetNotFoundError, DatanetParameterError, VersionNotFoundError } from './errors.ts'
 import { importRecordsInto, type ImportRecordsParameters, type Progress } from './importRecords.ts'
 import { applySchema, fieldFromDb } from './schema.ts'
@@ -40,7 +40,8 @@ export type DatanetVersion = {
   commit?: VersionCommit
 }
 
-export type BuildTreeOptions = { onProgress?: (p: Progress) => void; signal?: AbortSignal; workers?: number }
+/** Tree build options; `backend` defaults to 'auto' (native C Poseidon when it builds, else WebAssembly). */
+export type BuildTreeOptions = { onProgress?: (p: Progress) => void; signal?: AbortSignal; workers?: number; backend?: MerkleBackend }
 
 export type DatanetStore = {
   /** Path of the SQLite file. */
@@ -144,7 +145,7 @@ export function openDatanetStore({ home }: { home: string }): DatanetStore {
     const key = `${found.datanet.id}:${found.version.version}`
     const cached = trees.get(key)
     if (cached) return cached
-    const tree = await buildMerkleTree({ leaves: getLeaves(found.datanet.id, found.version.version), depth: found.datanet.depth, ...options })
+    const tree = await buildMerkleTree({ leaves: getLeaves(found.datanet.id, found.version.version), depth: found.datanet.depth, backend: 'auto', ...options })
     // The leaves are a cache of hashes of the contents; a root mismatch means someone edited the file.
     if (tree.root !== found.version.root) {
       throw new DatanetCorruptError({ datanet: found.datanet.name, version: found.version.version, expected: found.version.root, got: tree.root })

@@ -27,6 +27,7 @@ export function parseRecords({ text, file, format }: ParseRecordsParameters): So
 
 function parseJsonl(text: string, file: string): SourcedRecord[] {
   const records: SourcedRecord[] = []
+  const addresses = new Map<string, string>()
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]
@@ -38,7 +39,7 @@ function parseJsonl(text: string, file: string): SourcedRecord[] {
     } catch (error) {
       throw new RecordMalformedError({ source, reason: `malformed JSON (${(error as Error).message})`, cause: error })
     }
-    records.push(normalizeRecord(raw, source))
+    records.push(normalizeRecord(raw, source, addresses))
   }
   return records
 }
@@ -47,6 +48,7 @@ function parseCsvRecords(text: string, file: string): SourcedRecord[] {
   const rows = parseCsv(text, file)
   if (rows.length === 0) throw new RecordFileError({ file, reason: 'is empty (expected a CSV header row naming contributor and content)' })
   const [header, ...body] = rows
+  const addresses = new Map<string, string>()
   const columns = header.fields.map((f) => f.trim())
   columns.forEach((name, i) => {
     if (!(RECORD_FIELDS as readonly string[]).includes(name)) {
@@ -76,7 +78,7 @@ function parseCsvRecords(text: string, file: string): SourcedRecord[] {
         }
       } else raw[name] = cell
     })
-    return normalizeRecord(raw, source)
+    return normalizeRecord(raw, source, addresses)
   })
 }
 

@@ -28,7 +28,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
  * or `contentBase64` (bytes), an optional string `label` and an optional JSON object `metadata`.
  * Unknown fields are refused so a typo (`contibutor`) fails loudly instead of vanishing.
  */
-export function normalizeRecord(raw: unknown, source: RecordSource): SourcedRecord {
+export function normalizeRecord(raw: unknown, source: RecordSource, addressCache?: Map<string, string>): SourcedRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new RecordMalformedError({ source, reason: `expected a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` })
   }
@@ -42,9 +42,11 @@ export function normalizeRecord(raw: unknown, source: RecordSource): SourcedReco
   if (typeof obj.contributor !== 'string') {
     throw new RecordMalformedError({ source, field: 'contributor', reason: `expected a string address, got ${typeof obj.contributor}`, value: obj.contributor })
   }
-  let contributor: string
-  try {
+  // EIP-55 checks cost two keccaks; contributors repeat, so a caller may pass a cache of good ones.
+  let contributor = addressCache?.get(obj.contributor) as string
+  if (contributor === undefined) try {
     contributor = toChecksumAddress(obj.contributor, `${formatSource(source)} field "contributor"`)
+    addressCache?.set(obj.contributor, contributor)
   } catch (error) {
     // Re-raise as a record error (same message) so callers catch one class per bad record.
     const prefix = `${formatSource(source)} field "contributor": `

@@ -1,1 +1,2 @@
 export * from './merkleTree.ts'
+export * from './nativeHasher.ts'

@@ -1,6 +1,8 @@
 import { getPoseidon, type Poseidon } from '../hash/index.ts'
 import { toFr } from '../field/index.ts'
+import { PoaError } from '../errors/index.ts'
 import { hashSubtrees } from './hashSubtrees.ts'
+import { loadNativeHasher } from './nativeHasher.ts'
 
 /** Largest depth we accept: 2^32 leaves is beyond anything one node stores, and keeps indices in a JS number. */
 export const MAX_TREE_DEPTH = 32
@@ -38,6 +40,24 @@ export type BuildMerkleTreeParameters = {
    */
   workers?: number
   signal?: AbortSignal
+  /**
+   * Who hashes: 'js' (default) the WebAssembly Poseidon, in this thread or `workers` threads;
+   * 'native' the C hasher in native/poseidon (with `workers` pthreads), failing if it cannot be
+   * built; 'auto' native when available and the tree has at least NATIVE_MIN_LEAVES leaves, else js.
+   */
+  backend?: MerkleBackend
+}
+
+export type MerkleBackend = 'js' | 'native' | 'auto'
+
+/** Below this, spawning the native hasher (a few ms) costs more than hashing in WebAssembly. */
+export const NATIVE_MIN_LEAVES = 256
+
+/** `backend: 'native'` was asked for but the C hasher could not be built or failed its self-check. */
+export class NativeHasherUnavailableError extends PoaError {
+  constructor({ reason }: { reason: string }) {
+    super('NATIVE_HASHER_UNAVAILABLE', 'INTERNAL', `native Poseidon hasher unavailable: ${reason} (use backend 'js' or 'auto')`, { meta: { reason } })
+  }
 }
 
 /** Below this many leaves the workers' start-up costs more than it saves (see bench/merkleTree.bench.ts). */
@@ -57,7 +77,7 @@ export function zeroHashes(poseidon: Poseidon, depth: number): bigint[] {
 }
 
 /** Build the tree over `leaves` (each checked to be a field element). Throws if they do not fit 2^depth. */
-export async function buildMerkleTree({ leaves, depth, onProgress, workers: workers_, signal }: BuildMerkleTreeParameters): Promise<MerkleTree> {
+export async function buildMerkleTree({ leaves, depth, onProgress, workers: workers_, signal, backend = 'js' }: BuildMerkleTreeParameters): Promise<MerkleTree> {
   checkDepth(depth)
   if (workers_ !== undefined && (!Number.isInteger(workers_) || workers_ < 1)) throw new RangeError(`workers ${workers_} is not an integer >= 1`)
   if (leaves.length > 2 ** depth) throw new RangeError(`${leaves.length} leaves do not fit a tree of depth ${depth} (max ${2 ** depth})`)
@@ -67,6 +87,17 @@ export async function buildMerkleTree({ leaves, depth, onProgress, workers: work
   const levels: bigint[][] = [leaves.slice()]
   const total = Math.max(1, leaves.length)
   let done = 0
+  if (backend !== 'js' && leaves.length > 0 && (backend === 'native' || leaves.length >= NATIVE_MIN_LEAVES)) {
+    const status = await loadNativeHasher()
+    if (status.hasher) {
+      signal?.throwIfAborted()
+      levels.push(...(await status.hasher.treeLevels(leaves, depth, workers_ ?? 1)))
+      signal?.throwIfAborted()
+      onProgress?.({ done: total, total, unit: 'hashes' })
+      return Object.freeze({ depth, root: levels[depth][0], leafCount: leaves.length, levels, zeros })
+    }
+    if (backend === 'native') throw new NativeHasherUnavailableError({ reason: status.reason })
+  }
   const workers = Math.min(workers_ ?? 1, Math.floor(leaves.length / MIN_LEAVES_PER_WORKER))
   if (workers > 1) {
     // About four chunks per worker balances the load without many round trips.
