@@ -93,7 +93,9 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     }
     signer = getSigner(0)
   } else {
-    provider = new JsonRpcProvider(parameters.rpc, undefined, { staticNetwork: false })
+    // cacheTimeout -1: ethers would otherwise answer a repeated eth_getTransactionCount from a
+    // 250 ms cache, and two transactions sent back to back (the deployments) would share a nonce.
+    provider = new JsonRpcProvider(parameters.rpc, undefined, { cacheTimeout: -1 })
     let wallet: BaseWallet
     if (parameters.privateKey !== undefined) wallet = walletFromKey(parameters.privateKey, '--private-key')
     else if (parameters.keystore !== undefined) wallet = await walletFromKeystore(parameters.keystore, parameters.keystorePassword)

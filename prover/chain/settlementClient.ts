@@ -2,7 +2,8 @@ import { Contract, Interface, MaxUint256, Signature, type InterfaceAbi, type Con
 import { toChainError, type NamedInterface } from './chainErrors.ts'
 import { settlementAbi } from './settlementDeploy.ts'
 import { circuitIdOf } from './verifierGen.ts'
-import { fieldToAddress, toFr } from '../field/index.ts'
+import { toFr } from '../field/index.ts'
+import { unpackPayoutSlot } from '../witness/buildAttributionWitness.ts'
 
 /** Groth16 proof and public inputs in the shape the Solidity verifier takes (b in snarkjs's swapped order). */
 export type SolidityCalldata = {
@@ -15,10 +16,9 @@ export type SolidityCalldata = {
 /** One decoded payout slot: `contributor + amountWei * 2^160`. */
 export type Payout = { contributor: string; amountWei: bigint }
 
-/** Split a payout slot into its address and amount (architecture: slot = contributor + payout * 2^160). */
-export function decodePayoutSlot(slot: bigint): Payout {
-  toFr(slot, 'payoutSlot')
-  return { contributor: fieldToAddress(slot & ((1n << 160n) - 1n)), amountWei: slot >> 160n }
+function decodePayout(slot: bigint): Payout {
+  const { contributor, payout } = unpackPayoutSlot(slot)
+  return { contributor, amountWei: payout }
 }
 
 const ERC20_ABI = [
@@ -146,7 +146,7 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
     blockNumber: receipt.blockNumber,
     prover: event.args.prover as string,
     payoutSlots,
-    payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayoutSlot),
+    payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayout),
     paidToContributorsWei: event.args.paidToContributors,
     proverFeeWei: event.args.proverFee,
     modelOwnerFeeWei: event.args.modelOwnerFee,
