@@ -1,0 +1,88 @@
+pragma circom 2.1.9;
+
+include "circomlib/circuits/bitify.circom";
+include "circomlib/circuits/comparators.circom";
+include "./lib/attributionCandidate.circom";
+include "./lib/featureHash.circom";
+include "./lib/indexLeaf.circom";
+include "./lib/rewardSplit.circom";
+
+// Attribution(K, k, depth): the statement of docs/architecture.md. For K candidate slots over a
+// datanet and an index of depth `depth`, with k features each:
+//   - each active candidate's record is in datanetRoot and its features are in indexRoot at the same
+//     leafIndex (AttributionCandidate); active slots come first, with strictly increasing leafIndex,
+//     so no record is paid twice;
+//   - queryCommitment = Poseidon(inputHash, FeatureHash(queryFeatures));
+//   - payout_i = floor(pool * max(score_i, 0) / sum_j max(score_j, 0)), 0 when the sum is 0
+//     (RewardSplit), and payoutSlot[i] = contributor_i + payout_i * 2^160 (0 for an empty slot).
+// Public inputs, in this order (circom orders public signals by declaration):
+//   settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K].
+// settlementId is only bound (the settlement contract derives it from chain id, its address and the
+// inference id); it is range-checked to 248 bits, the width of keccak256 >> 8.
+// constraints: see circuits/README.md and test/circuitConstraints.test.ts
+template Attribution(K, k, depth) {
+    signal input settlementId;
+    signal input datanetRoot;
+    signal input indexRoot;
+    signal input queryCommitment;
+    signal input pool;
+    signal input payoutSlot[K];
+
+    signal input inputHash;
+    signal input queryFeatures[k];
+    signal input active[K];
+    signal input leafIndex[K];
+    signal input contributor[K];
+    signal input contentHash[K];
+    signal input datanetSiblings[K][depth];
+    signal input indexSiblings[K][depth];
+    signal input features[K][k];
+
+    component settlementBits = Num2Bits(248);
+    settlementBits.in <== settlementId;
+
+    // The query: FeatureHash also range-checks every query feature, which DotProduct relies on.
+    component queryHash = FeatureHash(k);
+    queryHash.features <== queryFeatures;
+    component query = IndexLeaf();
+    query.recordLeaf <== inputHash;
+    query.featureHash <== queryHash.hash;
+    query.leaf === queryCommitment;
+
+    component candidates[K];
+    for (var i = 0; i < K; i++) {
+        candidates[i] = AttributionCandidate(k, depth);
+        candidates[i].active <== active[i];
+        candidates[i].leafIndex <== leafIndex[i];
+        candidates[i].contributor <== contributor[i];
+        candidates[i].contentHash <== contentHash[i];
+        candidates[i].datanetSiblings <== datanetSiblings[i];
+        candidates[i].indexSiblings <== indexSiblings[i];
+        candidates[i].features <== features[i];
+        candidates[i].queryFeatures <== queryFeatures;
+        candidates[i].datanetRoot <== datanetRoot;
+        candidates[i].indexRoot <== indexRoot;
+    }
+
+    // Active slots first (active[i] = 1 needs active[i-1] = 1) and strictly increasing leafIndex
+    // between active slots: the same record cannot take two slots. leafIndex < 2^depth is enforced by
+    // the Num2Bits inside MerkleRoot, which LessThan(depth) needs.
+    component increasing[K];
+    for (var i = 1; i < K; i++) {
+        active[i] * (1 - active[i - 1]) === 0;
+        increasing[i] = LessThan(depth);
+        increasing[i].in[0] <== leafIndex[i - 1];
+        increasing[i].in[1] <== leafIndex[i];
+        active[i] * (1 - increasing[i].out) === 0;
+    }
+
+    var logK = 0;
+    while ((1 << logK) < k) logK++;
+    component split = RewardSplit(K, 30 + logK);
+    split.pool <== pool;
+    for (var i = 0; i < K; i++) split.score[i] <== candidates[i].positiveScore;
+
+    for (var i = 0; i < K; i++) {
+        payoutSlot[i] === contributor[i] + split.payout[i] * (1 << 160);
+    }
+}

@@ -1,0 +1,175 @@
+import { addressToField, fieldToAddress, toFr } from '../field/index.ts'
+import { ValueOutOfRangeError } from '../errors/index.ts'
+import { computeMerkleRoot, type MerkleProof } from '../merkle/index.ts'
+import { recordLeaf } from '../datanet/recordLeaf.ts'
+import { checkFeatures, indexLeaf, queryCommitment as commitQuery } from '../index/featureHash.ts'
+import type { AttributionParams } from './attributionParams.ts'
+import { computeScores } from './computeScores.ts'
+import { splitRewards } from './splitRewards.ts'
+import { SNARK_SCALAR_FIELD } from './snarkField.ts'
+import { CandidateOrderError, CandidateProofError, WitnessShapeError } from './errors.ts'
+
+/** settlementId is keccak256 >> 8: 248 bits, range-checked so in the circuit. */
+export const SETTLEMENT_ID_BITS = 248
+
+/** One attributed record: its datanet record, its features and the proofs that open both trees at leafIndex. */
+export type AttributionCandidateInput = {
+  leafIndex: number
+  /** EVM address of the record's contributor. */
+  contributor: string
+  /** keccak256(content) >> 8. */
+  contentHash: bigint
+  /** phi_i, k signed integers within +-(2^15 - 1). */
+  features: readonly bigint[]
+  /** Opens the record leaf in the datanet tree. */
+  datanetProof: MerkleProof
+  /** Opens the index leaf Poseidon(recordLeaf, featureHash(phi_i)) in the index tree. */
+  indexProof: MerkleProof
+}
+
+export type BuildAttributionWitnessParameters = {
+  params: AttributionParams
+  settlementId: bigint
+  datanetRoot: bigint
+  indexRoot: bigint
+  query: { inputHash: bigint; features: readonly bigint[] }
+  /** Contributor reward pool, OPEN wei, < 2^96. */
+  pool: bigint
+  /** At most K candidates, in strictly increasing leafIndex order. */
+  candidates: readonly AttributionCandidateInput[]
+}
+
+/** The public inputs, decoded, in circuit order. */
+export type AttributionPublicInputs = {
+  settlementId: bigint
+  datanetRoot: bigint
+  indexRoot: bigint
+  queryCommitment: bigint
+  pool: bigint
+  /** contributor + payout * 2^160 per slot; 0 for an empty slot. */
+  payoutSlots: bigint[]
+}
+
+/** The circuit's input signals: field elements (negative features as r - |x|), keyed by signal name. */
+export type AttributionCircuitInput = Record<string, bigint | bigint[] | bigint[][]>
+
+export type BuildAttributionWitnessReturnType = {
+  input: AttributionCircuitInput
+  publicInputs: AttributionPublicInputs
+  /** The public signals in circuit order, as snarkjs returns them. */
+  publicSignals: bigint[]
+  /** TS reference, per candidate (not per slot): exact signed scores, payouts, checksummed contributors. */
+  scores: bigint[]
+  payouts: bigint[]
+  contributors: string[]
+  undistributed: bigint
+}
+
+/** A signed integer as the field element the circuit sees. */
+export function signedToField(x: bigint): bigint {
+  return x < 0n ? SNARK_SCALAR_FIELD + x : x
+}
+
+/** Slot packing: contributor (< 2^160) + payout * 2^160. */
+export function packPayoutSlot(contributor: bigint, payout: bigint): bigint {
+  return contributor + (payout << 160n)
+}
+
+/** The inverse of packPayoutSlot. */
+export function unpackPayoutSlot(slot: bigint): { contributor: string; payout: bigint } {
+  return { contributor: fieldToAddress(slot & ((1n << 160n) - 1n)), payout: slot >> 160n }
+}
+
+async function checkProof(where: string, proof: MerkleProof, expected: { leaf: bigint; leafIndex: number; root: bigint; depth: number }): Promise<void> {
+  if (proof.siblings.length !== expected.depth) {
+    throw new WitnessShapeError({ where: `${where}.siblings`, expected: `${expected.depth} siblings (the tree depth)`, got: proof.siblings.length })
+  }
+  proof.siblings.forEach((s, l) => toFr(s, `${where}.siblings[${l}]`))
+  if (proof.leafIndex !== expected.leafIndex) throw new CandidateProofError({ where, reason: `opens leaf ${proof.leafIndex}, expected ${expected.leafIndex}` })
+  if (proof.leaf !== expected.leaf) throw new CandidateProofError({ where, reason: `leaf ${proof.leaf} is not the recomputed leaf ${expected.leaf}` })
+  if (proof.root !== expected.root) throw new CandidateProofError({ where, reason: `root ${proof.root} is not the expected root ${expected.root}` })
+  const computed = await computeMerkleRoot(proof)
+  if (computed !== expected.root) throw new CandidateProofError({ where, reason: `path leads to ${computed}, not to root ${expected.root}` })
+}
+
+/**
+ * Build the attribution circuit's input from the influence engine's outputs (datanet and index
+ * proofs, candidate records and features, the query) and the TS reference of scores and payouts.
+ * Everything is validated here, so a witness that the circuit would reject fails early with an
+ * error naming the input. Empty slots (fewer than K candidates) are padded with active = 0, zero
+ * features, leafIndex 0, zero siblings: the circuit skips their Merkle checks and pays them 0.
+ */
+export async function buildAttributionWitness(parameters: BuildAttributionWitnessParameters): Promise<BuildAttributionWitnessReturnType> {
+  const { params, candidates, query } = parameters
+  const { candidateSlots: K, featureCount: k, treeDepth: depth } = params
+  const settlementId = toFr(parameters.settlementId, 'settlementId')
+  if (settlementId >= 1n << BigInt(SETTLEMENT_ID_BITS)) {
+    throw new ValueOutOfRangeError({ where: 'settlementId', value: settlementId, min: 0n, max: (1n << BigInt(SETTLEMENT_ID_BITS)) - 1n })
+  }
+  const datanetRoot = toFr(parameters.datanetRoot, 'datanetRoot')
+  const indexRoot = toFr(parameters.indexRoot, 'indexRoot')
+  const inputHash = toFr(query.inputHash, 'query.inputHash')
+  if (candidates.length > K) throw new WitnessShapeError({ where: 'candidates', expected: `at most ${K} (the circuit's slots)`, got: candidates.length })
+  if (query.features.length !== k) throw new WitnessShapeError({ where: 'query.features', expected: `${k} features`, got: query.features.length })
+  checkFeatures(query.features, 'query.features')
+
+  const contributors: bigint[] = []
+  for (const [i, c] of candidates.entries()) {
+    const where = `candidates[${i}]`
+    if (!Number.isInteger(c.leafIndex) || c.leafIndex < 0 || c.leafIndex >= 2 ** depth) {
+      throw new ValueOutOfRangeError({ where: `${where}.leafIndex`, value: c.leafIndex, min: 0, max: 2 ** depth - 1 })
+    }
+    if (i > 0 && c.leafIndex <= candidates[i - 1].leafIndex) {
+      throw new CandidateOrderError({ index: i, leafIndex: c.leafIndex, previous: candidates[i - 1].leafIndex })
+    }
+    if (c.features.length !== k) throw new WitnessShapeError({ where: `${where}.features`, expected: `${k} features`, got: c.features.length })
+    checkFeatures(c.features, `${where}.features`)
+    toFr(c.contentHash, `${where}.contentHash`)
+    contributors.push(addressToField(c.contributor, `${where}.contributor`))
+    const record = await recordLeaf({ contributor: c.contributor, contentHash: c.contentHash })
+    await checkProof(`${where}.datanetProof`, c.datanetProof, { leaf: record, leafIndex: c.leafIndex, root: datanetRoot, depth })
+    const leaf = await indexLeaf({ recordLeaf: record, features: c.features })
+    await checkProof(`${where}.indexProof`, c.indexProof, { leaf, leafIndex: c.leafIndex, root: indexRoot, depth })
+  }
+
+  const scores = computeScores({ candidateFeatures: candidates.map((c) => c.features), queryFeatures: query.features })
+  const { payouts, undistributed } = splitRewards({ pool: parameters.pool, scores })
+  const pool = parameters.pool
+  const commitment = await commitQuery({ inputHash, features: query.features })
+
+  const zeros = (n: number) => new Array<bigint>(n).fill(0n)
+  const slot = <T>(i: number, active: (c: AttributionCandidateInput) => T, empty: T): T => (i < candidates.length ? active(candidates[i]) : empty)
+  const payoutSlots = Array.from({ length: K }, (_, i) => (i < candidates.length ? packPayoutSlot(contributors[i], payouts[i]) : 0n))
+  const input: AttributionCircuitInput = {
+    settlementId,
+    datanetRoot,
+    indexRoot,
+    queryCommitment: commitment,
+    pool,
+    payoutSlot: payoutSlots,
+    inputHash,
+    queryFeatures: query.features.map(signedToField),
+    active: Array.from({ length: K }, (_, i) => slot(i, () => 1n, 0n)),
+    leafIndex: Array.from({ length: K }, (_, i) => slot(i, (c) => BigInt(c.leafIndex), 0n)),
+    contributor: Array.from({ length: K }, (_, i) => (i < candidates.length ? contributors[i] : 0n)),
+    contentHash: Array.from({ length: K }, (_, i) => slot(i, (c) => c.contentHash, 0n)),
+    datanetSiblings: Array.from({ length: K }, (_, i) => slot(i, (c) => c.datanetProof.siblings.slice(), zeros(depth))),
+    indexSiblings: Array.from({ length: K }, (_, i) => slot(i, (c) => c.indexProof.siblings.slice(), zeros(depth))),
+    features: Array.from({ length: K }, (_, i) => slot(i, (c) => c.features.map(signedToField), zeros(k))),
+  }
+  const publicInputs: AttributionPublicInputs = { settlementId, datanetRoot, indexRoot, queryCommitment: commitment, pool, payoutSlots }
+  return {
+    input,
+    publicInputs,
+    publicSignals: publicSignalsOf(publicInputs),
+    scores,
+    payouts,
+    contributors: contributors.map((c) => fieldToAddress(c)),
+    undistributed,
+  }
+}
+
+/** Public signals in circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]. */
+export function publicSignalsOf(p: AttributionPublicInputs): bigint[] {
+  return [p.settlementId, p.datanetRoot, p.indexRoot, p.queryCommitment, p.pool, ...p.payoutSlots]
+}

@@ -1,0 +1,7 @@
+export * from './attributionParams.ts'
+export * from './errors.ts'
+export * from './computeScores.ts'
+export * from './splitRewards.ts'
+export * from './settlementId.ts'
+export * from './buildAttributionWitness.ts'
+export * from './snarkField.ts'

@@ -1,0 +1,86 @@
+import { getAddress } from 'ethers'
+import { buildMerkleTree, getMerkleProof } from '../prover/merkle/index.ts'
+import { recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { FEATURE_BOUND, indexLeaf } from '../prover/index/featureHash.ts'
+import { buildAttributionWitness, type AttributionCandidateInput, type AttributionParams, type BuildAttributionWitnessParameters } from '../prover/witness/index.ts'
+
+/** mulberry32: a small seeded PRNG, so every random scenario can be replayed from its printed seed. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+export function randomBigint(next: () => number, bits: number): bigint {
+  let x = 0n
+  for (let i = 0; i < bits; i += 16) x = (x << 16n) | BigInt(Math.floor(next() * 65536))
+  return x & ((1n << BigInt(bits)) - 1n)
+}
+
+export function randomFeatures(next: () => number, k: number, bound = FEATURE_BOUND): bigint[] {
+  return Array.from({ length: k }, () => BigInt(Math.floor(next() * Number(2n * bound + 1n))) - bound)
+}
+
+export type ScenarioOptions = {
+  params: AttributionParams
+  seed: number
+  records?: number
+  /** Leaf indices of the candidates (strictly increasing); default: random distinct ones. */
+  candidateIndices?: number[]
+  candidateCount?: number
+  /** Override features per record index (e.g. to force negative scores). */
+  featuresOf?: (index: number, next: () => number) => bigint[]
+  queryFeatures?: bigint[]
+  pool?: bigint
+}
+
+/**
+ * A random datanet + index of `records` records, a query and a candidate set, as the witness
+ * builder's parameters (real Poseidon trees, real proofs).
+ */
+export async function randomScenario(options: ScenarioOptions): Promise<BuildAttributionWitnessParameters> {
+  const { params, seed } = options
+  const next = rng(seed)
+  const n = options.records ?? Math.min(2 ** params.treeDepth, 20)
+  const contributors = Array.from({ length: n }, () => getAddress(`0x${randomBigint(next, 160).toString(16).padStart(40, '0')}`))
+  const contentHashes = Array.from({ length: n }, () => randomBigint(next, 248))
+  const features = Array.from({ length: n }, (_, i) => options.featuresOf?.(i, next) ?? randomFeatures(next, params.featureCount))
+  const leaves = await Promise.all(contributors.map((contributor, i) => recordLeaf({ contributor, contentHash: contentHashes[i] })))
+  const indexLeaves = await Promise.all(leaves.map((leaf, i) => indexLeaf({ recordLeaf: leaf, features: features[i] })))
+  const datanet = await buildMerkleTree({ leaves, depth: params.treeDepth })
+  const index = await buildMerkleTree({ leaves: indexLeaves, depth: params.treeDepth })
+  let indices = options.candidateIndices
+  if (!indices) {
+    const count = options.candidateCount ?? params.candidateSlots
+    const set = new Set<number>()
+    while (set.size < count) set.add(Math.floor(next() * n))
+    indices = [...set].sort((a, b) => a - b)
+  }
+  const candidates: AttributionCandidateInput[] = indices.map((i) => ({
+    leafIndex: i,
+    contributor: contributors[i],
+    contentHash: contentHashes[i],
+    features: features[i],
+    datanetProof: getMerkleProof(datanet, i),
+    indexProof: getMerkleProof(index, i),
+  }))
+  return {
+    params,
+    settlementId: randomBigint(next, 248),
+    datanetRoot: datanet.root,
+    indexRoot: index.root,
+    query: { inputHash: randomBigint(next, 248), features: options.queryFeatures ?? randomFeatures(next, params.featureCount) },
+    pool: options.pool ?? 10n ** 18n * BigInt(1 + Math.floor(next() * 1000)),
+    candidates,
+  }
+}
+
+export async function randomWitness(options: ScenarioOptions) {
+  const parameters = await randomScenario(options)
+  return { parameters, witness: await buildAttributionWitness(parameters) }
+}
