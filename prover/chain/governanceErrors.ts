@@ -37,7 +37,7 @@ export class GovernanceBelowThresholdError extends PoaError {
 /** A proposal is not in a state that allows the action (vote outside the period, queue before success...). */
 export class GovernanceProposalStateError extends PoaError {
   constructor({ proposalId, action, expected, got, cause }: { proposalId: bigint; action: string; expected: readonly ProposalState[]; got: ProposalState; cause?: unknown }) {
-    super('GOVERNANCE_PROPOSAL_STATE', 'CHAIN', `cannot ${action} proposal ${proposalId}: it is ${got}, expected ${expected.join(' or ')}`, {
+    super('GOVERNANCE_PROPOSAL_STATE', 'CHAIN', `cannot ${action}: proposal ${proposalId} is ${got}, expected ${expected.join(' or ')}`, {
       meta: { proposalId, action, expected, got },
       cause,
     })
