@@ -1,14 +1,16 @@
 /**
- * Merkle tree build speed: in-thread vs worker threads, for 2^16 and 2^20 leaves, plus a 2^16-record
+ * Merkle tree build speed: WebAssembly Poseidon in-thread vs worker threads vs the native C hasher
+ * (1 and N pthreads), for 2^16 and 2^20 leaves, plus a 2^16-record
  * datanet end to end (import = leaf hashing + tree + one SQLite transaction; rebuild from cached
- * leaves). Run: `npx tsx bench/merkleTree.bench.ts [--sizes 16,20] [--workers 2] [--no-datanet]`.
+ * leaves). Run: `npx tsx bench/merkleTree.bench.ts [--sizes 16,20] [--workers 2] [--js-max 20] [--no-datanet]`.
  * Prints cores, Node version and parameters, then one JSON line per case; `ratio` is the case's
- * time over the in-thread build of the same size, measured in the same run.
+ * time over the baseline named on the line (the in-thread WebAssembly build of the same size),
+ * measured in the same run.
  */
 import { cpus, tmpdir } from 'node:os'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildMerkleTree } from '../prover/merkle/index.ts'
+import { buildMerkleTree, loadNativeHasher, type MerkleBackend } from '../prover/merkle/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
 import { openDatanetStore } from '../prover/datanet/index.ts'
 
@@ -19,6 +21,7 @@ function arg(name: string, fallback: string): string {
 const sizes = arg('sizes', '16,20').split(',').map(Number)
 const workers = Number(arg('workers', String(Math.max(2, cpus().length))))
 const withDatanet = !process.argv.includes('--no-datanet')
+const jsMax = Number(arg('js-max', '20'))
 
 // Leaves are distinct field elements derived from their index: the hashing cost does not depend on values.
 const leavesFor = (n: number) => Array.from({ length: n }, (_, i) => (BigInt(i) * 0x9e3779b97f4a7c15n + 1n) << 64n)
@@ -32,16 +35,36 @@ async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T 
 
 console.log(`cores: ${cpus().length} (${cpus()[0]?.model ?? 'unknown'})`)
 console.log(`node: ${process.version}`)
-console.log(`parameters: sizes 2^${sizes.join(', 2^')}, depth = log2(size), workers ${workers}, datanet case ${withDatanet ? `2^16 records, depth 20` : 'off'}`)
+console.log(`parameters: sizes 2^${sizes.join(', 2^')}, depth = log2(size), workers/threads ${workers}, WebAssembly baseline up to 2^${jsMax}, datanet case ${withDatanet ? '2^16 records, depth 20, backend auto' : 'off'}`)
 await getPoseidon() // load the WebAssembly once, outside every measurement
+
+const native = await loadNativeHasher()
+console.log(`native hasher: ${native.hasher ? native.hasher.binary : `unavailable (${native.reason})`}`)
+type Variant = { name: string; workers: number; backend: MerkleBackend }
+const variants: Variant[] = [
+  { name: 'js-in-thread', workers: 1, backend: 'js' },
+  { name: `js-${workers}-workers`, workers, backend: 'js' },
+  ...(native.hasher
+    ? [{ name: 'native-1-thread', workers: 1, backend: 'native' as const }, { name: `native-${workers}-threads`, workers, backend: 'native' as const }]
+    : []),
+]
 
 for (const power of sizes) {
   const leaves = leavesFor(2 ** power)
-  const base = await timed(() => buildMerkleTree({ leaves, depth: power }))
-  console.log(JSON.stringify({ case: `tree-2^${power}-in-thread`, leaves: leaves.length, workers: 1, ms: Math.round(base.ms), hashesPerS: Math.round(leaves.length / (base.ms / 1000)), root: hex(base.value.root), ratio: 1 }))
-  const par = await timed(() => buildMerkleTree({ leaves, depth: power, workers }))
-  if (par.value.root !== base.value.root) throw new Error(`worker build of 2^${power} gave another root`)
-  console.log(JSON.stringify({ case: `tree-2^${power}-workers`, leaves: leaves.length, workers, ms: Math.round(par.ms), hashesPerS: Math.round(leaves.length / (par.ms / 1000)), root: hex(par.value.root), ratio: +(par.ms / base.ms).toFixed(3) }))
+  // The in-thread WebAssembly build is the baseline; above --js-max it would take minutes, so the
+  // native single-thread build stands in (the line says which).
+  const runnable = variants.filter((v) => v.backend === 'native' || power <= jsMax)
+  let baseline: { name: string; ms: number; root: bigint } | undefined
+  for (const v of runnable) {
+    const r = await timed(() => buildMerkleTree({ leaves, depth: power, workers: v.workers, backend: v.backend }))
+    baseline ??= { name: v.name, ms: r.ms, root: r.value.root }
+    if (r.value.root !== baseline.root) throw new Error(`${v.name} build of 2^${power} gave another root than ${baseline.name}`)
+    console.log(JSON.stringify({
+      case: `tree-2^${power}-${v.name}`, leaves: leaves.length, depth: power, backend: v.backend, workers: v.workers,
+      ms: Math.round(r.ms), hashesPerS: Math.round(leaves.length / (r.ms / 1000)), root: hex(r.value.root),
+      baseline: baseline.name, ratio: +(r.ms / baseline.ms).toFixed(3),
+    }))
+  }
 }
 
 if (withDatanet) {

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { availableParallelism } from 'node:os'
 import { readRecords, type RecordFormat } from '../../prover/dataset/index.ts'
 import {
   DEFAULT_DATANET_DEPTH, DatanetParameterError, InclusionProofFileError, openDatanetStore, parseInclusionProof,
@@ -61,7 +62,7 @@ export function registerDatanetCommands(program: Command): void {
     .command('import <datanet> <file>')
     .description('append the records of a JSONL or CSV file as one new version (all or nothing)')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['jsonl', 'csv']))
-    .option('--workers <n>', 'worker threads for the tree build', '1')
+    .option('--workers <n>', 'threads for leaf and tree hashing', String(availableParallelism()))
     .action(async (ref: string, file: string, options: { format?: RecordFormat; workers: string }, cmd: Command) => {
       await withStore(cmd, async (store, opts) => {
         const workers = intArg('--workers', options.workers, 1, 64)
