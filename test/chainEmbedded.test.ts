@@ -1,9 +1,11 @@
 // The embedded chain: Hardhat in-process, made persistent by replaying <home>/chain/journal.jsonl.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
+  ChainBusyError,
   ChainConfigError,
   ChainRevertError,
   JournalMalformedError,
@@ -99,6 +101,8 @@ describe('embedded chain', () => {
     expect(error).toBeInstanceOf(JournalMismatchError)
     expect((error as JournalMismatchError).meta.line).toBe(4)
     expect((error as JournalMismatchError).kind).toBe('CHAIN')
+    // The failed start released the home's chain lock.
+    expect(existsSync(join(home, 'chain', 'lock'))).toBe(false)
   })
 
   it('detects a tampered block timestamp through the block hash', async () => {
@@ -180,6 +184,22 @@ describe('embedded chain', () => {
     await expect(registerModelOnChain({ chain, modelHash: 1n, datanetId: 1n, datanetVersion: 1n, indexRoot: 1n, k: 0, featureScale: 16, projectionSeed: 0n }))
       .rejects.toThrow(/k = 0 is outside \[1, 4294967295\]/)
     expect(await journalLines()).toHaveLength(before)
+  })
+
+  it('lets one connection at a time hold a home, and takes over a lock left by a dead process', async () => {
+    const first = await connect()
+    const busy = (await connectChain({ home, lockTimeoutMs: 300 }).catch((e: unknown) => e)) as ChainBusyError
+    expect(busy).toBeInstanceOf(ChainBusyError)
+    expect(busy.meta.pid).toBe(process.pid)
+    await open.splice(open.indexOf(first), 1)[0]!.close()
+    await (await connect()).close()
+    open.pop()
+    // A pid far above pid_max never runs: the lock is stale.
+    await mkdir(join(home, 'chain', 'lock'))
+    await writeFile(join(home, 'chain', 'lock', 'pid'), '999999999')
+    const taken = await connectChain({ home, lockTimeoutMs: 300 })
+    open.push(taken)
+    expect(taken.chainId).toBe(31337n)
   })
 
   it('rejects inconsistent connection options with ChainConfigError', async () => {

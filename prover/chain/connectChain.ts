@@ -19,6 +19,8 @@ export type ConnectChainParameters = ChainTarget & {
   deploy?: boolean
   onProgress?: (progress: ChainProgress) => void
   signal?: AbortSignal
+  /** Embedded chain: how long to wait for another process using the same home (default 60 s). */
+  lockTimeoutMs?: number
 }
 
 export type CoreContracts = { datanetRegistry: Contract; modelRegistry: Contract; openToken: Contract }
@@ -59,7 +61,7 @@ const HARDHAT_MNEMONIC = 'test test test test test test test test test test test
  * try { console.log(await chain.contracts.datanetRegistry.datanetCount()) } finally { await chain.close() }
  */
 export async function connectChain(parameters: ConnectChainParameters): Promise<PoaChain> {
-  const { home, deploy = true, onProgress, signal } = parameters
+  const { home, deploy = true, onProgress, signal, lockTimeoutMs } = parameters
   if (typeof home !== 'string' || home === '') throw new ChainConfigError({ option: 'home', reason: `expected a directory path, got ${JSON.stringify(home)}` })
 
   let provider: AbstractProvider
@@ -72,7 +74,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     if (parameters.privateKey !== undefined || parameters.keystore !== undefined) {
       throw new ChainConfigError({ option: '--private-key/--keystore', reason: 'given without --rpc; the embedded chain uses its own accounts' })
     }
-    const chain = await startEmbeddedChain({ home, onProgress, signal })
+    const chain = await startEmbeddedChain({ home, onProgress, signal, lockTimeoutMs })
     embeddedChain = chain
     provider = chain.provider
     const hre = await getHardhatRuntime()
@@ -109,7 +111,8 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
   signerAddress = await signer.getAddress()
 
   const close = async () => {
-    provider.destroy()
+    if (embeddedChain) await embeddedChain.close()
+    else provider.destroy()
   }
   try {
     const chainId = await provider.getNetwork().then((n) => n.chainId, (error: unknown) => {

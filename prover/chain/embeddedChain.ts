@@ -4,6 +4,7 @@ import type { EthereumProvider } from 'hardhat/types/index.js'
 import { createHardhatNetwork, getHardhatRuntime } from './hardhatRuntime.ts'
 import { appendJournal, readJournal, type JournalEntry } from './journal.ts'
 import { JournalMismatchError, toChainError } from './chainErrors.ts'
+import { acquireChainLock } from './chainLock.ts'
 
 /**
  * Genesis time of the embedded chain. Fixed, so that a replayed chain has the same genesis block,
@@ -20,6 +21,8 @@ export type StartEmbeddedChainParameters = {
   home: string
   onProgress?: (progress: ChainProgress) => void
   signal?: AbortSignal
+  /** How long to wait for another process holding this home's chain (default 60 s). */
+  lockTimeoutMs?: number
 }
 
 /** Hardhat's in-process network made persistent by a journal of everything sent through it. */
@@ -35,6 +38,8 @@ export type EmbeddedChain = {
   submitRawTransaction(raw: string): Promise<string>
   /** Mine empty blocks (`intervalSeconds` apart), journaled so a restart reproduces them. */
   mine(options: { blocks: number; intervalSeconds?: number }): Promise<void>
+  /** Release the home's chain lock; the in-memory network is dropped with its last reference. */
+  close(): Promise<void>
 }
 
 /**
@@ -42,8 +47,23 @@ export type EmbeddedChain = {
  * that each replayed transaction hash and block hash equals the journal's. A tampered raw
  * transaction, timestamp or order changes a hash and fails with JournalMismatchError.
  */
-export async function startEmbeddedChain({ home, onProgress, signal }: StartEmbeddedChainParameters): Promise<EmbeddedChain> {
+export async function startEmbeddedChain({ home, onProgress, signal, lockTimeoutMs }: StartEmbeddedChainParameters): Promise<EmbeddedChain> {
   const journalPath = join(home, 'chain', 'journal.jsonl')
+  const release = await acquireChainLock({ dir: join(home, 'chain'), timeoutMs: lockTimeoutMs })
+  try {
+    return await openLocked(journalPath, release, onProgress, signal)
+  } catch (error) {
+    await release()
+    throw error
+  }
+}
+
+async function openLocked(
+  journalPath: string,
+  release: () => Promise<void>,
+  onProgress: StartEmbeddedChainParameters['onProgress'],
+  signal: AbortSignal | undefined,
+): Promise<EmbeddedChain> {
   const hre = await getHardhatRuntime()
   const eip1193 = await createHardhatNetwork(hre, { initialDate: EMBEDDED_GENESIS_DATE })
   // Automine answers at once; a short polling interval keeps ethers' wait() from sleeping 4 s.
@@ -128,5 +148,15 @@ export async function startEmbeddedChain({ home, onProgress, signal }: StartEmbe
     })
   }
 
-  return { eip1193, provider, journalPath, replayed: entries.length, exclusive, submitRawTransaction, mine }
+  let closed = false
+  async function close(): Promise<void> {
+    if (closed) return
+    closed = true
+    // Let a send in flight finish its journal line before another process may take the chain.
+    await exclusive(async () => undefined)
+    provider.destroy()
+    await release()
+  }
+
+  return { eip1193, provider, journalPath, replayed: entries.length, exclusive, submitRawTransaction, mine, close }
 }
