@@ -2,7 +2,8 @@
 // and a generated verifier, the real contracts on Hardhat's in-process chain, a random datanet and
 // attribution index (prover/merkle + prover/index), and real Groth16 proofs of the circuit.
 import { randomBytes } from 'node:crypto'
-import { AbiCoder, keccak256, type Signer } from 'ethers'
+import type { Signer } from 'ethers'
+import { settlementId } from '../prover/witness/settlementId.ts'
 import * as snarkjs from 'snarkjs'
 import { addressToField } from '../prover/field/index.ts'
 import { buildMerkleTree, getMerkleProof, type MerkleTree } from '../prover/merkle/index.ts'
@@ -83,9 +84,9 @@ export async function buildQuery(random: () => number): Promise<Query> {
   return { inputHash, features, commitment: await commitQuery({ inputHash, features }) }
 }
 
-/** keccak256(abi.encode(chainId, settlement, inferenceId)) >> 8, as the contract computes it. */
+/** keccak256(abi.encode(chainId, settlement, inferenceId)) >> 8: the circuit engineer's settlementId, as the contract computes it. */
 export function settlementIdOf({ chainId, settlement, inferenceId }: { chainId: bigint; settlement: string; inferenceId: string }): bigint {
-  return BigInt(keccak256(AbiCoder.defaultAbiCoder().encode(['uint256', 'address', 'bytes32'], [chainId, settlement, inferenceId]))) >> 8n
+  return settlementId({ chainId, settlementAddress: settlement, inferenceId })
 }
 
 export function newInferenceId(): string {

@@ -1,6 +1,197 @@
-import type { Command } from 'commander'
+import { readFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import { formatEther, parseEther, type Signer } from 'ethers'
+import { PoaError } from '../../prover/errors/index.ts'
+import { toChecksumAddress, toFr } from '../../prover/field/index.ts'
+import { ContractNotDeployedError, type PoaChain } from '../../prover/chain/index.ts'
+import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../../prover/chain/settlementClient.ts'
+import { ensureSettlement } from '../../prover/chain/settlementSetup.ts'
+import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
+import { DEMO_SPEC, TINY_SPEC } from '../../prover/proof/circuitParams.ts'
+import { ensureDevKeys } from '../../ceremony/devSetup.ts'
+import { addChainOptions, withChain, type ChainCliOptions } from './chain.ts'
+import { note, printResult, type OutputOptions } from '../output.ts'
 
-/** Registers: inference record|settle, rewards withdraw|balance. */
+type GlobalOptions = OutputOptions & { home: string }
+type AccountOption = { account?: string }
+
+/** A proof package file lacks a field the settlement needs, or holds a malformed one. */
+export class ProofPackageError extends PoaError {
+  constructor({ file, field, reason }: { file: string; field: string; reason: string }) {
+    super('PROOF_PACKAGE_INVALID', 'BAD_INPUT', `${file} field "${field}": ${reason}`, { meta: { file, field } })
+  }
+}
+
+function parseBigint(where: string) {
+  return (value: string): bigint => {
+    if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(value)) throw new InvalidArgumentError(`${where} expected a decimal or 0x-hex integer, got "${value}"`)
+    return BigInt(value)
+  }
+}
+
+function parseOpen(value: string): bigint {
+  try {
+    const wei = parseEther(value)
+    if (wei <= 0n) throw new Error('not positive')
+    return wei
+  } catch {
+    throw new InvalidArgumentError(`expected a positive OPEN amount such as 1.5, got "${value}"`)
+  }
+}
+
+function parseInferenceId(value: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`inference id expected 0x followed by 64 hex digits, got "${value}"`)
+  return value.toLowerCase()
+}
+
+/** --account: a Hardhat account index on the embedded chain, or a private key. */
+function signerOf(chain: PoaChain, account: string | undefined): Signer {
+  if (account === undefined) return chain.signer
+  return chain.getSigner(/^\d+$/.test(account) ? Number(account) : account)
+}
+
+function settlementOf(chain: PoaChain): string {
+  const address = chain.deployment.contracts.AttributionSettlement
+  if (address === undefined) throw new ContractNotDeployedError({ contract: 'AttributionSettlement (run `poa settlement deploy`)', chainId: chain.chainId, file: chain.deploymentFile })
+  return address
+}
+
+/**
+ * Read a proof package (the circuit engineer's JSON: circuit name, snarkjs proof, public signals)
+ * into Solidity calldata. b's coordinates are swapped: snarkjs's verifier takes G2 as (x1, x0).
+ */
+async function readProofPackage(file: string): Promise<{ circuitName: string; inferenceId?: string; calldata: SolidityCalldata }> {
+  let pkg: any
+  try {
+    pkg = JSON.parse(await readFile(file, 'utf8'))
+  } catch (cause) {
+    throw new ProofPackageError({ file, field: '(file)', reason: `cannot be read as JSON (${(cause as Error).message})` })
+  }
+  const circuitName = pkg?.circuit?.name ?? pkg?.circuitName
+  if (typeof circuitName !== 'string') throw new ProofPackageError({ file, field: 'circuit.name', reason: 'missing' })
+  const p = pkg.proof
+  const num = (x: unknown, field: string) => {
+    if (typeof x !== 'string' && typeof x !== 'number') throw new ProofPackageError({ file, field, reason: `expected a decimal string, got ${JSON.stringify(x)}` })
+    try {
+      return BigInt(x)
+    } catch {
+      throw new ProofPackageError({ file, field, reason: `"${x}" is not an integer` })
+    }
+  }
+  if (!p?.pi_a || !p?.pi_b || !p?.pi_c) throw new ProofPackageError({ file, field: 'proof', reason: 'expected a snarkjs Groth16 proof with pi_a, pi_b, pi_c' })
+  if (!Array.isArray(pkg.publicSignals)) throw new ProofPackageError({ file, field: 'publicSignals', reason: 'expected an array of decimal strings' })
+  const calldata: SolidityCalldata = {
+    a: [num(p.pi_a[0], 'proof.pi_a[0]'), num(p.pi_a[1], 'proof.pi_a[1]')],
+    b: [
+      [num(p.pi_b[0]?.[1], 'proof.pi_b[0][1]'), num(p.pi_b[0]?.[0], 'proof.pi_b[0][0]')],
+      [num(p.pi_b[1]?.[1], 'proof.pi_b[1][1]'), num(p.pi_b[1]?.[0], 'proof.pi_b[1][0]')],
+    ],
+    c: [num(p.pi_c[0], 'proof.pi_c[0]'), num(p.pi_c[1], 'proof.pi_c[1]')],
+    publicInputs: pkg.publicSignals.map((x: unknown, i: number) => num(x, `publicSignals[${i}]`)),
+  }
+  const inferenceId = pkg.inferenceId ?? pkg.commitments?.inferenceId
+  return { circuitName, inferenceId: typeof inferenceId === 'string' ? inferenceId : undefined, calldata }
+}
+
+/** Registers: settlement deploy, inference record|show, settle, rewards balance|claim|withdraw. */
 export function registerSettleCommands(program: Command): void {
-  void program
+  const settlementCmd = program.command('settlement').description('the proof-gated settlement contract')
+  addChainOptions(
+    settlementCmd.command('deploy').description('deploy AttributionSettlement and the verifier of a circuit (INSECURE dev keys)')
+      .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(['tiny', 'demo']).default('tiny')),
+  ).action(async (options: ChainCliOptions & { circuit: 'tiny' | 'demo' }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const spec = options.circuit === 'demo' ? DEMO_SPEC : TINY_SPEC
+    const circuit = await compileCircuit(spec, note)
+    const keys = await ensureDevKeys(circuit, note)
+    await withChain(opts.home, options, async (chain) => {
+      const result = await ensureSettlement({ chain, circuits: [{ circuitName: spec.name, zkeyPath: keys.zkeyPath }] })
+      printResult(opts, { ...result, circuit: spec.name }, () =>
+        [`AttributionSettlement ${result.settlement}`, ...Object.entries(result.verifiers).map(([n, a]) => `verifier ${n} ${a}`)].join('\n'))
+    })
+  })
+
+  const inference = program.command('inference').description('inferences whose fees await an attribution proof')
+  addChainOptions(
+    inference.command('record').description('record an inference and escrow its fee in OPEN (as the model host)')
+      .requiredOption('--model <id>', 'registered model id', parseBigint('--model'))
+      .requiredOption('--query-commitment <field>', 'Poseidon(inputHash, featureHash(phi_q))', parseBigint('--query-commitment'))
+      .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', parseOpen)
+      .option('--inference-id <hex32>', 'the inference id (default: random)', parseInferenceId)
+      .option('--permit', 'authorise the fee with an ERC-2612 permit instead of an approve transaction')
+      .option('--account <n|key>', 'host account: Hardhat index on the embedded chain, or a private key'),
+  ).action(async (options: ChainCliOptions & AccountOption & { model: bigint; queryCommitment: bigint; fee: bigint; inferenceId?: string; permit?: boolean }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    toFr(options.queryCommitment, '--query-commitment')
+    const inferenceId = options.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
+    await withChain(opts.home, options, async (chain) => {
+      const settlement = settlementOf(chain)
+      const signer = signerOf(chain, options.account)
+      const tx = await recordInference({ settlement, signer, modelId: options.model, inferenceId, queryCommitment: options.queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
+      const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
+      const result = { inferenceId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, settlementId: await (await settlementAt(settlement, chain.provider)).settlementIdOf(inferenceId), ...tx }
+      printResult(opts, result, () => `recorded inference ${inferenceId}: fee ${formatEther(options.fee)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN (tx ${tx.txHash})`)
+    })
+  })
+
+  addChainOptions(
+    program.command('settle').description('submit a proof package for a pending inference (anyone may; earns the prover fee)')
+      .argument('<proof-package>', 'proof package JSON written by `poa prove`')
+      .option('--inference-id <hex32>', 'the inference (default: the one named in the package)', parseInferenceId)
+      .option('--prover <address>', 'who gets the prover fee (default: the sender)')
+      .option('--account <n|key>', 'sender: Hardhat index on the embedded chain, or a private key'),
+  ).action(async (file: string, options: ChainCliOptions & AccountOption & { inferenceId?: string; prover?: string }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const pkg = await readProofPackage(file)
+    const inferenceId = options.inferenceId ?? pkg.inferenceId
+    if (inferenceId === undefined) throw new ProofPackageError({ file, field: 'inferenceId', reason: 'missing: pass --inference-id' })
+    const prover = options.prover === undefined ? undefined : toChecksumAddress(options.prover, '--prover')
+    await withChain(opts.home, options, async (chain) => {
+      const result = await settleInference({ settlement: settlementOf(chain), signer: signerOf(chain, options.account), inferenceId, circuitName: pkg.circuitName, calldata: pkg.calldata, prover })
+      printResult(opts, { inferenceId, ...result }, () =>
+        [
+          `settled ${inferenceId} in tx ${result.txHash} (${result.gasUsed} gas)`,
+          ...result.payouts.map((p) => `  ${p.contributor} ${formatEther(p.amountWei)} OPEN`),
+          `  prover ${formatEther(result.proverFeeWei)}, model owner ${formatEther(result.modelOwnerFeeWei)}, treasury ${formatEther(result.treasuryFeeWei)} OPEN (claim with \`poa rewards claim\`)`,
+        ].join('\n'))
+    })
+  })
+
+  const rewards = program.command('rewards').description('credited OPEN: claim, balance, withdraw')
+  addChainOptions(
+    rewards.command('balance').description('withdrawable OPEN of an account')
+      .option('--address <address>', 'whose balance (default: the signer)')
+      .option('--account <n|key>', 'signer: Hardhat index on the embedded chain, or a private key'),
+  ).action(async (options: ChainCliOptions & AccountOption & { address?: string }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      const account = options.address === undefined ? await signerOf(chain, options.account).getAddress() : toChecksumAddress(options.address, '--address')
+      const balanceWei = await rewardBalance({ settlement: settlementOf(chain), runner: chain.provider, account })
+      printResult(opts, { account, balanceWei }, () => `${account}: ${formatEther(balanceWei)} OPEN withdrawable`)
+    })
+  })
+  addChainOptions(
+    rewards.command('claim').description('credit the payouts and fees of a settled inference to their owners (anyone may)')
+      .argument('<inference-id>', 'the settled inference', parseInferenceId)
+      .option('--account <n|key>', 'sender: Hardhat index on the embedded chain, or a private key'),
+  ).action(async (inferenceId: string, options: ChainCliOptions & AccountOption, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      const tx = await claimRewards({ settlement: settlementOf(chain), signer: signerOf(chain, options.account), inferenceId })
+      printResult(opts, { inferenceId, ...tx }, () => `claimed the rewards of ${inferenceId} (tx ${tx.txHash})`)
+    })
+  })
+  addChainOptions(
+    rewards.command('withdraw').description('withdraw credited OPEN to the signer')
+      .option('--amount <OPEN>', 'how much (default: everything)', parseOpen)
+      .option('--account <n|key>', 'signer: Hardhat index on the embedded chain, or a private key'),
+  ).action(async (options: ChainCliOptions & AccountOption & { amount?: bigint }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      const signer = signerOf(chain, options.account)
+      const tx = await withdrawRewards({ settlement: settlementOf(chain), signer, amountWei: options.amount })
+      printResult(opts, { account: await signer.getAddress(), ...tx }, () => `withdrew ${formatEther(tx.amountWei)} OPEN (tx ${tx.txHash})`)
+    })
+  })
 }

@@ -9,6 +9,7 @@ import {DatanetRegistry} from "../DatanetRegistry.sol";
 import {ModelRegistry} from "../ModelRegistry.sol";
 import {IAttributionVerifier} from "./IAttributionVerifier.sol";
 import {SettlementConfig} from "./SettlementConfig.sol";
+import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 
 /// @title AttributionSettlement
 /// @notice Proof-gated settlement of inference fees. A model host records an inference and escrows
@@ -26,7 +27,7 @@ import {SettlementConfig} from "./SettlementConfig.sol";
 ///      immutable, a committed datanet version is never overwritten), so the copy always equals the
 ///      registries and settle makes no external registry call. Rounding remainders and the unpaid
 ///      part of the contributor pool go to the treasury.
-contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
+contract AttributionSettlement is IAttributionSettlement, SettlementConfig, ReentrancyGuard {
     using SafeERC20 for IERC20;
 
     /// @dev BN254 scalar field order r (the snarkjs verifier's `r`): every public input must be below it.
@@ -38,13 +39,6 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
     /// @dev The claim bitmap is one word: bits 0..254 for slots, bit 255 for the fees.
     uint256 internal constant MAX_SLOTS = 255;
     uint256 internal constant FEES_BIT = 1 << 255;
-
-    enum Status {
-        None,
-        Pending,
-        Settled,
-        Refunded
-    }
 
     /// @dev Packed into 4 slots; the shares are snapshotted at record time so that the pool the
     ///      prover must prove cannot move under it when governance changes the shares.
@@ -76,115 +70,6 @@ contract AttributionSettlement is SettlementConfig, ReentrancyGuard {
     mapping(uint256 modelId => ModelFacts) private _modelFacts;
     mapping(bytes32 inferenceId => uint256 bitmap) private _claimed;
     mapping(address account => uint256 amount) private _balances;
-
-    /// @notice A host recorded an inference and escrowed its fee.
-    /// @param inferenceId The inference.
-    /// @param modelId The model that answered.
-    /// @param host Who paid the fee.
-    /// @param queryCommitment Poseidon(inputHash, featureHash(phi_q)), the proof's 4th public input.
-    /// @param fee The escrowed fee, in OPEN wei.
-    /// @param pool The contributors' share of the fee, the proof's 5th public input.
-    event InferenceRecorded(
-        bytes32 indexed inferenceId, uint256 indexed modelId, address indexed host, uint256 queryCommitment, uint256 fee, uint256 pool
-    );
-
-    /// @notice An attribution proof settled an inference.
-    /// @param inferenceId The inference.
-    /// @param prover Who was credited the prover fee.
-    /// @param circuitId The circuit whose verifier accepted the proof.
-    /// @param paidToContributors Sum of the proven payouts, claimable by contributors.
-    /// @param proverFee Claimable by the prover.
-    /// @param modelOwnerFee Claimable by the model owner.
-    /// @param treasuryFee Claimable by the treasury: its share, rounding, and the unpaid pool.
-    /// @param payoutSlots The proven slots (contributor + payout * 2^160); pass them, with `prover`, to `claimAll`.
-    event AttributionSettled(
-        bytes32 indexed inferenceId,
-        address indexed prover,
-        bytes32 indexed circuitId,
-        uint256 paidToContributors,
-        uint256 proverFee,
-        uint256 modelOwnerFee,
-        uint256 treasuryFee,
-        uint256[] payoutSlots
-    );
-
-    /// @notice An account's withdrawable balance grew.
-    /// @param account Who was credited.
-    /// @param inferenceId The inference the reward comes from.
-    /// @param amount The amount, in OPEN wei.
-    event RewardCredited(address indexed account, bytes32 indexed inferenceId, uint256 amount);
-
-    /// @notice An account withdrew OPEN from its balance.
-    /// @param account Who withdrew (and received the tokens).
-    /// @param amount The amount, in OPEN wei.
-    event RewardWithdrawn(address indexed account, uint256 amount);
-
-    /// @notice An unsettled inference's fee went back to its host after the timeout.
-    /// @param inferenceId The inference.
-    /// @param host Who received the fee.
-    /// @param fee The refunded fee, in OPEN wei.
-    event InferenceRefunded(bytes32 indexed inferenceId, address indexed host, uint256 fee);
-
-    /// @notice The inference id is already used (pending, settled or refunded).
-    /// @param inferenceId The id.
-    error SettlementInferenceExists(bytes32 inferenceId);
-    /// @notice No inference has this id.
-    /// @param inferenceId The id.
-    error SettlementInferenceUnknown(bytes32 inferenceId);
-    /// @notice The inference is not pending (already settled or refunded).
-    /// @param inferenceId The id.
-    /// @param status Its status (2 settled, 3 refunded).
-    error SettlementNotPending(bytes32 inferenceId, Status status);
-    /// @notice The fee is zero or does not fit 96 bits.
-    /// @param fee The fee given.
-    error SettlementFeeOutOfRange(uint256 fee);
-    /// @notice The model does not exist in the ModelRegistry, or its datanet version has no root.
-    /// @param modelId The model.
-    error SettlementModelUnknown(uint256 modelId);
-    /// @notice The number of public inputs is not the circuit's.
-    /// @param expected The circuit's count.
-    /// @param got The count given.
-    error SettlementInputCount(uint256 expected, uint256 got);
-    /// @notice A public input is not below the BN254 scalar field order r.
-    /// @param index Its position.
-    /// @param value Its value.
-    error SettlementInputOutOfRange(uint256 index, uint256 value);
-    /// @notice A public input differs from what this contract, the registries or the inference require.
-    /// @param index Its position (0 settlementId, 1 datanetRoot, 2 indexRoot, 3 queryCommitment, 4 pool).
-    /// @param expected The required value.
-    /// @param got The value given.
-    error SettlementInputMismatch(uint256 index, uint256 expected, uint256 got);
-    /// @notice The verifier rejected the proof.
-    /// @param inferenceId The inference.
-    /// @param circuitId The circuit.
-    error SettlementProofInvalid(bytes32 inferenceId, bytes32 circuitId);
-    /// @notice The proven payouts add up to more than the pool (impossible for a sound circuit).
-    /// @param pool The pool.
-    /// @param total The sum of payouts.
-    error SettlementPayoutsExceedPool(uint256 pool, uint256 total);
-    /// @notice The inference is not settled, so it has no payouts to claim.
-    /// @param inferenceId The id.
-    /// @param status Its status (0 unknown, 1 pending, 3 refunded).
-    error SettlementNotSettled(bytes32 inferenceId, Status status);
-    /// @notice The refund timeout has not passed.
-    /// @param inferenceId The inference.
-    /// @param refundableAt The first timestamp a refund is allowed.
-    error SettlementRefundTooEarly(bytes32 inferenceId, uint256 refundableAt);
-    /// @notice The slots given are not the ones settled for the inference.
-    /// @param inferenceId The inference.
-    error SettlementPayoutsMismatch(bytes32 inferenceId);
-    /// @notice The slot index is outside the slots, or the slot is empty.
-    /// @param index The index.
-    error SettlementSlotInvalid(uint256 index);
-    /// @notice The slot was already claimed.
-    /// @param inferenceId The inference.
-    /// @param index The slot.
-    error SettlementAlreadyClaimed(bytes32 inferenceId, uint256 index);
-    /// @notice A withdrawal asked for more than the balance.
-    /// @param account The account.
-    /// @param balance Its balance.
-    /// @param needed The amount asked for.
-    error SettlementInsufficientBalance(address account, uint256 balance, uint256 needed);
 
     /// @notice Deploy the settlement.
     /// @param token_ The fee token (OPEN).

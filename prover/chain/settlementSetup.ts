@@ -1,0 +1,74 @@
+import { Contract } from 'ethers'
+import type { PoaChain } from './connectChain.ts'
+import { getHardhatRuntime } from './hardhatRuntime.ts'
+import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type SettlementShares } from './settlementDeploy.ts'
+import { circuitIdOf, verifierContractName } from './verifierGen.ts'
+import { ContractNotDeployedError } from './chainErrors.ts'
+
+export type EnsureSettlementParameters = {
+  chain: PoaChain
+  /** Circuits to approve, with the zkey their verifier is generated from. */
+  circuits: readonly { circuitName: string; zkeyPath: string }[]
+  /** Receives the treasury share (default: the chain's signer). */
+  treasury?: string
+  shares?: SettlementShares
+  refundTimeoutS?: number
+}
+
+export type EnsureSettlementReturnType = {
+  settlement: string
+  /** circuit name -> verifier address now approved. */
+  verifiers: Record<string, string>
+  /** Contracts deployed by this call (name -> gas used). */
+  deployed: Record<string, bigint>
+}
+
+/**
+ * Make sure the chain has an AttributionSettlement (next to the chain engineer's registries and
+ * token) and, for each circuit, an approved verifier whose code is the one generated from the given
+ * zkey: generate the sources, compile, deploy what is missing or stale, and record the addresses
+ * in the chain's deployment file. Idempotent: a second call with the same keys sends nothing.
+ * The chain's signer must own the settlement to approve a new verifier.
+ */
+export async function ensureSettlement({ chain, circuits, treasury, shares, refundTimeoutS }: EnsureSettlementParameters): Promise<EnsureSettlementReturnType> {
+  await prepareVerifiers({ circuits })
+  const hre = await getHardhatRuntime()
+  // The runtime may have compiled earlier in this process, before the verifier sources existed.
+  await hre.run('compile', { quiet: true })
+  const deployed: Record<string, bigint> = {}
+  const contracts = chain.deployment.contracts
+  for (const name of ['OpenToken', 'DatanetRegistry', 'ModelRegistry']) {
+    if (contracts[name] === undefined) throw new ContractNotDeployedError({ contract: name, chainId: chain.chainId, file: chain.deploymentFile })
+  }
+  let settlement = contracts.AttributionSettlement
+  const added: Record<string, string> = {}
+  if (settlement === undefined) {
+    const result = await deploySettlement({
+      signer: chain.signer, token: contracts.OpenToken, datanetRegistry: contracts.DatanetRegistry, modelRegistry: contracts.ModelRegistry,
+      treasury: treasury ?? chain.signerAddress, shares, refundTimeoutS, circuits: circuits.map((c) => c.circuitName),
+    })
+    settlement = result.settlement
+    added.AttributionSettlement = settlement
+    deployed.AttributionSettlement = result.deployGas
+    for (const [name, v] of Object.entries(result.verifiers)) {
+      added[verifierContractName(name)] = v.address
+      deployed[verifierContractName(name)] = v.deployGas
+    }
+  } else {
+    const contract = new Contract(settlement, await settlementAbi(), chain.provider)
+    for (const { circuitName } of circuits) {
+      const [current] = (await chain.run(`read verifier of ${circuitName}`, () => contract.verifierOf(circuitIdOf(circuitName)))) as [string, bigint]
+      const artifact = await hre.artifacts.readArtifact(verifierContractName(circuitName))
+      const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
+      // New dev keys produce a new verifier: redeploy when the approved code is not this build's.
+      if (code.toLowerCase() === artifact.deployedBytecode.toLowerCase()) continue
+      const v = await deployVerifier({ signer: chain.signer, settlement, circuitName })
+      added[verifierContractName(circuitName)] = v.address
+      deployed[verifierContractName(circuitName)] = v.deployGas
+    }
+  }
+  if (Object.keys(added).length > 0) await chain.recordDeployment(added)
+  const verifiers: Record<string, string> = {}
+  for (const { circuitName } of circuits) verifiers[circuitName] = chain.deployment.contracts[verifierContractName(circuitName)] ?? added[verifierContractName(circuitName)]
+  return { settlement, verifiers, deployed }
+}
