@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { encryptKeystoreJson } from 'ethers'
 import { createHardhatNetwork, getHardhatRuntime, REPO_ROOT } from '../prover/chain/hardhatRuntime.ts'
 
 type CliResult = { status: number; json: { ok: boolean; result?: any; error?: { code: string; message: string; meta: Record<string, unknown> } }; stderr: string }
@@ -159,5 +160,18 @@ describe('poa datanet commit (JSON-RPC chain)', () => {
     expect(existsSync(join(home, 'chain', 'journal.jsonl'))).toBe(false)
     const status = await poa(home, ['chain', 'status', '--rpc', url], { POA_PRIVATE_KEY: key })
     expect(status.json.result).toMatchObject({ embedded: false, signer: OWNER, contracts: deployment.contracts })
+  })
+
+  it('signs with an encrypted keystore and POA_KEYSTORE_PASSWORD, and rejects a wrong password', async () => {
+    const home = join(dir, 'home-keystore')
+    // Hardhat account #2; a low scrypt cost keeps the test fast (the format is the same).
+    const account = { address: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', privateKey: '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a' }
+    const keystore = join(dir, 'keystore.json')
+    await writeFile(keystore, await encryptKeystoreJson(account, 'correct horse', { scrypt: { N: 1 << 10 } }))
+    const ok = await poa(home, ['chain', 'status', '--rpc', url, '--keystore', keystore], { POA_KEYSTORE_PASSWORD: 'correct horse' })
+    expect(ok.json).toMatchObject({ ok: true, result: { signer: account.address, embedded: false } })
+    const wrong = await poa(home, ['chain', 'status', '--rpc', url, '--keystore', keystore], { POA_KEYSTORE_PASSWORD: 'wrong' })
+    expect(wrong.status).toBe(2)
+    expect(wrong.json.error).toMatchObject({ code: 'CHAIN_CONFIG_INVALID', meta: { option: '--keystore' } })
   })
 })
