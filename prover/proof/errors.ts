@@ -1,0 +1,37 @@
+import { PoaError } from '../errors/index.ts'
+
+/** The Groth16 verifier said no: the proof does not match these public signals and this key. */
+export class ProofRejectedError extends PoaError {
+  constructor({ circuit, reason }: { circuit: string; reason: string }) {
+    super('PROOF_REJECTED', 'VERIFICATION_FAILED', `proof for ${circuit} rejected: ${reason}`, { meta: { circuit, reason } })
+  }
+}
+
+/** A proof package that does not follow the schema (missing field, wrong version, inconsistent signals). */
+export class ProofPackageError extends PoaError {
+  constructor({ field, expected, got }: { field: string; expected: string; got: unknown }) {
+    super('PROOF_PACKAGE_MALFORMED', 'BAD_INPUT', `proof package field "${field}": expected ${expected}, got ${formatGot(got)}`, {
+      meta: { field, expected, got: formatGot(got) },
+    })
+  }
+}
+
+/** Proving was cancelled through its AbortSignal (the worker thread was terminated). */
+export class ProveAbortedError extends PoaError {
+  constructor({ circuit, stage }: { circuit: string; stage: string }) {
+    super('PROVE_ABORTED', 'INTERNAL', `proving ${circuit} was aborted during ${stage}`, { meta: { circuit, stage } })
+  }
+}
+
+/** The prover worker failed (snarkjs threw, or the worker died). */
+export class ProverWorkerError extends PoaError {
+  constructor({ circuit, message, cause }: { circuit: string; message: string; cause?: unknown }) {
+    super('PROVER_WORKER_FAILED', 'INTERNAL', `prover worker for ${circuit} failed: ${message}`, { meta: { circuit }, cause })
+  }
+}
+
+function formatGot(got: unknown): string {
+  if (got === undefined) return 'nothing'
+  const text = typeof got === 'bigint' ? got.toString() : JSON.stringify(got)
+  return text === undefined ? String(got) : text.length > 80 ? `${text.slice(0, 77)}...` : text
+}

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { Worker } from 'node:worker_threads'
+import { createRequire } from 'node:module'
+import { pathToFileURL } from 'node:url'
+import type { AttributionParams } from '../witness/attributionParams.ts'
+import type { AttributionCircuitInput, AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
+import { publicSignalsOf } from '../witness/buildAttributionWitness.ts'
+import type { CompiledCircuit } from './compileCircuit.ts'
+import { WitnessUnsatisfiedError } from './calculateWitness.ts'
+import { ProofRejectedError, ProveAbortedError, ProverWorkerError } from './errors.ts'
+import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
+import { verifyProofPackage } from './verifyProofPackage.ts'
+import type { ProveMessage, ProveRequest } from './proveWorker.ts'
+
+/** Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns). */
+export type ProvingKeys = { zkeyPath: string; verificationKey: any; zkeyHash: string }
+
+export type ProveProgress = { done: number; total: number; unit: string }
+
+export type ProveAttributionParameters = {
+  circuit: CompiledCircuit
+  keys: ProvingKeys
+  params: AttributionParams
+  /** From buildAttributionWitness: the circuit input and the decoded public inputs it must prove. */
+  witness: { input: AttributionCircuitInput; publicInputs: AttributionPublicInputs }
+  /** contentHash of the query input, recorded in the package's commitments. */
+  queryInputHash: bigint
+  /** Stages: 1 witness, 2 proof, 3 local verification. */
+  onProgress?: (p: ProveProgress) => void
+  signal?: AbortSignal
+}
+
+const r1csHashes = new Map<string, Promise<string>>()
+function r1csSha256(path: string): Promise<string> {
+  let h = r1csHashes.get(path)
+  if (!h) {
+    h = readFile(path).then((b) => createHash('sha256').update(b).digest('hex'))
+    r1csHashes.set(path, h)
+  }
+  return h
+}
+
+// A .ts worker needs tsx, and Node 20 does not accept `--import tsx` in a worker's execArgv: a
+// bootstrap registers tsx inside the thread, then imports the worker module (as
+// prover/merkle/hashSubtrees.ts does). snarkjs multiplies with ffjavascript's own threads, made with
+// the `web-worker` package, which in any non-main thread takes itself for the worker side and
+// exports no constructor ("Worker is not a constructor"). Marking this thread as a main thread
+// before snarkjs loads lets it spawn its helpers, so proving keeps using every core.
+function bootstrap(): string {
+  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href
+  const target = new URL('./proveWorker.ts', import.meta.url).href
+  return [
+    `Object.defineProperty(require('node:worker_threads'), 'isMainThread', { value: true })`,
+    `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}) })`,
+  ].join('\n')
+}
+
+/** Run the prover worker; resolves with snarkjs's proof and public signals. */
+function runWorker(request: ProveRequest, circuit: string, onProgress: (p: ProveProgress) => void, signal?: AbortSignal) {
+  return new Promise<{ proof: any; publicSignals: string[] }>((resolve, reject) => {
+    if (signal?.aborted) return reject(new ProveAbortedError({ circuit, stage: 'start' }))
+    const worker = new Worker(bootstrap(), { eval: true })
+    let stage = 'witness'
+    let settled = false
+    const finish = (fn: () => void) => {
+      if (settled) return
+      settled = true
+      signal?.removeEventListener('abort', onAbort)
+      void worker.terminate()
+      fn()
+    }
+    const onAbort = () => finish(() => reject(new ProveAbortedError({ circuit, stage })))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    worker.on('message', (m: ProveMessage) => {
+      if (m.type === 'progress') {
+        stage = m.stage === 'witness' ? 'prove' : 'verify'
+        onProgress({ done: m.done, total: 3, unit: 'stages' })
+      } else if (m.type === 'result') finish(() => resolve({ proof: m.proof, publicSignals: m.publicSignals }))
+      else if (m.stage === 'witness') finish(() => reject(new WitnessUnsatisfiedError({ circuit, cause: new Error(m.message) })))
+      else finish(() => reject(new ProverWorkerError({ circuit, message: m.message })))
+    })
+    worker.on('error', (error) => finish(() => reject(new ProverWorkerError({ circuit, message: error.message, cause: error }))))
+    worker.on('exit', (code) => finish(() => reject(new ProverWorkerError({ circuit, message: `worker exited with code ${code} before a result` }))))
+    worker.postMessage(request)
+  })
+}
+
+/**
+ * Prove an attribution witness with snarkjs Groth16 in a worker thread (the calling thread stays
+ * responsive), verify the proof locally against the verification key, and return the proof
+ * package. The worker is terminated on abort. Throws WitnessUnsatisfiedError when the circuit
+ * rejects the input, ProofRejectedError if the fresh proof does not verify (wrong keys).
+ */
+export async function proveAttribution(parameters: ProveAttributionParameters): Promise<ProofPackage> {
+  const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
+  const request: ProveRequest = { wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input }
+  const { proof, publicSignals } = await runWorker(request, circuit.name, onProgress, signal)
+  const expected = publicSignalsOf(witness.publicInputs).map(String)
+  if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
+    throw new ProofRejectedError({ circuit: circuit.name, reason: 'the circuit produced public signals other than the witness builder computed' })
+  }
+  const pkg = makeProofPackage({
+    circuit: {
+      name: circuit.name,
+      template: 'Attribution',
+      params: { candidateSlots: params.candidateSlots, featureCount: params.featureCount, treeDepth: params.treeDepth },
+      r1csSha256: await r1csSha256(circuit.r1csPath),
+      zkeySha256: keys.zkeyHash,
+    },
+    proof,
+    publicInputs: witness.publicInputs,
+    queryInputHash: parameters.queryInputHash,
+  })
+  if (signal?.aborted) throw new ProveAbortedError({ circuit: circuit.name, stage: 'verify' })
+  const { valid } = await verifyProofPackage(pkg, keys.verificationKey)
+  if (!valid) throw new ProofRejectedError({ circuit: circuit.name, reason: 'the fresh proof does not verify against the given verification key' })
+  onProgress({ done: 3, total: 3, unit: 'stages' })
+  return pkg
+}
