@@ -159,7 +159,7 @@ describe('poa datanet commit (JSON-RPC chain)', () => {
     expect(deployment.deployer).toBe(OWNER)
     expect(existsSync(join(home, 'chain', 'journal.jsonl'))).toBe(false)
     const status = await poa(home, ['chain', 'status', '--rpc', url], { POA_PRIVATE_KEY: key })
-    expect(status.json.result).toMatchObject({ embedded: false, signer: OWNER, contracts: deployment.contracts })
+    expect(status.json.result).toMatchObject({ embedded: false, signer: OWNER, contracts: deployment.contracts, deployedAtBlock: deployment.deployedAtBlock })
   })
 
   it('signs with an encrypted keystore and POA_KEYSTORE_PASSWORD, and rejects a wrong password', async () => {
@@ -168,6 +168,12 @@ describe('poa datanet commit (JSON-RPC chain)', () => {
     const account = { address: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', privateKey: '0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a' }
     const keystore = join(dir, 'keystore.json')
     await writeFile(keystore, await encryptKeystoreJson(account, 'correct horse', { scrypt: { N: 1 << 10 } }))
+    // On an RPC chain, status never spends gas: it asks for an explicit deploy first.
+    const before = await poa(home, ['chain', 'status', '--rpc', url, '--keystore', keystore], { POA_KEYSTORE_PASSWORD: 'correct horse' })
+    expect(before.status).toBe(5)
+    expect(before.json.error!.code).toBe('CHAIN_CONTRACT_NOT_DEPLOYED')
+    const deployed = await poa(home, ['chain', 'deploy', '--rpc', url, '--keystore', keystore], { POA_KEYSTORE_PASSWORD: 'correct horse' })
+    expect(deployed.json).toMatchObject({ ok: true, result: { deployer: account.address } })
     const ok = await poa(home, ['chain', 'status', '--rpc', url, '--keystore', keystore], { POA_KEYSTORE_PASSWORD: 'correct horse' })
     expect(ok.json).toMatchObject({ ok: true, result: { signer: account.address, embedded: false } })
     const wrong = await poa(home, ['chain', 'status', '--rpc', url, '--keystore', keystore], { POA_KEYSTORE_PASSWORD: 'wrong' })

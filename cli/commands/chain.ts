@@ -34,10 +34,13 @@ export function chainTargetOf(options: ChainCliOptions): ChainTarget {
   return { rpc: options.rpc, privateKey: options.privateKey }
 }
 
-/** Connect with the command's options, run `work`, and always close the connection. */
-export async function withChain<T>(home: string, options: ChainCliOptions, work: (chain: PoaChain) => Promise<T>): Promise<T> {
+/**
+ * Connect with the command's options, run `work`, and always close the connection. The core
+ * contracts are deployed on first use unless `deploy` is false.
+ */
+export async function withChain<T>(home: string, options: ChainCliOptions, work: (chain: PoaChain) => Promise<T>, { deploy = true }: { deploy?: boolean } = {}): Promise<T> {
   const replay = progressLine('replaying embedded chain')
-  const chain = await connectChain({ home, ...chainTargetOf(options), onProgress: replay })
+  const chain = await connectChain({ home, ...chainTargetOf(options), onProgress: replay, deploy })
   try {
     return await work(chain)
   } finally {
@@ -52,7 +55,7 @@ export function registerChainCommands(program: Command): void {
   const chain = program.command('chain').description('the embedded chain or a JSON-RPC chain: status and deployment')
 
   addChainOptions(
-    chain.command('status').description('print chain id, block, signer and deployed contract addresses (deploys on first use)'),
+    chain.command('status').description('print chain id, block, signer and deployed contract addresses (the embedded chain deploys on first use; an RPC chain needs "poa chain deploy")'),
   ).action(async (options: ChainCliOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     await withChain(opts.home, options, async (c) => {
@@ -79,7 +82,7 @@ export function registerChainCommands(program: Command): void {
           ...Object.entries(result.contracts).map(([name, address]) => `  ${name.padEnd(24)} ${address}`),
         ].join('\n'),
       )
-    })
+    }, { deploy: options.rpc === undefined })
   })
 
   addChainOptions(
