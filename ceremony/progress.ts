@@ -1,0 +1,54 @@
+import { CeremonyAbortedError } from './errors.ts'
+
+export type Progress = { done: number; total: number; unit: string }
+export type OnProgress = (progress: Progress) => void
+
+/** What every long ceremony step accepts besides its own parameters. */
+export type StepControl = {
+  onProgress?: OnProgress
+  signal?: AbortSignal
+  /** Prose for a human (snarkjs's info lines, resume notices). */
+  log?: (line: string) => void
+}
+
+/** A snarkjs logger plus the error lines it collected, so a failed verify can say why. */
+export type CapturingLogger = {
+  logger: { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void }
+  errors: string[]
+}
+
+/**
+ * Turn snarkjs's logger calls into `onProgress` events and an abort point. snarkjs reports
+ * progress only as debug lines such as `processing: tauG1: 4096/8191` or `Hashing tauG1: 1024`;
+ * those with an `i/N` are forwarded, per section. snarkjs cannot be cancelled from outside, but it
+ * calls the logger between chunks: throwing there unwinds the step, whose output is still under
+ * its temporary name, so an abort never leaves a finished-looking file.
+ */
+export function snarkjsLogger(step: string, control: StepControl = {}): CapturingLogger {
+  const errors: string[] = []
+  const check = () => {
+    if (control.signal?.aborted) throw new CeremonyAbortedError({ step })
+  }
+  return {
+    errors,
+    logger: {
+      debug(message: string) {
+        check()
+        const match = /([A-Za-z][\w ()*]*?):\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(String(message))
+        if (match && control.onProgress) {
+          control.onProgress({ done: Number(match[2]), total: Number(match[3]), unit: `${match[1].replace(/^processing:?\s*/i, '').trim()} points` })
+        }
+      },
+      info(message: string) {
+        check()
+        control.log?.(String(message))
+      },
+      warn(message: string) {
+        control.log?.(`warning: ${message}`)
+      },
+      error(message: string) {
+        errors.push(String(message))
+      },
+    },
+  }
+}
