@@ -4,7 +4,7 @@ import { getPoseidon } from '../hash/index.ts'
 import { DuplicateRecordError, formatSource, normalizeRecord, type DatanetRecord, type RecordSource } from '../dataset/index.ts'
 import { contentHash as hashContent } from './recordLeaf.ts'
 import { ConcurrentImportError, DatanetFullError, DatanetParameterError, ImportAbortedError } from './errors.ts'
-import { fieldToDb } from './schema.ts'
+import { fieldFromDb, fieldToDb } from './schema.ts'
 
 export type Progress = { done: number; total: number; unit: string }
 
@@ -91,7 +91,8 @@ export async function importRecordsInto(
 
   await hashLeaves(prepared, { backend, workers, onProgress, abort })
 
-  const storedLeaves = (db.prepare('SELECT leaf FROM records WHERE datanet_id = ? ORDER BY position').pluck().all(datanet.id) as string[]).map((t) => BigInt(`0x${t}`))
+  // Only the `have` records counted above: a concurrent append is caught in the transaction below.
+  const storedLeaves = (db.prepare('SELECT leaf FROM records WHERE datanet_id = ? AND position < ? ORDER BY position').pluck().all(datanet.id, have) as string[]).map(fieldFromDb)
   const tree = await buildMerkleTree({
     leaves: [...storedLeaves, ...prepared.map((p) => p.leaf)],
     depth: datanet.depth,
