@@ -138,6 +138,25 @@ describe('embedded chain', () => {
     expect(error.shortMessage).toMatch(/journal\.jsonl:4 /)
   })
 
+  it('drops a torn last line (an append cut short by a crash) and keeps appending whole lines', async () => {
+    await seed(await connect())
+    await open.pop()!.close()
+    const whole = await readFile(journalPath(), 'utf8')
+    await writeFile(journalPath(), `${whole}{"type":"tx","hash":"0xab`)
+    const chain = await connect()
+    expect(await readFile(journalPath(), 'utf8')).toBe(whole)
+    await commitDatanetRoot({ chain, datanetId: 1n, version: 2n, root: 77n, recordCount: 3n })
+    await open.pop()!.close()
+    // A whole last line that lost only its newline is kept, and the next entry starts on a new line.
+    await writeFile(journalPath(), (await readFile(journalPath(), 'utf8')).trimEnd())
+    const again = await connect()
+    expect((await readDatanetOnChain({ chain: again, datanetId: 1n })).latestVersion).toBe(2n)
+    await commitDatanetRoot({ chain: again, datanetId: 1n, version: 3n, root: 78n, recordCount: 3n })
+    await open.pop()!.close()
+    expect(await journalLines()).toHaveLength(7)
+    expect((await readDatanetOnChain({ chain: await connect(), datanetId: 1n })).latestVersion).toBe(3n)
+  })
+
   it('journals a transaction that reverted on-chain, so the replay keeps nonces aligned', async () => {
     const chain = await connect()
     await seed(chain)

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { Contract, HDNodeWallet, Interface, JsonRpcProvider, Wallet, type AbstractProvider, type BaseWallet, type Signer } from 'ethers'
-import { getHardhatRuntime } from './hardhatRuntime.ts'
-import { startEmbeddedChain, type ChainProgress, type EmbeddedChain } from './embeddedChain.ts'
+import { EMBEDDED_NETWORK, startEmbeddedChain, type ChainProgress, type EmbeddedChain } from './embeddedChain.ts'
 import { JournalingSigner } from './journalingSigner.ts'
 import { CORE_CONTRACTS, deployCoreContracts, deploymentPath, loadArtifact, readDeployment, writeDeployment, type Deployment } from './deploy.ts'
 import { ChainConfigError, ContractNotDeployedError, DeploymentMismatchError, toChainError, type NamedInterface } from './chainErrors.ts'
@@ -50,8 +49,6 @@ export type PoaChain = {
   close(): Promise<void>
 }
 
-const HARDHAT_MNEMONIC = 'test test test test test test test test test test test junk'
-
 /**
  * Connect to the embedded chain (Hardhat in-process, replayed from `<home>/chain/journal.jsonl`)
  * or to a JSON-RPC chain, deploying the core contracts on first use.
@@ -77,9 +74,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     const chain = await startEmbeddedChain({ home, onProgress, signal, lockTimeoutMs })
     embeddedChain = chain
     provider = chain.provider
-    const hre = await getHardhatRuntime()
-    const accounts = hre.config.networks.hardhat.accounts as { mnemonic?: string }
-    const mnemonic = accounts.mnemonic ?? HARDHAT_MNEMONIC
+    const { mnemonic, path } = EMBEDDED_NETWORK.accounts
     const wallets = new Map<number, BaseWallet>()
     getSigner = (account) => {
       if (typeof account === 'string') return new JournalingSigner(walletFromKey(account, 'account'), chain)
@@ -88,7 +83,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
       }
       let wallet = wallets.get(account)
       if (!wallet) {
-        wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `m/44'/60'/0'/0/${account}`)
+        wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `${path}/${account}`)
         wallets.set(account, wallet)
       }
       return new JournalingSigner(wallet, chain)

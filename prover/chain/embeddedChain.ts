@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { BrowserProvider, keccak256 } from 'ethers'
 import type { EthereumProvider } from 'hardhat/types/index.js'
 import { createHardhatNetwork, getHardhatRuntime } from './hardhatRuntime.ts'
-import { appendJournal, readJournal, type JournalEntry } from './journal.ts'
+import { appendJournal, readJournalFile, repairJournalTail, type JournalEntry } from './journal.ts'
 import { JournalMismatchError, toChainError } from './chainErrors.ts'
 import { acquireChainLock } from './chainLock.ts'
 
@@ -12,6 +12,32 @@ import { acquireChainLock } from './chainLock.ts'
  * journaled timestamp (wall-clock time when sent) is later than genesis.
  */
 export const EMBEDDED_GENESIS_DATE = '2025-01-01T00:00:00Z'
+
+/**
+ * Everything that shapes the embedded chain's blocks, pinned here rather than read from
+ * hardhat.config.cjs: an edit of the config (or a Hardhat default changing its hardfork) must not
+ * make existing journals stop replaying. Changing any of these invalidates every journal.
+ */
+export const EMBEDDED_NETWORK = {
+  chainId: 31337,
+  hardfork: 'cancun',
+  blockGasLimit: 30_000_000,
+  initialBaseFeePerGas: 1_000_000_000,
+  minGasPrice: 0n,
+  initialDate: EMBEDDED_GENESIS_DATE,
+  allowUnlimitedContractSize: false,
+  allowBlocksWithSameTimestamp: false,
+  throwOnTransactionFailures: true,
+  throwOnCallFailures: true,
+  accounts: {
+    mnemonic: 'test test test test test test test test test test test junk',
+    path: "m/44'/60'/0'/0",
+    initialIndex: 0,
+    count: 20,
+    passphrase: '',
+    accountsBalance: '10000000000000000000000',
+  },
+} as const
 
 /** Progress of a long chain step (replay: one unit per journal entry). */
 export type ChainProgress = { done: number; total: number; unit: string }
@@ -32,6 +58,8 @@ export type EmbeddedChain = {
   journalPath: string
   /** Entries replayed at start. */
   replayed: number
+  /** A torn last journal line (an append cut short by a crash) was dropped at start. */
+  droppedTornTail: boolean
   /** Run `fn` alone: populating a nonce, signing and sending must not interleave with another send. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>
   /** Broadcast a raw signed transaction, mine it, journal it; returns its hash. Call inside `exclusive`. */
@@ -65,7 +93,7 @@ async function openLocked(
   signal: AbortSignal | undefined,
 ): Promise<EmbeddedChain> {
   const hre = await getHardhatRuntime()
-  const eip1193 = await createHardhatNetwork(hre, { initialDate: EMBEDDED_GENESIS_DATE })
+  const eip1193 = await createHardhatNetwork(hre, { network: EMBEDDED_NETWORK })
   // Automine answers at once; a short polling interval keeps ethers' wait() from sleeping 4 s.
   const provider = new BrowserProvider(eip1193, undefined, { pollingInterval: 50, cacheTimeout: -1 })
   const request = (method: string, params: unknown[] = []) => eip1193.request({ method, params })
@@ -84,7 +112,8 @@ async function openLocked(
     }
   }
 
-  const entries = await readJournal(journalPath)
+  const journal = await readJournalFile(journalPath)
+  const entries = journal.entries
   let done = 0
   for (const { line, entry } of entries) {
     signal?.throwIfAborted()
@@ -112,6 +141,9 @@ async function openLocked(
     if (Number(block.number) !== entry.blockNumber) throw mismatch('blockNumber', String(entry.blockNumber), String(Number(block.number)))
     if (block.hash !== entry.blockHash) throw mismatch('blockHash', entry.blockHash, block.hash)
   }
+
+  // Only after a full replay: a journal that does not replay is left untouched for inspection.
+  await repairJournalTail(journalPath, journal)
 
   let queue: Promise<unknown> = Promise.resolve()
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -158,5 +190,5 @@ async function openLocked(
     await release()
   }
 
-  return { eip1193, provider, journalPath, replayed: entries.length, exclusive, submitRawTransaction, mine, close }
+  return { eip1193, provider, journalPath, replayed: entries.length, droppedTornTail: journal.tornTail, exclusive, submitRawTransaction, mine, close }
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module'
 import { mkdir, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { HardhatRuntimeEnvironment, EthereumProvider, HardhatConfig } from 'hardhat/types/index.js'
+import type { HardhatRuntimeEnvironment, EthereumProvider, HardhatConfig, HardhatNetworkConfig } from 'hardhat/types/index.js'
 import { ContractsCompileError } from './chainErrors.ts'
 import type { HardhatEthersHelpers } from '@nomicfoundation/hardhat-ethers/types/index.js'
 
@@ -84,19 +84,16 @@ async function compileContracts(hre: HardhatRuntime): Promise<void> {
 
 /** Options of a private in-process network; unset fields keep the config's `networks.hardhat`. */
 export type CreateHardhatNetworkParameters = {
-  /** Genesis block time. Fixed for the embedded chain so that replayed block hashes match. */
-  initialDate?: string
+  /** Fields of the resolved Hardhat network config to override (genesis date, hardfork, accounts...). */
+  network?: Partial<HardhatNetworkConfig>
 }
 
 /**
  * A fresh, private Hardhat network (EDR) in this process, independent of `hre.network.provider`:
  * nothing of another network's state leaks in. Used by the embedded chain, which replays its
- * journal into a new network on every start.
+ * journal into a new network on every start. Always automines.
  */
-export async function createHardhatNetwork(
-  hre: HardhatRuntime,
-  { initialDate }: CreateHardhatNetworkParameters = {},
-): Promise<EthereumProvider> {
+export async function createHardhatNetwork(hre: HardhatRuntime, { network = {} }: CreateHardhatNetworkParameters = {}): Promise<EthereumProvider> {
   const require = createRequire(import.meta.url)
   const { createProvider } = require('hardhat/internal/core/providers/construction') as {
     createProvider: (config: HardhatConfig, networkName: string, artifacts?: unknown) => Promise<EthereumProvider>
@@ -106,7 +103,7 @@ export async function createHardhatNetwork(
     ...hre.config,
     networks: {
       ...hre.config.networks,
-      hardhat: { ...hardhat, ...(initialDate === undefined ? {} : { initialDate }), mining: { ...hardhat.mining, auto: true, interval: 0 } },
+      hardhat: { ...hardhat, ...network, mining: { ...hardhat.mining, auto: true, interval: 0 } },
     },
   }
   return createProvider(config, 'hardhat', hre.artifacts)

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile } from 'node:fs/promises'
+import { appendFile, mkdir, open, readFile, truncate } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { JournalMalformedError } from './chainErrors.ts'
 
@@ -33,19 +33,47 @@ const HASH = /^0x[0-9a-f]{64}$/i
 
 /** Read every entry of a journal, checking each line's shape; a missing file is an empty journal. */
 export async function readJournal(path: string): Promise<Array<{ line: number; entry: JournalEntry }>> {
+  return (await readJournalFile(path)).entries
+}
+
+export type ReadJournalFileReturnType = {
+  entries: Array<{ line: number; entry: JournalEntry }>
+  /**
+   * Byte length of the file without a torn last line. Our writer ends every line with a newline,
+   * so an unparseable fragment after the last newline is an append cut short by a crash: its
+   * transaction was never reported as sent, and dropping it is what the crash meant.
+   */
+  validBytes: number
+  tornTail: boolean
+}
+
+/** Read a journal and locate a torn last line (see `validBytes`); any other bad line is an error. */
+export async function readJournalFile(path: string): Promise<ReadJournalFileReturnType> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], validBytes: 0, tornTail: false }
     throw error
   }
-  const out: Array<{ line: number; entry: JournalEntry }> = []
-  text.split('\n').forEach((content, i) => {
+  const lines = text.split('\n')
+  const tail = lines.pop() ?? ''
+  const entries: Array<{ line: number; entry: JournalEntry }> = []
+  lines.forEach((content, i) => {
     if (content.trim() === '') return
-    out.push({ line: i + 1, entry: parseEntry(content, path, i + 1) })
+    entries.push({ line: i + 1, entry: parseEntry(content, path, i + 1) })
   })
-  return out
+  let tornTail = false
+  if (tail.trim() !== '') {
+    try {
+      entries.push({ line: lines.length + 1, entry: parseEntry(tail, path, lines.length + 1) })
+    } catch (error) {
+      if (!(error instanceof JournalMalformedError)) throw error
+      tornTail = true
+    }
+  }
+  const validBytes = Buffer.byteLength(text) - (tornTail ? Buffer.byteLength(tail) : 0)
+  return { entries, validBytes, tornTail }
 }
 
 function parseEntry(content: string, journal: string, line: number): JournalEntry {
@@ -80,4 +108,24 @@ function parseEntry(content: string, journal: string, line: number): JournalEntr
 export async function appendJournal(path: string, entry: JournalEntry): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   await appendFile(path, `${JSON.stringify(entry)}\n`)
+}
+
+/**
+ * Make the journal end on a whole line before appending: cut a torn tail, or add the newline a
+ * hand-edited last line may lack (else the next entry would be glued onto it).
+ */
+export async function repairJournalTail(path: string, journal: ReadJournalFileReturnType): Promise<void> {
+  if (journal.tornTail) {
+    await truncate(path, journal.validBytes)
+    return
+  }
+  if (journal.validBytes === 0) return
+  const handle = await open(path, 'r')
+  try {
+    const last = Buffer.alloc(1)
+    await handle.read(last, 0, 1, journal.validBytes - 1)
+    if (last[0] !== 0x0a) await appendFile(path, '\n')
+  } finally {
+    await handle.close()
+  }
 }
