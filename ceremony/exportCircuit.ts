@@ -34,7 +34,7 @@ export type ExportCircuitReturnType = {
  * betax1, betax2, betay1, betay2, gammax1, ..., deltay2, IC0x, IC0y, ...)) from the verifier's own
  * constants, so a contract can check that a verifier is the one this ceremony produced.
  */
-export function circuitIdOf(vkey: any): string {
+export function circuitIdFromVerificationKey(vkey: any): string {
   const g2 = (p: string[][]) => [p[0][1], p[0][0], p[1][1], p[1][0]]
   const words: string[] = [
     vkey.vk_alpha_1[0], vkey.vk_alpha_1[1],
@@ -64,7 +64,7 @@ export async function exportCircuit(p: { dir: string; circuit: string } & StepCo
     const zkeyPath = resolveIn(p.dir, last.file)
     const verificationKey = await snarkjs.zKey.exportVerificationKey(zkeyPath)
     const solidity: string = await snarkjs.zKey.exportSolidityVerifier(zkeyPath, { groth16: groth16Template() })
-    const circuitId = circuitIdOf(verificationKey)
+    const circuitId = circuitIdFromVerificationKey(verificationKey)
     const out = resolveIn(p.dir, phase2Dir(p.circuit))
     const paths = {
       verificationKeyPath: join(out, 'verification_key.json'),
