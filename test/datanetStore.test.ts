@@ -185,6 +185,19 @@ describe('datanet store', () => {
     expect(v2).toMatchObject({ version: 2, recordCount: 4 })
   })
 
+  it('refuses to commit an import when another writer appended after it started, writing nothing', async () => {
+    const { store, home } = freshStore()
+    store.createDatanet({ name: 'race', owner: OWNER, depth: 12 })
+    const other = openDatanetStore({ home })
+    stores.push(other)
+    // The slow import yields while checking its 2048 records; the quick one commits meanwhile.
+    const slow = store.importRecords('race', { records: Array.from({ length: 2048 }, (_, i) => rec(100 + i)), backend: 'js' })
+    const quick = await other.importRecords('race', { records: [rec(0)] })
+    await expect(slow).rejects.toThrow('datanet "race" changed during the import (expected 0 records, found 1); nothing was written, retry')
+    expect(store.getDatanet('race')).toMatchObject({ recordCount: 1, latestVersion: 1 })
+    expect(store.getVersion('race').root).toBe(quick.root)
+  })
+
   it('records the on-chain commit of a version and validates it', async () => {
     const { store } = freshStore()
     store.createDatanet({ name: 'c', owner: OWNER, depth: 4 })
