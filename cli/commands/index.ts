@@ -7,6 +7,7 @@ import { registerProveCommands } from './prove.ts'
 import { registerSettleCommands } from './settle.ts'
 import { registerCeremonyCommands } from './ceremony.ts'
 import { registerDemoCommands } from './demo.ts'
+import { registerGovCommands } from './gov.ts'
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerSettleCommands(program)
   registerCeremonyCommands(program)
   registerDemoCommands(program)
+  registerGovCommands(program)
 }

@@ -1,0 +1,185 @@
+import { InvalidArgumentError, Option, type Command } from 'commander'
+import { formatEther, parseUnits, type Signer } from 'ethers'
+import { ChainConfigError, type PoaChain } from '../../prover/chain/index.ts'
+import { DEFAULT_GOVERNANCE_SETTINGS, deployGovernance, type GovernanceSettings } from '../../prover/chain/governanceDeploy.ts'
+import { GOVERNANCE_ACTIONS, buildGovernanceCall } from '../../prover/chain/governanceActions.ts'
+import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, type GovernanceAddresses } from '../../prover/chain/governanceContracts.ts'
+import { GovernanceActionError, GovernanceSettingError } from '../../prover/chain/governanceErrors.ts'
+import { proposeGovernance } from '../../prover/chain/governancePropose.ts'
+import { castGovernanceVote, VOTE_SUPPORT, type VoteSupport } from '../../prover/chain/governanceVote.ts'
+import { executeProposal, queueProposal } from '../../prover/chain/governanceExecute.ts'
+import { proposalStatus, type ProposalStatus } from '../../prover/chain/governanceStatus.ts'
+import { delegateVotes } from '../../prover/chain/governanceDelegate.ts'
+import { addChainOptions, withChain, type ChainCliOptions } from './chain.ts'
+import { note, printResult, type OutputOptions } from '../output.ts'
+
+type GlobalOptions = OutputOptions & { home: string }
+type GovOptions = ChainCliOptions & { account?: number }
+
+/** A proposal id as the Governor prints it: decimal, or 0x hex. */
+function parseProposalId(value: string): bigint {
+  if (!/^(\d+|0x[0-9a-fA-F]{1,64})$/.test(value)) throw new GovernanceActionError({ action: 'proposal', argument: 'proposalId', expected: 'a decimal or 0x hex id', got: value })
+  return BigInt(value)
+}
+
+function parseAccount(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 19) throw new InvalidArgumentError(`expected a Hardhat account index 0..19, got "${value}"`)
+  return Number(value)
+}
+
+/** Chain options plus --account (which embedded-chain account signs). */
+function govCommand(parent: Command, spec: string, description: string): Command {
+  return addChainOptions(parent.command(spec).description(description)).addOption(
+    new Option('--account <index>', 'embedded chain: Hardhat account index that signs (default 0, the deployer)').argParser(parseAccount),
+  )
+}
+
+function signerOf(chain: PoaChain, options: GovOptions): Signer {
+  if (options.account === undefined) return chain.signer
+  if (!chain.embedded) throw new ChainConfigError({ option: '--account', reason: 'only on the embedded chain; on --rpc sign with --private-key or --keystore' })
+  return chain.getSigner(options.account)
+}
+
+/** The governance contracts of this chain's deployment (PoaGovernor and TimelockController must be there). */
+async function addressesOf(chain: PoaChain): Promise<GovernanceAddresses> {
+  const c = chain.deployment.contracts
+  // chain.contract() throws ContractNotDeployedError naming the file when governance was never deployed.
+  const [governor, timelock] = await Promise.all([chain.contract(GOVERNOR_CONTRACT), chain.contract(TIMELOCK_CONTRACT)])
+  return { governor: await governor.getAddress(), timelock: await timelock.getAddress(), token: c.OpenToken, settlement: c.AttributionSettlement, modelRegistry: c.ModelRegistry }
+}
+
+function renderStatus(s: ProposalStatus): string {
+  const eta = s.etaSeconds === 0n ? 'not queued' : `${s.etaSeconds} (${new Date(Number(s.etaSeconds) * 1000).toISOString()})${s.etaSeconds > BigInt(s.currentTimestamp) ? `, ${s.etaSeconds - BigInt(s.currentTimestamp)} s to go` : ', reached'}`
+  return [
+    `proposal ${s.proposalId}: ${s.state}`,
+    `  "${s.description}" by ${s.proposer}`,
+    `  votes: for ${formatEther(s.forVotesWei)}, against ${formatEther(s.againstVotesWei)}, abstain ${formatEther(s.abstainVotesWei)} OPEN`,
+    `  quorum: ${formatEther(s.quorumWei)} OPEN (for + abstain) ${s.quorumReached ? 'reached' : 'not reached'}`,
+    `  vote: blocks ${s.voteStartBlock + 1n}..${s.voteEndBlock} (now at block ${s.currentBlock})`,
+    `  ETA: ${eta}`,
+    ...s.targets.map((t, i) => `  call ${i + 1}: ${t} ${s.calldatas[i].slice(0, 10)}... value ${s.valuesWei[i]}`),
+  ].join('\n')
+}
+
+/** Registers: gov deploy|actions|propose|vote|queue|execute|status|delegate|advance. */
+export function registerGovCommands(program: Command): void {
+  const gov = program.command('gov').description('$OPEN governance: Governor + Timelock over the settlement and registry policies')
+
+  govCommand(gov, 'deploy', 'deploy PoaGovernor + TimelockController and hand the settlement and model registry to the timelock')
+    .option('--voting-delay <blocks>', 'blocks before a vote opens', String(DEFAULT_GOVERNANCE_SETTINGS.votingDelayBlocks))
+    .option('--voting-period <blocks>', 'blocks a vote stays open', String(DEFAULT_GOVERNANCE_SETTINGS.votingPeriodBlocks))
+    .option('--threshold <OPEN>', 'votes needed to propose', formatEther(DEFAULT_GOVERNANCE_SETTINGS.proposalThresholdWei))
+    .option('--quorum <percent>', 'percent of the supply voting for or abstaining', String(DEFAULT_GOVERNANCE_SETTINGS.quorumPercent))
+    .option('--timelock-delay <seconds>', 'seconds between queue and execute', String(DEFAULT_GOVERNANCE_SETTINGS.timelockMinDelaySeconds))
+    .action(async (options: GovOptions & Record<'votingDelay' | 'votingPeriod' | 'threshold' | 'quorum' | 'timelockDelay', string>, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const settings = settingsOf(options)
+      await withChain(opts.home, options, async (chain) => {
+        const c = chain.deployment.contracts
+        if (c[GOVERNOR_CONTRACT]) throw new GovernanceSettingError({ setting: 'deployment', expected: `no ${GOVERNOR_CONTRACT} yet in ${chain.deploymentFile}`, got: c[GOVERNOR_CONTRACT] })
+        if (!c.AttributionSettlement) note('no AttributionSettlement in the deployment: deploy it later with owner = the timelock')
+        const result = await deployGovernance({ signer: signerOf(chain, options), token: c.OpenToken, settlement: c.AttributionSettlement, modelRegistry: c.ModelRegistry, settings })
+        await chain.recordDeployment({ [GOVERNOR_CONTRACT]: result.governor, [TIMELOCK_CONTRACT]: result.timelock })
+        printResult(opts, result, () => [
+          `governor ${result.governor}, timelock ${result.timelock}`,
+          `voting delay ${settings.votingDelayBlocks} blocks, period ${settings.votingPeriodBlocks} blocks, threshold ${formatEther(settings.proposalThresholdWei)} OPEN, quorum ${settings.quorumPercent}%, timelock ${settings.timelockMinDelaySeconds} s`,
+          ...result.handedOver.map((h) => `${h.contract} ${h.address} now owned by the timelock`),
+        ].join('\n'))
+      })
+    })
+
+  gov.command('actions').description('list the named actions `gov propose` understands').action((_o: unknown, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    printResult(opts, GOVERNANCE_ACTIONS, () => GOVERNANCE_ACTIONS.map((a) => `${`${a.name} ${a.usage}`.padEnd(58)} ${a.help}`).join('\n'))
+  })
+
+  govCommand(gov, 'propose <action> [args...]', 'propose a named action, for example `set-fee-shares 50 20 20 10` (see `gov actions`)')
+    .option('--description <text>', 'proposal text (default: the action as typed; must differ between identical proposals)')
+    .action(async (action: string, args: string[], options: GovOptions & { description?: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      await withChain(opts.home, options, async (chain) => {
+        const addresses = await addressesOf(chain)
+        const call = await buildGovernanceCall({ action, args, addresses })
+        const result = await proposeGovernance({ signer: signerOf(chain, options), governor: addresses.governor, calls: [call], description: options.description })
+        printResult(opts, result, () => `proposal ${result.proposalId}\n  "${result.description}": vote opens after block ${result.voteStartBlock}, closes at block ${result.voteEndBlock}`)
+      })
+    })
+
+  govCommand(gov, 'vote <proposalId> <support>', 'vote for, against or abstain with your delegated votes')
+    .option('--reason <text>', 'reason recorded with the vote')
+    .action(async (id: string, support: string, options: GovOptions & { reason?: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      if (!Object.hasOwn(VOTE_SUPPORT, support)) throw new GovernanceActionError({ action: 'vote', argument: 'support', expected: 'for, against or abstain', got: support })
+      await withChain(opts.home, options, async (chain) => {
+        const { governor } = await addressesOf(chain)
+        const result = await castGovernanceVote({ signer: signerOf(chain, options), governor, proposalId: parseProposalId(id), support: support as VoteSupport, reason: options.reason })
+        if (result.weightWei === 0n) note(`${result.voter} had no votes at the snapshot: delegate before a proposal to count (poa gov delegate)`)
+        printResult(opts, result, () => `${result.voter} voted ${support} with ${formatEther(result.weightWei)} OPEN`)
+      })
+    })
+
+  for (const [verb, run, describe] of [
+    ['queue', queueProposal, 'queue a succeeded proposal in the timelock'],
+    ['execute', executeProposal, 'execute a queued proposal once its ETA has passed'],
+  ] as const) {
+    govCommand(gov, `${verb} <proposalId>`, describe).action(async (id: string, options: GovOptions, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      await withChain(opts.home, options, async (chain) => {
+        const { governor } = await addressesOf(chain)
+        const result = await run({ signer: signerOf(chain, options), governor, proposalId: parseProposalId(id), fromBlock: chain.deployment.deployedAtBlock })
+        printResult(opts, result, () => ('etaSeconds' in result ? `queued; executable from ${new Date(Number(result.etaSeconds) * 1000).toISOString()} (ETA ${result.etaSeconds})` : `executed ${result.calls} call(s) in ${result.txHash}`))
+      })
+    })
+  }
+
+  govCommand(gov, 'status <proposalId>', 'state, votes, quorum, vote window and ETA of a proposal').action(async (id: string, options: GovOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      const { governor } = await addressesOf(chain)
+      const status = await proposalStatus({ governor, runner: chain.provider, proposalId: parseProposalId(id), fromBlock: chain.deployment.deployedAtBlock })
+      printResult(opts, status, () => renderStatus(status))
+    })
+  })
+
+  govCommand(gov, 'delegate [address]', 'delegate your OPEN votes (default: to yourself; needed once before voting)').action(async (to: string | undefined, options: GovOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      const result = await delegateVotes({ signer: signerOf(chain, options), token: chain.deployment.contracts.OpenToken, delegatee: to })
+      printResult(opts, result, () => `${result.delegator} delegated to ${result.delegatee}, who now has ${formatEther(result.votesWei)} votes`)
+    })
+  })
+
+  govCommand(gov, 'advance <proposalId>', 'embedded chain only: mine blocks (and move time) to the proposal\'s next phase').action(async (id: string, options: GovOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      if (!chain.embedded) throw new ChainConfigError({ option: 'gov advance', reason: 'only the embedded chain can mine blocks on demand' })
+      const { governor } = await addressesOf(chain)
+      const proposalId = parseProposalId(id)
+      const before = await proposalStatus({ governor, runner: chain.provider, proposalId, fromBlock: chain.deployment.deployedAtBlock })
+      const now = BigInt(before.currentBlock)
+      // Pending opens after the snapshot block; Active closes after the deadline; Queued waits for the ETA.
+      if (before.state === 'Pending') await chain.mine({ blocks: Number(before.voteStartBlock - now + 1n) })
+      else if (before.state === 'Active') await chain.mine({ blocks: Number(before.voteEndBlock - now + 1n) })
+      else if (before.state === 'Queued' && before.etaSeconds > BigInt(before.currentTimestamp)) {
+        await chain.mine({ blocks: 2, intervalSeconds: Number(before.etaSeconds - BigInt(before.currentTimestamp)) })
+      } else note(`proposal is ${before.state}: nothing to wait for`)
+      const after = await proposalStatus({ governor, runner: chain.provider, proposalId, fromBlock: chain.deployment.deployedAtBlock })
+      printResult(opts, { from: before.state, to: after.state, block: after.currentBlock, timestamp: after.currentTimestamp }, () => `proposal ${proposalId}: ${before.state} -> ${after.state} (block ${after.currentBlock}${after.state === 'Queued' && after.etaSeconds <= BigInt(after.currentTimestamp) ? ', ETA reached: execute it' : ''})`)
+    })
+  })
+}
+
+function settingsOf(o: Record<'votingDelay' | 'votingPeriod' | 'threshold' | 'quorum' | 'timelockDelay', string>): GovernanceSettings {
+  const int = (setting: string, value: string) => {
+    if (!/^\d+$/.test(value)) throw new GovernanceSettingError({ setting, expected: 'a non-negative integer', got: value })
+    return Number(value)
+  }
+  if (!/^\d+(\.\d{1,18})?$/.test(o.threshold)) throw new GovernanceSettingError({ setting: '--threshold', expected: 'an OPEN amount', got: o.threshold })
+  return {
+    votingDelayBlocks: int('--voting-delay', o.votingDelay),
+    votingPeriodBlocks: int('--voting-period', o.votingPeriod),
+    proposalThresholdWei: parseUnits(o.threshold, 18),
+    quorumPercent: int('--quorum', o.quorum),
+    timelockMinDelaySeconds: int('--timelock-delay', o.timelockDelay),
+  }
+}
