@@ -9,7 +9,11 @@ const require = createRequire(import.meta.url)
 /** The circuit's own witness calculator refused the input: an `===` or a range check failed. */
 export class WitnessUnsatisfiedError extends PoaError {
   constructor({ circuit, cause }: { circuit: string; cause: unknown }) {
-    const detail = cause instanceof Error ? cause.message.split('\n').slice(0, 2).join(' ') : String(cause)
+    // circom reports the failing assertion innermost first: "Error in template Num2Bits_1 line: 38",
+    // then each enclosing template. Keep that chain, it names the check that failed.
+    const text = cause instanceof Error ? cause.message : String(cause)
+    const chain = [...text.matchAll(/template (\w+?)_\d+ line: (\d+)/g)].map((m) => `${m[1]}:${m[2]}`)
+    const detail = chain.length ? `assertion failed in ${chain.join(' < ')}` : text.split('\n')[0]
     super('WITNESS_UNSATISFIED', 'BAD_INPUT', `circuit ${circuit} rejects the input: ${detail}`, { meta: { circuit }, cause })
   }
 }
@@ -39,6 +43,8 @@ export async function calculateWitness(circuit: CompiledCircuit, input: Record<s
   try {
     return await calc.calculateWitness(input, true)
   } catch (cause) {
+    // The calculator's WebAssembly instance keeps its error text across calls: start afresh.
+    calculators.delete(circuit.wasmPath)
     throw new WitnessUnsatisfiedError({ circuit: circuit.name, cause })
   }
 }

@@ -70,6 +70,11 @@ export function signedToField(x: bigint): bigint {
   return x < 0n ? SNARK_SCALAR_FIELD + x : x
 }
 
+/** The inverse of signedToField: a field element above r/2 is the negative integer x - r. */
+export function fieldToSigned(x: bigint): bigint {
+  return x > SNARK_SCALAR_FIELD >> 1n ? x - SNARK_SCALAR_FIELD : x
+}
+
 /** Slot packing: contributor (< 2^160) + payout * 2^160. */
 export function packPayoutSlot(contributor: bigint, payout: bigint): bigint {
   return contributor + (payout << 160n)

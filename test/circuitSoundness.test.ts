@@ -1,0 +1,247 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getAddress } from 'ethers'
+import { loadHarness, type CircuitHarness } from './circuitHarness.ts'
+import { randomScenario, randomFeatures, rng } from './witnessFixture.ts'
+import { TINY_PARAMS } from '../prover/proof/circuitParams.ts'
+import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
+import { releaseCurve } from '../prover/proof/curve.ts'
+import { buildAttributionWitness, fieldToSigned, packPayoutSlot, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
+import { getPoseidon } from '../prover/hash/index.ts'
+import { buildMerkleTree, getMerkleProof } from '../prover/merkle/index.ts'
+import { featureHash } from '../prover/index/featureHash.ts'
+
+// Tiny parameters: K = 3 slots, k = 8 features, depth 8. Score sign bit at 33 (PositivePart(34)),
+// RewardSplit(3, 33): remainders in 36 bits, LessThan(36) decomposes 37 bits.
+const K = TINY_PARAMS.candidateSlots
+const SBITS = 36
+
+let h: CircuitHarness
+beforeAll(async () => {
+  h = await loadHarness()
+})
+afterAll(releaseCurve)
+
+async function honest(seed: number, options: Partial<Parameters<typeof randomScenario>[0]> = {}) {
+  const parameters = await randomScenario({ params: TINY_PARAMS, seed, ...options })
+  const built = await buildAttributionWitness(parameters)
+  const witness = await h.witness(built.input)
+  return { parameters, built, witness }
+}
+
+/** `Template:line` of the first line of circuits/<file> containing `text`: names the check that must fail. */
+function at(file: string, template: string, text: string): RegExp {
+  const lines = readFileSync(join('circuits', file), 'utf8').split('\n')
+  const line = lines.findIndex((l) => l.includes(text)) + 1
+  if (line === 0) throw new Error(`${text} not found in ${file}`)
+  return new RegExp(`failed in ${template}:${line}( |$)`)
+}
+const SLOT = at('attribution.circom', 'Attribution', 'payoutSlot[i] ===')
+const QUERY = at('attribution.circom', 'Attribution', 'query.leaf === queryCommitment')
+const ORDER = at('attribution.circom', 'Attribution', 'active[i] * (1 - increasing[i].out)')
+const ACTIVE_FIRST = at('attribution.circom', 'Attribution', 'active[i] * (1 - active[i - 1])')
+const DATANET_ROOT = at('lib/attributionCandidate.circom', 'AttributionCandidate', 'active * (datanetPath.root - datanetRoot)')
+const INDEX_ROOT = at('lib/attributionCandidate.circom', 'AttributionCandidate', 'active * (indexPath.root - indexRoot)')
+const EMPTY_SCORE = at('lib/attributionCandidate.circom', 'AttributionCandidate', '(1 - active) * dot.out')
+const EMPTY_CONTRIBUTOR = at('lib/attributionCandidate.circom', 'AttributionCandidate', '(1 - active) * contributor')
+const FEATURE_RANGE = /failed in Num2Bits:\d+ < SignedRange:\d+ < FeatureHash:\d+ < AttributionCandidate/
+const QUERY_RANGE = /failed in Num2Bits:\d+ < SignedRange:\d+ < FeatureHash:\d+ < Attribution:/
+const ADDRESS_RANGE = /failed in Num2Bits:\d+ < RecordLeaf/
+
+/** The witness calculator refuses the input (an assertion or a range check inside the circuit). */
+async function expectRejected(input: Record<string, unknown>, where: RegExp): Promise<void> {
+  const error = await h.witness(input).then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(WitnessUnsatisfiedError)
+  expect((error as Error).message).toMatch(where)
+}
+
+describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
+  it('accepts honest witnesses for random datanets, queries and candidate counts', async () => {
+    for (const [seed, count] of [[11, 3], [12, 2], [13, 1], [14, 0], [15, 3]] as const) {
+      const { witness, built } = await honest(seed, { candidateCount: count, records: 40 })
+      expect(h.satisfies(witness), `seed ${seed}`).toBe(true)
+      built.publicSignals.forEach((s, i) => expect(witness[1 + i], `seed ${seed} public ${i}`).toBe(s))
+    }
+  })
+
+  it('rejects a wrong score (one dot-product term off by one)', async () => {
+    const { witness } = await honest(21)
+    const name = 'main.candidates[1].dot.products[0]'
+    expect(h.satisfies(h.tamper(witness, { [name]: h.read(witness, name) + 1n }))).toBe(false)
+  })
+
+  it('rejects a payout off by one, in the witness and in the public slot', async () => {
+    const { witness, built } = await honest(22)
+    const i = built.payouts.findIndex((p) => p > 0n)
+    const q = built.payouts[i]
+    // Keep pool * s = q * S + r balanced: q + 1 needs r - S, which no remainder range admits.
+    const r = h.read(witness, `main.split.remainder[${i}]`)
+    const total = built.scores.reduce((a, s) => a + (s > 0n ? s : 0n), 0n)
+    const bad = h.tamper(witness, { ...h.bits(`main.split.payoutBits[${i}]`, q + 1n, 93), [`main.split.remainder[${i}]`]: r - total })
+    expect(h.satisfies(bad)).toBe(false)
+    const slots = built.input.payoutSlot as bigint[]
+    const input = { ...built.input, payoutSlot: slots.map((s, j) => (j === i ? s + (1n << 160n) : s)) }
+    await expectRejected(input, SLOT)
+    const lower = { ...built.input, payoutSlot: slots.map((s, j) => (j === i ? s - (1n << 160n) : s)) }
+    await expectRejected(lower, SLOT)
+  })
+
+  it('rejects remainder = S even when every other wire is made consistent', async () => {
+    const { witness, built } = await honest(23)
+    const i = built.payouts.findIndex((p) => p > 0n)
+    const total = built.scores.reduce((a, s) => a + (s > 0n ? s : 0n), 0n)
+    const q = built.payouts[i] - 1n
+    const r = h.read(witness, `main.split.remainder[${i}]`) + total
+    const paid = built.payouts.reduce((a, b) => a + b, 0n) - 1n
+    const contributor = (built.input.contributor as bigint[])[i]
+    const bad = h.tamper(witness, {
+      ...h.bits(`main.split.payoutBits[${i}]`, q, 93),
+      [`main.split.remainder[${i}]`]: r,
+      ...h.bits(`main.split.remainderBits[${i}]`, r, SBITS),
+      ...h.bits(`main.split.remainderBelow[${i}].n2b`, r + (1n << BigInt(SBITS)) - total, SBITS + 1),
+      ...h.bits('main.split.leftover', built.publicInputs.pool - paid, 96),
+      [`main.payoutSlot[${i}]`]: packPayoutSlot(contributor, q),
+    })
+    expect(h.satisfies(bad)).toBe(false)
+    // The same witness with the honest LessThan bits restored still fails: they no longer sum up.
+    expect(h.satisfies(h.tamper(bad, h.bits(`main.split.remainderBelow[${i}].n2b`, h.read(witness, `main.split.remainder[${i}]`), SBITS + 1)))).toBe(false)
+  })
+
+  it('rejects a changed sibling in the datanet path and in the index path', async () => {
+    const { built, witness } = await honest(24)
+    for (const key of ['datanetSiblings', 'indexSiblings'] as const) {
+      const siblings = (built.input[key] as bigint[][]).map((row) => row.slice())
+      siblings[1][5] += 1n
+      await expectRejected({ ...built.input, [key]: siblings }, key === 'datanetSiblings' ? DATANET_ROOT : INDEX_ROOT)
+      expect(h.satisfies(h.tamper(witness, { [`main.${key}[1][5]`]: siblings[1][5] }))).toBe(false)
+    }
+  })
+
+  it('rejects a changed candidate feature and a changed query feature', async () => {
+    const { built } = await honest(25)
+    const features = (built.input.features as bigint[][]).map((row) => row.slice())
+    features[0][3] = signedToField(((features[0][3] + 1n) % 100n))
+    await expectRejected({ ...built.input, features }, INDEX_ROOT)
+    const queryFeatures = (built.input.queryFeatures as bigint[]).slice()
+    queryFeatures[7] = signedToField(-5n) === queryFeatures[7] ? 5n : signedToField(-5n)
+    await expectRejected({ ...built.input, queryFeatures }, QUERY)
+  })
+
+  it('pays a negative score nothing and rejects payouts that treat it as positive', async () => {
+    // Candidate features chosen so that record 3 scores negative against the query.
+    const query = randomFeatures(rng(26), TINY_PARAMS.featureCount)
+    const { built, witness } = await honest(26, {
+      queryFeatures: query,
+      candidateIndices: [1, 3, 5],
+      featuresOf: (i, next) => (i === 3 ? query.map((q) => -q) : randomFeatures(next, TINY_PARAMS.featureCount)),
+    })
+    expect(built.scores[1] < 0n).toBe(true)
+    expect(built.payouts[1]).toBe(0n)
+    expect(h.satisfies(witness)).toBe(true)
+    // Attack 1: |score| instead of max(score, 0) in the split, with matching public slots.
+    const wrong = splitRewards({ pool: built.publicInputs.pool, scores: built.scores.map((s) => (s < 0n ? -s : s)) })
+    const contributors = built.input.contributor as bigint[]
+    await expectRejected({ ...built.input, payoutSlot: contributors.map((c, i) => packPayoutSlot(c, wrong.payouts[i])) }, SLOT)
+    // Attack 2: flip the sign bit in the witness.
+    expect(h.satisfies(h.tamper(witness, { 'main.candidates[1].positive.range.isNonNegative': 1n }))).toBe(false)
+  })
+
+  it('rejects features that alias the packing (a feature of 2^15 borrowed from its neighbour)', async () => {
+    // u_t + 2^16 * u_{t+1} is unchanged by (phi_t + 2^16, phi_{t+1} - 1): same feature hash, same
+    // index leaf, but another score. Only SignedRange's 16-bit bound stops it.
+    const { built } = await honest(27)
+    const features = (built.input.features as bigint[][]).map((row) => row.slice())
+    const signed = fieldToSigned
+    const t = 2
+    const a = signed(features[0][t])
+    const b = signed(features[0][t + 1])
+    const shifted = [a + (1n << 16n), b - 1n]
+    // Same packed element, so the same index leaf: the Merkle proofs still hold.
+    expect((a + 32768n) + ((b + 32768n) << 16n)).toBe((shifted[0] + 32768n) + ((shifted[1] + 32768n) << 16n))
+    features[0][t] = signedToField(shifted[0])
+    features[0][t + 1] = signedToField(shifted[1])
+    const scores = computeScoresUnchecked(features.map((r) => r.map(signed)), (built.input.queryFeatures as bigint[]).map(signed))
+    const split = splitRewards({ pool: built.publicInputs.pool, scores })
+    const contributors = built.input.contributor as bigint[]
+    await expectRejected({ ...built.input, features, payoutSlot: contributors.map((c, i) => packPayoutSlot(c, split.payouts[i])) }, FEATURE_RANGE)
+  })
+
+  it('rejects a query feature of 2^15 even when the commitment is computed over it', async () => {
+    const { built } = await honest(28)
+    const p = await getPoseidon()
+    const queryFeatures = (built.input.queryFeatures as bigint[]).slice()
+    queryFeatures[0] = 1n << 15n
+    const packed = queryFeatures.reduceRight((acc, f) => (acc << 16n) + (fieldToSigned(f) + 32768n), 0n)
+    const commitment = p.hash([built.input.inputHash as bigint, p.hash([packed])])
+    await expectRejected({ ...built.input, queryFeatures, queryCommitment: commitment }, QUERY_RANGE)
+  })
+
+  it('rejects a contributor of 2^160 and more, even inside a tree built over it', async () => {
+    const p = await getPoseidon()
+    const params = TINY_PARAMS
+    const contributor = (1n << 160n) + 7n
+    const contentHash = 12345n
+    const features = randomFeatures(rng(29), params.featureCount)
+    const leaf = p.hash([contributor, contentHash])
+    const datanet = await buildMerkleTree({ leaves: [leaf], depth: params.treeDepth })
+    const index = await buildMerkleTree({ leaves: [p.hash([leaf, await featureHash(features)])], depth: params.treeDepth })
+    const base = await buildAttributionWitness(await randomScenario({ params, seed: 29, candidateCount: 0 }))
+    const query = (base.input.queryFeatures as bigint[])
+    const input = {
+      ...base.input,
+      datanetRoot: datanet.root,
+      indexRoot: index.root,
+      active: [1n, 0n, 0n],
+      contributor: [contributor, 0n, 0n],
+      contentHash: [contentHash, 0n, 0n],
+      datanetSiblings: [getMerkleProof(datanet, 0).siblings.slice(), ...(base.input.datanetSiblings as bigint[][]).slice(1)],
+      indexSiblings: [getMerkleProof(index, 0).siblings.slice(), ...(base.input.indexSiblings as bigint[][]).slice(1)],
+      features: [features.map(signedToField), ...(base.input.features as bigint[][]).slice(1)],
+    }
+    const signedQuery = query.map((f) => fieldToSigned(f))
+    const [score] = computeScores({ candidateFeatures: [features], queryFeatures: signedQuery })
+    const { payouts } = splitRewards({ pool: base.publicInputs.pool, scores: [score] })
+    await expectRejected({ ...input, payoutSlot: [contributor + (payouts[0] << 160n), 0n, 0n] }, ADDRESS_RANGE)
+  })
+
+  it('rejects a duplicate candidate, a decreasing order and a gap before an active slot', async () => {
+    const { built } = await honest(30)
+    const input = built.input
+    const copy = <T>(key: string, from: number, to: number) => (input[key] as T[]).map((v, i) => (i === to ? (input[key] as T[])[from] : v))
+    const keys = ['leafIndex', 'contributor', 'contentHash', 'datanetSiblings', 'indexSiblings', 'features', 'payoutSlot']
+    // Slot 1 := slot 0 (the same record twice), slots recomputed for the doubled score.
+    const dup: Record<string, unknown> = { ...input }
+    for (const key of keys) dup[key] = copy(key, 0, 1)
+    const scores = [built.scores[0], built.scores[0], built.scores[2]]
+    const split = splitRewards({ pool: built.publicInputs.pool, scores })
+    const contributors = dup.contributor as bigint[]
+    dup.payoutSlot = contributors.map((c, i) => packPayoutSlot(c, split.payouts[i]))
+    await expectRejected(dup, ORDER)
+    // Swapped order: the same records, leafIndex decreasing.
+    const swapped: Record<string, unknown> = { ...input }
+    for (const key of keys) swapped[key] = (input[key] as unknown[]).map((v, i) => (i === 0 ? (input[key] as unknown[])[1] : i === 1 ? (input[key] as unknown[])[0] : v))
+    await expectRejected(swapped, ORDER)
+    // A gap: slot 0 inactive while slot 1 is active.
+    const two = await honest(31, { candidateCount: 2 })
+    const gap: Record<string, unknown> = { ...two.built.input }
+    for (const key of keys) gap[key] = (two.built.input[key] as unknown[]).map((v, i) => (i === 0 ? (two.built.input[key] as unknown[])[2] : i === 2 ? (two.built.input[key] as unknown[])[0] : v))
+    gap.active = [0n, 1n, 1n]
+    await expectRejected(gap, ACTIVE_FIRST)
+  })
+
+  it('rejects an inactive slot that names a contributor or carries a score', async () => {
+    const { built, witness } = await honest(32, { candidateCount: 2 })
+    const contributor = BigInt(getAddress('0x00000000000000000000000000000000000000aa'))
+    await expectRejected({ ...built.input, contributor: [...(built.input.contributor as bigint[]).slice(0, 2), contributor], payoutSlot: [...(built.input.payoutSlot as bigint[]).slice(0, 2), contributor] }, EMPTY_CONTRIBUTOR)
+    const features = (built.input.features as bigint[][]).map((r) => r.slice())
+    features[2] = features[0].slice()
+    await expectRejected({ ...built.input, features }, EMPTY_SCORE)
+    expect(h.satisfies(h.tamper(witness, { 'main.active[2]': 2n }))).toBe(false)
+  })
+})
+
+/** A dot product without the range check, for building attack inputs the TS reference refuses. */
+function computeScoresUnchecked(candidateFeatures: bigint[][], queryFeatures: bigint[]): bigint[] {
+  return candidateFeatures.map((f) => f.reduce((acc, x, t) => acc + x * queryFeatures[t], 0n))
+}
