@@ -118,6 +118,21 @@ describe('poa datanet commit (embedded chain)', () => {
     expect(missing.json.error).toMatchObject({ code: 'CHAIN_REVERT', meta: { contract: 'DatanetRegistry', error: 'DatanetUnknown', args: { datanetId: '7' } } })
   })
 
+  it('lists the 20 dev accounts and mines journaled blocks that a later process still sees', async () => {
+    const home = join(dir, 'home-mine')
+    const accounts = await poa(home, ['chain', 'accounts'])
+    expect(accounts.json.result.accounts).toHaveLength(20)
+    expect(accounts.json.result.accounts[1]).toMatchObject({ index: 1, address: OWNER, openBalanceWei: '0' })
+    expect(accounts.json.result.accounts[0].openBalanceWei).toBe((10n ** 27n).toString())
+    const mined = await poa(home, ['chain', 'mine', '100', '--interval', '12'])
+    expect(mined.json.result).toMatchObject({ blocks: 100, blockNumber: 103 })
+    const status = await poa(home, ['chain', 'status'])
+    expect(status.json.result).toMatchObject({ blockNumber: 103, blockTimestamp: mined.json.result.blockTimestamp })
+    const bad = await poa(home, ['chain', 'mine', '0'])
+    expect(bad.status).toBe(2)
+    expect(bad.json.error!.message).toContain('<blocks>: expected an integer in [1, 10000000], got "0"')
+  })
+
   it('rejects chain options that do not fit together with a usage error', async () => {
     const home = join(dir, 'home-g')
     const keystoreOnly = await poa(home, ['chain', 'status', '--keystore', join(dir, 'k.json')])

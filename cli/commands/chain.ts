@@ -50,7 +50,14 @@ export async function withChain<T>(home: string, options: ChainCliOptions, work:
 
 type GlobalOptions = OutputOptions & { home: string }
 
-/** Registers: chain status|deploy (the embedded chain and RPC endpoints). */
+function intOption(name: string, text: string, min: number, max: number): number {
+  if (!/^\d{1,15}$/.test(text) || Number(text) < min || Number(text) > max) {
+    throw new ChainConfigError({ option: name, reason: `expected an integer in [${min}, ${max}], got ${JSON.stringify(text)}` })
+  }
+  return Number(text)
+}
+
+/** Registers: chain status|deploy|accounts|mine (the embedded chain and RPC endpoints). */
 export function registerChainCommands(program: Command): void {
   const chain = program.command('chain').description('the embedded chain or a JSON-RPC chain: status and deployment')
 
@@ -93,6 +100,46 @@ export function registerChainCommands(program: Command): void {
       note(`deployment recorded in ${c.deploymentFile}`)
       const result = { chainId: c.chainId, deploymentFile: c.deploymentFile, deployer: c.deployment.deployer, contracts: c.deployment.contracts }
       printResult(opts, result, () => Object.entries(result.contracts).map(([name, address]) => `${name.padEnd(24)} ${address}`).join('\n'))
+    })
+  })
+
+  addChainOptions(
+    chain.command('accounts').description('list the accounts this node can sign with (embedded: the 20 Hardhat dev accounts; RPC: the signer) and their balances'),
+  ).action(async (options: ChainCliOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (c) => {
+      const signers = c.embedded ? Array.from({ length: 20 }, (_, i) => c.getSigner(i)) : [c.signer]
+      const accounts: Array<{ index: number; address: string; balanceWei: bigint; openBalanceWei: bigint }> = []
+      for (const [index, signer] of signers.entries()) {
+        const address = await signer.getAddress()
+        accounts.push({
+          index,
+          address,
+          balanceWei: await c.provider.getBalance(address),
+          openBalanceWei: (await c.contracts.openToken.getFunction('balanceOf')(address)) as bigint,
+        })
+      }
+      printResult(opts, { chainId: c.chainId, embedded: c.embedded, accounts }, () =>
+        accounts.map((a) => `${String(a.index).padStart(2)} ${a.address} ${formatEther(a.balanceWei)} ETH ${formatEther(a.openBalanceWei)} OPEN`).join('\n'),
+      )
+    }, { deploy: options.rpc === undefined })
+  })
+
+  addChainOptions(
+    chain
+      .command('mine <blocks>')
+      .description('embedded chain only: mine empty blocks (journaled), e.g. to pass a voting period')
+      .option('--interval <seconds>', 'seconds between the mined blocks', '1'),
+  ).action(async (blocksText: string, options: ChainCliOptions & { interval: string }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const blocks = intOption('<blocks>', blocksText, 1, 10_000_000)
+    const intervalSeconds = intOption('--interval', options.interval, 1, 100 * 365 * 86_400)
+    if (options.rpc !== undefined) throw new ChainConfigError({ option: 'chain mine', reason: 'only the embedded chain can mine blocks on demand' })
+    await withChain(opts.home, options, async (c) => {
+      await c.mine({ blocks, intervalSeconds })
+      const block = await c.provider.getBlock('latest')
+      const result = { blocks, intervalSeconds, blockNumber: block?.number ?? 0, blockTimestamp: block?.timestamp ?? 0 }
+      printResult(opts, result, () => `mined ${blocks} blocks; now at block ${result.blockNumber} (${new Date(result.blockTimestamp * 1000).toISOString()})`)
     })
   })
 }
