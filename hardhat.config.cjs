@@ -34,7 +34,6 @@ module.exports = {
     sources: path.join(__dirname, 'contracts'),
     artifacts: path.join(__dirname, 'build/hardhat/artifacts'),
     cache: path.join(__dirname, 'build/hardhat/cache'),
-    tests: path.join(__dirname, 'test/hardhat'),
   },
   networks: {
     hardhat: {
