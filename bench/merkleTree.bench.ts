@@ -76,15 +76,15 @@ if (withDatanet) {
     const records = Array.from({ length: n }, (_, i) => ({ contributor: contributors[i % contributors.length], content: `bench record ${i}: ${'lorem ipsum '.repeat(8)}` }))
     store.createDatanet({ name: 'bench', owner: contributors[0], depth: 20 })
     const imported = await timed(() => store.importRecords('bench', { records, workers }))
-    console.log(JSON.stringify({ case: 'datanet-import-2^16', records: n, depth: 20, workers, ms: Math.round(imported.ms), root: hex(imported.value.root) }))
+    console.log(JSON.stringify({ case: 'datanet-import-2^16-auto', records: n, depth: 20, workers, ms: Math.round(imported.ms), root: hex(imported.value.root) }))
     const cold = openDatanetStore({ home }) // a fresh store has no tree cache: rebuild from cached leaves
     try {
       const inThread = await timed(() => cold.buildTree('bench', 1))
-      console.log(JSON.stringify({ case: 'datanet-buildTree-2^16-in-thread', records: n, depth: 20, workers: 1, ms: Math.round(inThread.ms), root: hex(inThread.value.root), ratio: 1 }))
+      console.log(JSON.stringify({ case: 'datanet-buildTree-2^16-auto-1-thread', records: n, depth: 20, workers: 1, ms: Math.round(inThread.ms), root: hex(inThread.value.root), ratio: 1 }))
       const again = openDatanetStore({ home })
       try {
         const par = await timed(() => again.buildTree('bench', 1, { workers }))
-        console.log(JSON.stringify({ case: 'datanet-buildTree-2^16-workers', records: n, depth: 20, workers, ms: Math.round(par.ms), root: hex(par.value.root), ratio: +(par.ms / inThread.ms).toFixed(3) }))
+        console.log(JSON.stringify({ case: `datanet-buildTree-2^16-auto-${workers}-threads`, records: n, depth: 20, workers, ms: Math.round(par.ms), root: hex(par.value.root), ratio: +(par.ms / inThread.ms).toFixed(3) }))
       } finally {
         again.close()
       }
