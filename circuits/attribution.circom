@@ -19,7 +19,10 @@ include "./lib/rewardSplit.circom";
 //   settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K].
 // settlementId is only bound (the settlement contract derives it from chain id, its address and the
 // inference id); it is range-checked to 248 bits, the width of keccak256 >> 8.
-// constraints: see circuits/README.md and test/circuitConstraints.test.ts
+// Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
+// constraints: 16,287 at (3, 8, 8) (tiny, 2^14), 25,471 at (3, 32, 13) (demo, 2^15),
+// 183,848 at (16, 32, 20) (production, 2^18): about 11,490 per candidate at depth 20.
+// test/circuitConstraints.test.ts pins the tiny count.
 template Attribution(K, k, depth) {
     signal input settlementId;
     signal input datanetRoot;

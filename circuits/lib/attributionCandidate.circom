@@ -17,7 +17,7 @@ include "./signedRange.circom";
 // < 2^160 (RecordLeaf); features (checked here) and queryFeatures (the caller checks them once with
 // FeatureHash) within +-(2^15 - 1); siblings any field elements.
 // Output ranges: positiveScore in [0, 2^(scoreBits-1)), scoreBits = 31 + ceil(log2 k).
-// constraints: about 2 * 245 * depth + 17 * k + 1,150 at (k, depth)
+// constraints: about 2 * 245 * depth + 17 * k + 1,150; 4,910 at (8, 8), 11,200 at (32, 20)
 template AttributionCandidate(k, depth) {
     signal input active;
     signal input leafIndex;

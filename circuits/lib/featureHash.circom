@@ -10,7 +10,7 @@ include "./signedRange.circom";
 // then hashed with a Poseidon chain: h = Poseidon(p_0..p_15) when there are <= 16 elements, else
 // h = Poseidon(p_0..p_15), h = Poseidon(h, next <= 15 elements), ...
 // Inputs: features[k], signed (any field element; out of range -> unsatisfiable). k >= 1.
-// constraints: 17 per feature + Poseidon(ceil(k/15)); 349 at (8), 561 at (32)
+// constraints: 17 per feature + Poseidon(ceil(k/15)); 349 at (8), 805 at (32)
 template FeatureHash(k) {
     assert(k >= 1);
     signal input features[k];

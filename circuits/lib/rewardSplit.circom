@@ -16,7 +16,7 @@ include "circomlib/circuits/comparators.circom";
 // whole value would go to one candidate is therefore unprovable (the TS reference rejects it).
 // Inputs: pool (range-checked here), score[K] non-negative with score[i] < 2^bits (the caller's
 // duty: they come from PositivePart of range-checked scores). bits <= 100.
-// constraints: about K * (97 + 2 * sbits) + 100, sbits = bits + ceil(log2 K) + 1
+// constraints: about K * (97 + 2 * sbits) + 100, sbits = bits + ceil(log2 K) + 1; 698 at (3, 33), 3,010 at (16, 35)
 template RewardSplit(K, bits) {
     assert(K >= 1 && bits >= 1 && bits <= 100);
     signal input pool;

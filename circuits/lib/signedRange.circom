@@ -9,7 +9,7 @@ include "circomlib/circuits/bitify.circom";
 // Outputs: offset = u (in [1, 2^bits - 1], used for feature packing) and isNonNegative = top bit of u
 // (1 iff in >= 0; sound because the decomposition of u < 2^bits < r is unique).
 // Inputs: in, any field element (out of range -> unsatisfiable). bits in [2, 252].
-// constraints: bits + 1 at (bits)
+// constraints: bits + 1 at (bits); 17 at (16)
 template SignedRange(bits) {
     assert(bits >= 2 && bits <= 252);
     signal input in;
@@ -31,7 +31,7 @@ template SignedRange(bits) {
 // PositivePart(bits): out = max(in, 0) for a signed integer |in| <= 2^(bits-1) - 1 (range enforced
 // by SignedRange). A negative `in` cannot be passed off as positive: its sign bit is fixed by the
 // unique bit decomposition of in + 2^(bits-1), and out = sign * in.
-// constraints: bits + 2 at (bits)
+// constraints: bits + 2 at (bits); 36 at (34)
 template PositivePart(bits) {
     signal input in;
     signal output out;
