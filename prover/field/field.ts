@@ -2,7 +2,7 @@ import { getAddress, isAddress, keccak256 } from 'ethers'
 import { FieldOutOfRangeError, InvalidAddressError } from '../errors/index.ts'
 
 /** Order r of the BN254 scalar field: every circuit signal lives in [0, r). */
-export const FIELD_MODULUS = 21888242871839275222246186170373662268241426960470566495165849405435879940197n
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
 
 /** Check at the door that `value` is a field element; trusted after that. */
 export function toFr(value: bigint, where: string): bigint {
