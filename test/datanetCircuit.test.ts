@@ -73,6 +73,13 @@ async function witnessFails(input: Record<string, unknown>): Promise<void> {
 }
 
 describe(`DatanetInclusion(${DEPTH}) agrees with the TypeScript tree (seed ${SEED})`, () => {
+  it('keeps its constraint count (a drift means a template changed)', async () => {
+    const info = await snarkjs.r1cs.info(circuit.r1csPath)
+    // RecordLeaf: Poseidon(2) + Num2Bits(160); per level: Poseidon(2) + the left/right selector; Num2Bits(8) on the index.
+    expect(Number(info.nConstraints)).toBe(2336)
+    expect(Number(info.nPubInputs)).toBe(1)
+  })
+
   it('proves with Groth16 that TS roots of random trees are accepted by the circuit', async () => {
     for (let t = 0; t < 3; t++) {
       const c = await randomTree(SEED + t)
