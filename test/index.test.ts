@@ -67,7 +67,7 @@ describe('attribution index', () => {
   })
 
   it('refuses an index built from another datanet version', async () => {
-    const model = await trainModel({ name: 'v', records, projection: { k: 16 } })
+    const model = await trainModel({ name: 'v', records, projection: { kind: 'trak', k: 16 } })
     const { index } = await buildModelIndex({ model, records, datanet })
     expect(() => assertIndexMatchesDatanet(index.manifest, datanet)).not.toThrow()
     const v2 = { ...datanet, version: 2 }
@@ -78,7 +78,7 @@ describe('attribution index', () => {
   })
 
   it('refuses records whose leaves do not hash to the stated datanet root, or do not match their content', async () => {
-    const model = await trainModel({ name: 'r', records, projection: { k: 16 } })
+    const model = await trainModel({ name: 'r', records, projection: { kind: 'trak', k: 16 } })
     await expect(buildModelIndex({ model, records, datanet: { ...datanet, root: 123n } })).rejects.toThrow(DatanetRootMismatchError)
     const tampered = records.map((r, i) => (i === 3 ? { ...r, content: `${r.content} ` } : r))
     await expect(buildModelIndex({ model, records: tampered, datanet })).rejects.toThrow(RecordLeafMismatchError)

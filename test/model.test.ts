@@ -123,7 +123,7 @@ describe('model contract', () => {
 describe('default model', () => {
   it('trains deterministically, hashes its ONNX bytes into the field and round-trips through disk', async () => {
     const records = loadSpamAssassin({ limit: 120, seed: 2 })
-    const a = await trainModel({ name: 'spam', records, projection: { k: 16 } })
+    const a = await trainModel({ name: 'spam', records, projection: { kind: 'trak', k: 16 } })
     expect(a.manifest.training!.trainAccuracy).toBeGreaterThan(0.9)
     const h = modelHash(a.modelBytes)
     expect(BigInt(h.sha256) >> 8n).toBe(h.field)

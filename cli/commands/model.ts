@@ -74,7 +74,7 @@ export function registerModelCommands(program: Command): void {
     .option('--limit <n>', 'balanced subset of the corpus (with --spam-assassin)')
     .option('--seed <s>', 'subset seed (with --spam-assassin)', '0')
     .option('--k <k>', 'attribution features per record', '32')
-    .addOption(new Option('--projection <kind>', 'gradient projection').choices(['trak', 'whitened-trak']).default('whitened-trak'))
+    .addOption(new Option('--projection <kind>', 'gradient projection').choices(['trak', 'whitened-trak', 'whitened-pca']).default('whitened-pca'))
     .option('--projection-seed <s>', 'projection seed', '1')
     .option('--l2 <x>', 'L2 regularisation strength', '0.001')
     .addOption(providerOption())

@@ -33,6 +33,8 @@ export type TrainModelReturnType = Omit<LoadedModel, 'dir'>
 export const DEFAULT_L2 = 1e-3
 export const DEFAULT_K = 32
 export const DEFAULT_PROJECTION_SEED = 1
+/** Measured best LDS per k on the corpus (bench/influence.bench.ts): whitened PCA of the head gradients. */
+export const DEFAULT_PROJECTION: ProjectionKind = 'whitened-pca'
 
 export class LabelError extends PoaError {
   constructor({ index, value, labels }: { index: number; value: unknown; labels: readonly string[] }) {
@@ -53,7 +55,7 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   const labels = [...(p.labels ?? ['ham', 'spam'])]
   const vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
   const l2 = p.l2 ?? DEFAULT_L2
-  const kind = p.projection?.kind ?? 'trak'
+  const kind = p.projection?.kind ?? DEFAULT_PROJECTION
   const k = p.projection?.k ?? DEFAULT_K
   const seed = p.projection?.seed ?? DEFAULT_PROJECTION_SEED
   const y = Int32Array.from(p.records, (r, i) => classIndex(r.label, labels, i))
