@@ -7,7 +7,7 @@ import {
   AttestationInvalidError, CeremonyAbortedError, CeremonyChainInvalidError, CeremonyFileTruncatedError, CeremonyInputError,
   CeremonyStateError, TranscriptInvalidError, attestationMessage, beaconPhase1, contributePhase1, contributePhase2, exportCircuit,
   initPhase1, preparePhase1, readBinFileSections, readTranscript, setupPhase2, signEntry, verifyCeremony, writeTranscript,
-  type TranscriptEntry,
+  type AttestationSigner, type TranscriptEntry,
 } from '../ceremony/index.ts'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
@@ -40,7 +40,7 @@ function overwrite(file: string, offset: number, from: number, length: number): 
 }
 
 /** The last contributor re-signs a rewritten entry with their own key (what a dishonest one can do). */
-async function resign(dir: string, position: number, signer: Wallet, change: Partial<TranscriptEntry>): Promise<void> {
+async function resign(dir: string, position: number, signer: AttestationSigner, change: Partial<TranscriptEntry>): Promise<void> {
   const t = readTranscript(dir)
   const { signature: _s, address: _a, ...rest } = { ...t.entries[position], ...change }
   t.entries[position] = await signEntry(rest, signer)
