@@ -140,6 +140,15 @@ export function attributionInput({ data, query, pool, settlementId }: { data: Da
   return { input, publicInputs, payouts }
 }
 
+/** Prove with snarkjs and return the raw snarkjs proof and public signals (what a proof package holds). */
+export async function proveRaw(c: AttributionCase, artifacts: CircuitArtifacts): Promise<{ proof: any; publicSignals: string[] }> {
+  try {
+    return await snarkjs.groth16.fullProve(c.input, artifacts.circuit.wasmPath, artifacts.keys.zkeyPath)
+  } finally {
+    await releaseCurve()
+  }
+}
+
 /** Prove with snarkjs and return the Solidity calldata (b's coordinates swapped as the verifier expects). */
 export async function proveCase(c: AttributionCase, artifacts: CircuitArtifacts): Promise<SolidityCalldata> {
   try {

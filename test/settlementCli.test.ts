@@ -1,0 +1,105 @@
+// The settlement CLI end to end on a temporary home's embedded chain: each command is a separate
+// process that replays the chain journal, as a user would run them.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { connectChain } from '../prover/chain/connectChain.ts'
+import { createDatanetOnChain, commitDatanetRoot } from '../prover/chain/datanetRegistry.ts'
+import { registerModelOnChain } from '../prover/chain/modelRegistry.ts'
+import { ensureSettlement } from '../prover/chain/settlementSetup.ts'
+import { REPO_ROOT } from '../prover/chain/hardhatRuntime.ts'
+import { DEFAULT_SHARES } from '../prover/chain/settlementDeploy.ts'
+import { contentHash } from '../prover/datanet/recordLeaf.ts'
+import {
+  CIRCUIT_NAME, FEATURES, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveRaw, rng, settlementIdOf,
+  type CircuitArtifacts, type DatanetFixture, type Query,
+} from './settlementFixture.ts'
+
+const run = promisify(execFile)
+const FEE_OPEN = '20'
+const FEE = 20n * 10n ** 18n
+let home: string
+let artifacts: CircuitArtifacts
+let data: DatanetFixture
+let query: Query
+let settlement: string
+let chainId: bigint
+let contributorAccounts: Map<string, number>
+
+/** Run `poa --home <home> --json ...args`; returns the exit status and the parsed stdout line. */
+async function poa(...args: string[]): Promise<{ status: number; body: any }> {
+  const result = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--home', home, '--json', ...args], { cwd: REPO_ROOT, maxBuffer: 16 << 20 }).then(
+    (r) => ({ status: 0, stdout: r.stdout }),
+    (e: any) => ({ status: e.code as number, stdout: e.stdout as string }),
+  )
+  const line = result.stdout.trim().split('\n').pop() ?? ''
+  return { status: result.status, body: line.startsWith('{') ? JSON.parse(line) : line }
+}
+
+beforeAll(async () => {
+  artifacts = await prepareTinyCircuit()
+  home = mkdtempSync(join(tmpdir(), 'poa-settle-cli-'))
+  const chain = await connectChain({ home })
+  try {
+    chainId = chain.chainId
+    const accounts = await Promise.all([5, 6, 7].map(async (i) => [await chain.getSigner(i).getAddress(), i] as const))
+    contributorAccounts = new Map(accounts)
+    const random = rng(99)
+    data = await buildDatanet({ contributors: accounts.map(([a]) => a), n: 9, random })
+    query = await buildQuery(random)
+    const { datanetId } = await createDatanetOnChain({ chain, metadataURI: 'ipfs://cli' })
+    await commitDatanetRoot({ chain, datanetId, version: 1n, root: data.datanetTree.root, recordCount: 9n })
+    await registerModelOnChain({ chain, modelHash: contentHash('cli model'), datanetId, datanetVersion: 1n, indexRoot: data.indexTree.root, k: FEATURES, featureScale: 16, projectionSeed: 1n })
+    settlement = (await ensureSettlement({ chain, circuits: [{ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath }] })).settlement
+  } finally {
+    await chain.close()
+  }
+}, 1_200_000)
+
+describe('poa inference record, settle, rewards', () => {
+  it('records, settles a proof package, claims and withdraws exactly the proven payout', async () => {
+    const recorded = await poa('inference', 'record', '--model', '1', '--query-commitment', query.commitment.toString(), '--fee', FEE_OPEN)
+    expect(recorded.status).toBe(0)
+    const inferenceId: string = recorded.body.result.inferenceId
+    const pool = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
+    expect(BigInt(recorded.body.result.poolWei)).toBe(pool)
+
+    const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
+    const { proof, publicSignals } = await proveRaw(c, artifacts)
+    const pkg = join(home, 'proof.json')
+    writeFileSync(pkg, JSON.stringify({ schemaVersion: 1, circuit: { name: CIRCUIT_NAME }, inferenceId, proof, publicSignals }))
+    const settled = await poa('settle', pkg)
+    expect(settled.status).toBe(0)
+    expect(settled.body.result.payouts).toEqual(c.payouts.map((p) => ({ contributor: p.contributor, amountWei: p.amountWei.toString() })))
+
+    const replay = await poa('settle', pkg)
+    expect(replay.status).toBe(5)
+    expect(replay.body.error.meta.error).toBe('SettlementNotPending')
+
+    expect((await poa('rewards', 'claim', inferenceId)).status).toBe(0)
+    const payee = c.payouts[0].contributor
+    const owed = c.payouts.filter((p) => p.contributor === payee).reduce((s, p) => s + p.amountWei, 0n)
+    const balance = await poa('rewards', 'balance', '--address', payee)
+    expect(BigInt(balance.body.result.balanceWei)).toBe(owed)
+    const withdrawn = await poa('rewards', 'withdraw', '--account', String(contributorAccounts.get(payee)))
+    expect(withdrawn.status).toBe(0)
+    expect(BigInt(withdrawn.body.result.amountWei)).toBe(owed)
+    expect(BigInt((await poa('rewards', 'balance', '--address', payee)).body.result.balanceWei)).toBe(0n)
+  })
+
+  it('rejects bad input with a named error and the right exit status', async () => {
+    const badFee = await poa('inference', 'record', '--model', '1', '--query-commitment', '5', '--fee', 'abc')
+    expect(badFee.status).toBe(2)
+    const missing = await poa('settle', join(home, 'no-such-package.json'), '--inference-id', `0x${'1'.repeat(64)}`)
+    expect(missing.status).toBe(3)
+    expect(missing.body.error.code).toBe('PROOF_PACKAGE_INVALID')
+    const unknownModel = await poa('inference', 'record', '--model', '42', '--query-commitment', '5', '--fee', '1')
+    expect(unknownModel.status).toBe(5)
+    expect(unknownModel.body.error.meta).toMatchObject({ error: 'SettlementModelUnknown', args: { modelId: '42' } })
+    const tooMuch = await poa('rewards', 'withdraw', '--amount', '1000000') // account 0 is the treasury: it holds a little
+    expect(tooMuch.body.error.meta.error).toBe('SettlementInsufficientBalance')
+  })
+})
