@@ -9,7 +9,8 @@ import { proposeGovernance } from '../prover/chain/governancePropose.ts'
 import { castGovernanceVote } from '../prover/chain/governanceVote.ts'
 import { executeProposal, queueProposal } from '../prover/chain/governanceExecute.ts'
 import { proposalStatus } from '../prover/chain/governanceStatus.ts'
-import { GovernanceBelowThresholdError, GovernanceProposalStateError, GovernanceTooEarlyError } from '../prover/chain/governanceErrors.ts'
+import { GovernanceBelowThresholdError, GovernanceHandOverError, GovernanceProposalStateError, GovernanceTooEarlyError } from '../prover/chain/governanceErrors.ts'
+import { deployGovernance } from '../prover/chain/governanceDeploy.ts'
 import { CIRCUIT_NAME, attributionInput, newInferenceId, proveCase, settlementIdOf } from './settlementFixture.ts'
 import { TEST_SETTINGS, WHALE_OPEN, mineBlocks, passTime, proposeAndPass, queueAndExecute, setupGovernedNetwork, type GovernedNetwork } from './governanceFixture.ts'
 
@@ -58,6 +59,14 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
       BigInt(TEST_SETTINGS.votingDelayBlocks), BigInt(TEST_SETTINGS.votingPeriodBlocks), TEST_SETTINGS.proposalThresholdWei, BigInt(TEST_SETTINGS.quorumPercent),
     ])
     expect(await gov.timelock()).toBe(timelock)
+  })
+
+  it('refuses to deploy a second governance over contracts the deployer no longer owns, before deploying anything', async () => {
+    const nonce = await net.deployer.getNonce()
+    const error = await deployGovernance({ signer: net.deployer, token: net.addresses.token, settlement: net.addresses.settlement, settings: TEST_SETTINGS }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(GovernanceHandOverError)
+    expect((error as GovernanceHandOverError).meta).toMatchObject({ contract: 'AttributionSettlement', owner: net.addresses.timelock, deployer: await net.deployer.getAddress() })
+    expect(await net.deployer.getNonce()).toBe(nonce)
   })
 
   it('changes the fee shares through delegate, propose, vote, queue and execute, and the next settlement pays by them', async () => {
