@@ -1,0 +1,74 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync, readFileSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateVerifier, VerifierGenerationError, circuitIdOf } from '../prover/chain/verifierGen.ts'
+import { keccak256, toUtf8Bytes } from 'ethers'
+import {
+  CIRCUIT_NAME, K, SNARK_FIELD_R, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveCase, rng,
+  type CircuitArtifacts,
+} from './settlementFixture.ts'
+
+let artifacts: CircuitArtifacts
+let hre: any
+
+beforeAll(async () => {
+  const prepared = await prepareTinyCircuit()
+  artifacts = prepared
+  hre = prepared.hre
+}, 1_200_000)
+
+describe('generateVerifier', () => {
+  it('writes a dynamic-array IAttributionVerifier named after the circuit, stamped with the zkey hash', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'poa-verifier-'))
+    const result = await generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir })
+    const text = readFileSync(result.solPath, 'utf8')
+    expect(result.changed).toBe(true)
+    expect(result.publicInputCount).toBe(5 + K)
+    expect(result.zkeyHash).toBe(artifacts.keys.zkeyHash)
+    expect(text.split('\n')[0]).toMatch(/^\/\/ SPDX-License-Identifier:/)
+    expect(text).toContain(`// zkey sha256: ${artifacts.keys.zkeyHash}`)
+    expect(text).toContain(`contract AttributionVerifier_${CIRCUIT_NAME} is IAttributionVerifier`)
+    expect(text).toContain('uint[] calldata _pubSignals) external view override returns (bool)')
+    expect(text).not.toContain('Groth16Verifier')
+  })
+
+  it('is deterministic and skips an unchanged zkey', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'poa-verifier-'))
+    const first = await generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir })
+    const before = statSync(first.solPath).mtimeMs
+    const second = await generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir })
+    expect(second.changed).toBe(false)
+    expect(statSync(second.solPath).mtimeMs).toBe(before)
+    const otherDir = mkdtempSync(join(tmpdir(), 'poa-verifier-'))
+    const third = await generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir: otherDir })
+    expect(readFileSync(third.solPath, 'utf8')).toBe(readFileSync(first.solPath, 'utf8'))
+  })
+
+  it('rejects a circuit name that is not a Solidity identifier, and a missing zkey', async () => {
+    await expect(generateVerifier({ circuitName: 'attribution-d8', zkeyPath: artifacts.keys.zkeyPath })).rejects.toThrow(VerifierGenerationError)
+    await expect(generateVerifier({ circuitName: 'x', zkeyPath: '/nonexistent.zkey' })).rejects.toThrow(/does not exist/)
+  })
+
+  it('keys circuits by keccak256 of their name', () => {
+    expect(circuitIdOf(CIRCUIT_NAME)).toBe(keccak256(toUtf8Bytes(CIRCUIT_NAME)))
+  })
+})
+
+describe('the generated verifier on chain', () => {
+  it('accepts a real proof, returns false for an input >= r, and reverts on a wrong input count', async () => {
+    const verifier = await hre.ethers.deployContract(`AttributionVerifier_${CIRCUIT_NAME}`)
+    expect(await verifier.publicInputCount()).toBe(BigInt(5 + K))
+    const random = rng(5)
+    const signers = await hre.ethers.getSigners()
+    const data = await buildDatanet({ contributors: [signers[1].address, signers[2].address], n: 5, random })
+    const query = await buildQuery(random)
+    const { a, b, c, publicInputs } = await proveCase(attributionInput({ data, query, pool: 10n ** 18n, settlementId: 77n }), artifacts)
+    expect(await verifier.verifyProof(a, b, c, publicInputs)).toBe(true)
+    const wrapped = publicInputs.map((x, i) => (i === 0 ? x + SNARK_FIELD_R : x))
+    expect(await verifier.verifyProof(a, b, c, wrapped)).toBe(false)
+    const changed = publicInputs.map((x, i) => (i === 4 ? x + 1n : x))
+    expect(await verifier.verifyProof(a, b, c, changed)).toBe(false)
+    await expect(verifier.verifyProof(a, b, c, publicInputs.slice(1))).rejects.toThrow(/AttributionVerifierInputCount|reverted/)
+  })
+})
