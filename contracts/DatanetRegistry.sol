@@ -9,7 +9,7 @@ pragma solidity ^0.8.28;
 contract DatanetRegistry {
     /// @dev BN254 scalar field order r: a root is a circuit signal, so it must be below r.
     uint256 internal constant FIELD_MODULUS =
-        21888242871839275222246186170373662268241426960470566495165849405435879940197;
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     struct Datanet {
         address owner;

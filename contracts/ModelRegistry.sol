@@ -14,7 +14,7 @@ import {DatanetRegistry} from "./DatanetRegistry.sol";
 contract ModelRegistry is Ownable {
     /// @dev BN254 scalar field order r: model hash, index root and seed enter circuits as signals.
     uint256 internal constant FIELD_MODULUS =
-        21888242871839275222246186170373662268241426960470566495165849405435879940197;
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
     struct Model {
         address owner;
