@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree, getMerkleProof, verifyMerkleProof } from '../prover/merkle/index.ts'
-import { trainModel, buildModelIndex, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
+import { trainModel, buildModelIndex, recordFeatures, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
 import {
   saveAttributionIndex, loadAttributionIndex, assertIndexMatchesDatanet, indexDir, indexFeatures,
   IndexDatanetMismatchError, DatanetRootMismatchError, indexLeaf, type DatanetRef,
@@ -53,6 +53,10 @@ describe('attribution index', () => {
     const i = 37
     expect(index.leaves[i]).toBe(await indexLeaf({ recordLeaf: records[i].leaf, features: indexFeatures(index, i) }))
     expect(await verifyMerkleProof(getMerkleProof(index.tree, i))).toBe(true)
+    // The auditor's path: recompute a few candidates' features at the index's scale, compare.
+    const picks = [0, 37, 199]
+    const again = await recordFeatures({ model, records: picks.map((p) => records[p]), featureFracBits: index.manifest.featureFracBits })
+    picks.forEach((p, j) => expect(Array.from(again.features.subarray(j * 16, (j + 1) * 16), BigInt)).toEqual(indexFeatures(index, p)))
     const home = await mkdtemp(join(tmpdir(), 'poa-index-'))
     try {
       const dir = indexDir(join(home, 'models', 'io'), datanet.id, datanet.version)

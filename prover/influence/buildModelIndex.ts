@@ -1,12 +1,9 @@
 import { PoaError } from '../errors/index.ts'
 import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
 import { buildAttributionIndex, type AttributionIndex, type DatanetRef } from '../index/buildAttributionIndex.ts'
-import { createSession, type ProviderName, type ProviderRequest } from './createSession.ts'
-import { computeFeatures } from './computeFeatures.ts'
-import { chooseFracBits, quantizeFeatures } from './quantize.ts'
-import { vectorize } from './vectorize.ts'
+import type { ProviderName, ProviderRequest } from './createSession.ts'
 import type { LoadedModel } from './modelStore.ts'
-import { classIndex } from './trainModel.ts'
+import { recordFeatures } from './recordFeatures.ts'
 
 /**
  * Build a model's attribution index over one datanet version. Records come as plain data in
@@ -40,36 +37,21 @@ export class RecordLeafMismatchError extends PoaError {
   }
 }
 
-
 export async function buildModelIndex(p: BuildModelIndexParameters): Promise<BuildModelIndexReturnType> {
   const { model, records } = p
-  const { manifest, contract } = model
+  const { manifest } = model
   for (let i = 0; i < records.length; i++) {
     const r = records[i]
     const expected = await recordLeaf({ contributor: r.contributor, contentHash: contentHash(r.content) })
     if (expected !== r.leaf) throw new RecordLeafMismatchError({ position: i, expected, got: r.leaf })
   }
-  const opened = await createSession({ bytes: model.featureBytes, provider: p.provider })
-  let floats: Float32Array
-  try {
-    const decoder = new TextDecoder()
-    const rows = records.map((r) => vectorize(typeof r.content === 'string' ? r.content : decoder.decode(r.content), manifest.vectorizer))
-    floats = (
-      await computeFeatures({
-        session: opened.session, inputName: contract.inputName, probsName: contract.probsName, inputDim: contract.inputDim,
-        k: manifest.projection.k, classes: manifest.classes, rows, labels: records.map((r, i) => classIndex(r.label, manifest.labels, i)),
-        batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
-      })
-    ).features
-  } finally {
-    await opened.session.release()
-  }
-  const featureFracBits = chooseFracBits(floats)
-  const { values } = quantizeFeatures(floats, featureFracBits, { clamp: false, where: 'index features' })
+  const { features: values, featureFracBits, provider, fallbackReason } = await recordFeatures({
+    model, records, provider: p.provider, batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
+  })
   const index = await buildAttributionIndex({
     records, features: values, k: manifest.projection.k, featureFracBits, treeDepth: p.treeDepth ?? 20, datanet: p.datanet,
     model: { name: manifest.name, modelSha256: manifest.modelSha256, modelHash: manifest.modelHash, featuresSha256: manifest.featuresSha256 },
     onProgress: p.onProgress, signal: p.signal,
   })
-  return { index, provider: opened.provider, fallbackReason: opened.fallbackReason }
+  return { index, provider, fallbackReason }
 }

@@ -1,0 +1,46 @@
+import { createSession, type ProviderName, type ProviderRequest } from './createSession.ts'
+import { computeFeatures } from './computeFeatures.ts'
+import { chooseFracBits, quantizeFeatures } from './quantize.ts'
+import { vectorize } from './vectorize.ts'
+import { classIndex } from './trainModel.ts'
+import type { LoadedModel } from './modelStore.ts'
+
+/**
+ * Fixed-point features of datanet records (label = the record's own label), through the model's
+ * features ONNX file. With `featureFracBits` given (an auditor re-checking K candidates of an
+ * existing index) they are quantised at that scale and must fit the bound; without it the scale is
+ * chosen from these features (index build).
+ */
+export type RecordFeaturesParameters = {
+  model: Pick<LoadedModel, 'manifest' | 'featureBytes' | 'contract'>
+  records: readonly { content: string | Uint8Array; label: number | string }[]
+  featureFracBits?: number
+  provider?: ProviderRequest
+  batchSize?: number
+  onProgress?: (p: { done: number; total: number; unit: string }) => void
+  signal?: AbortSignal
+}
+
+export type RecordFeaturesReturnType = { features: Int16Array; featureFracBits: number; provider: ProviderName; fallbackReason?: string }
+
+export async function recordFeatures(p: RecordFeaturesParameters): Promise<RecordFeaturesReturnType> {
+  const { manifest, contract } = p.model
+  const labels = p.records.map((r, i) => classIndex(r.label, manifest.labels, i))
+  const decoder = new TextDecoder()
+  const rows = p.records.map((r) => vectorize(typeof r.content === 'string' ? r.content : decoder.decode(r.content), manifest.vectorizer))
+  const opened = await createSession({ bytes: p.model.featureBytes, provider: p.provider })
+  let floats: Float32Array
+  try {
+    floats = (
+      await computeFeatures({
+        session: opened.session, inputName: contract.inputName, probsName: contract.probsName, inputDim: contract.inputDim,
+        k: manifest.projection.k, classes: manifest.classes, rows, labels, batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
+      })
+    ).features
+  } finally {
+    await opened.session.release()
+  }
+  const featureFracBits = p.featureFracBits ?? chooseFracBits(floats)
+  const { values } = quantizeFeatures(floats, featureFracBits, { clamp: false, where: 'record features' })
+  return { features: values, featureFracBits, provider: opened.provider, fallbackReason: opened.fallbackReason }
+}
