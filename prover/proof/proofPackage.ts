@@ -47,6 +47,8 @@ export type ProofPackage = {
     queryCommitment: string
     /** contentHash of the query input (keccak256 >> 8): lets an auditor tie the commitment to a query text. */
     queryInputHash: string
+    /** The inference this proof settles, when the prover knows it (settlementId is derived from it). */
+    inferenceId?: string
   }
   createdAt: string
 }
@@ -56,10 +58,11 @@ export type MakeProofPackageParameters = {
   proof: Groth16Proof
   publicInputs: AttributionPublicInputs
   queryInputHash: bigint
+  inferenceId?: string
 }
 
 /** Assemble a package from a proof and the decoded public inputs it was made for. */
-export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash }: MakeProofPackageParameters): ProofPackage {
+export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash, inferenceId }: MakeProofPackageParameters): ProofPackage {
   const p = publicInputs
   return {
     schemaVersion: PROOF_PACKAGE_SCHEMA_VERSION,
@@ -82,6 +85,7 @@ export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash 
       indexRoot: String(p.indexRoot),
       queryCommitment: String(p.queryCommitment),
       queryInputHash: String(queryInputHash),
+      ...(inferenceId === undefined ? {} : { inferenceId }),
     },
     createdAt: new Date().toISOString(),
   }

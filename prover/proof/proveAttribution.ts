@@ -26,6 +26,8 @@ export type ProveAttributionParameters = {
   witness: { input: AttributionCircuitInput; publicInputs: AttributionPublicInputs }
   /** contentHash of the query input, recorded in the package's commitments. */
   queryInputHash: bigint
+  /** The inference settled (recorded in the package for `poa settle`). */
+  inferenceId?: string
   /** Stages: 1 witness, 2 proof, 3 local verification. */
   onProgress?: (p: ProveProgress) => void
   signal?: AbortSignal
@@ -111,6 +113,7 @@ export async function proveAttribution(parameters: ProveAttributionParameters): 
     proof,
     publicInputs: witness.publicInputs,
     queryInputHash: parameters.queryInputHash,
+    inferenceId: parameters.inferenceId,
   })
   if (signal?.aborted) throw new ProveAbortedError({ circuit: circuit.name, stage: 'verify' })
   const { valid } = await verifyProofPackage(pkg, keys.verificationKey)
