@@ -1,6 +1,66 @@
+import { mkdirSync, mkdtempSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Command } from 'commander'
+import { runDemo, type DemoReport } from '../demo/runDemo.ts'
+import { note, printResult, progressLine, type OutputOptions } from '../output.ts'
+
+function renderReport(r: DemoReport): string {
+  const subject = /^Subject:\s*(.*)$/im.exec(r.query.text)?.[1] ?? r.query.text.slice(0, 72)
+  const lines = [
+    '',
+    `poa demo — Proof of Attribution on the embedded chain (${r.circuit.name}; ${r.circuit.setup})`,
+    '',
+    `Datanet  ${r.datanet.name}: ${r.datanet.records} Spam Assassin mails, root ${short(r.datanet.root)} committed as datanet #${r.datanet.chainDatanetId} v${r.datanet.version}`,
+    `Model    ${r.model.name} #${r.model.modelId}: train accuracy ${(100 * r.model.trainAccuracy).toFixed(1)}%, ${r.model.projection} features k=${r.model.k}, index root ${short(r.model.indexRoot)}`,
+    `Query    "${subject}"${r.query.heldOutMailId !== undefined ? ` (held-out mail #${r.query.heldOutMailId})` : ''}`,
+    `         prediction ${r.query.prediction} (p = ${r.query.probabilities.map((x) => x.toFixed(3)).join(' / ')}), commitment ${short(r.query.queryCommitment)}`,
+    `Fee      ${r.inference.feeOpen} OPEN escrowed, contributor pool ${r.inference.poolOpen} OPEN`,
+    `Scoring  ${r.scoring.records} records (${r.scoring.positive} positive) in ${r.scoring.seconds} s on ${r.scoring.workers} workers (${r.scoring.provider})`,
+    '',
+    'Top contributors (proven on-chain):',
+    ...r.contributors.map((c, i) => `  ${i + 1}. ${c.contributor}  record ${String(c.position).padStart(4)} [${c.label}]  score ${c.score.padStart(12)}  paid ${c.paidOpen} OPEN (credited ${c.creditedOpen})  <${c.sender}>`),
+    '',
+    `Split    contributors ${r.split.contributorsOpen}, prover ${r.split.proverOpen}, model owner ${r.split.modelOwnerOpen}, treasury ${r.split.treasuryOpen} OPEN`,
+    `Proof    Groth16, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s`,
+    'Transactions:',
+    ...r.transactions.map((t) => `  ${t.step.padEnd(32)} ${t.txHash}${t.gasUsed !== '0' ? `  gas ${t.gasUsed}` : ''}`),
+    '',
+    `Time     ${Object.entries(r.timings).map(([k, v]) => `${k} ${v} s`).join(', ')}`,
+  ]
+  return lines.join('\n')
+}
+
+function short(decimal: string): string {
+  const hex = BigInt(decimal).toString(16).padStart(64, '0')
+  return `0x${hex.slice(0, 8)}…${hex.slice(-6)}`
+}
 
 /** Registers: demo (the one-command end-to-end run). */
 export function registerDemoCommands(program: Command): void {
-  void program
+  program
+    .command('demo')
+    .description('run the main job end to end on the embedded chain: datanet, model, inference, influence, proof, settlement')
+    .option('--records <n>', 'mails in the Spam Assassin sample (tiny circuit, depth 8)', '256')
+    .option('--full', 'the whole corpus (6,046 mails) with the depth-13 circuit (first run builds a 2^15 setup: ~10 min)')
+    .option('--query <text>', 'query text (default: a corpus mail held out of the datanet)')
+    .option('--fee <open>', 'inference fee in OPEN', '100')
+    .option('--workers <n>', 'scoring worker threads (default: cores)')
+    .option('--demo-home <dir>', 'where this run keeps its data (default: a new folder under <home>/demo/)')
+    .action(async (o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as OutputOptions & { home: string }
+      if (!o.demoHome) mkdirSync(join(opts.home, 'demo'), { recursive: true })
+      const home = o.demoHome ?? mkdtempSync(join(opts.home, 'demo', 'run-'))
+      note(`poa demo: data in ${home}`)
+      const report = await runDemo({
+        home,
+        full: Boolean(o.full),
+        records: Number(o.records),
+        query: o.query,
+        feeOpen: o.fee,
+        workers: o.workers === undefined ? undefined : Number(o.workers),
+        log: note,
+        onProgress: progressLine,
+      })
+      printResult(opts, { home, ...report }, () => renderReport(report))
+    })
 }
