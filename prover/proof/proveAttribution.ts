@@ -14,7 +14,7 @@ import { verifyProofPackage } from './verifyProofPackage.ts'
 import type { ProveMessage, ProveRequest } from './proveWorker.ts'
 
 /** Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns). */
-export type ProvingKeys = { zkeyPath: string; verificationKey: any; zkeyHash: string }
+export type ProvingKeys = { zkeyPath: string; verificationKey: any; zkeyHash: string; vkeyPath?: string }
 
 export type ProveProgress = { done: number; total: number; unit: string }
 

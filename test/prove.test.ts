@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto'
+import { execFile } from 'node:child_process'
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
+import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
+import { proveAttribution, type ProvingKeys } from '../prover/proof/proveAttribution.ts'
+import { verifyProofPackage } from '../prover/proof/verifyProofPackage.ts'
+import { readProofPackage, toSolidityCalldata, type ProofPackage } from '../prover/proof/proofPackage.ts'
+import { ProofPackageError, ProveAbortedError } from '../prover/proof/errors.ts'
+import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
+import { releaseCurve } from '../prover/proof/curve.ts'
+import { ensureDevKeys } from '../ceremony/devSetup.ts'
+import { buildAttributionWitness, type BuildAttributionWitnessReturnType } from '../prover/witness/index.ts'
+import { readAttributionVector } from './vectors/attributionVector.ts'
+import { randomWitness } from './witnessFixture.ts'
+
+const run = promisify(execFile)
+
+let circuit: CompiledCircuit
+let keys: ProvingKeys
+let witness: BuildAttributionWitnessReturnType
+let pkg: ProofPackage
+const progress: number[] = []
+let ticksWhileProving = 0
+const vector = readAttributionVector()
+const inferenceId = `0x${'5a'.repeat(32)}`
+
+beforeAll(async () => {
+  circuit = await compileCircuit(TINY_SPEC)
+  keys = await ensureDevKeys(circuit)
+  witness = await buildAttributionWitness(vector.parameters)
+  const timer = setInterval(() => ticksWhileProving++, 5)
+  try {
+    pkg = await proveAttribution({
+      circuit, keys, params: TINY_PARAMS, witness, queryInputHash: vector.parameters.query.inputHash, inferenceId,
+      onProgress: (p) => progress.push(p.done),
+    })
+  } finally {
+    clearInterval(timer)
+  }
+})
+afterAll(releaseCurve)
+
+/** A copy of the package claiming other public inputs (signals rebuilt consistently). */
+function claim(change: (p: ProofPackage['publicInputs']) => void): ProofPackage {
+  const copy: ProofPackage = JSON.parse(JSON.stringify(pkg))
+  change(copy.publicInputs)
+  const slots = copy.publicInputs.payouts.map((s) => BigInt(s.contributor) + (BigInt(s.payout) << 160n))
+  const i = copy.publicInputs
+  copy.publicSignals = [i.settlementId, i.datanetRoot, i.indexRoot, i.queryCommitment, i.pool, ...slots.map(String)]
+  return copy
+}
+
+describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
+  it('proves in a worker thread, reports each stage, and leaves the calling thread running', () => {
+    expect(progress).toEqual([1, 2, 3])
+    expect(ticksWhileProving).toBeGreaterThan(0)
+  })
+
+  it('writes a schema-1 package that names the circuit, its params and hashes, and decodes the public inputs', () => {
+    expect(pkg.schemaVersion).toBe(1)
+    expect(pkg.circuit).toMatchObject({ name: TINY_SPEC.name, template: 'Attribution', params: TINY_PARAMS, zkeySha256: keys.zkeyHash })
+    expect(pkg.circuit.r1csSha256).toBe(createHash('sha256').update(readFileSync(circuit.r1csPath)).digest('hex'))
+    expect(pkg.publicSignals).toEqual(vector.expected.publicSignals.map(String))
+    expect(pkg.publicInputs.payouts.map((p) => BigInt(p.payout))).toEqual(vector.expected.payouts)
+    expect(pkg.publicInputs.payouts.map((p) => p.contributor)).toEqual(vector.parameters.candidates.map((c) => c.contributor))
+    expect(pkg.commitments).toMatchObject({ queryCommitment: String(witness.publicInputs.queryCommitment), queryInputHash: String(vector.parameters.query.inputHash), inferenceId })
+    expect(JSON.parse(JSON.stringify(pkg))).toEqual(pkg)
+  })
+
+  it('verifies the package, and rejects it for every other public input set', async () => {
+    expect((await verifyProofPackage(pkg, keys.verificationKey)).valid).toBe(true)
+    const others = [
+      claim((p) => void (p.settlementId = String(BigInt(p.settlementId) + 1n))),
+      claim((p) => void (p.datanetRoot = String(BigInt(p.datanetRoot) + 1n))),
+      claim((p) => void (p.indexRoot = String(BigInt(p.indexRoot) + 1n))),
+      claim((p) => void (p.queryCommitment = String(BigInt(p.queryCommitment) + 1n))),
+      claim((p) => void (p.pool = String(BigInt(p.pool) + 1n))),
+      claim((p) => void (p.payouts[0].payout = String(BigInt(p.payouts[0].payout) + 1n))),
+      claim((p) => void (p.payouts[1].contributor = p.payouts[0].contributor)),
+      claim((p) => void ([p.payouts[0], p.payouts[1]] = [p.payouts[1], p.payouts[0]])),
+    ]
+    for (const [i, other] of others.entries()) {
+      expect((await verifyProofPackage(other, keys.verificationKey, { keepCurve: true })).valid, `variant ${i}`).toBe(false)
+    }
+  })
+
+  it('does not verify one input set with the proof of another', async () => {
+    const { parameters, witness: second } = await randomWitness({ params: TINY_PARAMS, seed: 77, records: 20 })
+    const other = await proveAttribution({ circuit, keys, params: TINY_PARAMS, witness: second, queryInputHash: parameters.query.inputHash })
+    expect((await verifyProofPackage(other, keys.verificationKey)).valid).toBe(true)
+    expect((await verifyProofPackage({ ...other, proof: pkg.proof }, keys.verificationKey)).valid).toBe(false)
+    expect((await verifyProofPackage({ ...pkg, proof: other.proof }, keys.verificationKey)).valid).toBe(false)
+  })
+
+  it('refuses a package whose signals disagree with its decoded inputs, a wrong schema or a key of another size', async () => {
+    const swapped = { ...pkg, publicSignals: [...pkg.publicSignals.slice(0, 4), String(BigInt(pkg.publicSignals[4]) + 1n), ...pkg.publicSignals.slice(5)] }
+    expect(() => readProofPackage(swapped)).toThrow(/publicSignals\[4\]": expected .* \(rebuilt from publicInputs\)/)
+    expect(() => readProofPackage({ ...pkg, schemaVersion: 2 })).toThrow(ProofPackageError)
+    expect(() => readProofPackage({ ...pkg, publicInputs: { ...pkg.publicInputs, payouts: pkg.publicInputs.payouts.slice(1) } })).toThrow(/publicInputs\.payouts": expected 3 slots, got 2/)
+    await expect(verifyProofPackage(pkg, { ...keys.verificationKey, nPublic: 7 })).rejects.toThrow(/verificationKey\.nPublic/)
+  })
+
+  it('gives Solidity calldata with b in EIP-197 order and the signals in circuit order', () => {
+    const calldata = toSolidityCalldata(pkg)
+    expect(calldata.a).toEqual([BigInt(pkg.proof.pi_a[0]), BigInt(pkg.proof.pi_a[1])])
+    expect(calldata.b).toEqual([
+      [BigInt(pkg.proof.pi_b[0][1]), BigInt(pkg.proof.pi_b[0][0])],
+      [BigInt(pkg.proof.pi_b[1][1]), BigInt(pkg.proof.pi_b[1][0])],
+    ])
+    expect(calldata.c).toEqual([BigInt(pkg.proof.pi_c[0]), BigInt(pkg.proof.pi_c[1])])
+    expect(calldata.pubSignals).toEqual(vector.expected.publicSignals)
+  })
+
+  it('fails in the worker with WitnessUnsatisfiedError for an input the circuit rejects', async () => {
+    const slots = (witness.input.payoutSlot as bigint[]).slice()
+    slots[0] += 1n << 160n
+    const bad = { ...witness, input: { ...witness.input, payoutSlot: slots } }
+    await expect(proveAttribution({ circuit, keys, params: TINY_PARAMS, witness: bad, queryInputHash: 1n })).rejects.toBeInstanceOf(WitnessUnsatisfiedError)
+  })
+
+  it('stops when aborted, before start and while proving', async () => {
+    const params = { circuit, keys, params: TINY_PARAMS, witness, queryInputHash: 1n }
+    await expect(proveAttribution({ ...params, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(ProveAbortedError)
+    const controller = new AbortController()
+    const pending = proveAttribution({ ...params, signal: controller.signal, onProgress: (p) => p.done === 1 && controller.abort() })
+    await expect(pending).rejects.toThrow(/aborted during prove/)
+  })
+
+  it('poa verify exits 0 on the package and 4 on a package claiming another pool', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'poa-verify-'))
+    const good = join(dir, 'good.json')
+    const bad = join(dir, 'bad.json')
+    writeFileSync(good, JSON.stringify(pkg))
+    writeFileSync(bad, JSON.stringify(claim((p) => void (p.pool = String(BigInt(p.pool) + 1n)))))
+    const cli = (file: string) => run(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--json', 'verify', file, '--vkey', keys.vkeyPath ?? ''], { cwd: process.cwd() })
+    const ok = await cli(good)
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, result: { valid: true } })
+    const failed = await cli(bad).then(() => undefined, (e: any) => e)
+    expect(failed?.code).toBe(4)
+    expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, error: { code: 'PROOF_REJECTED' } })
+  })
+})
