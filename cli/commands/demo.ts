@@ -22,6 +22,7 @@ function renderReport(r: DemoReport): string {
     '',
     `Split    contributors ${r.split.contributorsOpen}, prover ${r.split.proverOpen}, model owner ${r.split.modelOwnerOpen}, treasury ${r.split.treasuryOpen} OPEN`,
     `Proof    Groth16, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s`,
+    `Govern   PoaGovernor ${r.governance.governor}, Timelock ${r.governance.timelock} owns ${r.governance.owns.join(', ')}`,
     'Transactions:',
     ...r.transactions.map((t) => `  ${t.step.padEnd(32)} ${t.txHash}${t.gasUsed !== '0' ? `  gas ${t.gasUsed}` : ''}`),
     '',

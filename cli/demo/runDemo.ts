@@ -4,7 +4,7 @@ import { formatUnits, parseUnits } from 'ethers'
 import { PoaError } from '../../prover/errors/index.ts'
 import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
 import { attributionSpec, DEMO_PARAMS, TINY_PARAMS } from '../../prover/proof/circuitParams.ts'
-import { proveAttribution } from '../../prover/proof/proveAttribution.ts'
+import { attributeInference } from '../../prover/proof/attributeInference.ts'
 import { toSolidityCalldata } from '../../prover/proof/proofPackage.ts'
 import { releaseCurve } from '../../prover/proof/curve.ts'
 import { ensureDevKeys, DEV_SETUP_LABEL } from '../../ceremony/devSetup.ts'
@@ -12,12 +12,12 @@ import { connectChain } from '../../prover/chain/connectChain.ts'
 import { commitDatanetVersion } from '../../prover/chain/commitDatanetVersion.ts'
 import { registerModelOnChain } from '../../prover/chain/modelRegistry.ts'
 import { deploySettlement, prepareVerifiers } from '../../prover/chain/settlementDeploy.ts'
+import { deployGovernance } from '../../prover/chain/governanceDeploy.ts'
 import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt } from '../../prover/chain/settlementClient.ts'
 import { openDatanetStore } from '../../prover/datanet/index.ts'
 import { loadSpamAssassin, senderOf } from '../../prover/dataset/spamAssassin.ts'
-import { trainModel, saveModel, loadModel, modelDir, buildModelIndex, queryModel, createScoringPool } from '../../prover/influence/index.ts'
+import { trainModel, saveModel, loadModel, modelDir, buildModelIndex, queryModel } from '../../prover/influence/index.ts'
 import { saveAttributionIndex, indexDir } from '../../prover/index/index.ts'
-import { settlementId, witnessFromIndex } from '../../prover/witness/index.ts'
 
 /**
  * The main job of poa, end to end, on the embedded chain: deploy, build the default Datanet from
@@ -52,6 +52,7 @@ export type DemoReport = {
   contributors: { position: number; contributor: string; sender: string; label: string; score: string; paidOpen: string; creditedOpen: string }[]
   split: { contributorsOpen: string; proverOpen: string; modelOwnerOpen: string; treasuryOpen: string }
   proof: { seconds: number; publicSignals: number }
+  governance: { governor: string; timelock: string; owns: string[] }
   transactions: DemoTransaction[]
   timings: Record<string, number>
 }
@@ -108,6 +109,12 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
     )
     const settlement = deployed.settlement
     await chain.recordDeployment({ AttributionSettlement: settlement, [`Verifier_${spec.name}`]: deployed.verifiers[spec.name].address })
+    // Policy (fee shares, treasury, refund timeout, verifiers, registration stake) belongs to $OPEN
+    // holders from the start: the Timelock behind the Governor takes ownership of settlement and registry.
+    const governance = await timed('governance', () =>
+      deployGovernance({ signer: chain.signer, token: chain.deployment.contracts.OpenToken, settlement, modelRegistry: chain.deployment.contracts.ModelRegistry }),
+    )
+    await chain.recordDeployment({ PoaGovernor: governance.governor, TimelockController: governance.timelock })
 
     // 3. The default Datanet: Spam Assassin mails, one contributor address per sender.
     const corpus = loadSpamAssassin()
@@ -157,28 +164,19 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
     tx('record inference', await recordInference({ settlement, signer: host, modelId: registered.modelId, inferenceId, queryCommitment: q.queryCommitment, feeWei }))
     const poolWei = BigInt((await (await settlementAt(settlement, host)).inference(inferenceId)).pool)
 
-    // 6. Influence: score every record against the query in worker threads; top-K positive scores.
+    // 6-7. Influence over every record in worker threads, the top-K rule, witness, proof (one shared path).
     const workers = p.workers ?? availableParallelism()
-    const scored = await timed('scoring', async () => {
-      const pool = createScoringPool({ workers })
-      try {
-        return await pool.score({ features: index.features, k: index.manifest.k, query: q.features, topK: params.candidateSlots })
-      } finally {
-        await pool.destroy()
-      }
-    })
-    const chosen = scored.top.filter((t) => t.score > 0n)
-
-    // 7. Prove the attribution and the split, in a worker thread, then verify locally.
     const chainId = chain.chainId
-    const witness = await witnessFromIndex({
-      params, index, records: stored, positions: chosen.map((t) => t.position),
-      query: { inputHash: q.inputHash, features: q.features }, pool: poolWei,
-      settlementId: settlementId({ chainId, settlementAddress: settlement, inferenceId }),
-    })
-    const pkg = await timed('prove', () =>
-      proveAttribution({ circuit, keys, params, witness, queryInputHash: q.inputHash, onProgress: progress('proving') }),
+    const attributed = await timed('scoreAndProve', () =>
+      attributeInference({
+        circuit, keys, params, index, records: stored, query: { inputHash: q.inputHash, features: q.features }, poolWei,
+        settlement: { chainId, address: settlement, inferenceId }, scoring: { workers }, onProgress: progress('proving'),
+      }),
     )
+    timings.scoring = Math.round(attributed.scoringMs) / 1000
+    timings.prove = Math.round(attributed.provingMs) / 1000
+    const { pkg, witness, candidates: chosen } = attributed
+    const scored = { distribution: attributed.distribution, workers: attributed.workers }
 
     // 8. Settle on-chain (the verifier checks the proof), then claim the credited payouts.
     const calldata = toSolidityCalldata(pkg)
@@ -222,6 +220,7 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
         modelOwnerOpen: open(settled.modelOwnerFeeWei), treasuryOpen: open(settled.treasuryFeeWei),
       },
       proof: { seconds: timings.prove, publicSignals: pkg.publicSignals.length },
+      governance: { governor: governance.governor, timelock: governance.timelock, owns: governance.handedOver.map((h) => h.contract) },
       transactions,
       timings,
     }
