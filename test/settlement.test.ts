@@ -1,10 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { Interface, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
 import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/chain/settlementDeploy.ts'
 import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/chain/settlementClient.ts'
 import {
-  CIRCUIT_NAME, SNARK_FIELD_R, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
+  CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type DatanetFixture, type Query, type Stack,
 } from './settlementFixture.ts'
 
@@ -122,7 +123,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
 
   it('rejects a tampered proof', async () => {
     const { inferenceId, calldata } = await recordAndProve()
-    const tampered = { ...calldata, c: [calldata.c[0], (calldata.c[1] + 1n) % SNARK_FIELD_R] as const }
+    const tampered = { ...calldata, c: [calldata.c[0], (calldata.c[1] + 1n) % FIELD_MODULUS] as const }
     await expectRevert(settle(inferenceId, tampered), 'SettlementProofInvalid')
     const swapped = { ...calldata, a: calldata.c, c: calldata.a }
     await expectRevert(settle(inferenceId, swapped), 'SettlementProofInvalid')
@@ -144,9 +145,9 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
   it('rejects a public input that is not below r', async () => {
     const { inferenceId, calldata } = await recordAndProve()
     const last = calldata.publicInputs.length - 1
-    const wrapped = calldata.publicInputs.map((x, i) => (i === last ? x + SNARK_FIELD_R : x))
+    const wrapped = calldata.publicInputs.map((x, i) => (i === last ? x + FIELD_MODULUS : x))
     const error = await expectRevert(settle(inferenceId, { ...calldata, publicInputs: wrapped }), 'SettlementInputOutOfRange')
-    expect(error.args).toMatchObject({ index: BigInt(last), value: calldata.publicInputs[last] + SNARK_FIELD_R })
+    expect(error.args).toMatchObject({ index: BigInt(last), value: calldata.publicInputs[last] + FIELD_MODULUS })
   })
 
   it('rejects a proof over a datanet root or an index root the model did not register', async () => {

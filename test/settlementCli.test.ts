@@ -13,6 +13,8 @@ import { ensureSettlement } from '../prover/chain/settlementSetup.ts'
 import { REPO_ROOT } from '../prover/chain/hardhatRuntime.ts'
 import { DEFAULT_SHARES } from '../prover/chain/settlementDeploy.ts'
 import { contentHash } from '../prover/datanet/recordLeaf.ts'
+import { makeProofPackage } from '../prover/proof/proofPackage.ts'
+import { TINY_PARAMS } from '../prover/proof/circuitParams.ts'
 import {
   CIRCUIT_NAME, FEATURES, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveRaw, rng, settlementIdOf,
   type CircuitArtifacts, type DatanetFixture, type Query,
@@ -70,7 +72,12 @@ describe('poa inference record, settle, rewards', () => {
     const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
     const { proof, publicSignals } = await proveRaw(c, artifacts)
     const pkg = join(home, 'proof.json')
-    writeFileSync(pkg, JSON.stringify({ schemaVersion: 1, circuit: { name: CIRCUIT_NAME }, inferenceId, proof, publicSignals }))
+    const [settlementId, datanetRoot, indexRoot, queryCommitment, poolSignal, ...payoutSlots] = publicSignals.map(BigInt)
+    const written = makeProofPackage({
+      circuit: { name: CIRCUIT_NAME, template: 'Attribution', params: TINY_PARAMS, r1csSha256: 'not checked here', zkeySha256: artifacts.keys.zkeyHash },
+      proof, publicInputs: { settlementId, datanetRoot, indexRoot, queryCommitment, pool: poolSignal, payoutSlots }, queryInputHash: query.inputHash, inferenceId,
+    })
+    writeFileSync(pkg, JSON.stringify(written))
     const settled = await poa('settle', pkg)
     expect(settled.status).toBe(0)
     expect(settled.body.result.payouts).toEqual(c.payouts.map((p) => ({ contributor: p.contributor, amountWei: p.amountWei.toString() })))
@@ -95,7 +102,7 @@ describe('poa inference record, settle, rewards', () => {
     expect(badFee.status).toBe(2)
     const missing = await poa('settle', join(home, 'no-such-package.json'), '--inference-id', `0x${'1'.repeat(64)}`)
     expect(missing.status).toBe(3)
-    expect(missing.body.error.code).toBe('PROOF_PACKAGE_INVALID')
+    expect(missing.body.error.code).toBe('PROOF_PACKAGE_MALFORMED')
     const unknownModel = await poa('inference', 'record', '--model', '42', '--query-commitment', '5', '--fee', '1')
     expect(unknownModel.status).toBe(5)
     expect(unknownModel.body.error.meta).toMatchObject({ error: 'SettlementModelUnknown', args: { modelId: '42' } })

@@ -21,11 +21,6 @@ export const K = TINY_PARAMS.candidateSlots
 export const FEATURES = TINY_PARAMS.featureCount
 export const DEPTH = TINY_PARAMS.treeDepth
 export const CIRCUIT_NAME = TINY_SPEC.name
-/**
- * BN254 scalar field order r, as the snarkjs verifier and circom use it. prover/field's FIELD_MODULUS
- * holds a different (wrong) value, reported to its owner; the settlement tests need the real one.
- */
-export const SNARK_FIELD_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
 
 export type CircuitArtifacts = { circuit: CompiledCircuit; keys: DevKeys }
 

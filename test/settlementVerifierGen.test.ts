@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateVerifier, VerifierGenerationError, circuitIdOf } from '../prover/chain/verifierGen.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import {
-  CIRCUIT_NAME, K, SNARK_FIELD_R, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveCase, rng,
+  CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveCase, rng,
   type CircuitArtifacts,
 } from './settlementFixture.ts'
 
@@ -65,7 +66,7 @@ describe('the generated verifier on chain', () => {
     const query = await buildQuery(random)
     const { a, b, c, publicInputs } = await proveCase(attributionInput({ data, query, pool: 10n ** 18n, settlementId: 77n }), artifacts)
     expect(await verifier.verifyProof(a, b, c, publicInputs)).toBe(true)
-    const wrapped = publicInputs.map((x, i) => (i === 0 ? x + SNARK_FIELD_R : x))
+    const wrapped = publicInputs.map((x, i) => (i === 0 ? x + FIELD_MODULUS : x))
     expect(await verifier.verifyProof(a, b, c, wrapped)).toBe(false)
     const changed = publicInputs.map((x, i) => (i === 4 ? x + 1n : x))
     expect(await verifier.verifyProof(a, b, c, changed)).toBe(false)

@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { InvalidArgumentError, Option, type Command } from 'commander'
 import { formatEther, parseEther, type Signer } from 'ethers'
-import { PoaError } from '../../prover/errors/index.ts'
+import { ProofPackageError } from '../../prover/proof/errors.ts'
+import { toSolidityCalldata, type ProofPackage } from '../../prover/proof/proofPackage.ts'
 import { toChecksumAddress, toFr } from '../../prover/field/index.ts'
 import { ContractNotDeployedError, type PoaChain } from '../../prover/chain/index.ts'
-import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../../prover/chain/settlementClient.ts'
+import { claimRewards, recordInference, rewardBalance, settleProofPackage, settlementAt, withdrawRewards } from '../../prover/chain/settlementClient.ts'
 import { ensureSettlement } from '../../prover/chain/settlementSetup.ts'
 import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
 import { DEMO_SPEC, TINY_SPEC } from '../../prover/proof/circuitParams.ts'
@@ -15,13 +16,6 @@ import { note, printResult, type OutputOptions } from '../output.ts'
 
 type GlobalOptions = OutputOptions & { home: string }
 type AccountOption = { account?: string }
-
-/** A proof package file lacks a field the settlement needs, or holds a malformed one. */
-export class ProofPackageError extends PoaError {
-  constructor({ file, field, reason }: { file: string; field: string; reason: string }) {
-    super('PROOF_PACKAGE_INVALID', 'BAD_INPUT', `${file} field "${field}": ${reason}`, { meta: { file, field } })
-  }
-}
 
 function parseBigint(where: string) {
   return (value: string): bigint => {
@@ -57,41 +51,13 @@ function settlementOf(chain: PoaChain): string {
   return address
 }
 
-/**
- * Read a proof package (the circuit engineer's JSON: circuit name, snarkjs proof, public signals)
- * into Solidity calldata. b's coordinates are swapped: snarkjs's verifier takes G2 as (x1, x0).
- */
-async function readProofPackage(file: string): Promise<{ circuitName: string; inferenceId?: string; calldata: SolidityCalldata }> {
-  let pkg: any
+/** Read a proof package file; its content is checked by the circuit engineer's toSolidityCalldata. */
+async function readPackageFile(file: string): Promise<ProofPackage> {
   try {
-    pkg = JSON.parse(await readFile(file, 'utf8'))
+    return JSON.parse(await readFile(file, 'utf8')) as ProofPackage
   } catch (cause) {
-    throw new ProofPackageError({ file, field: '(file)', reason: `cannot be read as JSON (${(cause as Error).message})` })
+    throw new ProofPackageError({ field: `(file ${file})`, expected: 'a readable JSON proof package', got: (cause as Error).message })
   }
-  const circuitName = pkg?.circuit?.name ?? pkg?.circuitName
-  if (typeof circuitName !== 'string') throw new ProofPackageError({ file, field: 'circuit.name', reason: 'missing' })
-  const p = pkg.proof
-  const num = (x: unknown, field: string) => {
-    if (typeof x !== 'string' && typeof x !== 'number') throw new ProofPackageError({ file, field, reason: `expected a decimal string, got ${JSON.stringify(x)}` })
-    try {
-      return BigInt(x)
-    } catch {
-      throw new ProofPackageError({ file, field, reason: `"${x}" is not an integer` })
-    }
-  }
-  if (!p?.pi_a || !p?.pi_b || !p?.pi_c) throw new ProofPackageError({ file, field: 'proof', reason: 'expected a snarkjs Groth16 proof with pi_a, pi_b, pi_c' })
-  if (!Array.isArray(pkg.publicSignals)) throw new ProofPackageError({ file, field: 'publicSignals', reason: 'expected an array of decimal strings' })
-  const calldata: SolidityCalldata = {
-    a: [num(p.pi_a[0], 'proof.pi_a[0]'), num(p.pi_a[1], 'proof.pi_a[1]')],
-    b: [
-      [num(p.pi_b[0]?.[1], 'proof.pi_b[0][1]'), num(p.pi_b[0]?.[0], 'proof.pi_b[0][0]')],
-      [num(p.pi_b[1]?.[1], 'proof.pi_b[1][1]'), num(p.pi_b[1]?.[0], 'proof.pi_b[1][0]')],
-    ],
-    c: [num(p.pi_c[0], 'proof.pi_c[0]'), num(p.pi_c[1], 'proof.pi_c[1]')],
-    publicInputs: pkg.publicSignals.map((x: unknown, i: number) => num(x, `publicSignals[${i}]`)),
-  }
-  const inferenceId = pkg.inferenceId ?? pkg.commitments?.inferenceId
-  return { circuitName, inferenceId: typeof inferenceId === 'string' ? inferenceId : undefined, calldata }
 }
 
 /** Registers: settlement deploy, inference record|show, settle, rewards balance|claim|withdraw. */
@@ -143,12 +109,13 @@ export function registerSettleCommands(program: Command): void {
       .option('--account <n|key>', 'sender: Hardhat index on the embedded chain, or a private key'),
   ).action(async (file: string, options: ChainCliOptions & AccountOption & { inferenceId?: string; prover?: string }, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
-    const pkg = await readProofPackage(file)
-    const inferenceId = options.inferenceId ?? pkg.inferenceId
-    if (inferenceId === undefined) throw new ProofPackageError({ file, field: 'inferenceId', reason: 'missing: pass --inference-id' })
+    const pkg = await readPackageFile(file)
+    toSolidityCalldata(pkg) // check the package before connecting to the chain
+    const inferenceId = options.inferenceId ?? pkg.commitments?.inferenceId
+    if (inferenceId === undefined) throw new ProofPackageError({ field: 'commitments.inferenceId', expected: 'the inference id (or pass --inference-id)', got: undefined })
     const prover = options.prover === undefined ? undefined : toChecksumAddress(options.prover, '--prover')
     await withChain(opts.home, options, async (chain) => {
-      const result = await settleInference({ settlement: settlementOf(chain), signer: signerOf(chain, options.account), inferenceId, circuitName: pkg.circuitName, calldata: pkg.calldata, prover })
+      const result = await settleProofPackage({ settlement: settlementOf(chain), signer: signerOf(chain, options.account), pkg, inferenceId, prover })
       printResult(opts, { inferenceId, ...result }, () =>
         [
           `settled ${inferenceId} in tx ${result.txHash} (${result.gasUsed} gas)`,

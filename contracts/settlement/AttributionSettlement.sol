@@ -31,7 +31,6 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     using SafeERC20 for IERC20;
 
     /// @dev BN254 scalar field order r (the snarkjs verifier's `r`): every public input must be below it.
-    ///      NOTE: prover/field/field.ts and the registries carry a different, wrong constant (...940197).
     uint256 internal constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
     /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool.

@@ -4,6 +4,8 @@ import { settlementAbi } from './settlementDeploy.ts'
 import { circuitIdOf } from './verifierGen.ts'
 import { toFr } from '../field/index.ts'
 import { unpackPayoutSlot } from '../witness/buildAttributionWitness.ts'
+import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
+import { ProofPackageError } from '../proof/errors.ts'
 
 /** Groth16 proof and public inputs in the shape the Solidity verifier takes (b in snarkjs's swapped order). */
 export type SolidityCalldata = {
@@ -152,6 +154,24 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
     modelOwnerFeeWei: event.args.modelOwnerFee,
     treasuryFeeWei: event.args.treasuryFee,
   }
+}
+
+export type SettleProofPackageParameters = {
+  settlement: string
+  signer: Signer
+  /** A proof package as `poa prove` writes it (checked and converted by toSolidityCalldata). */
+  pkg: ProofPackage
+  /** Default: the package's commitments.inferenceId. */
+  inferenceId?: string
+  prover?: string
+}
+
+/** Settle with a proof package: its circuit name picks the verifier, its signals become the public inputs. */
+export async function settleProofPackage({ settlement, signer, pkg, inferenceId, prover }: SettleProofPackageParameters): Promise<SettleInferenceReturnType> {
+  const { a, b, c, pubSignals } = toSolidityCalldata(pkg)
+  const id = inferenceId ?? pkg.commitments?.inferenceId
+  if (id === undefined) throw new ProofPackageError({ field: 'commitments.inferenceId', expected: 'the inference id (or pass one explicitly)', got: undefined })
+  return settleInference({ settlement, signer, inferenceId: id, circuitName: pkg.circuit.name, calldata: { a, b, c, publicInputs: pubSignals }, prover })
 }
 
 /** What a settlement proved, from its AttributionSettled event: the prover and the payout slots (what claims need). */
