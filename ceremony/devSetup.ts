@@ -1,73 +1,74 @@
-import { randomBytes, createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { Wallet } from 'ethers'
 import * as snarkjs from 'snarkjs'
 import { BUILD_DIR, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
 import { withCurve } from '../prover/proof/curve.ts'
+import { tempPathFor, withLock } from './files.ts'
+import { phase1Final } from './layout.ts'
+import { beaconPhase1, contributePhase1, initPhase1, preparePhase1 } from './phase1.ts'
+import { contributePhase2, setupPhase2 } from './phase2.ts'
+import { chainOf, readTranscript } from './transcript.ts'
 
 /**
  * INSECURE development trusted setup: one contributor (this machine, with OS entropy it forgets)
  * plus a fixed beacon. Good for tests and the demo only; anyone who kept the entropy could forge
- * proofs. Production keys come from `poa ceremony`. Artefacts are cached under build/ and written
+ * proofs. Production keys come from `poa ceremony`. It runs the same ceremony code as `poa
+ * ceremony` (signed transcript under build/ptau/dev_pot<power>/, labelled with DEV_SETUP_LABEL),
+ * so it resumes after an interruption from its last finished step, and every artefact is written
  * atomically (temporary name, then rename), so an interrupted run never leaves a file that looks
  * finished.
  */
 export const DEV_SETUP_LABEL = 'poa INSECURE development setup (single contributor)'
 
 const DEV_BEACON = '0000000000000000000000000000000000000000000000000000000000000000'
+const DEV_CONTRIBUTOR = 'poa dev (INSECURE, single contributor)'
 
 export type DevSetupLog = (line: string) => void
-
-/** Wait for, or take, a lock directory so parallel test files do not generate the same artefact twice. */
-async function withLock<T>(path: string, work: () => Promise<T>): Promise<T> {
-  const lock = `${path}.lock`
-  mkdirSync(join(lock, '..'), { recursive: true })
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      // A lock older than 30 minutes belongs to a process that died.
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 30 * 60_000) rmSync(lock, { recursive: true, force: true })
-      } catch {
-        /* the holder removed it in between: retry */
-      }
-      await new Promise((r) => setTimeout(r, 500))
-    }
-  }
-  try {
-    return await work()
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
-}
 
 /** Path of the prepared (phase-2-ready) development powers of tau for 2^power constraints. */
 export function devPtauPath(power: number): string {
   return join(BUILD_DIR, 'ptau', `dev_pot${power}_final.ptau`)
 }
 
-/** Generate (or reuse) a prepared development ptau of 2^power: new, one contribution, beacon, prepare. */
+/** The dev ceremony folder (transcript + intermediate files) behind devPtauPath(power). */
+export function devCeremonyDir(power: number): string {
+  return join(BUILD_DIR, 'ptau', `dev_pot${power}`)
+}
+
+/** Publish a file under a second name without copying 100 MB when the file system allows a hard link. */
+function publish(from: string, to: string): void {
+  const tmp = tempPathFor(to)
+  try {
+    linkSync(from, tmp)
+  } catch {
+    copyFileSync(from, tmp)
+  }
+  renameSync(tmp, to)
+}
+
+/** Generate (or reuse) a prepared development ptau of 2^power: init, one contribution, beacon, prepare. */
 export async function ensureDevPtau(power: number, log: DevSetupLog = () => {}): Promise<string> {
   if (!Number.isInteger(power) || power < 8 || power > 20) throw new RangeError(`ptau power ${power} is not in [8, 20]`)
   const final = devPtauPath(power)
   if (existsSync(final)) return final
   return withLock(final, async () => {
     if (existsSync(final)) return final
-    const dir = join(BUILD_DIR, 'ptau')
-    mkdirSync(dir, { recursive: true })
-    const step = (n: number) => join(dir, `dev_pot${power}_${n}.tmp-${process.pid}.ptau`)
+    const dir = devCeremonyDir(power)
     const started = Date.now()
-    log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power} (prepare takes minutes)`)
-    await withCurve(async (curve) => {
-      await snarkjs.powersOfTau.newAccumulator(curve, power, step(0))
-      await snarkjs.powersOfTau.contribute(step(0), step(1), 'poa dev', randomBytes(64).toString('hex'))
-      await snarkjs.powersOfTau.beacon(step(1), step(2), 'poa dev beacon', DEV_BEACON, 10)
-      await snarkjs.powersOfTau.preparePhase2(step(2), step(3))
-    })
-    renameSync(step(3), final)
-    for (const n of [0, 1, 2]) rmSync(step(n), { force: true })
+    // A throwaway key: the transcript's signatures only show the chain is intact, not who ran it.
+    const who = { dir, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
+    const done = () => chainOf(readTranscript(dir), 1).map((e) => e.step)
+    if (done().length > 0) log(`${DEV_SETUP_LABEL}: resuming 2^${power} after ${done().join(', ')}`)
+    else log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power} (prepare takes minutes)`)
+    if (!done().includes('init')) await initPhase1({ ...who, power, label: DEV_SETUP_LABEL })
+    if (!done().includes('contribute')) await contributePhase1(who)
+    if (!done().includes('beacon')) await beaconPhase1({ ...who, beaconHash: DEV_BEACON, iterationsExp: 10 })
+    if (!done().includes('prepare')) await preparePhase1(who)
+    publish(join(dir, phase1Final(power)), final)
+    // The intermediate ptaus are not needed once the prepared one exists (the transcript stays).
+    for (const e of chainOf(readTranscript(dir), 1)) if (e.step !== 'prepare') rmSync(join(dir, e.file), { force: true })
     log(`ptau 2^${power} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     return final
   })
@@ -106,17 +107,19 @@ export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog =
   return withLock(zkeyPath, async () => {
     if (done()) return load()
     log(`${DEV_SETUP_LABEL}: Groth16 keys for ${circuit.name} (2^${power})`)
-    const tmp0 = `${zkeyPath}.0.tmp-${process.pid}`
-    const tmp1 = `${zkeyPath}.1.tmp-${process.pid}`
-    await withCurve(async () => {
-      await snarkjs.zKey.newZKey(circuit.r1csPath, ptau, tmp0)
-      await snarkjs.zKey.contribute(tmp0, tmp1, 'poa dev', randomBytes(64).toString('hex'))
-      const vkey = await snarkjs.zKey.exportVerificationKey(tmp1)
-      writeFileSync(`${vkeyPath}.tmp`, JSON.stringify(vkey, null, 1))
-    })
-    renameSync(tmp1, zkeyPath)
+    // A fresh phase-2 chain per source hash: a circuit edit must never resume an old chain.
+    const dir = join(circuit.dir, 'dev-ceremony')
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    const who = { dir, circuit: circuit.name, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
+    await setupPhase2({ ...who, r1csPath: circuit.r1csPath, ptauPath: ptau })
+    const contribution = await contributePhase2(who)
+    publish(join(dir, contribution.file), zkeyPath)
+    const vkey = await withCurve(() => snarkjs.zKey.exportVerificationKey(zkeyPath))
+    writeFileSync(`${vkeyPath}.tmp`, JSON.stringify(vkey, null, 1))
     renameSync(`${vkeyPath}.tmp`, vkeyPath)
-    rmSync(tmp0, { force: true })
+    // The chain's earlier zkey and the r1cs copy are not needed once the key is published.
+    rmSync(join(dir, `phase2/${circuit.name}/${circuit.name}_0000.zkey`), { force: true })
     const zkeyHash = createHash('sha256').update(readFileSync(zkeyPath)).digest('hex')
     writeFileSync(stamp, `${circuit.sourceHash} ${zkeyHash}`)
     return load()
