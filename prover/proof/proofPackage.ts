@@ -1,5 +1,6 @@
 import type { AttributionParams } from '../witness/attributionParams.ts'
-import { publicSignalsOf, unpackPayoutSlot, type AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
+import { publicSignalsOf, type AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
+import { unpackPayoutSlot } from '../witness/payoutSlot.ts'
 import { SNARK_SCALAR_FIELD } from '../witness/snarkField.ts'
 import { ProofPackageError } from './errors.ts'
 

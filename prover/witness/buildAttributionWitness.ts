@@ -6,7 +6,8 @@ import { checkFeatures, indexLeaf, queryCommitment as commitQuery } from '../ind
 import type { AttributionParams } from './attributionParams.ts'
 import { computeScores } from './computeScores.ts'
 import { splitRewards } from './splitRewards.ts'
-import { SNARK_SCALAR_FIELD } from './snarkField.ts'
+import { signedToField } from './fieldEncoding.ts'
+import { packPayoutSlot } from './payoutSlot.ts'
 import { CandidateOrderError, CandidateProofError, WitnessShapeError } from './errors.ts'
 
 /** settlementId is keccak256 >> 8: 248 bits, range-checked so in the circuit. */
@@ -63,26 +64,6 @@ export type BuildAttributionWitnessReturnType = {
   payouts: bigint[]
   contributors: string[]
   undistributed: bigint
-}
-
-/** A signed integer as the field element the circuit sees. */
-export function signedToField(x: bigint): bigint {
-  return x < 0n ? SNARK_SCALAR_FIELD + x : x
-}
-
-/** The inverse of signedToField: a field element above r/2 is the negative integer x - r. */
-export function fieldToSigned(x: bigint): bigint {
-  return x > SNARK_SCALAR_FIELD >> 1n ? x - SNARK_SCALAR_FIELD : x
-}
-
-/** Slot packing: contributor (< 2^160) + payout * 2^160. */
-export function packPayoutSlot(contributor: bigint, payout: bigint): bigint {
-  return contributor + (payout << 160n)
-}
-
-/** The inverse of packPayoutSlot. */
-export function unpackPayoutSlot(slot: bigint): { contributor: string; payout: bigint } {
-  return { contributor: fieldToAddress(slot & ((1n << 160n) - 1n)), payout: slot >> 160n }
 }
 
 async function checkProof(where: string, proof: MerkleProof, expected: { leaf: bigint; leafIndex: number; root: bigint; depth: number }): Promise<void> {
