@@ -26,6 +26,7 @@ export type CapturingLogger = {
  */
 export function snarkjsLogger(step: string, control: StepControl = {}): CapturingLogger {
   const errors: string[] = []
+  let sectionsStarted = 0
   const check = () => {
     if (control.signal?.aborted) throw new CeremonyAbortedError({ step })
   }
@@ -34,6 +35,12 @@ export function snarkjsLogger(step: string, control: StepControl = {}): Capturin
     logger: {
       debug(message: string) {
         check()
+        // preparePhase2 announces each of its 4 sections (tauG1, tauG2, alphaTauG1, betaTauG1)
+        // and has no finer counter of its own: report the section count.
+        if (String(message).startsWith('Starting section: ')) {
+          control.onProgress?.({ done: sectionsStarted++, total: 4, unit: 'prepared sections' })
+          return
+        }
         const match = /([A-Za-z][\w ()*]*?):\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(String(message))
         if (match && control.onProgress) {
           control.onProgress({ done: Number(match[2]), total: Number(match[3]), unit: `${match[1].replace(/^processing:?\s*/i, '').trim()} points` })
