@@ -3,7 +3,7 @@ import { toChainError, type NamedInterface } from './chainErrors.ts'
 import { settlementAbi } from './settlementDeploy.ts'
 import { circuitIdOf } from './verifierGen.ts'
 import { toFr } from '../field/index.ts'
-import { unpackPayoutSlot } from '../witness/buildAttributionWitness.ts'
+import { unpackPayoutSlot } from '../witness/index.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
 import { ProofPackageError } from '../proof/errors.ts'
 
