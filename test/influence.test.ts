@@ -3,7 +3,7 @@ import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import {
   trainModel, createSession, computeFeatures, referenceFeatures, vectorize, chooseFracBits, quantizeFeatures,
   queryModel, scoreIndex, scoreReference, createScoringPool, QueryDimensionError, InputDimensionError,
-  checkModelContract, onnx, type TrainModelReturnType,
+  checkModelContract, onnx, summarizeScores, summarizeChunk, mergeSummaries, type TrainModelReturnType,
 } from '../prover/influence/index.ts'
 import { FEATURE_BOUND, queryCommitment } from '../prover/index/featureHash.ts'
 import { contentHash } from '../prover/datanet/recordLeaf.ts'
@@ -110,6 +110,22 @@ describe('scoring', () => {
     } finally {
       await pool.destroy()
     }
+  })
+
+  it('summarises exactly: nearest-rank quantiles and a positive sum beyond 2^53', () => {
+    const scores = Float64Array.from([2 ** 52, 2 ** 52, -5, 2 ** 52, 3, 0, -(2 ** 40)])
+    const d = summarizeScores(scores)
+    expect(d.positiveSum).toBe(3n * 2n ** 52n + 3n)
+    expect(d.positive).toBe(4)
+    expect([d.min, d.max]).toEqual([-(2 ** 40), 2 ** 52])
+    const sorted = Array.from(scores).sort((a, b) => a - b)
+    expect(d.quantiles.p50).toBe(sorted[Math.ceil(0.5 * 7) - 1])
+    expect(d.quantiles.p01).toBe(sorted[0])
+    expect(d.quantiles.p99).toBe(sorted[6])
+    // Split into runs, merged: the same summary (the mean is a float, summed in another order).
+    const merged = mergeSummaries([summarizeChunk(scores.subarray(0, 3)), summarizeChunk(scores.subarray(3))])
+    expect({ ...merged, mean: 0 }).toEqual({ ...d, mean: 0 })
+    expect(merged.mean / d.mean).toBeCloseTo(1, 12)
   })
 
   it('gives the same result with one worker as with two', async () => {

@@ -1,7 +1,7 @@
 /**
- * Top-K selection and the score distribution summary, shared by the pool and the reference.
- * Order: score descending, ties broken by lower position (deterministic, so an auditor gets the
- * same candidates).
+ * Top-K selection and the score distribution summary, shared by the pool workers, the pool and the
+ * reference. Order: score descending, ties broken by lower position (deterministic, so an auditor
+ * gets the same candidates). Scores are exact integers held in doubles (|score| < 2^53).
  */
 export type ScoredRecord = { position: number; score: bigint }
 
@@ -17,7 +17,11 @@ export type ScoreDistribution = {
   positiveSum: bigint
 }
 
-export function selectTopK(scores: Float64Array, topK: number): ScoredRecord[] {
+/** What one worker reports for its range: its scores sorted ascending and its sums. */
+export type ChunkSummary = { sorted: Float64Array; sum: number; positive: number; positiveSum: bigint }
+
+/** Top-K of `scores` whose index 0 is record `offset`. */
+export function selectTopK(scores: Float64Array, topK: number, offset = 0): ScoredRecord[] {
   const K = Math.min(topK, scores.length)
   const pos: number[] = []
   const better = (a: number, b: number) => scores[a] > scores[b] || (scores[a] === scores[b] && a < b)
@@ -31,30 +35,79 @@ export function selectTopK(scores: Float64Array, topK: number): ScoredRecord[] {
     }
     pos[j] = i
   }
-  return pos.map((position) => ({ position, score: BigInt(scores[position]) }))
+  return pos.map((i) => ({ position: i + offset, score: BigInt(scores[i]) }))
 }
 
-export function summarizeScores(scores: Float64Array): ScoreDistribution {
-  const n = scores.length
+/** Merge per-chunk top-K lists into the global top-K (same order as selectTopK). */
+export function mergeTopK(parts: readonly (readonly ScoredRecord[])[], topK: number): ScoredRecord[] {
+  return parts
+    .flat()
+    .sort((a, b) => (a.score === b.score ? a.position - b.position : a.score > b.score ? -1 : 1))
+    .slice(0, topK)
+}
+
+const SAFE = 2 ** 53
+
+export function summarizeChunk(scores: Float64Array): ChunkSummary {
   const sorted = Float64Array.from(scores).sort()
   let sum = 0
   let positive = 0
+  // Positive scores are summed exactly: in a double while the total stays <= 2^53, then carried
+  // into a bigint (one BigInt per 2^53 of total, not one per record).
+  let acc = 0
   let positiveSum = 0n
-  for (let i = 0; i < n; i++) {
-    sum += scores[i]
-    if (scores[i] > 0) {
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]
+    sum += s
+    if (s > 0) {
       positive++
-      positiveSum += BigInt(scores[i])
+      if (acc > SAFE - s) {
+        positiveSum += BigInt(acc)
+        acc = 0
+      }
+      acc += s
     }
   }
-  const q = (f: number) => (n === 0 ? 0 : sorted[Math.min(n - 1, Math.max(0, Math.ceil(f * n) - 1))])
+  return { sorted, sum, positive, positiveSum: positiveSum + BigInt(acc) }
+}
+
+/** Combine chunk summaries: quantiles by walking a merge of the sorted runs up to each rank. */
+export function mergeSummaries(parts: readonly ChunkSummary[]): ScoreDistribution {
+  const n = parts.reduce((a, p) => a + p.sorted.length, 0)
+  const fractions = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+  const ranks = fractions.map((f) => Math.min(n - 1, Math.max(0, Math.ceil(f * n) - 1)))
+  const values: number[] = []
+  const heads = parts.map(() => 0)
+  let taken = 0
+  let min = 0
+  let max = -Infinity
+  for (const p of parts) if (p.sorted.length) max = Math.max(max, p.sorted[p.sorted.length - 1])
+  // Ranks are non-decreasing and may repeat (small n): a repeated rank reuses the last value.
+  let value = 0
+  for (const rank of n ? ranks : []) {
+    while (taken <= rank) {
+      let best = -1
+      for (let j = 0; j < parts.length; j++) {
+        if (heads[j] < parts[j].sorted.length && (best < 0 || parts[j].sorted[heads[j]] < parts[best].sorted[heads[best]])) best = j
+      }
+      value = parts[best].sorted[heads[best]++]
+      if (taken === 0) min = value
+      taken++
+    }
+    values.push(value)
+  }
+  const [p01, p05, p25, p50, p75, p95, p99] = n ? values : [0, 0, 0, 0, 0, 0, 0]
   return {
     count: n,
-    min: n ? sorted[0] : 0,
-    max: n ? sorted[n - 1] : 0,
-    mean: n ? sum / n : 0,
-    quantiles: { p01: q(0.01), p05: q(0.05), p25: q(0.25), p50: q(0.5), p75: q(0.75), p95: q(0.95), p99: q(0.99) },
-    positive,
-    positiveSum,
+    min: n ? min : 0,
+    max: n ? max : 0,
+    mean: n ? parts.reduce((a, p) => a + p.sum, 0) / n : 0,
+    quantiles: { p01, p05, p25, p50, p75, p95, p99 },
+    positive: parts.reduce((a, p) => a + p.positive, 0),
+    positiveSum: parts.reduce((a, p) => a + p.positiveSum, 0n),
   }
+}
+
+export function summarizeScores(scores: Float64Array): ScoreDistribution {
+  return mergeSummaries([summarizeChunk(scores)])
 }

@@ -3,13 +3,14 @@ import { fileURLToPath } from 'node:url'
 import { Piscina } from 'piscina'
 import { PoaError } from '../errors/index.ts'
 import { FEATURE_BOUND } from '../index/featureHash.ts'
-import { selectTopK, summarizeScores, type ScoreDistribution, type ScoredRecord } from './scoreSummary.ts'
-import type { ScoreTask } from './scoreWorker.ts'
+import { mergeSummaries, mergeTopK, type ScoreDistribution, type ScoredRecord } from './scoreSummary.ts'
+import type { ScoreTask, ScoreTaskResult } from './scoreWorker.ts'
 
 /**
  * Score every record of an index against a query in a piscina worker pool. The index features are
  * copied once per index into a SharedArrayBuffer (cached per Int16Array), which every worker reads;
- * each task scores one contiguous range and returns its scores as a transferred buffer.
+ * each task scores one contiguous range and returns its top-K and its sorted scores (moved, not
+ * copied); the main thread merges them.
  */
 export type ScoringPool = {
   readonly workers: number
@@ -76,19 +77,13 @@ export function createScoringPool({ workers = availableParallelism() }: { worker
       }
       const count = p.features.length / p.k
       const chunk = Math.ceil(count / workers)
-      const tasks: Promise<Float64Array>[] = []
+      const tasks: Promise<ScoreTaskResult>[] = []
       for (let start = 0; start < count; start += chunk) {
-        const task: ScoreTask = { buffer, k: p.k, start, end: Math.min(count, start + chunk), query }
+        const task: ScoreTask = { buffer, k: p.k, start, end: Math.min(count, start + chunk), query, topK: p.topK }
         tasks.push(pool.run(task, { signal: p.signal }))
       }
       const parts = await Promise.all(tasks)
-      const scores = new Float64Array(count)
-      let offset = 0
-      for (const part of parts) {
-        scores.set(part, offset)
-        offset += part.length
-      }
-      return { top: selectTopK(scores, p.topK), distribution: summarizeScores(scores), workers }
+      return { top: mergeTopK(parts.map((x) => x.top), p.topK), distribution: mergeSummaries(parts), workers }
     },
     destroy: () => pool.destroy(),
   }
