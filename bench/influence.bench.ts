@@ -14,7 +14,7 @@
  * raw-feature cosine baselines (plain, and signed by label agreement with the prediction).
  * Mislabel detection: flip 5% of training labels, retrain, rank by self-influence <phi_i, phi_i>, AUC.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { loadSpamAssassin, SPAM_LABELS } from '../prover/dataset/spamAssassin.ts'
 import {
   vectorize, densify, trainSoftmax, buildClassifierOnnx, buildProjection, buildFeatureOnnx, createSession, computeFeatures,
@@ -137,7 +137,7 @@ const line = (o: Record<string, unknown>) => console.log(JSON.stringify(o))
 
 async function main(): Promise<void> {
   const t0 = Date.now()
-  console.log(`cores ${availableParallelism()}, node ${process.version}, onnxruntime provider cpu`)
+  console.log(`cores ${availableParallelism()}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}, onnxruntime provider cpu`)
   console.log(`params: train ${N_TRAIN} + ${N_QUERY} queries (Spam Assassin, balanced, seed 1), d ${d}, l2 ${L2}, subsets ${SUBSETS} x 50%, k ${KS.join('/')}`)
   const mails = loadSpamAssassin({ limit: N_TRAIN + N_QUERY, seed: 1 })
   const gauss = gaussianStream(99)

@@ -6,7 +6,7 @@
  * buildModelIndex (vectoriser + onnxruntime features + Poseidon leaves). Index 2 tiles its
  * features to 1,000,000 records, where the per-query work dominates the pool's message overhead.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, loadavg } from 'node:os'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../prover/merkle/index.ts'
@@ -34,7 +34,8 @@ async function timeIt(repeats: number, run: (r: number) => Promise<unknown> | un
 }
 
 async function main(): Promise<void> {
-  console.log(`cores ${availableParallelism()}, node ${process.version}`)
+  // The load average matters: the project machines are shared, and a loaded machine hides any pool speed-up.
+  console.log(`cores ${availableParallelism()}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}`)
   const mails = loadSpamAssassin()
   let t = Date.now()
   const model = await trainModel({ name: 'default', records: mails, projection: { kind: 'trak', k: K } })
