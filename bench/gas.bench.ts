@@ -123,31 +123,35 @@ if (haveInclusion) {
 } else line('verifier cost per extra public input (template estimate: no N=1 keys built)', perInput)
 
 // The settlement's own cost at K = 16 with the probe, then the real verifier's extra cost added.
-async function probeSettle(slots: number): Promise<bigint> {
+async function probeSettle(slots: number, fixedSlots?: bigint[]): Promise<bigint> {
   const n = 5 + slots
   const probe = await probeFactory.deploy(n)
-  const name = `gas_probe_K${slots}`
+  const name = `gas_probe_K${slots}${fixedSlots ? '_real_slots' : ''}`
   await (await (await settlementAt(settlement, deployer)).setVerifier(circuitIdOf(name), await probe.getAddress())).wait()
   const inferenceId = newInferenceId()
   await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE })
-  const payoutSlots = Array.from({ length: slots }, () => addressToField(Wallet.createRandom().address) + ((POOL / BigInt(slots)) << 160n))
+  const payoutSlots = fixedSlots ?? Array.from({ length: slots }, () => addressToField(Wallet.createRandom().address) + ((POOL / BigInt(slots)) << 160n))
   const inputs = [settlementIdOf({ chainId, settlement, inferenceId }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, ...payoutSlots]
   const r = await settleInference({ settlement, signer: prover, inferenceId, circuitName: name, calldata: { a, b, c, publicInputs: inputs } })
   const claim = await (await contract.claimAll(inferenceId, r.prover, payoutSlots)).wait()
-  line(`claimAll K=${slots} (fresh contributor balances; paid later by whoever claims)`, claim.gasUsed)
+  if (!fixedSlots) line(`claimAll K=${slots} (fresh contributor balances; paid later by whoever claims)`, claim.gasUsed)
   return r.gasUsed
 }
-const probe3 = await probeSettle(K)
-const check3 = probe3 + extra8
-line(`settle K=${K} estimated by the method (check against the real steady-state figure)`, check3, { real: Number(s2.gasUsed), error: Number(check3 - s2.gasUsed) })
+// The verifier's in-situ cost at N = 8: the real settlement minus the same settlement (same slots,
+// same calldata size) through the probe. A debug_traceTransaction of both showed identical
+// settlement overhead outside the verifier call, so this difference is exact; the standalone
+// difference (extra8, txs straight to the verifiers) came out ~11.5k lower and is only used for the slope.
+const probeSame = await probeSettle(K, s2.payoutSlots)
+const verifier8 = s2.gasUsed - probeSame
+line(`verifier in situ, N=${5 + K} (real settle minus probe settle, same inputs)`, verifier8, { standaloneDifference: Number(extra8) })
 const probe16 = await probeSettle(16)
-const extra21 = extra8 + 13n * perInput
-const estimate16 = probe16 + extra21
-line('settle K=16 estimated (steady state: settlement measured + verifier extra for N=21)', estimate16, {
-  settlementPart: Number(probe16), verifierPart: Number(extra21), goal: Number(GOAL_K16), meetsGoal: estimate16 <= GOAL_K16,
+const verifier21 = verifier8 + 13n * perInput
+const estimate16 = probe16 + verifier21
+line('settle K=16 estimated (settlement measured with the probe + verifier in situ extrapolated to N=21)', estimate16, {
+  settlementPart: Number(probe16), verifierPart: Number(verifier21), goal: Number(GOAL_K16), meetsGoal: estimate16 <= GOAL_K16,
 })
-// The method's error at K = 3 (real minus estimate) is added back as a calibration, so the K = 16
-// figure errs high rather than low.
-const calibration = s2.gasUsed > check3 ? s2.gasUsed - check3 : 0n
-line('settle K=16 estimated and calibrated by the K=3 error', estimate16 + calibration, { calibration: Number(calibration), meetsGoal: estimate16 + calibration <= GOAL_K16 })
+// Upper bound: the template's per-input work (ecMul 6,000 + ecAdd 150, two warm STATICCALLs, field
+// check, memory) is at most ~6,500 gas, above the measured slope.
+const upper16 = probe16 + verifier8 + 13n * 6_500n
+line('settle K=16 upper bound (6,500 gas per extra public input)', upper16, { meetsGoal: upper16 <= GOAL_K16 })
 line('settle: first settlement of a deployment minus steady state (no fresh slots written)', s1.gasUsed - s2.gasUsed)
