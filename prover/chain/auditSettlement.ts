@@ -1,0 +1,95 @@
+import type { EventLog, Log } from 'ethers'
+import { PoaError } from '../errors/index.ts'
+import type { PoaChain } from './connectChain.ts'
+import { readModelOnChain, type ModelOnChain } from './modelRegistry.ts'
+import { readDatanetRoot } from './datanetRegistry.ts'
+import { settlementAt } from './settlementClient.ts'
+
+/**
+ * What an auditor reads from the chain about one settled inference: the AttributionSettled event,
+ * the settle transaction's calldata (proof and public inputs), the recorded inference, the model and
+ * datanet root the registries hold, and the code of the verifier approved for the circuit id.
+ * Plain data: the audit compares it field by field with what it recomputes off-chain.
+ */
+export type SettlementOnChain = {
+  chainId: bigint
+  settlement: string
+  inferenceId: string
+  /** 0 None, 1 Pending, 2 Settled, 3 Refunded. */
+  status: number
+  inference: { modelId: bigint; host: string; queryCommitment: bigint; feeWei: bigint; poolWei: bigint; recordedBlock?: number }
+  event: { blockNumber: number; txHash: string; prover: string; circuitId: string; paidToContributorsWei: bigint; payoutSlots: bigint[] }
+  /** Decoded `settle(inferenceId, circuitId, prover, a, b, c, publicInputs)` arguments. */
+  calldata: { inferenceId: string; circuitId: string; a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint]; publicInputs: bigint[] }
+  settlementIdOnChain: bigint
+  model: ModelOnChain
+  /** DatanetRegistry.root(model.datanetId, model.datanetVersion). */
+  datanetRoot: bigint
+  verifier: { address: string; inputCount: number; code: string }
+}
+
+/** No AttributionSettled event for this inference in the searched range. */
+export class SettlementNotFoundError extends PoaError {
+  constructor({ inferenceId, fromBlock, toBlock }: { inferenceId: string; fromBlock: number; toBlock: number | 'latest' }) {
+    super('SETTLEMENT_NOT_FOUND', 'BAD_INPUT', `inference ${inferenceId}: no AttributionSettled event in blocks ${fromBlock}..${toBlock} (not settled yet, or another settlement contract)`, {
+      meta: { inferenceId, fromBlock, toBlock },
+    })
+  }
+}
+
+export type ReadSettlementParameters = { chain: PoaChain; settlement: string; inferenceId: string; fromBlock?: number; toBlock?: number }
+
+export async function readSettlement({ chain, settlement, inferenceId, fromBlock = 0, toBlock }: ReadSettlementParameters): Promise<SettlementOnChain> {
+  const contract = await settlementAt(settlement, chain.provider)
+  const logs = await chain.run('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId), fromBlock, toBlock ?? 'latest'))
+  const log = logs[0] as EventLog | undefined
+  if (!log) throw new SettlementNotFoundError({ inferenceId, fromBlock, toBlock: toBlock ?? 'latest' })
+  const tx = await chain.run('read settle transaction', () => chain.provider.getTransaction(log.transactionHash))
+  if (!tx) throw new SettlementNotFoundError({ inferenceId, fromBlock, toBlock: toBlock ?? 'latest' })
+  const parsed = contract.interface.parseTransaction({ data: tx.data, value: tx.value })
+  // A settle sent through another contract (a multisig) carries other calldata: fall back to the event.
+  const direct = parsed?.name === 'settle'
+  const big = (x: unknown) => BigInt(x as bigint)
+  const calldata: SettlementOnChain['calldata'] = direct
+    ? {
+        inferenceId: parsed.args[0] as string,
+        circuitId: parsed.args[1] as string,
+        a: [big(parsed.args[3][0]), big(parsed.args[3][1])],
+        b: [[big(parsed.args[4][0][0]), big(parsed.args[4][0][1])], [big(parsed.args[4][1][0]), big(parsed.args[4][1][1])]],
+        c: [big(parsed.args[5][0]), big(parsed.args[5][1])],
+        publicInputs: (parsed.args[6] as bigint[]).map(big),
+      }
+    : { inferenceId, circuitId: log.args.circuitId as string, a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n], publicInputs: [] }
+  const inf = await chain.run('read inference', () => contract.inference(inferenceId))
+  const recorded = await chain.run('query InferenceRecorded', () => contract.queryFilter(contract.filters.InferenceRecorded(inferenceId), 0, log.blockNumber))
+  const model = await readModelOnChain({ chain, modelId: big(inf.modelId) })
+  const datanetRoot = await readDatanetRoot({ chain, datanetId: model.datanetId, version: model.datanetVersion })
+  const [verifierAddress, inputCount] = (await chain.run('read verifier', () => contract.verifierOf(log.args.circuitId))) as [string, bigint]
+  const code = await chain.run('read verifier code', () => chain.provider.getCode(verifierAddress))
+  return {
+    chainId: chain.chainId,
+    settlement,
+    inferenceId,
+    status: Number(inf.status),
+    inference: {
+      modelId: big(inf.modelId), host: inf.host as string, queryCommitment: big(inf.queryCommitment), feeWei: big(inf.fee), poolWei: big(inf.pool),
+      recordedBlock: (recorded[0] as Log | undefined)?.blockNumber,
+    },
+    event: {
+      blockNumber: log.blockNumber, txHash: log.transactionHash, prover: log.args.prover as string, circuitId: log.args.circuitId as string,
+      paidToContributorsWei: big(log.args.paidToContributors), payoutSlots: (log.args.payoutSlots as bigint[]).map(big),
+    },
+    calldata,
+    settlementIdOnChain: big(await chain.run('read settlementIdOf', () => contract.settlementIdOf(inferenceId))),
+    model,
+    datanetRoot,
+    verifier: { address: verifierAddress, inputCount: Number(inputCount), code },
+  }
+}
+
+/** Inference ids settled in a block range (for `poa audit --all`), in settlement order. */
+export async function listSettledInferences({ chain, settlement, fromBlock, toBlock }: { chain: PoaChain; settlement: string; fromBlock: number; toBlock?: number }): Promise<string[]> {
+  const contract = await settlementAt(settlement, chain.provider)
+  const logs = await chain.run('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(), fromBlock, toBlock ?? 'latest'))
+  return logs.map((l) => (l as EventLog).args.inferenceId as string)
+}

@@ -1,0 +1,94 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { PoaChain } from '../chain/connectChain.ts'
+import { readSettlement, type SettlementOnChain } from '../chain/auditSettlement.ts'
+import { circuitIdOf } from '../chain/verifierGen.ts'
+import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
+import { PoaError } from '../errors/index.ts'
+import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
+import type { LoadedModel } from '../influence/index.ts'
+import { BUILD_DIR } from '../proof/compileCircuit.ts'
+import { DEMO_SPEC, PRODUCTION_SPEC, TINY_SPEC, DEMO_PARAMS, PRODUCTION_PARAMS, TINY_PARAMS, type AttributionParams } from '../proof/circuitParams.ts'
+import {
+  checkDatanet, checkIndex, checkModel, checkProof, checkPublicInputs, checkQuery, checkScoresPayoutsTopK, checkSettlement, checkVerifier,
+  type AuditCheck, type LocalRecord,
+} from './auditChecks.ts'
+
+/**
+ * Re-check one settled attribution from the chain and local data: read the settlement (event and
+ * calldata), re-verify the proof with the circuit's key, compare the public inputs with the
+ * registries and the recorded inference, then recompute the query features, the datanet root, every
+ * record's index features, the scores, the payouts, and the top-K choice. Every check runs (a
+ * failure does not hide the others); `ok` is true only when all pass.
+ */
+export type AuditInferenceParameters = {
+  chain: PoaChain
+  settlement: string
+  inferenceId: string
+  /** The datanet store holding the model's datanet, and which local datanet it is. */
+  store: DatanetStore
+  datanet: DatanetRef
+  model: LoadedModel
+  /** The query text of the inference (the host's copy); without it the query check fails. */
+  queryText?: string
+  /** A verification key file; default: the local dev setup build of the settled circuit. */
+  vkeyPath?: string
+  fromBlock?: number
+  toBlock?: number
+}
+
+export type AuditReport = {
+  inferenceId: string
+  ok: boolean
+  circuit?: string
+  failed: string[]
+  checks: AuditCheck[]
+}
+
+/** The attribution circuits poa builds, by the settlement's circuit id. */
+const KNOWN_CIRCUITS: { name: string; params: AttributionParams }[] = [
+  { name: TINY_SPEC.name, params: TINY_PARAMS }, { name: DEMO_SPEC.name, params: DEMO_PARAMS }, { name: PRODUCTION_SPEC.name, params: PRODUCTION_PARAMS },
+]
+
+export class UnknownCircuitError extends PoaError {
+  constructor({ circuitId }: { circuitId: string }) {
+    super('AUDIT_UNKNOWN_CIRCUIT', 'VERIFICATION_FAILED', `circuit id ${circuitId} is none of ${KNOWN_CIRCUITS.map((c) => c.name).join(', ')}: the auditor cannot tell its parameters`, { meta: { circuitId } })
+  }
+}
+
+export function circuitOfId(circuitId: string): { name: string; params: AttributionParams } {
+  const found = KNOWN_CIRCUITS.find((c) => circuitIdOf(c.name) === circuitId)
+  if (!found) throw new UnknownCircuitError({ circuitId })
+  return found
+}
+
+function loadVkey(circuitName: string, vkeyPath: string | undefined): { key: any; circuitName: string; source: string } | undefined {
+  const path = vkeyPath ?? join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
+  if (!existsSync(path)) return undefined
+  return { key: JSON.parse(readFileSync(path, 'utf8')), circuitName, source: path }
+}
+
+export async function auditInference(p: AuditInferenceParameters): Promise<AuditReport> {
+  const onChain: SettlementOnChain = await readSettlement({ chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, fromBlock: p.fromBlock, toBlock: p.toBlock })
+  const { name: circuit, params } = circuitOfId(onChain.event.circuitId)
+  const vkey = loadVkey(circuit, p.vkeyPath)
+  const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain), checkModel(onChain, p.model)]
+
+  const info = p.store.getDatanet(p.datanet)
+  const version = Number(onChain.model.datanetVersion)
+  const records: LocalRecord[] = p.store.getRecords(info.id, version).map((r) => ({ contributor: r.contributor, content: r.content, label: r.label, leaf: r.leaf }))
+  const query = await checkQuery(onChain, p.model, p.queryText)
+  checks.push(query.check)
+  const datanet = await checkDatanet(onChain, records, params.treeDepth)
+  checks.push(datanet.check)
+  let index: AttributionIndex | undefined
+  const dir = indexDir(p.model.dir, String(info.id), version)
+  // The local index is compared when present; the recomputation alone decides the index root.
+  if (existsSync(join(dir, 'index.json'))) index = await loadAttributionIndex(dir).catch(() => undefined)
+  const indexed = await checkIndex(onChain, { model: p.model, records, leaves: datanet.leaves, root: datanet.root, params, index })
+  checks.push(indexed.check)
+  if (query.features) checks.push(...checkScoresPayoutsTopK(onChain, { records, features: indexed.features, query: query.features, params, index }))
+  else checks.push(...(['scores', 'payouts', 'topK'] as const).map((name) => ({ name, ok: false, detail: 'needs the query features (see the query check)' })))
+  const failed = checks.filter((c) => !c.ok).map((c) => c.name)
+  return { inferenceId: p.inferenceId, ok: failed.length === 0, circuit, failed, checks }
+}

@@ -1,0 +1,118 @@
+import { PoaError } from '../errors/index.ts'
+import type { AttributionIndex } from '../index/index.ts'
+import { createScoringPool, selectTopK, type ScoreDistribution, type ScoredRecord, type ScoringPool } from '../influence/index.ts'
+import { settlementId, witnessFromIndex, type AttributionParams, type BuildAttributionWitnessReturnType } from '../witness/index.ts'
+import type { CompiledCircuit } from './compileCircuit.ts'
+import { proveAttribution, type ProveProgress, type ProvingKeys } from './proveAttribution.ts'
+import type { ProofPackage } from './proofPackage.ts'
+
+/**
+ * The one path from a recorded inference to its proof, shared by `poa demo`, `poa node` and the
+ * auditor's re-check: score the whole index against the query features, choose the candidates by
+ * the rule below, build the witness, prove in a worker thread. The circuit and its keys are passed
+ * in (prover/ never imports ceremony/ or cli/).
+ *
+ * Candidate rule: the K = candidateSlots records with the highest score <phi_i, phi_q> over the
+ * whole index (ties: the lower position first), keeping only those with a positive score (a
+ * non-positive score would be paid 0 anyway). `chooseCandidates` is that rule; the auditor applies
+ * it to its own recomputed scores.
+ */
+export type AttributeInferenceParameters = {
+  circuit: CompiledCircuit
+  keys: ProvingKeys
+  params: AttributionParams
+  /** The model's attribution index over the datanet version the model was registered with. */
+  index: AttributionIndex
+  /** That version's records in position order. */
+  records: readonly { contributor: string; content: string | Uint8Array }[]
+  /** The query as committed: inputHash = contentHash(query text), features = phi_q at the index's scale. */
+  query: { inputHash: bigint; features: readonly bigint[] }
+  /** Contributor reward pool of the inference, OPEN wei (the settlement's `inference(id).pool`). */
+  poolWei: bigint
+  /** Which settlement the proof is bound to (settlementId = H(chainId, address, inferenceId) >> 8). */
+  settlement: { chainId: bigint; address: string; inferenceId: string }
+  /** Scoring threads: a long-lived pool (a node), or a thread count for a one-shot pool (default 1). */
+  scoring?: { pool: ScoringPool } | { workers: number }
+  /**
+   * Explicit candidate positions instead of the rule (a full-coverage shard, or a test's dishonest
+   * prover): the circuit proves any valid split over them; only the auditor's top-K check objects.
+   */
+  positions?: readonly number[]
+  /** Called as each stage starts (a node records the stage in its job queue). */
+  onStage?: (stage: 'scoring' | 'proving') => void | Promise<void>
+  onProgress?: (p: ProveProgress) => void
+  signal?: AbortSignal
+}
+
+export type AttributeInferenceReturnType = {
+  pkg: ProofPackage
+  /** Chosen candidates, score descending (the rule's order). */
+  candidates: ScoredRecord[]
+  /** The witness (per candidate, in position order: contributors, scores, payouts). */
+  witness: BuildAttributionWitnessReturnType
+  distribution: ScoreDistribution
+  workers: number
+  scoringMs: number
+  provingMs: number
+}
+
+/** An explicit candidate list the circuit cannot take: too many, repeated, or outside the index. */
+export class CandidatePositionsError extends PoaError {
+  constructor({ positions, reason }: { positions: readonly number[]; reason: string }) {
+    super('CANDIDATE_POSITIONS', 'USAGE', `positions [${positions.join(', ')}]: ${reason}`, { meta: { positions: [...positions], reason } })
+  }
+}
+
+/** The candidate rule applied to a top-K list (score descending, ties by lower position): keep positive scores. */
+export function chooseCandidates(top: readonly ScoredRecord[]): ScoredRecord[] {
+  return top.filter((t) => t.score > 0n)
+}
+
+/** The rule over every score of the index (exact bigint scores, as the auditor recomputes them). */
+export function candidatesOfScores(scores: readonly bigint[], candidateSlots: number): ScoredRecord[] {
+  // |score| <= k * (2^15)^2 < 2^53 for k < 2^23: a Float64Array holds every score exactly.
+  return chooseCandidates(selectTopK(Float64Array.from(scores, Number), candidateSlots))
+}
+
+export async function attributeInference(p: AttributeInferenceParameters): Promise<AttributeInferenceReturnType> {
+  const { params, index } = p
+  const count = index.manifest.count
+  const startScoring = performance.now()
+  await p.onStage?.('scoring')
+  const ownPool = p.scoring && 'pool' in p.scoring ? undefined : createScoringPool({ workers: p.scoring?.workers ?? 1 })
+  const pool = ownPool ?? (p.scoring as { pool: ScoringPool }).pool
+  let scored
+  try {
+    scored = await pool.score({ features: index.features, k: index.manifest.k, query: p.query.features, topK: params.candidateSlots, signal: p.signal })
+  } finally {
+    await ownPool?.destroy()
+  }
+  let candidates = chooseCandidates(scored.top)
+  if (p.positions !== undefined) {
+    const seen = new Set(p.positions)
+    if (p.positions.length > params.candidateSlots) throw new CandidatePositionsError({ positions: p.positions, reason: `more than K = ${params.candidateSlots}` })
+    if (seen.size !== p.positions.length) throw new CandidatePositionsError({ positions: p.positions, reason: 'a position repeats' })
+    const bad = p.positions.find((x) => !Number.isInteger(x) || x < 0 || x >= count)
+    if (bad !== undefined) throw new CandidatePositionsError({ positions: p.positions, reason: `${bad} is not a position in [0, ${count})` })
+    candidates = p.positions.map((position) => ({ position, score: -1n }))
+  }
+  const scoringMs = performance.now() - startScoring
+
+  const startProving = performance.now()
+  await p.onStage?.('proving')
+  const witness = await witnessFromIndex({
+    params, index, records: p.records, positions: candidates.map((c) => c.position),
+    query: p.query, pool: p.poolWei,
+    settlementId: settlementId({ chainId: p.settlement.chainId, settlementAddress: p.settlement.address, inferenceId: p.settlement.inferenceId }),
+  })
+  if (p.positions !== undefined) {
+    // witness.scores are in position order: report the explicit candidates with their real scores.
+    const sorted = [...p.positions].sort((a, b) => a - b)
+    candidates = sorted.map((position, i) => ({ position, score: witness.scores[i] })).sort((a, b) => (b.score > a.score ? 1 : b.score < a.score ? -1 : a.position - b.position))
+  }
+  const pkg = await proveAttribution({
+    circuit: p.circuit, keys: p.keys, params, witness, queryInputHash: p.query.inputHash,
+    inferenceId: p.settlement.inferenceId, onProgress: p.onProgress, signal: p.signal,
+  })
+  return { pkg, candidates, witness, distribution: scored.distribution, workers: pool.workers, scoringMs, provingMs: performance.now() - startProving }
+}
