@@ -60,6 +60,13 @@ export async function ensureDevPtau(power: number, log: DevSetupLog = () => {}):
     // A throwaway key: the transcript's signatures only show the chain is intact, not who ran it.
     const who = { dir, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
     const done = () => chainOf(readTranscript(dir), 1).map((e) => e.step)
+    try {
+      done()
+    } catch (error) {
+      // A dev folder whose transcript cannot be read is only a cache: start it again.
+      log(`${DEV_SETUP_LABEL}: discarding ${dir} (${(error as Error).message})`)
+      rmSync(dir, { recursive: true, force: true })
+    }
     if (done().length > 0) log(`${DEV_SETUP_LABEL}: resuming 2^${power} after ${done().join(', ')}`)
     else log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power} (prepare takes minutes)`)
     if (!done().includes('init')) await initPhase1({ ...who, power, label: DEV_SETUP_LABEL })
