@@ -82,6 +82,9 @@ describe('poa inference record, settle, rewards', () => {
     expect(settled.status).toBe(0)
     expect(settled.body.result.payouts).toEqual(c.payouts.map((p) => ({ contributor: p.contributor, amountWei: p.amountWei.toString() })))
 
+    const shown = await poa('inference', 'show', inferenceId)
+    expect(shown.body.result).toMatchObject({ status: 'settled', poolWei: pool.toString(), feeWei: FEE.toString() })
+
     const replay = await poa('settle', pkg)
     expect(replay.status).toBe(5)
     expect(replay.body.error.meta.error).toBe('SettlementNotPending')

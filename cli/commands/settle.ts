@@ -102,6 +102,23 @@ export function registerSettleCommands(program: Command): void {
   })
 
   addChainOptions(
+    inference.command('show').description('status, fee, pool and commitment of a recorded inference')
+      .argument('<inference-id>', 'the inference', parseInferenceId),
+  ).action(async (inferenceId: string, options: ChainCliOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    await withChain(opts.home, options, async (chain) => {
+      const contract = await settlementAt(settlementOf(chain), chain.provider)
+      const inf = await chain.run('read inference', () => contract.inference(inferenceId))
+      const status = (['unknown', 'pending', 'settled', 'refunded'] as const)[Number(inf.status)]
+      const result = {
+        inferenceId, status, host: inf.host as string, modelId: inf.modelId as bigint, feeWei: inf.fee as bigint, poolWei: inf.pool as bigint,
+        queryCommitment: inf.queryCommitment as bigint, recordedAt: Number(inf.recordedAt), settlementId: (await contract.settlementIdOf(inferenceId)) as bigint,
+      }
+      printResult(opts, result, () => `${inferenceId}: ${status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}`)
+    })
+  })
+
+  addChainOptions(
     program.command('settle').description('submit a proof package for a pending inference (anyone may; earns the prover fee)')
       .argument('<proof-package>', 'proof package JSON written by `poa prove`')
       .option('--inference-id <hex32>', 'the inference (default: the one named in the package)', parseInferenceId)
