@@ -15,8 +15,9 @@ import {
   WitnessShapeError,
   PayoutOverflowError,
   InvalidHexError,
+  parseWitnessParameters,
 } from '../prover/witness/index.ts'
-import { ValueOutOfRangeError, FieldOutOfRangeError, InvalidAddressError } from '../prover/errors/index.ts'
+import { ValueOutOfRangeError, FieldOutOfRangeError, InvalidAddressError, jsonSafe } from '../prover/errors/index.ts'
 import { readR1cs } from '../prover/proof/readR1cs.ts'
 import { compileCircuit } from '../prover/proof/compileCircuit.ts'
 import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
@@ -139,5 +140,24 @@ describe('buildAttributionWitness validates at the door', () => {
     await expect(buildAttributionWitness({ ...p, pool: 1n << 96n })).rejects.toThrow(/pool = .* is outside/)
     await expect(buildAttributionWitness({ ...p, datanetRoot: -1n })).rejects.toThrow(FieldOutOfRangeError)
     await expect(buildAttributionWitness({ ...p, candidates: [{ ...c, leafIndex: 256 }] })).rejects.toThrow(/candidates\[0\]\.leafIndex = 256 is outside \[0, 255\]/)
+  })
+})
+
+describe('parseWitnessParameters', () => {
+  it('reads the shared vector JSON back into the builder parameters', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { VECTOR_PATH, readAttributionVector } = await import('./vectors/attributionVector.ts')
+    const json = JSON.parse(readFileSync(VECTOR_PATH, 'utf8'))
+    expect(parseWitnessParameters(json.parameters)).toEqual(readAttributionVector().parameters)
+  })
+
+  it('names the field that is missing or malformed', async () => {
+    const p = JSON.parse(JSON.stringify(jsonSafe(await randomScenario({ params: TINY_PARAMS, seed: 6 }))))
+    expect(() => parseWitnessParameters({ ...p, pool: 'lots' })).toThrow(/pool: "lots" is not an integer/)
+    expect(() => parseWitnessParameters({ ...p, params: { ...p.params, treeDepth: '8' } })).toThrow(/params\.treeDepth/)
+    const candidates = JSON.parse(JSON.stringify(p.candidates))
+    candidates[1].indexProof.siblings[2] = 1.5
+    expect(() => parseWitnessParameters({ ...p, candidates })).toThrow(/candidates\[1\]\.indexProof\.siblings\[2\]/)
+    expect(() => parseWitnessParameters({ ...p, candidates: 'none' })).toThrow(WitnessShapeError)
   })
 })

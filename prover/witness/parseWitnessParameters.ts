@@ -22,7 +22,7 @@ export function parseWitnessParameters(json: unknown): BuildAttributionWitnessPa
     candidates: root.candidates.map((c: unknown, i: number): AttributionCandidateInput => {
       const where = `candidates[${i}]`
       const o = object(c, where)
-      if (typeof o.contributor !== 'string') throw new InvalidHexError({ where: `${where}.contributor`, value: String(o.contributor), expected: 'an address string' })
+      if (typeof o.contributor !== 'string') throw new InvalidHexError({ where: `${where}.contributor`, value: show(o.contributor), expected: 'an address string' })
       return {
         leafIndex: int(o.leafIndex, `${where}.leafIndex`),
         contributor: o.contributor,
@@ -36,27 +36,31 @@ export function parseWitnessParameters(json: unknown): BuildAttributionWitnessPa
 }
 
 function object(x: unknown, where: string): Record<string, any> {
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new InvalidHexError({ where, value: JSON.stringify(x) ?? String(x), expected: 'an object' })
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) throw new InvalidHexError({ where, value: show(x), expected: 'an object' })
   return x as Record<string, any>
 }
 
 function int(x: unknown, where: string): number {
-  if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw new InvalidHexError({ where, value: JSON.stringify(x) ?? String(x), expected: 'an integer' })
+  if (typeof x !== 'number' || !Number.isSafeInteger(x)) throw new InvalidHexError({ where, value: show(x), expected: 'an integer' })
   return x
 }
 
 function big(x: unknown, where: string): bigint {
   if (typeof x === 'string' && /^(-?(0|[1-9][0-9]*)|0x[0-9a-fA-F]+)$/.test(x)) return BigInt(x)
   if (typeof x === 'number' && Number.isSafeInteger(x)) return BigInt(x)
-  throw new InvalidHexError({ where, value: JSON.stringify(x) ?? String(x), expected: 'an integer as a decimal or 0x-hex string' })
+  throw new InvalidHexError({ where, value: show(x), expected: 'an integer as a decimal or 0x-hex string' })
 }
 
 function bigs(x: unknown, where: string): bigint[] {
-  if (!Array.isArray(x)) throw new InvalidHexError({ where, value: JSON.stringify(x) ?? String(x), expected: 'an array of integers' })
+  if (!Array.isArray(x)) throw new InvalidHexError({ where, value: show(x), expected: 'an array of integers' })
   return x.map((v, i) => big(v, `${where}[${i}]`))
 }
 
 function proof(x: unknown, where: string): MerkleProof {
   const o = object(x, where)
   return { root: big(o.root, `${where}.root`), leaf: big(o.leaf, `${where}.leaf`), leafIndex: int(o.leafIndex, `${where}.leafIndex`), siblings: bigs(o.siblings, `${where}.siblings`) }
+}
+
+function show(x: unknown): string {
+  return typeof x === 'string' ? x : (JSON.stringify(x) ?? String(x))
 }
