@@ -8,6 +8,8 @@ import { registerSettleCommands } from './settle.ts'
 import { registerCeremonyCommands } from './ceremony.ts'
 import { registerDemoCommands } from './demo.ts'
 import { registerGovCommands } from './gov.ts'
+import { registerAuditCommands } from './audit.ts'
+import { registerNodeCommands } from './node.ts'
 
 /** Each command group lives in its own file and adds itself to the program here. */
 export function registerCommands(program: Command): void {
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerCeremonyCommands(program)
   registerDemoCommands(program)
   registerGovCommands(program)
+  registerAuditCommands(program)
+  registerNodeCommands(program)
 }

@@ -1,0 +1,187 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { PoaError } from '../errors/index.ts'
+
+/**
+ * The node's persistent job queue, `<home>/node.sqlite`: one row per recorded inference it serves,
+ * moving pending -> scoring -> proving -> submitted -> settled, or to failed / dropped. Every
+ * transition is one committed SQLite transaction (WAL, synchronous=FULL) and is logged in
+ * `transitions`, so after a kill the node knows exactly where each job stood: scoring and proving
+ * are redone (nothing reached the chain), a submitted job is resolved from the chain with the
+ * signed transaction it stored before broadcasting, never signed twice.
+ */
+export type JobState = 'pending' | 'scoring' | 'proving' | 'submitted' | 'settled' | 'failed' | 'dropped'
+export const JOB_STATES: readonly JobState[] = ['pending', 'scoring', 'proving', 'submitted', 'settled', 'failed', 'dropped']
+
+export type Job = {
+  inferenceId: string
+  modelId: bigint
+  recordedBlock: number
+  state: JobState
+  attempts: number
+  txHash?: string
+  rawTx?: string
+  reason?: string
+  scoringMs?: number
+  provingMs?: number
+  settledBlock?: number
+}
+
+const NEXT: Record<JobState, readonly JobState[]> = {
+  pending: ['scoring', 'failed', 'dropped', 'pending'],
+  scoring: ['proving', 'pending', 'failed', 'dropped'],
+  proving: ['submitted', 'pending', 'failed', 'dropped'],
+  submitted: ['settled', 'dropped', 'failed', 'submitted'],
+  settled: [],
+  failed: [],
+  dropped: [],
+}
+
+export class JobStateError extends PoaError {
+  constructor({ inferenceId, from, to }: { inferenceId: string; from: string; to: JobState }) {
+    super('NODE_JOB_STATE', 'INTERNAL', `job ${inferenceId}: cannot go from ${from} to ${to} (allowed: ${(NEXT[from as JobState] ?? []).join(', ') || 'none, final'})`, { meta: { inferenceId, from, to } })
+  }
+}
+
+export class NodeAlreadyRunningError extends PoaError {
+  constructor({ home, pid }: { home: string; pid: number }) {
+    super('NODE_ALREADY_RUNNING', 'USAGE', `${join(home, 'node.sqlite')} is used by a running node (pid ${pid}): one node per home`, { meta: { home, pid } })
+  }
+}
+
+const DDL = `
+CREATE TABLE IF NOT EXISTS jobs (
+  inference_id TEXT PRIMARY KEY,
+  model_id TEXT NOT NULL,
+  recorded_block INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','scoring','proving','submitted','settled','failed','dropped')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  tx_hash TEXT, raw_tx TEXT, reason TEXT, scoring_ms REAL, proving_ms REAL, settled_block INTEGER,
+  updated_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS transitions (inference_id TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, reason TEXT, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cursor (id INTEGER PRIMARY KEY CHECK (id = 1), block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL);
+`
+
+type Row = {
+  inference_id: string; model_id: string; recorded_block: number; state: JobState; attempts: number; tx_hash: string | null; raw_tx: string | null
+  reason: string | null; scoring_ms: number | null; proving_ms: number | null; settled_block: number | null
+}
+
+function toJob(r: Row): Job {
+  const job: Job = { inferenceId: r.inference_id, modelId: BigInt(r.model_id), recordedBlock: r.recorded_block, state: r.state, attempts: r.attempts }
+  if (r.tx_hash !== null) job.txHash = r.tx_hash
+  if (r.raw_tx !== null) job.rawTx = r.raw_tx
+  if (r.reason !== null) job.reason = r.reason
+  if (r.scoring_ms !== null) job.scoringMs = r.scoring_ms
+  if (r.proving_ms !== null) job.provingMs = r.proving_ms
+  if (r.settled_block !== null) job.settledBlock = r.settled_block
+  return job
+}
+
+export type JobUpdate = Partial<Pick<Job, 'txHash' | 'rawTx' | 'reason' | 'scoringMs' | 'provingMs' | 'settledBlock'>> & { attempt?: boolean }
+
+export type JobQueue = {
+  readonly path: string
+  /** Add a job (idempotent: an inference already queued is left as it is). True when added. */
+  enqueue(job: { inferenceId: string; modelId: bigint; recordedBlock: number }): boolean
+  get(inferenceId: string): Job | undefined
+  /** The next job to work on: submitted ones first (resolve before signing anything new), then pending by block. */
+  next(): Job | undefined
+  move(inferenceId: string, to: JobState, update?: JobUpdate): Job
+  /** After a restart: scoring/proving jobs go back to pending (no transaction was signed for them). */
+  recoverInterrupted(): number
+  list(): Job[]
+  counts(): Record<JobState, number>
+  history(inferenceId: string): { from: string | null; to: JobState; reason: string | null }[]
+  cursor(): number | undefined
+  setCursor(block: number): void
+  close(): void
+}
+
+export function openJobQueue({ home }: { home: string }): JobQueue {
+  mkdirSync(home, { recursive: true })
+  const path = join(home, 'node.sqlite')
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec(DDL)
+  // One node per home: a second process would work the same jobs. A dead owner's pid is taken over.
+  const owner = db.prepare('SELECT pid FROM owner WHERE id = 1').get() as { pid: number } | undefined
+  if (owner && owner.pid !== process.pid && alive(owner.pid)) {
+    db.close()
+    throw new NodeAlreadyRunningError({ home, pid: owner.pid })
+  }
+  db.prepare('INSERT INTO owner (id, pid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid').run(process.pid)
+  const now = () => new Date().toISOString()
+  const getRow = db.prepare('SELECT * FROM jobs WHERE inference_id = ?')
+  const log = db.prepare('INSERT INTO transitions (inference_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)')
+  const get = (id: string) => {
+    const row = getRow.get(id.toLowerCase()) as Row | undefined
+    return row ? toJob(row) : undefined
+  }
+  return {
+    path,
+    enqueue({ inferenceId, modelId, recordedBlock }) {
+      const id = inferenceId.toLowerCase()
+      return db.transaction(() => {
+        const added = db.prepare('INSERT OR IGNORE INTO jobs (inference_id, model_id, recorded_block, state, updated_at) VALUES (?, ?, ?, ?, ?)')
+          .run(id, modelId.toString(), recordedBlock, 'pending', now()).changes === 1
+        if (added) log.run(id, null, 'pending', null, now())
+        return added
+      })()
+    },
+    get,
+    next() {
+      const row = (db.prepare("SELECT * FROM jobs WHERE state = 'submitted' ORDER BY recorded_block, inference_id LIMIT 1").get()
+        ?? db.prepare("SELECT * FROM jobs WHERE state = 'pending' ORDER BY recorded_block, inference_id LIMIT 1").get()) as Row | undefined
+      return row ? toJob(row) : undefined
+    },
+    move(inferenceId, to, update = {}) {
+      const id = inferenceId.toLowerCase()
+      return db.transaction(() => {
+        const job = get(id)
+        if (!job || !NEXT[job.state].includes(to)) throw new JobStateError({ inferenceId: id, from: job?.state ?? 'absent', to })
+        db.prepare(`UPDATE jobs SET state = ?, attempts = attempts + ?, tx_hash = COALESCE(?, tx_hash), raw_tx = COALESCE(?, raw_tx), reason = COALESCE(?, reason),
+          scoring_ms = COALESCE(?, scoring_ms), proving_ms = COALESCE(?, proving_ms), settled_block = COALESCE(?, settled_block), updated_at = ? WHERE inference_id = ?`)
+          .run(to, update.attempt ? 1 : 0, update.txHash ?? null, update.rawTx ?? null, update.reason ?? null, update.scoringMs ?? null, update.provingMs ?? null, update.settledBlock ?? null, now(), id)
+        if (to !== job.state) log.run(id, job.state, to, update.reason ?? null, now())
+        return get(id)!
+      })()
+    },
+    recoverInterrupted() {
+      return db.transaction(() => {
+        const rows = db.prepare("SELECT inference_id, state FROM jobs WHERE state IN ('scoring', 'proving')").all() as { inference_id: string; state: string }[]
+        for (const r of rows) log.run(r.inference_id, r.state, 'pending', 'interrupted: redo', now())
+        return db.prepare("UPDATE jobs SET state = 'pending', updated_at = ? WHERE state IN ('scoring', 'proving')").run(now()).changes
+      })()
+    },
+    list: () => (db.prepare('SELECT * FROM jobs ORDER BY recorded_block, inference_id').all() as Row[]).map(toJob),
+    counts() {
+      const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>
+      for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM jobs GROUP BY state').all() as { state: JobState; n: number }[]) out[r.state] = r.n
+      return out
+    },
+    history: (inferenceId) => (db.prepare('SELECT from_state AS "from", to_state AS "to", reason FROM transitions WHERE inference_id = ? ORDER BY rowid').all(inferenceId.toLowerCase()) as any[]),
+    cursor: () => (db.prepare('SELECT block FROM cursor WHERE id = 1').get() as { block: number } | undefined)?.block,
+    setCursor(block) {
+      db.prepare('INSERT INTO cursor (id, block) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET block = excluded.block').run(block)
+    },
+    close() {
+      db.prepare('DELETE FROM owner WHERE id = 1 AND pid = ?').run(process.pid)
+      db.close()
+    },
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}

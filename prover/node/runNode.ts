@@ -1,0 +1,206 @@
+import type { EventLog } from 'ethers'
+import { ChainRequestError } from '../chain/chainErrors.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
+import { settlementAt } from '../chain/settlementClient.ts'
+import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
+import { PoaError } from '../errors/index.ts'
+import { createScoringPool, queryModel, type LoadedModel } from '../influence/index.ts'
+import { attributeInference } from '../proof/attributeInference.ts'
+import type { CompiledCircuit } from '../proof/compileCircuit.ts'
+import { releaseCurve } from '../proof/curve.ts'
+import type { ProvingKeys } from '../proof/proveAttribution.ts'
+import type { AttributionParams } from '../witness/index.ts'
+import { openJobQueue, type Job, type JobState } from './jobQueue.ts'
+import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetrics.ts'
+import { loadQueryText } from './queryStore.ts'
+import { withRetry } from './retryRpc.ts'
+import { resolveServedModels, type ServedModels } from './servedModels.ts'
+import { broadcast, inferenceStatus, isLostRace, notPendingReason, resolveSubmitted, signSettlement, type Outcome } from './submitSettlement.ts'
+
+/**
+ * The prover node: watch the chain for InferenceRecorded events of the models it serves, queue
+ * them in `<home>/node.sqlite`, and for each: check it is still pending, recompute the query
+ * features from the stored query text (and check the recorded commitment), score + prove with
+ * `attributeInference` (scoring pool and prover worker threads), sign, store, broadcast, and
+ * record the outcome. The chain is the only coordination between nodes: a settlement by someone
+ * else drops the job. See docs/node.md for the crash-safety argument.
+ */
+export type StartNodeParameters = {
+  home: string
+  /** A JSON-RPC chain (its signer sends the settlements and earns the prover fee). */
+  chain: PoaChain
+  settlement: string
+  models: readonly LoadedModel[]
+  store: DatanetStore
+  datanet: DatanetRef
+  circuit: CompiledCircuit
+  keys: ProvingKeys
+  params: AttributionParams
+  /** First block to scan on a fresh queue (default 0); later runs resume from the stored cursor. */
+  fromBlock?: number
+  pollMs?: number
+  workers?: number
+  /** Serve counters on 127.0.0.1 (0: a free port); undefined: no server. */
+  metricsPort?: number
+  /** Return once the chain is scanned to its head and no job is open (tests, cron runs). */
+  untilIdle?: boolean
+  /** Status lines (stderr in the CLI). */
+  log?: (line: string) => void
+  signal?: AbortSignal
+}
+
+export type NodeSummary = NodeMetrics & { recovered: number }
+export type RunningNode = { metricsUrl?: string; done: Promise<NodeSummary>; stop(): void }
+
+const OPEN: readonly JobState[] = ['pending', 'scoring', 'proving', 'submitted']
+const MAX_ATTEMPTS = 5
+
+export class NodeConfigError extends PoaError {
+  constructor({ option, reason }: { option: string; reason: string }) {
+    super('NODE_CONFIG', 'USAGE', `${option}: ${reason}`, { meta: { option } })
+  }
+}
+
+/** Test hook: POA_NODE_CRASH_AT=scoring|proving|submitted kills the process there, only with POA_NODE_TEST_HOOKS=1. */
+function crashPoint(point: 'scoring' | 'proving' | 'submitted'): void {
+  if (process.env.POA_NODE_TEST_HOOKS === '1' && process.env.POA_NODE_CRASH_AT === point) process.kill(process.pid, 'SIGKILL')
+}
+
+export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
+  if (p.chain.embedded) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain (the embedded chain is locked by one process, so no host could record inferences for it)' })
+  const log = p.log ?? (() => {})
+  const stopper = new AbortController()
+  const signal = p.signal ? AbortSignal.any([p.signal, stopper.signal]) : stopper.signal
+  const queue = openJobQueue({ home: p.home })
+  let rpcRetries = 0
+  let head: number | undefined
+  const retry = <T>(work: () => Promise<T>) =>
+    withRetry(work, { signal, onRetry: (e, n, ms) => { rpcRetries++; log(`node: RPC failed (${e.shortMessage}); retry ${n} in ${ms} ms`) } })
+  const metrics = () => collectMetrics(queue, { rpcRetries, head })
+  let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined
+  try {
+    if (p.metricsPort !== undefined) server = await startMetricsServer(p.metricsPort, metrics)
+  } catch (error) {
+    queue.close()
+    throw error
+  }
+  const recovered = queue.recoverInterrupted()
+  if (recovered > 0) log(`node: ${recovered} interrupted job(s) back to pending`)
+  const pool = createScoringPool({ workers: p.workers ?? 1 })
+  const contract = await settlementAt(p.settlement, p.chain.provider)
+
+  const finish = (job: Job, outcome: Outcome) => {
+    if (outcome.kind === 'settled') queue.move(job.inferenceId, 'settled', { txHash: outcome.txHash, settledBlock: outcome.blockNumber })
+    else queue.move(job.inferenceId, outcome.kind, { reason: outcome.reason })
+    log(`node: ${job.inferenceId} ${outcome.kind}${outcome.kind === 'settled' ? ` in tx ${outcome.txHash}` : `: ${outcome.reason}`}`)
+  }
+
+  const prove = async (job: Job, served: ServedModels): Promise<Outcome | undefined> => {
+    const id = job.inferenceId
+    const late = await retry(() => notPendingReason(p.chain, p.settlement, id))
+    if (late) return { kind: 'dropped', reason: late }
+    const one = served.byId.get(job.modelId.toString())
+    if (!one) return { kind: 'failed', reason: `model ${job.modelId} is not served by this node` }
+    const inf = await retry(() => inferenceStatus(p.chain, p.settlement, id))
+    const text = await loadQueryText({ home: p.home, inferenceId: id })
+    if (text === undefined) return { kind: 'failed', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
+    const q = await queryModel({ model: one.model, text, featureFracBits: one.featureScale })
+    if (q.queryCommitment !== inf.queryCommitment) return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment}, the inference recorded ${inf.queryCommitment}` }
+    const attributed = await attributeInference({
+      circuit: p.circuit, keys: p.keys, params: p.params, index: one.index, records: one.records,
+      query: { inputHash: q.inputHash, features: q.features }, poolWei: inf.poolWei,
+      settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId: id }, scoring: { pool }, signal,
+      onStage: (stage) => {
+        queue.move(id, stage)
+        crashPoint(stage)
+      },
+    })
+    // Check again: another node may have settled while this one proved.
+    const lost = await retry(() => notPendingReason(p.chain, p.settlement, id))
+    if (lost) return { kind: 'dropped', reason: lost }
+    let signed
+    try {
+      signed = await retry(() => signSettlement({ chain: p.chain, signer: p.chain.signer, settlement: p.settlement, inferenceId: id, pkg: attributed.pkg }))
+    } catch (error) {
+      if (isLostRace(error)) return { kind: 'dropped', reason: (error as PoaError).shortMessage }
+      throw error
+    }
+    // Stored before it is sent: after a crash the node resolves this exact transaction, never a new one.
+    queue.move(id, 'submitted', { txHash: signed.txHash, rawTx: signed.rawTx, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs })
+    await retry(() => broadcast(p.chain, signed.rawTx))
+    crashPoint('submitted')
+    return retry(() => resolveSubmitted({ chain: p.chain, settlement: p.settlement, inferenceId: id, txHash: signed.txHash, rawTx: signed.rawTx }))
+  }
+
+  const work = async (job: Job, served: ServedModels) => {
+    try {
+      const outcome = job.state === 'submitted'
+        ? await retry(() => resolveSubmitted({ chain: p.chain, settlement: p.settlement, inferenceId: job.inferenceId, txHash: job.txHash!, rawTx: job.rawTx! }))
+        : await prove(job, served)
+      if (outcome) finish(queue.get(job.inferenceId)!, outcome)
+    } catch (error) {
+      if (signal.aborted) return
+      const now = queue.get(job.inferenceId)!
+      const message = error instanceof PoaError ? error.shortMessage : String((error as Error)?.message ?? error)
+      // An RPC outage leaves the job where it can resume; anything else (or too many outages) fails it.
+      if (error instanceof ChainRequestError && now.attempts + 1 < MAX_ATTEMPTS) {
+        queue.move(job.inferenceId, now.state === 'submitted' ? 'submitted' : 'pending', { attempt: true })
+        log(`node: ${job.inferenceId}: ${message} (will retry)`)
+      } else finish(now, { kind: 'failed', reason: message })
+    }
+  }
+
+  let lastStatus = ''
+  const status = () => {
+    const m = metrics()
+    const line = `poa node: block ${head ?? '?'} | open ${OPEN.map((s) => `${s} ${m.jobs[s]}`).join(' ')} | settled ${m.done} dropped ${m.dropped} failed ${m.failed}` +
+      (m.proofSeconds.last !== undefined ? ` | last proof ${m.proofSeconds.last} s` : '')
+    if (line !== lastStatus) log(line)
+    lastStatus = line
+  }
+
+  const loop = async (): Promise<NodeSummary> => {
+    let served: ServedModels = { byId: new Map(), scanned: 0 }
+    try {
+      while (!signal.aborted) {
+        try {
+          served = await retry(() => resolveServedModels({ chain: p.chain, models: p.models, store: p.store, datanet: p.datanet, from: served }))
+          head = await retry(() => p.chain.provider.getBlockNumber())
+          const from = (queue.cursor() ?? (p.fromBlock ?? 0) - 1) + 1
+          if (from <= head) {
+            const logs = await retry(() => p.chain.run('query InferenceRecorded', () => contract.queryFilter(contract.filters.InferenceRecorded(), from, head)))
+            for (const e of logs as EventLog[]) {
+              const modelId = BigInt(e.args.modelId)
+              if (served.byId.has(modelId.toString())) queue.enqueue({ inferenceId: e.args.inferenceId as string, modelId, recordedBlock: e.blockNumber })
+            }
+            queue.setCursor(head)
+          }
+          const tried = new Set<string>()
+          for (let job = queue.next(); job && !tried.has(job.inferenceId) && !signal.aborted; job = queue.next()) {
+            tried.add(job.inferenceId)
+            await work(job, served)
+            status()
+          }
+        } catch (error) {
+          if (signal.aborted) break
+          // The watch itself failed after its retries: say so and try again next round.
+          log(`node: ${error instanceof PoaError ? error.shortMessage : String(error)}`)
+        }
+        status()
+        const counts = queue.counts()
+        if (p.untilIdle && head !== undefined && queue.cursor() === head && OPEN.every((s) => counts[s] === 0)) break
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, p.pollMs ?? 1000)
+          signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
+        })
+      }
+      return { ...metrics(), recovered }
+    } finally {
+      await server?.close()
+      await pool.destroy()
+      queue.close()
+      await releaseCurve()
+    }
+  }
+  return { metricsUrl: server?.url, done: loop(), stop: () => stopper.abort() }
+}
