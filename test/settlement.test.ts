@@ -3,6 +3,7 @@ import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { Interface, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
 import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/chain/settlementDeploy.ts'
+import { circuitIdOf } from '../prover/chain/verifierGen.ts'
 import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/chain/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
@@ -208,6 +209,29 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     await expectRevert(contract.claimAll(inferenceId, await host.getAddress(), settled.payoutSlots).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
     await expectRevert(claimRewards({ settlement, signer: prover, inferenceId: newInferenceId() }), 'SettlementNotSettled')
     expect(payouts.length).toBeGreaterThan(0)
+  })
+
+  it('keeps the shares snapshotted at recording when governance changes them before settlement', async () => {
+    const { inferenceId, calldata, payouts } = await recordAndProve()
+    const owner = await settlementAt(settlement, stack.deployer)
+    await (await owner.setShares([6000, 2000, 1000, 1000])).wait()
+    try {
+      const result = await settle(inferenceId, calldata) // the proof carries the pool recorded at 70%
+      expect(result.proverFeeWei).toBe((FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n)
+      expect(result.paidToContributorsWei).toBe(payouts.reduce((sum, p) => sum + p.amountWei, 0n))
+    } finally {
+      await (await owner.setShares([DEFAULT_SHARES.contributorsBps, DEFAULT_SHARES.proverBps, DEFAULT_SHARES.modelOwnerBps, DEFAULT_SHARES.treasuryBps])).wait()
+    }
+  })
+
+  it('rejects an unapproved circuit, a wrong number of public inputs, and a verifier set by a non-owner', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    await expectRevert(settleInference({ settlement, signer: prover, inferenceId, circuitName: 'attribution_d8_k8_K99', calldata }), 'SettlementCircuitUnknown')
+    const short = { ...calldata, publicInputs: calldata.publicInputs.slice(0, -1) }
+    const error = await expectRevert(settle(inferenceId, short), 'SettlementInputCount')
+    expect(error.args).toMatchObject({ expected: BigInt(calldata.publicInputs.length), got: BigInt(calldata.publicInputs.length - 1) })
+    const [verifier] = await (await settlementAt(settlement, host)).verifierOf(circuitIdOf(CIRCUIT_NAME))
+    await expectRevert((await settlementAt(settlement, host)).setVerifier(circuitIdOf('x'), verifier).catch((e: unknown) => { throw wrap(e) }), 'OwnableUnauthorizedAccount')
   })
 
   it('lets only the owner change the shares, and only to a split of 10,000 bps', async () => {
