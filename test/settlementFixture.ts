@@ -28,10 +28,10 @@ export type CircuitArtifacts = { circuit: CompiledCircuit; keys: DevKeys }
 export async function prepareTinyCircuit(log: (line: string) => void = () => {}): Promise<CircuitArtifacts & { hre: HardhatRuntime }> {
   const circuit = await compileCircuit(TINY_SPEC, log)
   const keys = await ensureDevKeys(circuit, log)
-  await prepareVerifiers({ circuits: [{ circuitName: CIRCUIT_NAME, zkeyPath: keys.zkeyPath }] })
+  const [generated] = await prepareVerifiers({ circuits: [{ circuitName: CIRCUIT_NAME, zkeyPath: keys.zkeyPath }] })
   const hre = await getHardhatRuntime()
-  // The runtime may have compiled before this process generated the verifier: compile again (a no-op when cached).
-  await hre.run('compile', { quiet: true })
+  // getHardhatRuntime's (locked) compile ran after generation unless the verifier is missing from it.
+  if (!(await hre.artifacts.artifactExists(generated.contractName))) await hre.run('compile', { quiet: true })
   return { circuit, keys, hre }
 }
 

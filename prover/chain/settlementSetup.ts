@@ -31,10 +31,12 @@ export type EnsureSettlementReturnType = {
  * The chain's signer must own the settlement to approve a new verifier.
  */
 export async function ensureSettlement({ chain, circuits, treasury, shares, refundTimeoutS }: EnsureSettlementParameters): Promise<EnsureSettlementReturnType> {
-  await prepareVerifiers({ circuits })
+  const generated = await prepareVerifiers({ circuits })
   const hre = await getHardhatRuntime()
-  // The runtime may have compiled earlier in this process, before the verifier sources existed.
-  await hre.run('compile', { quiet: true })
+  // getHardhatRuntime compiles once per process under a cross-process lock; compile again (unlocked)
+  // only if this process compiled before a verifier source was (re)written.
+  const missing = await Promise.all(generated.map((g) => hre.artifacts.artifactExists(g.contractName).then((ok) => !ok)))
+  if (generated.some((g, i) => g.changed || missing[i])) await hre.run('compile', { quiet: true })
   const deployed: Record<string, bigint> = {}
   const contracts = chain.deployment.contracts
   for (const name of ['OpenToken', 'DatanetRegistry', 'ModelRegistry']) {
