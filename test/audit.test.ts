@@ -110,6 +110,29 @@ describe('poa audit', () => {
     expect(check(r, 'query').difference!.what).toBe('Poseidon(inputHash, featureHash(phi_q))')
   })
 
+  it('fails the verifier and proof checks with the key of another circuit (--vkey)', async () => {
+    const store = openDatanetStore({ home: world.home })
+    try {
+      const vkeyPath = join(world.circuit.dir, '..', 'datanet_inclusion_d8', 'datanet_inclusion_d8.dev.vkey.json')
+      const r = await auditInference({ chain: world.chain, settlement: world.settlement, inferenceId: honest.inferenceId, store, datanet: world.datanetId, model: world.model, queryText: honest.text, vkeyPath })
+      expect(r.failed).toEqual(['verifier', 'proof'])
+      expect(check(r, 'verifier').detail).toMatch(/absent \(another setup\)/)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('fails the query check, and cannot rank candidates, without the query text', async () => {
+    const store = openDatanetStore({ home: world.home })
+    try {
+      const r = await auditInference({ chain: world.chain, settlement: world.settlement, inferenceId: honest.inferenceId, store, datanet: world.datanetId, model: world.model })
+      expect(r.failed).toEqual(['query', 'scores', 'payouts', 'topK'])
+      expect(check(r, 'query').difference!.got).toBe('none')
+    } finally {
+      store.close()
+    }
+  })
+
   it('poa audit exits 0 on an honest settlement and 4 naming topK on the dishonest one (--json, JSON-RPC)', async () => {
     const queryFile = join(dir, 'q2.txt')
     writeFileSync(queryFile, dishonest.text)

@@ -9,6 +9,7 @@ import { settlementAt } from '../prover/chain/settlementClient.ts'
 import { ChainRequestError } from '../prover/chain/chainErrors.ts'
 import { JobStateError, openJobQueue } from '../prover/node/jobQueue.ts'
 import { withRetry } from '../prover/node/retryRpc.ts'
+import { saveQueryText } from '../prover/node/queryStore.ts'
 import { createWorld, KEYS, recordQuery, type World } from './auditFixture.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'poa-node-'))
@@ -105,6 +106,22 @@ describe('poa node', () => {
     const events = await settledEvents(a.inferenceId)
     expect(events.length).toBe(1)
     expect(events[0].args.prover).toBe(new Wallet(KEYS[3]).address)
+  })
+
+  it('waits for a query text saved after the inference was recorded, then settles it', async () => {
+    const home = nodeHome()
+    const a = await recordQuery(world, world.queries[5], { homes: [] })
+    let saved = false
+    const run = await poaNode(home, KEYS[3], ['--from-block', String(a.blockNumber)], {}, (text) => {
+      if (!saved && /no query text in .*; waiting/.test(text)) {
+        saved = true
+        void saveQueryText({ home, inferenceId: a.inferenceId, text: world.queries[5] })
+      }
+    })
+    expect(saved).toBe(true)
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout).result).toMatchObject({ done: 1, failed: 0 })
+    expect((await settledEvents(a.inferenceId)).length).toBe(1)
   })
 
   for (const point of ['scoring', 'proving', 'submitted'] as const) {

@@ -59,9 +59,12 @@ export async function checkProof(s: SettlementOnChain, vkey: { key: any } | unde
     pi_a: [a[0], a[1], 1n].map(String), pi_b: [[b[0][1], b[0][0]], [b[1][1], b[1][0]], [1n, 0n]].map((p) => p.map(String)),
     pi_c: [c[0], c[1], 1n].map(String), protocol: 'groth16', curve: 'bn128',
   }
+  if (vkey.key.nPublic !== s.calldata.publicInputs.length) return fail('proof', 'public inputs of the key', s.calldata.publicInputs.length, vkey.key.nPublic)
   try {
     const valid = await snarkjs.groth16.verify(vkey.key, s.calldata.publicInputs.map(String), proof)
     return valid ? pass('proof', 'Groth16 proof verifies off-chain') : fail('proof', 'groth16.verify', true, false)
+  } catch (error) {
+    return fail('proof', 'groth16.verify', true, `an error: ${(error as Error).message}`)
   } finally {
     await releaseCurve()
   }

@@ -54,6 +54,8 @@ export type RunningNode = { metricsUrl?: string; done: Promise<NodeSummary>; sto
 
 const OPEN: readonly JobState[] = ['pending', 'scoring', 'proving', 'submitted']
 const MAX_ATTEMPTS = 5
+/** Polls a job waits for its query text before it fails (with --poll-ms 1000: about 30 s). */
+const QUERY_WAIT_POLLS = 30
 
 export class NodeConfigError extends PoaError {
   constructor({ option, reason }: { option: string; reason: string }) {
@@ -95,7 +97,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     log(`node: ${job.inferenceId} ${outcome.kind}${outcome.kind === 'settled' ? ` in tx ${outcome.txHash}` : `: ${outcome.reason}`}`)
   }
 
-  const prove = async (job: Job, served: ServedModels): Promise<Outcome | undefined> => {
+  const prove = async (job: Job, served: ServedModels): Promise<Outcome | { kind: 'wait'; reason: string }> => {
     const id = job.inferenceId
     const late = await retry(() => notPendingReason(p.chain, p.settlement, id))
     if (late) return { kind: 'dropped', reason: late }
@@ -103,7 +105,11 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     if (!one) return { kind: 'failed', reason: `model ${job.modelId} is not served by this node` }
     const inf = await retry(() => inferenceStatus(p.chain, p.settlement, id))
     const text = await loadQueryText({ home: p.home, inferenceId: id })
-    if (text === undefined) return { kind: 'failed', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
+    if (text === undefined) {
+      // The host may save the text just after recording the inference: wait a few polls before failing.
+      const reason = `no query text in ${p.home}/queries/ (save it with "poa inference save-query")`
+      return job.attempts + 1 < QUERY_WAIT_POLLS ? { kind: 'wait', reason } : { kind: 'failed', reason }
+    }
     const q = await queryModel({ model: one.model, text, featureFracBits: one.featureScale })
     if (q.queryCommitment !== inf.queryCommitment) return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment}, the inference recorded ${inf.queryCommitment}` }
     const attributed = await attributeInference({
@@ -137,7 +143,10 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
       const outcome = job.state === 'submitted'
         ? await retry(() => resolveSubmitted({ chain: p.chain, settlement: p.settlement, inferenceId: job.inferenceId, txHash: job.txHash!, rawTx: job.rawTx! }))
         : await prove(job, served)
-      if (outcome) finish(queue.get(job.inferenceId)!, outcome)
+      if (outcome.kind === 'wait') {
+        if (job.attempts === 0) log(`node: ${job.inferenceId}: ${outcome.reason}; waiting`)
+        queue.move(job.inferenceId, 'pending', { attempt: true })
+      } else finish(queue.get(job.inferenceId)!, outcome)
     } catch (error) {
       if (signal.aborted) return
       const now = queue.get(job.inferenceId)!
