@@ -157,3 +157,23 @@ describe('poa audit', () => {
     expect(JSON.parse(bad.stdout).error.message).toMatch(/0x12/)
   })
 })
+
+describe('poa audit on the embedded chain', () => {
+  it('passes on the settlement poa demo made, reading the chain from <home>/chain', async () => {
+    const home = join(dir, 'demo')
+    const demo = await run(process.execPath, ['cli/bin.js', '--json', '--home', home, 'demo', '--records', '32'], { maxBuffer: 64 << 20, timeout: 600_000 })
+    const report = JSON.parse(demo.stdout).result
+    const queryFile = join(dir, 'demo-query.txt')
+    writeFileSync(queryFile, report.query.text)
+    const audited = await run(process.execPath, [
+      // The demo keeps its run's data (store, model, embedded chain journal) in report.home.
+      'cli/bin.js', '--json', '--home', report.home, 'audit', report.inference.inferenceId, '--datanet', report.datanet.name, '--model', report.model.name, '--query-file', queryFile,
+    ], { timeout: 300_000 })
+    const r = JSON.parse(audited.stdout).result as AuditReport
+    expect(r.failed).toEqual([])
+    expect(r.circuit).toBe('attribution_d8_k8_K3')
+    // The demo's paid contributors are the records the audit found for the settled slots.
+    const paid = r.checks.find((c) => c.name === 'payouts')!.detail
+    for (const c of report.contributors) expect(paid).toContain(String(c.position))
+  }, 900_000)
+})
