@@ -18,7 +18,14 @@ beforeAll(async () => {
 
 const fresh = async (seed = 5) => quaternaryInput({ params, seed, records: 16 })
 const clone = (input: Record<string, unknown>) => structuredClone(input) as Record<string, any>
-const rejects = (input: Record<string, unknown>) => expect(calculateWitness(circuit, input)).rejects.toBeInstanceOf(WitnessUnsatisfiedError)
+/** Witness generation must fail, in the template named by `where` (the check that stops it). */
+async function rejects(input: Record<string, unknown>, where: RegExp): Promise<void> {
+  const error = await calculateWitness(circuit, input).then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(WitnessUnsatisfiedError)
+  expect((error as Error).message).toMatch(where)
+}
+const AT_POSITION = /assertion failed in QuaternaryChild/
+const AT_ROOT = /assertion failed in AttributionCandidateQuaternary:\d+ </
 
 describe('4-ary index tree (QuaternaryMerkleRoot)', () => {
   it('matches the TS tree: node = Poseidon(c0..c3), leaf i at position (i >> 2l) & 3', async () => {
@@ -42,7 +49,7 @@ describe('4-ary index tree (QuaternaryMerkleRoot)', () => {
     const { input } = await fresh()
     const bad = clone(input)
     bad.features[1][3] = (bad.features[1][3] + 1n) % R
-    await rejects(bad)
+    await rejects(bad, AT_POSITION)
   })
 
   it('rejects a tampered sibling at either level', async () => {
@@ -52,8 +59,19 @@ describe('4-ary index tree (QuaternaryMerkleRoot)', () => {
       const position = Number((BigInt(bad.leafIndex[0]) >> BigInt(2 * level)) & 3n)
       const sibling = (position + 1) % 4
       bad.indexChildren[0][level][sibling] = (bad.indexChildren[0][level][sibling] + 1n) % R
-      await rejects(bad)
+      await rejects(bad, level === 0 ? AT_POSITION : AT_ROOT)
     }
+  })
+
+  it('rejects a self-consistent path over a forged sibling: only the committed root stops it', async () => {
+    const poseidon = await getPoseidon()
+    const { input } = await fresh()
+    const bad = clone(input)
+    const index = Number(bad.leafIndex[1])
+    const [low, high] = [index & 3, (index >> 2) & 3]
+    bad.indexChildren[1][0][(low + 1) % 4] = 12345n
+    bad.indexChildren[1][1][high] = poseidon.hash(bad.indexChildren[1][0])
+    await rejects(bad, AT_ROOT)
   })
 
   it('rejects the path node placed at another position than leafIndex says', async () => {
@@ -63,7 +81,7 @@ describe('4-ary index tree (QuaternaryMerkleRoot)', () => {
     const position = Number(BigInt(bad.leafIndex[0]) & 3n)
     const other = (position + 1) % 4
     ;[children[position], children[other]] = [children[other], children[position]]
-    await rejects(bad)
+    await rejects(bad, AT_POSITION)
   })
 })
 
@@ -74,7 +92,6 @@ describe('index features checked by Num2Bits(16) only (PackedFeatureHash)', () =
     const bad = clone(input)
     bad.features[0][0] = (bad.features[0][0] + (1n << 16n)) % R
     bad.features[0][1] = (bad.features[0][1] - 1n + R) % R
-    await rejects(bad)
+    await rejects(bad, /assertion failed in Num2Bits:\d+ < PackedFeatureHash/)
   })
-
 })
