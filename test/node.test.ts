@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { createServer } from 'node:http'
 import { cpSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -122,6 +123,51 @@ describe('poa node', () => {
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout).result).toMatchObject({ done: 1, failed: 0 })
     expect((await settledEvents(a.inferenceId)).length).toBe(1)
+  })
+
+  it('rides out an RPC outage with retries and backoff, then settles', async () => {
+    const home = nodeHome()
+    const a = await recordQuery(world, world.queries[6], { homes: [home] })
+    // A real HTTP hop between node and chain that answers 503 while `down`.
+    let down = false
+    let refused = 0
+    const proxy = createServer(async (req, res) => {
+      const body = await new Promise<string>((resolve) => {
+        let text = ''
+        req.on('data', (d) => (text += d))
+        req.on('end', () => resolve(text))
+      })
+      if (down) {
+        refused++
+        res.writeHead(503).end('chain unavailable')
+        return
+      }
+      const upstream = await fetch(world.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      res.writeHead(upstream.status, { 'content-type': 'application/json' }).end(await upstream.text())
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve()))
+    const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`
+    try {
+      let cut = false
+      const run = await poaNode(home, KEYS[3], ['--from-block', String(a.blockNumber), '--rpc', url, '--metrics-port', '0'], {}, (text) => {
+        // Cut the chain off as the node's loop starts; restore it after a few retries.
+        if (!cut && /metrics: http/.test(text)) {
+          cut = true
+          down = true
+          setTimeout(() => (down = false), 1500)
+        }
+      })
+      expect(cut).toBe(true)
+      expect(refused).toBeGreaterThan(0)
+      expect(run.code).toBe(0)
+      expect(run.stderr).toMatch(/RPC failed .*; retry 1 in 250 ms/)
+      const summary = JSON.parse(run.stdout).result
+      expect(summary).toMatchObject({ done: 1, failed: 0 })
+      expect(summary.rpcRetries).toBeGreaterThan(0)
+      expect((await settledEvents(a.inferenceId)).length).toBe(1)
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()))
+    }
   })
 
   for (const point of ['scoring', 'proving', 'submitted'] as const) {

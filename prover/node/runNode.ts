@@ -174,7 +174,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
       while (!signal.aborted) {
         try {
           served = await retry(() => resolveServedModels({ chain: p.chain, models: p.models, store: p.store, datanet: p.datanet, from: served }))
-          head = await retry(() => p.chain.provider.getBlockNumber())
+          head = await retry(() => p.chain.run('read block number', () => p.chain.provider.getBlockNumber()))
           const from = (queue.cursor() ?? (p.fromBlock ?? 0) - 1) + 1
           if (from <= head) {
             const logs = await retry(() => p.chain.run('query InferenceRecorded', () => contract.queryFilter(contract.filters.InferenceRecorded(), from, head)))
