@@ -9,7 +9,7 @@ import { openDatanetStore } from '../prover/datanet/index.ts'
 import { loadModel, modelDir, saveModel, scoreReference, trainModel } from '../prover/influence/index.ts'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { auditInference, type AuditReport } from '../prover/node/auditInference.ts'
-import { candidatesOfScores } from '../prover/proof/attributeInference.ts'
+import { attributeInference, CandidatePositionsError, candidatesOfScores } from '../prover/proof/attributeInference.ts'
 import { createWorld, KEYS, PARAMS, proveAndSettle, recordQuery, type World } from './auditFixture.ts'
 
 const run = promisify(execFile)
@@ -176,4 +176,24 @@ describe('poa audit on the embedded chain', () => {
     const paid = r.checks.find((c) => c.name === 'payouts')!.detail
     for (const c of report.contributors) expect(paid).toContain(String(c.position))
   }, 900_000)
+})
+
+describe('candidate rule', () => {
+  it('takes the top K scores, ties to the lower position, and keeps only positive ones', () => {
+    expect(candidatesOfScores([5n, 9n, 9n, 0n, 7n], 3)).toEqual([{ position: 1, score: 9n }, { position: 2, score: 9n }, { position: 4, score: 7n }])
+    expect(candidatesOfScores([-3n, 0n, 2n, -1n], 3)).toEqual([{ position: 2, score: 2n }])
+    expect(candidatesOfScores([0n, -1n], 3)).toEqual([])
+  })
+
+  it('refuses explicit positions that repeat, exceed K or fall outside the index, naming them', async () => {
+    const base = {
+      circuit: world.circuit, keys: world.keys, params: PARAMS, index: world.index, records: world.records,
+      query: { inputHash: 1n, features: Array(PARAMS.featureCount).fill(1n) }, poolWei: 100n,
+      settlement: { chainId: 31337n, address: world.settlement, inferenceId: `0x${'11'.repeat(32)}` },
+    }
+    await expect(attributeInference({ ...base, positions: [1, 1] })).rejects.toThrow(/positions \[1, 1\]: a position repeats/)
+    await expect(attributeInference({ ...base, positions: [0, 1, 2, 3] })).rejects.toThrow(/more than K = 3/)
+    await expect(attributeInference({ ...base, positions: [48] })).rejects.toThrow(CandidatePositionsError)
+    await expect(attributeInference({ ...base, positions: [48] })).rejects.toThrow(/48 is not a position in \[0, 48\)/)
+  })
 })
