@@ -1,4 +1,5 @@
 import { openSync, readSync, closeSync, readFileSync, existsSync } from 'node:fs'
+import { BN254_BASE_FIELD } from '../prover/field/index.ts'
 import { join } from 'node:path'
 import { withCurve } from '../prover/proof/curve.ts'
 import { CeremonyAbortedError, CeremonyInputError, CrsPairingCheckError } from './errors.ts'
@@ -12,7 +13,7 @@ import type { StepControl } from './progress.ts'
  * integers) and `bn254_g2.dat` ([tau]G2 as x.c0||x.c1||y.c0||y.c1, big-endian). So the phase-1
  * result feeds both proof systems: one tau, no second ceremony.
  */
-const Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
+const Q = BN254_BASE_FIELD
 const R = (1n << 256n) % Q
 
 function modPow(b: bigint, e: bigint): bigint {

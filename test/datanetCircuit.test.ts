@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mulberry32 } from '../prover/dataset/mulberry32.ts'
 import * as snarkjs from 'snarkjs'
 import { Wallet } from 'ethers'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
@@ -11,17 +12,8 @@ import { buildMerkleTree, getMerkleProof, type MerkleTree } from '../prover/merk
 const DEPTH = 8
 const SEED = Number(process.env.POA_TEST_SEED ?? 20261127)
 
-// mulberry32: a tiny seeded generator, so a failing tree can be rebuilt from the printed seed.
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// A seeded generator, so a failing tree can be rebuilt from the printed seed.
+const rng = mulberry32
 
 type Rec = { contributor: string; contentHash: bigint }
 type Case = { records: Rec[]; tree: MerkleTree }

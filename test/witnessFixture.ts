@@ -4,17 +4,10 @@ import { recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { FEATURE_BOUND, indexLeaf } from '../prover/index/featureHash.ts'
 import { buildAttributionWitness, type AttributionCandidateInput, type AttributionParams, type BuildAttributionWitnessParameters } from '../prover/witness/index.ts'
 
-/** mulberry32: a small seeded PRNG, so every random scenario can be replayed from its printed seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** A seeded PRNG, so every random scenario can be replayed from its printed seed. */
+import { mulberry32 } from '../prover/dataset/mulberry32.ts'
+
+export const rng = mulberry32
 
 export function randomBigint(next: () => number, bits: number): bigint {
   let x = 0n

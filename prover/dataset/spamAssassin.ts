@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { mulberry32 } from './mulberry32.ts'
 import { getAddress, keccak256, toUtf8Bytes } from 'ethers'
 import { PoaError } from '../errors/index.ts'
 
@@ -64,17 +65,6 @@ export function spamAssassinContributor(sender: string): string {
   return getAddress(`0x${digest.slice(-40)}`)
 }
 
-/** mulberry32: a tiny seeded PRNG; enough to pick a subset reproducibly (not for secrets). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function shuffled<T>(items: T[], random: () => number): T[] {
   const out = items.slice()

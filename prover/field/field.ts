@@ -4,6 +4,9 @@ import { FieldOutOfRangeError, InvalidAddressError } from '../errors/index.ts'
 /** Order r of the BN254 scalar field: every circuit signal lives in [0, r). */
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n
 
+/** Order q of BN254's base field: curve point coordinates (proofs, CRS points) live there. */
+export const BN254_BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
+
 /** Check at the door that `value` is a field element; trusted after that. */
 export function toFr(value: bigint, where: string): bigint {
   if (typeof value !== 'bigint') throw new TypeError(`${where} expected bigint, got ${typeof value}`)

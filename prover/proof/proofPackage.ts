@@ -1,4 +1,5 @@
 import type { AttributionParams } from '../witness/attributionParams.ts'
+import { BN254_BASE_FIELD } from '../field/index.ts'
 import { publicSignalsOf, type AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
 import { unpackPayoutSlot } from '../witness/payoutSlot.ts'
 import { SNARK_SCALAR_FIELD } from '../witness/snarkField.ts'
@@ -91,9 +92,6 @@ export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash,
     createdAt: new Date().toISOString(),
   }
 }
-
-/** BN254's base field order q: proof coordinates live there (public signals live below r). */
-const BN254_BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n
 
 function decimal(value: unknown, field: string, modulus = SNARK_SCALAR_FIELD): bigint {
   if (typeof value !== 'string' || !/^(0|[1-9][0-9]*)$/.test(value)) throw new ProofPackageError({ field, expected: 'a decimal string', got: value })
