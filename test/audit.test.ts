@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatanetStore } from '../prover/datanet/index.ts'
+import { BN254_BASE_FIELD } from '../prover/field/index.ts'
 import { loadModel, modelDir, saveModel, scoreReference, trainModel } from '../prover/influence/index.ts'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { auditInference, type AuditReport } from '../prover/node/auditInference.ts'
@@ -113,7 +114,12 @@ describe('poa audit', () => {
   it('fails the verifier and proof checks with the key of another circuit (--vkey)', async () => {
     const store = openDatanetStore({ home: world.home })
     try {
-      const vkeyPath = join(world.circuit.dir, '..', 'datanet_inclusion_d8', 'datanet_inclusion_d8.dev.vkey.json')
+      // The key of another setup, made here so the test needs no other test's build output: the
+      // same key with IC[0] negated, a valid curve point that the deployed verifier does not hold.
+      const vkey = structuredClone(world.keys.verificationKey)
+      vkey.IC[0] = [vkey.IC[0][0], (BN254_BASE_FIELD - BigInt(vkey.IC[0][1])).toString(), vkey.IC[0][2]]
+      const vkeyPath = join(dir, 'other-setup.vkey.json')
+      writeFileSync(vkeyPath, JSON.stringify(vkey))
       const r = await auditInference({ chain: world.chain, settlement: world.settlement, inferenceId: honest.inferenceId, store, datanet: world.datanetId, model: world.model, queryText: honest.text, vkeyPath })
       expect(r.failed).toEqual(['verifier', 'proof'])
       expect(check(r, 'verifier').detail).toMatch(/absent \(another setup\)/)
