@@ -325,7 +325,6 @@ async function measureProving(costs: Cost[]): Promise<void> {
     }
     if (c.proveS !== undefined) line({ case: 'prove-per-candidate', design: c.design, k: c.k, seconds: +c.proveS.toFixed(2), basis: c.proveBasis })
   }
-  await releaseCurve()
 }
 
 async function main(): Promise<void> {
@@ -335,6 +334,8 @@ async function main(): Promise<void> {
   const quality = args.includes('--skip-quality') ? undefined : await measureQuality()
   const costs = args.includes('--skip-circuits') ? [] : await measureCircuits()
   if (costs.length && !args.includes('--skip-prove')) await measureProving(costs)
+  // requiredPower reads the r1cs through snarkjs, whose curve threads keep the process alive.
+  await releaseCurve()
   console.log('\nfrontier (whitened-pca = poa default; LDS share of exact IF; constraints per candidate at depth 20)')
   console.log('| k | whitened-pca LDS (x exact) | trak LDS (x exact) | binary index tree | 4-ary, 16-bit | 4-ary, 13-bit | prove s / candidate (binary; 4-ary 16-bit) |')
   console.log('|---|---|---|---|---|---|---|')
