@@ -13,19 +13,16 @@
  *     constraints (an estimate, labelled "est.");
  *   - a frontier table.
  * Run: `npx tsx bench/attributionQuality.bench.ts [--quick] [--skip-quality] [--skip-circuits] [--skip-prove]`
- * The quality setup is bench/influence.bench.ts's (same subset, seeds, model, margins); its helpers
- * are not exported (that file runs on import), so the small statistics helpers are restated here and
- * every model, Hessian, projection and feature comes from prover/influence.
+ * The quality setup is bench/influence.bench.ts's (same subset, seeds, model, margins): both benches
+ * take it from bench/ldsHarness.ts, and every model, Hessian, projection and feature comes from
+ * prover/influence.
  */
 import { availableParallelism, loadavg } from 'node:os'
 import * as snarkjs from 'snarkjs'
-import { loadSpamAssassin, SPAM_LABELS } from '../prover/dataset/spamAssassin.ts'
 import {
-  vectorize, densify, trainSoftmax, buildClassifierOnnx, buildProjection, buildFeatureOnnx, createSession, computeFeatures,
-  chooseFracBits, quantizeFeatures, gaussNewtonHessian, cholesky, solveLower, solveUpperT, DEFAULT_VECTORIZER, whitenedPcaMatrix,
-  type SoftmaxWeights, type SparseVector, type ProjectionKind,
-} from '../prover/influence/index.ts'
-import { gaussianStream } from '../prover/influence/seededRandom.ts'
+  L2, d, line, gradient, auc, intScores, selfScores, hessianFactor, exactInfluenceScores,
+  onnxFloatFeatures, quantized, prepareSpamSplit, retrainSubsets, ldsPerQuery, flipAndRetrain, exactSelfInfluence,
+} from './ldsHarness.ts'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
 import { attributionSpec } from '../prover/proof/circuitParams.ts'
 import { readR1cs } from '../prover/proof/readR1cs.ts'
@@ -45,65 +42,8 @@ const INDEX_BITS = [13, 12]
 const DEPTH = 20
 const BOOTSTRAP = 2000
 const PTAU_WAIT_MS = 25 * 60_000
-const L2 = 1e-3
-const d = DEFAULT_VECTORIZER.dim
-const C = 2
-const n = C * (d + 1)
-const line = (o: Record<string, unknown>) => console.log(JSON.stringify(o))
 const r4 = (x: number) => +x.toFixed(4)
 
-function logits(w: SoftmaxWeights, row: SparseVector): number[] {
-  const out: number[] = []
-  for (let c = 0; c < w.classes; c++) {
-    let z = w.b[c]
-    for (let j = 0; j < row.indices.length; j++) z += w.W[c * w.dim + row.indices[j]] * row.values[j]
-    out.push(z)
-  }
-  return out
-}
-function softmax(z: number[]): number[] {
-  const m = Math.max(...z)
-  const e = z.map((v) => Math.exp(v - m))
-  const s = e.reduce((a, b) => a + b, 0)
-  return e.map((v) => v / s)
-}
-/** Dense float64 head gradient (p - onehot(y)) (x) [x, 1] in the projection's theta layout. */
-function gradient(w: SoftmaxWeights, row: SparseVector, y: number): Float64Array {
-  const p = softmax(logits(w, row))
-  const g = new Float64Array(n)
-  for (let c = 0; c < C; c++) {
-    const e = p[c] - (c === y ? 1 : 0)
-    for (let j = 0; j < row.indices.length; j++) g[c * (d + 1) + row.indices[j]] = e * row.values[j]
-    g[c * (d + 1) + d] = e
-  }
-  return g
-}
-function rank(values: ArrayLike<number>): Float64Array {
-  const idx = Array.from({ length: values.length }, (_, i) => i).sort((a, b) => values[a] - values[b])
-  const r = new Float64Array(values.length)
-  for (let i = 0; i < idx.length; ) {
-    let j = i
-    while (j + 1 < idx.length && values[idx[j + 1]] === values[idx[i]]) j++
-    for (let t = i; t <= j; t++) r[idx[t]] = (i + j) / 2
-    i = j + 1
-  }
-  return r
-}
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const m = a.length
-  let ma = 0, mb = 0
-  for (let i = 0; i < m; i++) { ma += a[i] / m; mb += b[i] / m }
-  let sab = 0, saa = 0, sbb = 0
-  for (let i = 0; i < m; i++) { sab += (a[i] - ma) * (b[i] - mb); saa += (a[i] - ma) ** 2; sbb += (b[i] - mb) ** 2 }
-  return saa === 0 || sbb === 0 ? 0 : sab / Math.sqrt(saa * sbb)
-}
-const spearman = (a: ArrayLike<number>, b: ArrayLike<number>) => pearson(rank(a), rank(b))
-function auc(scores: ArrayLike<number>, positive: boolean[]): number {
-  const r = rank(scores)
-  let sumPos = 0, nPos = 0
-  for (let i = 0; i < r.length; i++) if (positive[i]) { sumPos += r[i] + 1; nPos++ }
-  return (sumPos - (nPos * (nPos + 1)) / 2) / (nPos * (r.length - nPos))
-}
 /** Mean and 95% percentile-bootstrap interval over queries (seeded, BOOTSTRAP resamples). */
 function meanWithInterval(perQuery: Float64Array): { mean: number; lo: number; hi: number } {
   const next = rng(7)
@@ -117,103 +57,22 @@ function meanWithInterval(perQuery: Float64Array): { mean: number; lo: number; h
   means.sort()
   return { mean: perQuery.reduce((a, b) => a + b, 0) / m, lo: means[Math.floor(0.025 * BOOTSTRAP)], hi: means[Math.ceil(0.975 * BOOTSTRAP) - 1] }
 }
-function hessianFactor(w: SoftmaxWeights, rows: SparseVector[]): Float64Array {
-  const probs = new Float32Array(rows.length * C)
-  rows.forEach((r, i) => softmax(logits(w, r)).forEach((p, c) => (probs[i * C + c] = p)))
-  return cholesky(gaussNewtonHessian({ hidden: densify(rows, d), probs, rows: rows.length, hiddenDim: d, classes: C, l2: L2 }).H, n)
-}
-/** Float features of train rows (true labels) and queries (predicted labels), computed by onnxruntime. */
-async function onnxFloatFeatures(w: SoftmaxWeights, kind: ProjectionKind, k: number, L: Float64Array | undefined, train: SparseVector[], ytrain: Int32Array, queries: SparseVector[], yq: number[]) {
-  let rowsM: Float64Array | undefined
-  const tp = Date.now()
-  if (kind === 'whitened-pca') {
-    const errors = new Float32Array(train.length * C)
-    train.forEach((r, i) => softmax(logits(w, r)).forEach((p, c) => (errors[i * C + c] = p - (ytrain[i] === c ? 1 : 0))))
-    rowsM = whitenedPcaMatrix({ L: L!, errors, hidden: densify(train, d), rows: train.length, classes: C, hiddenDim: d, k, seed: 1 })
-  }
-  const projectionSeconds = (Date.now() - tp) / 1000
-  const projection = buildProjection({ kind, k, seed: 1, classes: C, hiddenDim: d, rows: rowsM })
-  const modelBytes = buildClassifierOnnx({ weights: w, vectorizer: DEFAULT_VECTORIZER, labels: [...SPAM_LABELS] })
-  const { session, provider } = await createSession({ bytes: buildFeatureOnnx(modelBytes, projection), provider: 'cpu' })
-  try {
-    const base = { session, inputName: 'input', probsName: 'probs', inputDim: d, k, classes: C }
-    const train_ = (await computeFeatures({ ...base, rows: train, labels: ytrain })).features
-    const query = queries.length ? (await computeFeatures({ ...base, rows: queries, labels: yq })).features : new Float32Array(0)
-    return { train: train_, query, provider, projectionSeconds }
-  } finally {
-    await session.release()
-  }
-}
-/**
- * Index features at `bits` bits: the engine's scale (chooseFracBits, 2x headroom, 16 bits) lowered by
- * 16 - bits, so |phi| < 2^(bits-1) without clamping; the query keeps the 16-bit engine scale.
- */
-function quantized(f: { train: Float32Array; query: Float32Array }, bits: number) {
-  const fracBits = chooseFracBits(f.train)
-  const train = quantizeFeatures(f.train, fracBits - (16 - bits), { clamp: false, where: 'train' }).values
-  const q = quantizeFeatures(f.query, fracBits, { clamp: true, where: 'query' })
-  const bound = 2 ** (bits - 1)
-  if (train.some((v) => v >= bound || v < -bound)) throw new RangeError(`index features exceed ${bits} bits`)
-  return { train, query: q.values, clamped: q.clamped, fracBits }
-}
-function intScores(train: Int16Array, query: Int16Array, k: number, q: number): Float64Array {
-  const out = new Float64Array(train.length / k)
-  for (let i = 0; i < out.length; i++) {
-    let s = 0
-    for (let t = 0; t < k; t++) s += train[i * k + t] * query[q * k + t]
-    out[i] = s
-  }
-  return out
-}
-function sparseDot(g: Float64Array, v: Float64Array): number {
-  let s = 0
-  for (let i = 0; i < g.length; i++) if (g[i] !== 0) s += g[i] * v[i]
-  return s
-}
 
 type Quality = { lds: Record<string, number>; auc: Record<string, number> }
 
 async function measureQuality(): Promise<Quality> {
   const out: Quality = { lds: {}, auc: {} }
-  const mails = loadSpamAssassin({ limit: N_TRAIN + N_QUERY, seed: 1 })
-  const gauss = gaussianStream(99)
-  const qSet = new Set(mails.map((_, i) => [gauss(), i] as const).sort((a, b) => a[0] - b[0]).slice(0, N_QUERY).map(([, i]) => i))
-  const trainMails = mails.filter((_, i) => !qSet.has(i))
-  const queryMails = mails.filter((_, i) => qSet.has(i))
-  const rows = trainMails.map((m) => vectorize(m.content))
-  const y = Int32Array.from(trainMails, (m) => SPAM_LABELS.indexOf(m.label))
-  const qrows = queryMails.map((m) => vectorize(m.content))
-  const full = await trainSoftmax({ rows, labels: y, classes: C, dim: d, l2: L2 })
-  const yq = qrows.map((r) => { const z = logits(full, r); return z[1] > z[0] ? 1 : 0 })
-  const acc = yq.filter((p, i) => p === SPAM_LABELS.indexOf(queryMails[i].label)).length / N_QUERY
-  line({ case: 'model', trainRecords: rows.length, queries: N_QUERY, iterations: full.iterations, heldOutAccuracy: acc })
+  const split = await prepareSpamSplit(N_TRAIN, N_QUERY)
+  const { rows, y, qrows, full, yq } = split
+  line({ case: 'model', trainRecords: rows.length, queries: N_QUERY, iterations: full.iterations, heldOutAccuracy: split.heldOutAccuracy })
 
-  const subsets: Uint8Array[] = []
-  const margins: Float64Array[] = Array.from({ length: N_QUERY }, () => new Float64Array(SUBSETS))
-  const tRetrain = Date.now()
-  for (let s = 0; s < SUBSETS; s++) {
-    const mask = new Uint8Array(rows.length)
-    const sorted = rows.map(() => gauss()).map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0])
-    for (let t = 0; t < rows.length / 2; t++) mask[sorted[t][1]] = 1
-    subsets.push(mask)
-    const idx = [...mask.keys()].filter((i) => mask[i])
-    const w = await trainSoftmax({ rows: idx.map((i) => rows[i]), labels: idx.map((i) => y[i]), classes: C, dim: d, l2: L2 })
-    qrows.forEach((r, q) => { const z = logits(w, r); margins[q][s] = z[yq[q]] - z[1 - yq[q]] })
-  }
-  line({ case: 'retrain', subsets: SUBSETS, seconds: (Date.now() - tRetrain) / 1000 })
-  const lds = (score: (q: number) => ArrayLike<number>) => {
-    const perQuery = new Float64Array(N_QUERY)
-    for (let q = 0; q < N_QUERY; q++) {
-      const tau = score(q)
-      const pred = subsets.map((mask) => { let s = 0; for (let i = 0; i < mask.length; i++) if (mask[i]) s += tau[i]; return s })
-      perQuery[q] = spearman(pred, margins[q])
-    }
-    return meanWithInterval(perQuery)
-  }
+  const retrained = await retrainSubsets(split, SUBSETS)
+  line({ case: 'retrain', subsets: SUBSETS, seconds: retrained.seconds })
+  const lds = (score: (q: number) => ArrayLike<number>) => meanWithInterval(ldsPerQuery(retrained, score))
 
   const L = hessianFactor(full, rows)
   const gTrain = rows.map((r, i) => gradient(full, r, y[i]))
-  const exact = lds((q) => { const v = solveUpperT(L, n, solveLower(L, n, gradient(full, qrows[q], yq[q]))); return gTrain.map((g) => sparseDot(g, v)) })
+  const exact = lds((q) => exactInfluenceScores(L, gTrain, gradient(full, qrows[q], yq[q])))
   out.lds.exact = exact.mean
   line({ case: 'lds', method: 'exact-influence', lds: r4(exact.mean), ci95: [r4(exact.lo), r4(exact.hi)], ratioToExact: 1 })
   for (const kind of ['trak', 'whitened-pca'] as const) {
@@ -230,21 +89,16 @@ async function measureQuality(): Promise<Quality> {
   }
 
   // Mislabel detection: flip 5% of the labels, retrain, rank by self-influence <phi_i, phi_i>.
-  const flipped = rows.map(() => false)
-  const yNoisy = Int32Array.from(y)
-  const picks = rows.map((_, i) => [gauss(), i] as const).sort((a, b) => a[0] - b[0]).slice(0, Math.round(rows.length * 0.05))
-  for (const [, i] of picks) { flipped[i] = true; yNoisy[i] = 1 - yNoisy[i] }
-  const noisy = await trainSoftmax({ rows, labels: yNoisy, classes: C, dim: d, l2: L2 })
-  const Ln = hessianFactor(noisy, rows)
-  const selfExact = rows.map((r, i) => solveLower(Ln, n, gradient(noisy, r, yNoisy[i])).reduce((a, b) => a + b * b, 0))
+  const mislabeled = await flipAndRetrain(split)
+  const { flipped, yNoisy, noisy, Ln } = mislabeled
+  const selfExact = exactSelfInfluence(mislabeled, rows)
   out.auc.exact = auc(selfExact, flipped)
-  line({ case: 'mislabel', method: 'exact-influence', flipped: picks.length, auc: r4(out.auc.exact) })
+  line({ case: 'mislabel', method: 'exact-influence', flipped: mislabeled.flippedCount, auc: r4(out.auc.exact) })
   for (const kind of ['trak', 'whitened-pca'] as const) {
     for (const k of KS) {
       const f = await onnxFloatFeatures(noisy, kind, k, kind === 'trak' ? undefined : Ln, rows, yNoisy, [], [])
       const phi = quantized(f, 16).train
-      const self = new Float64Array(rows.length)
-      for (let i = 0; i < rows.length; i++) for (let t = 0; t < k; t++) self[i] += phi[i * k + t] ** 2
+      const self = selfScores(phi, k, rows.length)
       out.auc[`${kind}/${k}`] = auc(self, flipped)
       line({ case: 'mislabel', method: kind, k, auc: r4(out.auc[`${kind}/${k}`]) })
     }
