@@ -9,7 +9,8 @@ export class ChainBusyError extends PoaError {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (a lock whose holder died can be taken over). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -41,7 +42,7 @@ export async function acquireChainLock({ dir, timeoutMs = 60_000 }: { dir: strin
     }
     const pid = Number(await readFile(join(lock, 'pid'), 'utf8').catch(() => 'NaN'))
     // No pid yet: the holder is between mkdir and writeFile; wait like for a live holder.
-    if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) {
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) {
       await rm(lock, { recursive: true, force: true })
       continue
     }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { processAlive } from '../chain/chainLock.ts'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
@@ -110,7 +111,7 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
   db.exec(DDL)
   // One node per home: a second process would work the same jobs. A dead owner's pid is taken over.
   const owner = db.prepare('SELECT pid FROM owner WHERE id = 1').get() as { pid: number } | undefined
-  if (owner && owner.pid !== process.pid && alive(owner.pid)) {
+  if (owner && owner.pid !== process.pid && processAlive(owner.pid)) {
     db.close()
     throw new NodeAlreadyRunningError({ home, pid: owner.pid })
   }
@@ -176,12 +177,3 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
