@@ -2,23 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
-import { REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { runPoa } from './runPoa.ts'
 
 const OWNER = '0x52908400098527886E0F7030069857D2E4169EE7'
 const ALICE = '0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359'
 const BOB = '0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB'
 
-function poa(home: string, ...args: string[]): { status: number | null; stdout: string; stderr: string; json: any } {
-  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'cli/bin.js'), '--home', home, ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
-  let json: any
-  try {
-    json = JSON.parse(run.stdout.trim().split('\n').pop() ?? '')
-  } catch {
-    json = undefined
-  }
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr, json }
-}
+const poa = runPoa
 
 describe('poa datanet (spawned CLI)', () => {
   const home = mkdtempSync(join(tmpdir(), 'poa-cli-'))

@@ -3,24 +3,14 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawnSync } from 'node:child_process'
+import { runPoa } from './runPoa.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { connectChain } from '../prover/chain/connectChain.ts'
 import { deploySettlement } from '../prover/chain/settlementDeploy.ts'
-import { REPO_ROOT } from '../prover/proof/compileCircuit.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-gov-cli-'))
 
-function poa(...args: string[]): { status: number | null; stdout: string; stderr: string; json: any } {
-  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'cli/bin.js'), '--home', home, ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
-  let json: any
-  try {
-    json = JSON.parse(run.stdout.trim().split('\n').pop() ?? '')
-  } catch {
-    json = undefined
-  }
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr, json }
-}
+const poa = (...args: string[]) => runPoa(home, ...args)
 
 /** Read the settlement's shares in a fresh connection (the CLI processes have all exited). */
 async function settlementShares(): Promise<number[]> {
