@@ -13,7 +13,7 @@ export type StepControl = {
 
 /** A snarkjs logger plus the error lines it collected, so a failed verify can say why. */
 export type CapturingLogger = {
-  logger: { debug(m: string): void; info(m: string): void; warn(m: string): void; error(m: string): void }
+  logger: { debug(m: string): void; info(m: string): void; log(m: string): void; warn(m: string): void; error(m: string): void }
   errors: string[]
 }
 
@@ -47,6 +47,11 @@ export function snarkjsLogger(step: string, control: StepControl = {}): Capturin
         }
       },
       info(message: string) {
+        check()
+        control.log?.(String(message))
+      },
+      // powersOfTau.newAccumulator calls logger.log every 100,000 points (2^17 and up).
+      log(message: string) {
         check()
         control.log?.(String(message))
       },
