@@ -4,9 +4,9 @@
  *     interval over queries) and mislabel-detection AUC (5% flipped, self-influence) of poa's
  *     whitened-pca features, of plain TRAK, and of the exact influence function, for k = 16..256;
  *     the whitened-pca index features also re-quantised to 13 and 12 bits (query stays 16 bits);
- *   - constraints per candidate at depth 20: Attribution(K, k, 20) compiled for K = 1 and K = 2, the
- *     difference being one candidate's cost with fixed costs excluded; the same for the prototype
- *     AttributionQuaternary(K, k, 20, bits) (4-ary index tree, bits-bit index features; docs/quality.md);
+ *   - constraints per candidate at depth 20: Attribution(K, k, 20, 16) (poa's circuit: 4-ary index
+ *     tree, 16-bit index features) compiled for K = 1 and K = 2, the difference being one candidate's
+ *     cost with fixed costs excluded; the same with 13-bit index features (docs/quality.md);
  *   - Groth16 prove time (snarkjs fullProve in this thread: witness + proof) of the K = 1 and K = 2
  *     circuits whose dev keys fit the cached 2^14 / 2^15 powers of tau; per candidate = the
  *     difference, or, where K = 2 does not fit, K = 1's time x the candidate's share of its
@@ -23,14 +23,13 @@ import {
   L2, d, line, gradient, auc, intScores, selfScores, hessianFactor, exactInfluenceScores,
   onnxFloatFeatures, quantized, prepareSpamSplit, retrainSubsets, ldsPerQuery, flipAndRetrain, exactSelfInfluence,
 } from './ldsHarness.ts'
-import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
-import { attributionSpec } from '../prover/proof/circuitParams.ts'
+import { compileCircuit, type CircuitSpec, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
+import { attributionSpec, type AttributionParams } from '../prover/proof/circuitParams.ts'
 import { readR1cs } from '../prover/proof/readR1cs.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { devPtauPath, ensureDevKeys, requiredPower } from '../ceremony/devSetup.ts'
 import { existsSync } from 'node:fs'
 import { randomWitness, rng } from '../test/witnessFixture.ts'
-import { quaternaryInput, quaternarySpec } from '../test/qualityFixture.ts'
 
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
@@ -112,8 +111,8 @@ async function measureCircuits(): Promise<Cost[]> {
   const costs: Cost[] = []
   const log = (s: string) => console.error(s)
   const designs = [
-    ...KS.map((k) => ({ design: 'binary index tree (current)', k, bits: 16, spec: (K: number) => attributionSpec({ candidateSlots: K, featureCount: k, treeDepth: DEPTH }) })),
-    ...KS.flatMap((k) => (k >= 64 ? [16, 13] : [16]).map((bits) => ({ design: `4-ary index tree, ${bits}-bit index features`, k, bits, spec: (K: number) => quaternarySpec({ K, k, depth: DEPTH, bits }) }))),
+    ...KS.map((k) => ({ design: 'poa circuit (4-ary index tree, 16-bit index features)', k, bits: 16, spec: (K: number) => attributionSpec({ candidateSlots: K, featureCount: k, treeDepth: DEPTH }) })),
+    ...KS.filter((k) => k >= 64).map((k) => ({ design: '13-bit index features', k, bits: 13, spec: (K: number) => indexBitsSpec({ candidateSlots: K, featureCount: k, treeDepth: DEPTH }, 13) })),
   ]
   for (const x of designs) {
     const c1 = await compileCircuit(x.spec(1), log)
@@ -125,6 +124,12 @@ async function measureCircuits(): Promise<Cost[]> {
     line({ case: 'constraints', design: x.design, k: x.k, indexBits: x.bits, depth: DEPTH, constraintsK1: K1, constraintsK2: K2, perCandidate: K2 - K1, fitsBudget12k: K2 - K1 <= 12000, ptauPowers: powers })
   }
   return costs
+}
+
+/** The product circuit with `bits`-bit index features (measured only: the product takes 16). */
+function indexBitsSpec(params: AttributionParams, bits: number): CircuitSpec {
+  const spec = attributionSpec(params)
+  return { ...spec, name: `${spec.name}_b${bits}`, params: [params.candidateSlots, params.featureCount, params.treeDepth, bits] }
 }
 
 /**
@@ -155,9 +160,7 @@ async function measureProving(costs: Cost[]): Promise<void> {
       }
       const keys = await ensureDevKeys(circuit, (s) => console.error(s))
       const params = { candidateSlots: K, featureCount: c.k, treeDepth: DEPTH }
-      const input = c.design.startsWith('4-ary')
-        ? (await quaternaryInput({ params, seed: 3, records: 64 })).input
-        : (await randomWitness({ params, seed: 3, records: 64 })).witness.input
+      const input = (await randomWitness({ params, seed: 3, records: 64 })).witness.input
       const prove = async () => {
         const t = process.hrtime.bigint()
         const { proof, publicSignals } = await snarkjs.groth16.fullProve(input as any, circuit.wasmPath, keys.zkeyPath)
@@ -191,15 +194,15 @@ async function main(): Promise<void> {
   // requiredPower reads the r1cs through snarkjs, whose curve threads keep the process alive.
   await releaseCurve()
   console.log('\nfrontier (whitened-pca = poa default; LDS share of exact IF; constraints per candidate at depth 20)')
-  console.log('| k | whitened-pca LDS (x exact) | trak LDS (x exact) | binary index tree | 4-ary, 16-bit | 4-ary, 13-bit | prove s / candidate (binary; 4-ary 16-bit) |')
-  console.log('|---|---|---|---|---|---|---|')
+  console.log('| k | whitened-pca LDS (x exact) | trak LDS (x exact) | poa circuit (4-ary, 16-bit) | 13-bit index features | prove s / candidate |')
+  console.log('|---|---|---|---|---|---|')
   for (const k of KS) {
     const share = (key: string) => (quality && quality.lds[key] !== undefined ? `${quality.lds[key].toFixed(3)} (${(quality.lds[key] / quality.lds.exact).toFixed(2)})` : '-')
     const cost = (prefix: string, bits: number) => costs.find((c) => c.k === k && c.bits === bits && c.design.startsWith(prefix))
     const fmt = (c?: Cost) => (c ? `${c.perCandidate}${c.perCandidate <= 12000 ? '' : ' (> 12k)'}` : '-')
-    const b = cost('binary', 16), q = cost('4-ary', 16)
+    const q = cost('poa', 16)
     const s = (c?: Cost) => (c?.proveS !== undefined ? `${c.proveS.toFixed(2)}${c.proveBasis === 'K2 - K1' ? '' : ' (est.)'}` : '-')
-    console.log(`| ${k} | ${share(`whitened-pca/${k}`)} | ${share(`trak/${k}`)} | ${fmt(b)} | ${fmt(q)} | ${fmt(cost('4-ary', 13))} | ${s(b)}; ${s(q)} |`)
+    console.log(`| ${k} | ${share(`whitened-pca/${k}`)} | ${share(`trak/${k}`)} | ${fmt(q)} | ${fmt(cost('13-bit', 13))} | ${s(q)} |`)
   }
   console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`)
 }

@@ -7,8 +7,10 @@ include "./lib/featureHash.circom";
 include "./lib/indexLeaf.circom";
 include "./lib/rewardSplit.circom";
 
-// Attribution(K, k, depth): the statement of docs/architecture.md. For K candidate slots over a
-// datanet and an index of depth `depth`, with k features each:
+// Attribution(K, k, depth, bits): the statement of docs/architecture.md. For K candidate slots over a
+// binary datanet tree of depth `depth` and a 4-ary index tree of ceil(depth / 2) levels, with k
+// features each (index features `bits`-bit signed; the product uses bits = 16, docs/quality.md
+// measures 13):
 //   - each active candidate's record is in datanetRoot and its features are in indexRoot at the same
 //     leafIndex (AttributionCandidate); active slots come first, with strictly increasing leafIndex,
 //     so no record is paid twice;
@@ -17,13 +19,14 @@ include "./lib/rewardSplit.circom";
 //     (RewardSplit), and payoutSlot[i] = contributor_i + payout_i * 2^160 (0 for an empty slot).
 // Public inputs, in this order (circom orders public signals by declaration):
 //   settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K].
-// settlementId is only bound (the settlement contract derives it from chain id, its address and the
-// inference id); it is range-checked to 248 bits, the width of keccak256 >> 8.
+// settlementId is only bound, not constrained: the settlement contract derives it (chain id, its
+// address, the inference id and the prover) and compares it, and snarkjs's setup adds a constraint
+// per public input, so the proof cannot be re-targeted to another value.
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
-// constraints: 16,287 at (3, 8, 8) (tiny, 2^14), 25,471 at (3, 32, 13) (demo, 2^15),
-// 183,848 at (16, 32, 20) (production, 2^18): about 11,490 per candidate at depth 20.
-// test/circuitConstraints.test.ts pins the tiny count.
-template Attribution(K, k, depth) {
+// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 13,831 at (3, 8, 8)
+// (tiny, 2^14); 16,230 at (2, 128, 8) (demo, 2^14); about 11,340 per candidate at depth 20, k = 128.
+template Attribution(K, k, depth, bits) {
+    var levels = (depth + 1) \ 2;
     signal input settlementId;
     signal input datanetRoot;
     signal input indexRoot;
@@ -38,11 +41,8 @@ template Attribution(K, k, depth) {
     signal input contributor[K];
     signal input contentHash[K];
     signal input datanetSiblings[K][depth];
-    signal input indexSiblings[K][depth];
+    signal input indexChildren[K][levels][4];
     signal input features[K][k];
-
-    component settlementBits = Num2Bits(248);
-    settlementBits.in <== settlementId;
 
     // The query: FeatureHash also range-checks every query feature, which DotProduct relies on.
     component queryHash = FeatureHash(k);
@@ -54,13 +54,13 @@ template Attribution(K, k, depth) {
 
     component candidates[K];
     for (var i = 0; i < K; i++) {
-        candidates[i] = AttributionCandidate(k, depth);
+        candidates[i] = AttributionCandidate(k, depth, bits);
         candidates[i].active <== active[i];
         candidates[i].leafIndex <== leafIndex[i];
         candidates[i].contributor <== contributor[i];
         candidates[i].contentHash <== contentHash[i];
         candidates[i].datanetSiblings <== datanetSiblings[i];
-        candidates[i].indexSiblings <== indexSiblings[i];
+        candidates[i].indexChildren <== indexChildren[i];
         candidates[i].features <== features[i];
         candidates[i].queryFeatures <== queryFeatures;
         candidates[i].datanetRoot <== datanetRoot;
@@ -81,7 +81,7 @@ template Attribution(K, k, depth) {
 
     var logK = 0;
     while ((1 << logK) < k) logK++;
-    component split = RewardSplit(K, 30 + logK);
+    component split = RewardSplit(K, bits + 14 + logK);
     split.pool <== pool;
     for (var i = 0; i < K; i++) split.score[i] <== candidates[i].positiveScore;
 

@@ -53,7 +53,7 @@ describe('checkR1cs, the judge of tampered witnesses', () => {
       ['honest', honest],
       ['remainder + 1', h.tamper(honest, { 'main.split.remainder[0]': h.read(honest, 'main.split.remainder[0]') + 1n })],
       ['sign bit flipped', h.tamper(honest, { 'main.candidates[2].positive.range.isNonNegative': 1n - h.read(honest, 'main.candidates[2].positive.range.isNonNegative') })],
-      ['sibling changed', h.tamper(honest, { 'main.indexSiblings[0][0]': 5n })],
+      ['sibling changed', h.tamper(honest, { 'main.indexChildren[0][0][1]': 5n })],
     ]
     for (const [name, witness] of cases) {
       const file = join(dir, `${name.replace(/\W+/g, '_')}.wtns`)

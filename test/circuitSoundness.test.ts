@@ -9,8 +9,9 @@ import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { buildAttributionWitness, fieldToSigned, packPayoutSlot, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
-import { buildMerkleTree, getMerkleProof } from '../prover/merkle/index.ts'
-import { featureHash } from '../prover/index/featureHash.ts'
+import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels } from '../prover/merkle/index.ts'
+import { featureHash, indexLeaf } from '../prover/index/featureHash.ts'
+import { recordLeaf } from '../prover/datanet/recordLeaf.ts'
 
 // Tiny parameters: K = 3 slots, k = 8 features, depth 8. Score sign bit at 33 (PositivePart(34)),
 // RewardSplit(3, 33): remainders in 36 bits, LessThan(36) decomposes 37 bits.
@@ -45,7 +46,8 @@ const DATANET_ROOT = at('lib/attributionCandidate.circom', 'AttributionCandidate
 const INDEX_ROOT = at('lib/attributionCandidate.circom', 'AttributionCandidate', 'active * (indexPath.root - indexRoot)')
 const EMPTY_SCORE = at('lib/attributionCandidate.circom', 'AttributionCandidate', '(1 - active) * dot.out')
 const EMPTY_CONTRIBUTOR = at('lib/attributionCandidate.circom', 'AttributionCandidate', '(1 - active) * contributor')
-const FEATURE_RANGE = /failed in Num2Bits:\d+ < SignedRange:\d+ < FeatureHash:\d+ < AttributionCandidate/
+const QUATERNARY_POSITION = /failed in QuaternaryChild:\d+ < QuaternaryMerkleRoot:\d+ < AttributionCandidate/
+const FEATURE_RANGE = /failed in Num2Bits:\d+ < PackedFeatureHash:\d+ < AttributionCandidate/
 const QUERY_RANGE = /failed in Num2Bits:\d+ < SignedRange:\d+ < FeatureHash:\d+ < Attribution:/
 const ADDRESS_RANGE = /failed in Num2Bits:\d+ < RecordLeaf/
 
@@ -108,21 +110,38 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     expect(h.satisfies(h.tamper(bad, h.bits(`main.split.remainderBelow[${i}].n2b`, h.read(witness, `main.split.remainder[${i}]`), SBITS + 1)))).toBe(false)
   })
 
-  it('rejects a changed sibling in the datanet path and in the index path', async () => {
+  it('rejects a changed sibling in the datanet path and in the 4-ary index path, and a moved path node', async () => {
     const { built, witness } = await honest(24)
-    for (const key of ['datanetSiblings', 'indexSiblings'] as const) {
-      const siblings = (built.input[key] as bigint[][]).map((row) => row.slice())
-      siblings[1][5] += 1n
-      await expectRejected({ ...built.input, [key]: siblings }, key === 'datanetSiblings' ? DATANET_ROOT : INDEX_ROOT)
-      expect(h.satisfies(h.tamper(witness, { [`main.${key}[1][5]`]: siblings[1][5] }))).toBe(false)
-    }
+    const siblings = (built.input.datanetSiblings as bigint[][]).map((row) => row.slice())
+    siblings[1][5] += 1n
+    await expectRejected({ ...built.input, datanetSiblings: siblings }, DATANET_ROOT)
+    expect(h.satisfies(h.tamper(witness, { 'main.datanetSiblings[1][5]': siblings[1][5] }))).toBe(false)
+    // Index path of slot 1, level 2: a sibling (not the path node) changed. As given, the next
+    // level no longer holds the path node; with every level above recomputed, the root moves.
+    const leafIndex = Number((built.input.leafIndex as bigint[])[1])
+    const sibling = (((leafIndex >> 4) & 3) + 1) % 4
+    const children = (built.input.indexChildren as bigint[][][]).map((slot) => slot.map((level) => level.slice()))
+    children[1][2][sibling] += 1n
+    await expectRejected({ ...built.input, indexChildren: children }, QUATERNARY_POSITION)
+    expect(h.satisfies(h.tamper(witness, { [`main.indexChildren[1][2][${sibling}]`]: children[1][2][sibling] }))).toBe(false)
+    const p = await getPoseidon()
+    for (let l = 3; l < children[1].length; l++) children[1][l][(leafIndex >> (2 * l)) & 3] = p.hash(children[1][l - 1])
+    await expectRejected({ ...built.input, indexChildren: children }, INDEX_ROOT)
+    // The path node swapped with a sibling: it is no longer at the position leafIndex names.
+    const moved = (built.input.indexChildren as bigint[][][]).map((slot) => slot.map((level) => level.slice()))
+    const level = moved[1][0]
+    const [a, b] = [leafIndex & 3, (leafIndex + 1) & 3]
+    ;[level[a], level[b]] = [level[b], level[a]]
+    expect(level[a]).not.toBe(level[b])
+    await expectRejected({ ...built.input, indexChildren: moved }, QUATERNARY_POSITION)
   })
 
   it('rejects a changed candidate feature and a changed query feature', async () => {
     const { built } = await honest(25)
     const features = (built.input.features as bigint[][]).map((row) => row.slice())
     features[0][3] = signedToField(((features[0][3] + 1n) % 100n))
-    await expectRejected({ ...built.input, features }, INDEX_ROOT)
+    // Another feature hash, so another index leaf: no longer the node the path's first level holds.
+    await expectRejected({ ...built.input, features }, QUATERNARY_POSITION)
     const queryFeatures = (built.input.queryFeatures as bigint[]).slice()
     queryFeatures[7] = signedToField(-5n) === queryFeatures[7] ? 5n : signedToField(-5n)
     await expectRejected({ ...built.input, queryFeatures }, QUERY)
@@ -185,7 +204,7 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     const features = randomFeatures(rng(29), params.featureCount)
     const leaf = p.hash([contributor, contentHash])
     const datanet = await buildMerkleTree({ leaves: [leaf], depth: params.treeDepth })
-    const index = await buildMerkleTree({ leaves: [p.hash([leaf, await featureHash(features)])], depth: params.treeDepth })
+    const index = await buildQuaternaryTree({ leaves: [p.hash([leaf, await featureHash(features)])], levels: quaternaryLevels(params.treeDepth) })
     const base = await buildAttributionWitness(await randomScenario({ params, seed: 29, candidateCount: 0 }))
     const query = (base.input.queryFeatures as bigint[])
     const input = {
@@ -196,7 +215,7 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
       contributor: [contributor, 0n, 0n],
       contentHash: [contentHash, 0n, 0n],
       datanetSiblings: [getMerkleProof(datanet, 0).siblings.slice(), ...(base.input.datanetSiblings as bigint[][]).slice(1)],
-      indexSiblings: [getMerkleProof(index, 0).siblings.slice(), ...(base.input.indexSiblings as bigint[][]).slice(1)],
+      indexChildren: [getQuaternaryProof(index, 0).children.map((l) => l.slice()), ...(base.input.indexChildren as bigint[][][]).slice(1)],
       features: [features.map(signedToField), ...(base.input.features as bigint[][]).slice(1)],
     }
     const signedQuery = query.map((f) => fieldToSigned(f))
@@ -209,7 +228,7 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     const { built } = await honest(30)
     const input = built.input
     const copy = <T>(key: string, from: number, to: number) => (input[key] as T[]).map((v, i) => (i === to ? (input[key] as T[])[from] : v))
-    const keys = ['leafIndex', 'contributor', 'contentHash', 'datanetSiblings', 'indexSiblings', 'features', 'payoutSlot']
+    const keys = ['leafIndex', 'contributor', 'contentHash', 'datanetSiblings', 'indexChildren', 'features', 'payoutSlot']
     // Slot 1 := slot 0 (the same record twice), slots recomputed for the doubled score.
     const dup: Record<string, unknown> = { ...input }
     for (const key of keys) dup[key] = copy(key, 0, 1)
@@ -232,11 +251,26 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
 
   it('rejects an inactive slot that names a contributor or carries a score', async () => {
     const { built, witness } = await honest(32, { candidateCount: 2 })
-    const contributor = BigInt(getAddress('0x00000000000000000000000000000000000000aa'))
-    await expectRejected({ ...built.input, contributor: [...(built.input.contributor as bigint[]).slice(0, 2), contributor], payoutSlot: [...(built.input.payoutSlot as bigint[]).slice(0, 2), contributor] }, EMPTY_CONTRIBUTOR)
+    const address = getAddress('0x00000000000000000000000000000000000000aa')
+    const contributor = BigInt(address)
+    const zeros = new Array<bigint>(TINY_PARAMS.featureCount).fill(0n)
+    // Each attack also carries a consistent padding path for the changed empty slot, so the check
+    // that fires is the one under test, not the index path's position check.
+    const withPadding = async (c: string, features: bigint[]) => {
+      const leaf = await indexLeaf({ recordLeaf: await recordLeaf({ contributor: c, contentHash: 0n }), features })
+      const children = (built.input.indexChildren as bigint[][][]).slice()
+      children[2] = await paddingQuaternaryChildren(leaf, 0, quaternaryLevels(TINY_PARAMS.treeDepth))
+      return children
+    }
+    await expectRejected({
+      ...built.input,
+      contributor: [...(built.input.contributor as bigint[]).slice(0, 2), contributor],
+      payoutSlot: [...(built.input.payoutSlot as bigint[]).slice(0, 2), contributor],
+      indexChildren: await withPadding(address, zeros),
+    }, EMPTY_CONTRIBUTOR)
     const features = (built.input.features as bigint[][]).map((r) => r.slice())
     features[2] = features[0].slice()
-    await expectRejected({ ...built.input, features }, EMPTY_SCORE)
+    await expectRejected({ ...built.input, features, indexChildren: await withPadding('0x0000000000000000000000000000000000000000', features[2].map(fieldToSigned)) }, EMPTY_SCORE)
     expect(h.satisfies(h.tamper(witness, { 'main.active[2]': 2n }))).toBe(false)
   })
 })

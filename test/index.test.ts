@@ -1,10 +1,10 @@
 import { describe, it, expect, beforeAll } from 'vitest'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
-import { buildMerkleTree, getMerkleProof, verifyMerkleProof } from '../prover/merkle/index.ts'
+import { buildMerkleTree, getQuaternaryProof, verifyQuaternaryProof } from '../prover/merkle/index.ts'
 import { trainModel, buildModelIndex, recordFeatures, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
 import {
   saveAttributionIndex, loadAttributionIndex, assertIndexMatchesDatanet, indexDir, indexFeatures,
@@ -52,7 +52,8 @@ describe('attribution index', () => {
     expect(index.manifest.treeDepth).toBe(DEPTH)
     const i = 37
     expect(index.leaves[i]).toBe(await indexLeaf({ recordLeaf: records[i].leaf, features: indexFeatures(index, i) }))
-    expect(await verifyMerkleProof(getMerkleProof(index.tree, i))).toBe(true)
+    expect(index.manifest.indexTree).toEqual({ arity: 4, levels: Math.ceil(DEPTH / 2) })
+    expect(await verifyQuaternaryProof(getQuaternaryProof(index.tree, i))).toBe(true)
     // The auditor's path: recompute a few candidates' features at the index's scale, compare.
     const picks = [0, 37, 199]
     const again = await recordFeatures({ model, records: picks.map((p) => records[p]), featureFracBits: index.manifest.featureFracBits })
@@ -65,6 +66,10 @@ describe('attribution index', () => {
       expect(loaded.manifest).toEqual(index.manifest)
       expect(loaded.tree.root).toBe(index.tree.root)
       expect(Array.from(loaded.features)).toEqual(Array.from(index.features))
+      // An index written by poa 0.1 (binary index tree) is refused with the way out, not misread.
+      const manifestFile = join(dir, 'index.json')
+      await writeFile(manifestFile, JSON.stringify({ ...index.manifest, format: 'poa-index-v1' }))
+      await expect(loadAttributionIndex(dir)).rejects.toThrow(/format poa-index-v1 is not poa-index-v2 .*rebuild it with "poa model index"/)
     } finally {
       await rm(home, { recursive: true, force: true })
     }

@@ -6,7 +6,7 @@ import type { Signer } from 'ethers'
 import { settlementId } from '../prover/witness/settlementId.ts'
 import * as snarkjs from 'snarkjs'
 import { addressToField } from '../prover/field/index.ts'
-import { buildMerkleTree, getMerkleProof, type MerkleTree } from '../prover/merkle/index.ts'
+import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels, type MerkleTree, type QuaternaryTree } from '../prover/merkle/index.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { indexLeaf, queryCommitment as commitQuery } from '../prover/index/featureHash.ts'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
@@ -53,7 +53,9 @@ export type Record_ = { contributor: string; contentHash: bigint; features: bigi
 export type DatanetFixture = {
   records: Record_[]
   datanetTree: MerkleTree
-  indexTree: MerkleTree
+  indexTree: QuaternaryTree
+  /** The 4-ary index path an empty slot carries (its leaf at position 0, zero siblings). */
+  paddingChildren: bigint[][]
 }
 
 /** `n` records by the given contributors (round robin), random texts and features in +-1000. */
@@ -67,8 +69,9 @@ export async function buildDatanet({ contributors, n, random }: { contributors: 
   }
   const datanetTree = await buildMerkleTree({ leaves: records.map((r) => r.recordLeaf), depth: DEPTH })
   const indexLeaves = await Promise.all(records.map((r) => indexLeaf({ recordLeaf: r.recordLeaf, features: r.features })))
-  const indexTree = await buildMerkleTree({ leaves: indexLeaves, depth: DEPTH })
-  return { records, datanetTree, indexTree }
+  const indexTree = await buildQuaternaryTree({ leaves: indexLeaves, levels: quaternaryLevels(DEPTH) })
+  const emptyLeaf = await indexLeaf({ recordLeaf: await recordLeaf({ contributor: '0x0000000000000000000000000000000000000000', contentHash: 0n }), features: Array(FEATURES).fill(0n) })
+  return { records, datanetTree, indexTree, paddingChildren: await paddingQuaternaryChildren(emptyLeaf, 0, quaternaryLevels(DEPTH)) }
 }
 
 export type Query = { inputHash: bigint; features: bigint[]; commitment: bigint }
@@ -108,13 +111,13 @@ export function attributionInput({ data, query, pool, settlementId }: { data: Da
   const total = chosen.reduce((s, c) => s + c.score, 0n)
   const slots: bigint[] = []
   const payouts: AttributionCase['payouts'] = []
-  const cols = { active: [] as string[], leafIndex: [] as string[], contributor: [] as string[], contentHash: [] as string[], datanetSiblings: [] as string[][], indexSiblings: [] as string[][], features: [] as string[][] }
+  const cols = { active: [] as string[], leafIndex: [] as string[], contributor: [] as string[], contentHash: [] as string[], datanetSiblings: [] as string[][], indexChildren: [] as string[][][], features: [] as string[][] }
   for (let s = 0; s < K; s++) {
     const c = chosen[s]
     if (!c) {
       slots.push(0n)
       cols.active.push('0'); cols.leafIndex.push('0'); cols.contributor.push('0'); cols.contentHash.push('0')
-      cols.datanetSiblings.push(Array(DEPTH).fill('0')); cols.indexSiblings.push(Array(DEPTH).fill('0')); cols.features.push(Array(FEATURES).fill('0'))
+      cols.datanetSiblings.push(Array(DEPTH).fill('0')); cols.indexChildren.push(data.paddingChildren.map((l) => l.map(String))); cols.features.push(Array(FEATURES).fill('0'))
       continue
     }
     const r = data.records[c.i]
@@ -123,7 +126,7 @@ export function attributionInput({ data, query, pool, settlementId }: { data: Da
     payouts.push({ contributor: r.contributor, amountWei: amount })
     cols.active.push('1'); cols.leafIndex.push(String(c.i)); cols.contributor.push(addressToField(r.contributor).toString()); cols.contentHash.push(r.contentHash.toString())
     cols.datanetSiblings.push(getMerkleProof(data.datanetTree, c.i).siblings.map(String))
-    cols.indexSiblings.push(getMerkleProof(data.indexTree, c.i).siblings.map(String))
+    cols.indexChildren.push(getQuaternaryProof(data.indexTree, c.i).children.map((l) => l.map(String)))
     cols.features.push(r.features.map(fr))
   }
   const publicInputs = [settlementId, data.datanetTree.root, data.indexTree.root, query.commitment, pool, ...slots]

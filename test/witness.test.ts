@@ -156,8 +156,10 @@ describe('parseWitnessParameters', () => {
     expect(() => parseWitnessParameters({ ...p, pool: 'lots' })).toThrow(/pool: "lots" is not an integer/)
     expect(() => parseWitnessParameters({ ...p, params: { ...p.params, treeDepth: '8' } })).toThrow(/params\.treeDepth/)
     const candidates = JSON.parse(JSON.stringify(p.candidates))
-    candidates[1].indexProof.siblings[2] = 1.5
-    expect(() => parseWitnessParameters({ ...p, candidates })).toThrow(/candidates\[1\]\.indexProof\.siblings\[2\]/)
+    candidates[1].indexProof.children[2][3] = 1.5
+    expect(() => parseWitnessParameters({ ...p, candidates })).toThrow(/candidates\[1\]\.indexProof\.children\[2\]\[3\]/)
+    candidates[1].indexProof.children = 'none'
+    expect(() => parseWitnessParameters({ ...p, candidates })).toThrow(/candidates\[1\]\.indexProof\.children: "none" is not an array of levels of 4 children/)
     expect(() => parseWitnessParameters({ ...p, candidates: 'none' })).toThrow(WitnessShapeError)
   })
 })

@@ -1,5 +1,5 @@
 import { getAddress } from 'ethers'
-import { buildMerkleTree, getMerkleProof } from '../prover/merkle/index.ts'
+import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels } from '../prover/merkle/index.ts'
 import { recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { FEATURE_BOUND, indexLeaf } from '../prover/index/featureHash.ts'
 import { buildAttributionWitness, type AttributionCandidateInput, type AttributionParams, type BuildAttributionWitnessParameters } from '../prover/witness/index.ts'
@@ -46,7 +46,7 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
   const leaves = await Promise.all(contributors.map((contributor, i) => recordLeaf({ contributor, contentHash: contentHashes[i] })))
   const indexLeaves = await Promise.all(leaves.map((leaf, i) => indexLeaf({ recordLeaf: leaf, features: features[i] })))
   const datanet = await buildMerkleTree({ leaves, depth: params.treeDepth })
-  const index = await buildMerkleTree({ leaves: indexLeaves, depth: params.treeDepth })
+  const index = await buildQuaternaryTree({ leaves: indexLeaves, levels: quaternaryLevels(params.treeDepth) })
   let indices = options.candidateIndices
   if (!indices) {
     const count = options.candidateCount ?? params.candidateSlots
@@ -60,7 +60,7 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
     contentHash: contentHashes[i],
     features: features[i],
     datanetProof: getMerkleProof(datanet, i),
-    indexProof: getMerkleProof(index, i),
+    indexProof: getQuaternaryProof(index, i),
   }))
   return {
     params,

@@ -2,29 +2,37 @@ pragma circom 2.1.9;
 
 include "./recordLeaf.circom";
 include "./merkleInclusion.circom";
-include "./featureHash.circom";
+include "./merkleQuaternary.circom";
+include "./packedFeatureHash.circom";
 include "./indexLeaf.circom";
 include "./dotProduct.circom";
 include "./signedRange.circom";
 
-// AttributionCandidate(k, depth): one candidate slot of the attribution statement.
-// When active = 1 it proves (1) the record (contributor, contentHash) is leaf `leafIndex` of
-// `datanetRoot`, (2) Poseidon(recordLeaf, FeatureHash(features)) is leaf `leafIndex` of `indexRoot`
-// (the same index opens both trees), and (3) positiveScore = max(<features, queryFeatures>, 0).
-// When active = 0 the Merkle checks are skipped, and the score and contributor are forced to 0, so an
-// empty slot pays nobody (its payout is then 0 by RewardSplit).
-// Inputs: active in {0,1} (checked here); leafIndex < 2^depth (Num2Bits in MerkleRoot); contributor
-// < 2^160 (RecordLeaf); features (checked here) and queryFeatures (the caller checks them once with
-// FeatureHash) within +-(2^15 - 1); siblings any field elements.
-// Output ranges: positiveScore in [0, 2^(scoreBits-1)), scoreBits = 31 + ceil(log2 k).
-// constraints: about 2 * 245 * depth + 17 * k + 1,150; 4,910 at (8, 8), 11,200 at (32, 20)
-template AttributionCandidate(k, depth) {
+// AttributionCandidate(k, depth, bits): one candidate slot of the attribution statement.
+// When active = 1 it proves (1) the record (contributor, contentHash) is leaf `leafIndex` of the
+// binary datanet tree `datanetRoot`, (2) Poseidon(recordLeaf, PackedFeatureHash(features)) is leaf
+// `leafIndex` of the 4-ary index tree `indexRoot` (node = Poseidon(c0..c3), ceil(depth / 2) levels;
+// the same leafIndex opens both trees), and (3) positiveScore = max(<features, queryFeatures>, 0).
+// When active = 0 the roots are not compared, and the score and contributor are forced to 0, so an
+// empty slot pays nobody (its payout is then 0 by RewardSplit). The index path's position checks
+// are not gated: an empty slot still supplies a consistent path (prover/witness pads it).
+// Why a 4-ary index tree and PackedFeatureHash: docs/quality.md (k = 128 in 11,337 constraints per
+// candidate at depth 20 instead of 13,285). At bits = 16 PackedFeatureHash equals FeatureHash(k) on
+// every vector prover/index accepts, so index leaves are those of docs/architecture.md.
+// Inputs: active in {0,1} (checked here); leafIndex < 2^depth (Num2Bits in MerkleRoot; the index
+// path's Num2Bits(2 ceil(depth/2)) only splits it); contributor < 2^160 (RecordLeaf); features
+// `bits`-bit signed (checked here); queryFeatures within +-(2^15 - 1) (the caller checks them once
+// with FeatureHash); siblings and children any field elements.
+// Output: positiveScore in [0, 2^(bits + 14 + ceil(log2 k))).
+// constraints: 4,174 at (8, 8, 16); 11,138 at (128, 20, 16); 10,715 at (128, 20, 13)
+template AttributionCandidate(k, depth, bits) {
+    var levels = (depth + 1) \ 2;
     signal input active;
     signal input leafIndex;
     signal input contributor;
     signal input contentHash;
     signal input datanetSiblings[depth];
-    signal input indexSiblings[depth];
+    signal input indexChildren[levels][4];
     signal input features[k];
     signal input queryFeatures[k];
     signal input datanetRoot;
@@ -43,26 +51,26 @@ template AttributionCandidate(k, depth) {
     datanetPath.siblings <== datanetSiblings;
     active * (datanetPath.root - datanetRoot) === 0;
 
-    component featureHash = FeatureHash(k);
+    component featureHash = PackedFeatureHash(k, bits);
     featureHash.features <== features;
     component indexLeaf = IndexLeaf();
     indexLeaf.recordLeaf <== record.leaf;
     indexLeaf.featureHash <== featureHash.hash;
 
-    component indexPath = MerkleRoot(depth);
+    component indexPath = QuaternaryMerkleRoot(levels);
     indexPath.leaf <== indexLeaf.leaf;
     indexPath.leafIndex <== leafIndex;
-    indexPath.siblings <== indexSiblings;
+    indexPath.children <== indexChildren;
     active * (indexPath.root - indexRoot) === 0;
 
     component dot = DotProduct(k);
     dot.a <== features;
     dot.b <== queryFeatures;
 
-    // |score| <= k (2^15 - 1)^2 < 2^(30 + ceil(log2 k)): the sign bit sits at 30 + ceil(log2 k).
+    // |score| <= k 2^(bits-1) (2^15 - 1) < 2^(bits + 14 + ceil(log2 k)): the sign bit sits there.
     var logK = 0;
     while ((1 << logK) < k) logK++;
-    component positive = PositivePart(31 + logK);
+    component positive = PositivePart(bits + 15 + logK);
     positive.in <== dot.out;
 
     // An empty slot scores 0 and names no contributor, so it can neither be paid nor dilute others.

@@ -1,22 +1,29 @@
 import { PoaError } from '../errors/index.ts'
-import { buildMerkleTree, type MerkleTree } from '../merkle/index.ts'
+import { buildMerkleTree, buildQuaternaryTree, quaternaryLevels, type QuaternaryTree } from '../merkle/index.ts'
 import { getPoseidon } from '../hash/index.ts'
 import { FEATURE_BOUND, featureHash, checkFeatures } from './featureHash.ts'
 
 /**
  * The attribution index of a model over one datanet version: leaf i = Poseidon(recordLeaf_i,
- * featureHash(phi_i)) at the same position i as datanet record i, in the same fixed-depth Poseidon
- * tree (prover/merkle) and at the same depth as the datanet, so one leafIndex opens both trees.
+ * featureHash(phi_i)) at the same position i as datanet record i, in a fixed-depth 4-ary Poseidon
+ * tree (prover/merkle/quaternaryTree.ts) of ceil(depth / 2) levels for a datanet of depth `depth`,
+ * so one leafIndex opens both trees (the 4-ary tree is what keeps k = 128 features within the
+ * circuit's budget: docs/quality.md).
  * This module takes features as plain integers: how they were computed (ONNX) is influence's job.
  */
 export type DatanetRef = { id: string; version: number; root: bigint }
 export type IndexModelRef = { name: string; modelSha256: string; modelHash: string; featuresSha256: string }
 
+/** v1 indexes had a binary index tree; v2 the 4-ary one the circuit opens. */
+export const INDEX_FORMAT = 'poa-index-v2'
+
 export type IndexManifest = {
-  format: 'poa-index-v1'
+  format: typeof INDEX_FORMAT
   model: IndexModelRef
   datanet: { id: string; version: number; root: string }
+  /** The datanet tree's depth (binary); the index tree has ceil(treeDepth / 2) 4-ary levels. */
   treeDepth: number
+  indexTree: { arity: 4; levels: number }
   k: number
   /** Features are phi = round(f * 2^featureFracBits); scores are at scale 2^(2 featureFracBits). */
   featureFracBits: number
@@ -30,7 +37,7 @@ export type AttributionIndex = {
   features: Int16Array
   recordLeaves: readonly bigint[]
   leaves: readonly bigint[]
-  tree: MerkleTree
+  tree: QuaternaryTree
 }
 
 export class DatanetRootMismatchError extends PoaError {
@@ -83,12 +90,14 @@ export async function buildAttributionIndex(p: BuildAttributionIndexParameters):
     leaves[i] = poseidon.hash([recordLeaves[i], await featureHash(phi)])
   }
   p.onProgress?.({ done: records.length, total: records.length, unit: 'leaves' })
-  const tree = await buildMerkleTree({ leaves, depth: treeDepth })
+  const levels = quaternaryLevels(treeDepth)
+  const tree = await buildQuaternaryTree({ leaves, levels, signal: p.signal })
   const manifest: IndexManifest = {
-    format: 'poa-index-v1',
+    format: INDEX_FORMAT,
     model: p.model,
     datanet: { id: datanet.id, version: datanet.version, root: datanet.root.toString() },
     treeDepth,
+    indexTree: { arity: 4, levels },
     k,
     featureFracBits: p.featureFracBits,
     count: records.length,

@@ -2,8 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
-import { buildMerkleTree } from '../merkle/index.ts'
-import type { AttributionIndex, DatanetRef, IndexManifest } from './buildAttributionIndex.ts'
+import { buildQuaternaryTree, quaternaryLevels } from '../merkle/index.ts'
+import { INDEX_FORMAT, type AttributionIndex, type DatanetRef, type IndexManifest } from './buildAttributionIndex.ts'
 
 /**
  * An index on disk, next to its model: `<modelDir>/index/<datanetId>/v<version>/` holds
@@ -20,6 +20,15 @@ export class IndexNotFoundError extends PoaError {
 export class IndexCorruptError extends PoaError {
   constructor({ file, expected, got }: { file: string; expected: string; got: string }) {
     super('INDEX_CORRUPT', 'VERIFICATION_FAILED', `${file}: expected ${expected}, got ${got}`, { meta: { file, expected, got } })
+  }
+}
+
+/** An index written by an older poa (v1: binary index tree), which today's circuit cannot open. */
+export class IndexFormatError extends PoaError {
+  constructor({ file, got }: { file: string; got: string }) {
+    super('INDEX_FORMAT', 'BAD_INPUT', `${file}: format ${got} is not ${INDEX_FORMAT} (v1 indexes used a binary index tree): rebuild it with "poa model index"`, {
+      meta: { file, got, expected: INDEX_FORMAT },
+    })
   }
 }
 
@@ -60,6 +69,13 @@ export async function saveAttributionIndex(dir: string, index: AttributionIndex)
 export async function loadAttributionIndex(dir: string): Promise<AttributionIndex> {
   if (!existsSync(join(dir, 'index.json'))) throw new IndexNotFoundError({ dir })
   const manifest = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as IndexManifest
+  if (manifest.format !== INDEX_FORMAT) {
+    throw new IndexFormatError({ file: join(dir, 'index.json'), got: String(manifest.format) })
+  }
+  const levels = quaternaryLevels(manifest.treeDepth)
+  if (manifest.indexTree?.arity !== 4 || manifest.indexTree.levels !== levels) {
+    throw new IndexCorruptError({ file: join(dir, 'index.json'), expected: `indexTree { arity: 4, levels: ${levels} }`, got: JSON.stringify(manifest.indexTree) })
+  }
   const raw = await readFile(join(dir, 'features.i16'))
   if (raw.length !== manifest.count * manifest.k * 2) {
     throw new IndexCorruptError({ file: join(dir, 'features.i16'), expected: `${manifest.count * manifest.k * 2} bytes`, got: `${raw.length}` })
@@ -71,7 +87,7 @@ export async function loadAttributionIndex(dir: string): Promise<AttributionInde
   if (leaves.length !== manifest.count || recordLeaves.length !== manifest.count) {
     throw new IndexCorruptError({ file: join(dir, 'leaves.bin'), expected: `${manifest.count} leaves`, got: `${leaves.length} / ${recordLeaves.length}` })
   }
-  const tree = await buildMerkleTree({ leaves, depth: manifest.treeDepth })
+  const tree = await buildQuaternaryTree({ leaves, levels })
   if (tree.root.toString() !== manifest.root) throw new IndexCorruptError({ file: join(dir, 'leaves.bin'), expected: `root ${manifest.root}`, got: `root ${tree.root}` })
   return { manifest, features, recordLeaves, leaves, tree }
 }

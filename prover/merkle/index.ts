@@ -1,2 +1,3 @@
 export * from './merkleTree.ts'
 export * from './nativeHasher.ts'
+export * from './quaternaryTree.ts'

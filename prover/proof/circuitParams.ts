@@ -11,6 +11,18 @@ export type { AttributionParams }
 /** Public inputs of `Attribution(K, k, depth)`, in circuit order (docs/architecture.md). */
 export const ATTRIBUTION_PUBLIC_INPUTS = ['settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'payoutSlot'] as const
 
+/**
+ * Bits of each index feature in the circuit (PackedFeatureHash): 16, so index leaves are the
+ * FeatureHash(k) commitments of docs/architecture.md. docs/quality.md measures 13 (10,908 instead
+ * of 11,337 constraints per candidate at k = 128, no LDS lost) as the next saving.
+ */
+export const INDEX_FEATURE_BITS = 16
+
+/** 4-ary index tree levels for a datanet of depth `depth`: ceil(depth / 2). */
+export function indexTreeLevels(depth: number): number {
+  return Math.ceil(depth / 2)
+}
+
 /** The spec compileCircuit needs for given parameters; the artifact name carries them. */
 export function attributionSpec(params: AttributionParams): CircuitSpec {
   const { candidateSlots: K, featureCount: k, treeDepth: depth } = params
@@ -18,28 +30,34 @@ export function attributionSpec(params: AttributionParams): CircuitSpec {
     name: `attribution_d${depth}_k${k}_K${K}`,
     source: 'circuits/attribution.circom',
     template: 'Attribution',
-    params: [K, k, depth],
+    params: [K, k, depth, INDEX_FEATURE_BITS],
     publicInputs: [...ATTRIBUTION_PUBLIC_INPUTS],
   }
 }
 
 /**
- * Tests and CI: 16,287 constraints + 8 public inputs, fits a 2^14 powers of tau. K = 4 at depth 8
- * would need about 21.4k (each candidate costs about 5.1k, two depth-8 Merkle paths being 3.9k of
- * it), hence K = 3.
+ * Tests and CI: small and fast, fits a 2^14 powers of tau (13,831 constraints). Models in tests use
+ * k = 8 to keep training and witnesses quick; the circuit logic is the same at every k.
  */
 export const TINY_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 3, featureCount: 8, treeDepth: 8 })
 /**
- * The default Spam Assassin datanet (6,046 records, depth 13) with the influence engine's k = 32:
- * 25,471 constraints, fits 2^15 (K = 4 would need about 33.5k; K = 4 with k = 16 is 31,930).
+ * `poa demo`: the default k = 128 features (docs/quality.md: 0.84x the exact influence function's
+ * LDS) over a 256-record datanet, 2 candidates: 16,230 constraints, the most that fits the 2^14
+ * powers of tau the tests already prepare (K = 3 would need 2^15).
  */
-export const DEMO_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 3, featureCount: 32, treeDepth: 13 })
+export const DEMO_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 2, featureCount: 128, treeDepth: 8 })
 /**
- * Production: 16 candidates, 32 features, depth-20 trees (2^20 records): 183,848 constraints
- * (about 11,490 per candidate; AttributionCandidate(32, 20) alone is 11,200), needs 2^18.
+ * `poa demo --full`: the whole Spam Assassin datanet (6,046 records, depth 14 so the 4-ary index
+ * tree has 7 full levels) with k = 128 and 3 candidates: 29,929 constraints, fits 2^15.
  */
-export const PRODUCTION_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 16, featureCount: 32, treeDepth: 20 })
+export const FULL_DEMO_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 3, featureCount: 128, treeDepth: 14 })
+/**
+ * Production: 16 candidates, k = 128, depth-20 trees (2^20 records): COUNT constraints (about
+ * PER per candidate), needs 2^18.
+ */
+export const PRODUCTION_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 16, featureCount: 128, treeDepth: 20 })
 
 export const TINY_SPEC = attributionSpec(TINY_PARAMS)
 export const DEMO_SPEC = attributionSpec(DEMO_PARAMS)
+export const FULL_DEMO_SPEC = attributionSpec(FULL_DEMO_PARAMS)
 export const PRODUCTION_SPEC = attributionSpec(PRODUCTION_PARAMS)

@@ -1,6 +1,6 @@
 import { addressToField, fieldToAddress, toFr } from '../field/index.ts'
 import { ValueOutOfRangeError } from '../errors/index.ts'
-import { computeMerkleRoot, type MerkleProof } from '../merkle/index.ts'
+import { computeMerkleRoot, computeQuaternaryRoot, paddingQuaternaryChildren, quaternaryLevels, type MerkleProof, type QuaternaryProof } from '../merkle/index.ts'
 import { recordLeaf } from '../datanet/recordLeaf.ts'
 import { checkFeatures, indexLeaf, queryCommitment as commitQuery } from '../index/featureHash.ts'
 import type { AttributionParams } from './attributionParams.ts'
@@ -10,7 +10,7 @@ import { signedToField } from './fieldEncoding.ts'
 import { packPayoutSlot } from './payoutSlot.ts'
 import { CandidateOrderError, CandidateProofError, WitnessShapeError } from './errors.ts'
 
-/** settlementId is keccak256 >> 8: 248 bits, range-checked so in the circuit. */
+/** settlementId is keccak256 >> 8: 248 bits (the circuit only binds it; TS checks the width). */
 export const SETTLEMENT_ID_BITS = 248
 
 /** One attributed record: its datanet record, its features and the proofs that open both trees at leafIndex. */
@@ -24,8 +24,8 @@ export type AttributionCandidateInput = {
   features: readonly bigint[]
   /** Opens the record leaf in the datanet tree. */
   datanetProof: MerkleProof
-  /** Opens the index leaf Poseidon(recordLeaf, featureHash(phi_i)) in the index tree. */
-  indexProof: MerkleProof
+  /** Opens the index leaf Poseidon(recordLeaf, featureHash(phi_i)) in the 4-ary index tree. */
+  indexProof: QuaternaryProof
 }
 
 export type BuildAttributionWitnessParameters = {
@@ -52,7 +52,7 @@ export type AttributionPublicInputs = {
 }
 
 /** The circuit's input signals: field elements (negative features as r - |x|), keyed by signal name. */
-export type AttributionCircuitInput = Record<string, bigint | bigint[] | bigint[][]>
+export type AttributionCircuitInput = Record<string, bigint | bigint[] | bigint[][] | bigint[][][]>
 
 export type BuildAttributionWitnessReturnType = {
   input: AttributionCircuitInput
@@ -64,6 +64,22 @@ export type BuildAttributionWitnessReturnType = {
   payouts: bigint[]
   contributors: string[]
   undistributed: bigint
+}
+
+async function checkIndexProof(where: string, proof: QuaternaryProof, expected: { leaf: bigint; leafIndex: number; root: bigint; levels: number }): Promise<void> {
+  if (proof.children.length !== expected.levels) {
+    throw new WitnessShapeError({ where: `${where}.children`, expected: `${expected.levels} levels (the 4-ary index tree)`, got: proof.children.length })
+  }
+  proof.children.forEach((c, l) => {
+    if (c.length !== 4) throw new WitnessShapeError({ where: `${where}.children[${l}]`, expected: '4 children', got: c.length })
+  })
+  proof.children.forEach((c, l) => c.forEach((x, t) => toFr(x, `${where}.children[${l}][${t}]`)))
+  if (proof.leafIndex !== expected.leafIndex) throw new CandidateProofError({ where, reason: `opens leaf ${proof.leafIndex}, expected ${expected.leafIndex}` })
+  if (proof.leaf !== expected.leaf) throw new CandidateProofError({ where, reason: `leaf ${proof.leaf} is not the recomputed leaf ${expected.leaf}` })
+  if (proof.root !== expected.root) throw new CandidateProofError({ where, reason: `root ${proof.root} is not the expected root ${expected.root}` })
+  const computed = await computeQuaternaryRoot(proof)
+  if (computed === undefined) throw new CandidateProofError({ where, reason: 'a path node is not at its position among its children' })
+  if (computed !== expected.root) throw new CandidateProofError({ where, reason: `path leads to ${computed}, not to root ${expected.root}` })
 }
 
 async function checkProof(where: string, proof: MerkleProof, expected: { leaf: bigint; leafIndex: number; root: bigint; depth: number }): Promise<void> {
@@ -83,11 +99,14 @@ async function checkProof(where: string, proof: MerkleProof, expected: { leaf: b
  * proofs, candidate records and features, the query) and the TS reference of scores and payouts.
  * Everything is validated here, so a witness that the circuit would reject fails early with an
  * error naming the input. Empty slots (fewer than K candidates) are padded with active = 0, zero
- * features, leafIndex 0, zero siblings: the circuit skips their Merkle checks and pays them 0.
+ * features, contributor 0, leafIndex 0 and zero siblings: the circuit skips their root comparisons
+ * and pays them 0. Their 4-ary index path must still place each node at its position (that check
+ * is not gated), so it is the padding leaf's own path with zero siblings.
  */
 export async function buildAttributionWitness(parameters: BuildAttributionWitnessParameters): Promise<BuildAttributionWitnessReturnType> {
   const { params, candidates, query } = parameters
   const { candidateSlots: K, featureCount: k, treeDepth: depth } = params
+  const levels = quaternaryLevels(depth)
   const settlementId = toFr(parameters.settlementId, 'settlementId')
   if (settlementId >= 1n << BigInt(SETTLEMENT_ID_BITS)) {
     throw new ValueOutOfRangeError({ where: 'settlementId', value: settlementId, min: 0n, max: (1n << BigInt(SETTLEMENT_ID_BITS)) - 1n })
@@ -115,7 +134,7 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     const record = await recordLeaf({ contributor: c.contributor, contentHash: c.contentHash })
     await checkProof(`${where}.datanetProof`, c.datanetProof, { leaf: record, leafIndex: c.leafIndex, root: datanetRoot, depth })
     const leaf = await indexLeaf({ recordLeaf: record, features: c.features })
-    await checkProof(`${where}.indexProof`, c.indexProof, { leaf, leafIndex: c.leafIndex, root: indexRoot, depth })
+    await checkIndexProof(`${where}.indexProof`, c.indexProof, { leaf, leafIndex: c.leafIndex, root: indexRoot, levels })
   }
 
   const scores = computeScores({ candidateFeatures: candidates.map((c) => c.features), queryFeatures: query.features })
@@ -124,6 +143,7 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
   const commitment = await commitQuery({ inputHash, features: query.features })
 
   const zeros = (n: number) => new Array<bigint>(n).fill(0n)
+  const padding = K > candidates.length ? await paddingIndexChildren(k, levels) : []
   const slot = <T>(i: number, active: (c: AttributionCandidateInput) => T, empty: T): T => (i < candidates.length ? active(candidates[i]) : empty)
   const payoutSlots = Array.from({ length: K }, (_, i) => (i < candidates.length ? packPayoutSlot(contributors[i], payouts[i]) : 0n))
   const input: AttributionCircuitInput = {
@@ -140,7 +160,7 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     contributor: Array.from({ length: K }, (_, i) => (i < candidates.length ? contributors[i] : 0n)),
     contentHash: Array.from({ length: K }, (_, i) => slot(i, (c) => c.contentHash, 0n)),
     datanetSiblings: Array.from({ length: K }, (_, i) => slot(i, (c) => c.datanetProof.siblings.slice(), zeros(depth))),
-    indexSiblings: Array.from({ length: K }, (_, i) => slot(i, (c) => c.indexProof.siblings.slice(), zeros(depth))),
+    indexChildren: Array.from({ length: K }, (_, i) => slot(i, (c) => c.indexProof.children.map((level) => level.slice()), padding)),
     features: Array.from({ length: K }, (_, i) => slot(i, (c) => c.features.map(signedToField), zeros(k))),
   }
   const publicInputs: AttributionPublicInputs = { settlementId, datanetRoot, indexRoot, queryCommitment: commitment, pool, payoutSlots }
@@ -154,6 +174,14 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     undistributed,
   }
 }
+
+/** The index path of an empty slot: its leaf (contributor 0, contentHash 0, zero features) at leafIndex 0. */
+async function paddingIndexChildren(k: number, levels: number): Promise<bigint[][]> {
+  const record = await recordLeaf({ contributor: ZERO_ADDRESS, contentHash: 0n })
+  return paddingQuaternaryChildren(await indexLeaf({ recordLeaf: record, features: new Array<bigint>(k).fill(0n) }), 0, levels)
+}
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
 /** Public signals in circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]. */
 export function publicSignalsOf(p: AttributionPublicInputs): bigint[] {

@@ -1,6 +1,6 @@
 import { InvalidHexError, WitnessShapeError } from './errors.ts'
 import type { BuildAttributionWitnessParameters, AttributionCandidateInput } from './buildAttributionWitness.ts'
-import type { MerkleProof } from '../merkle/index.ts'
+import type { MerkleProof, QuaternaryProof } from '../merkle/index.ts'
 
 /**
  * Read buildAttributionWitness parameters from JSON (big numbers as decimal or 0x-hex strings,
@@ -29,7 +29,7 @@ export function parseWitnessParameters(json: unknown): BuildAttributionWitnessPa
         contentHash: big(o.contentHash, `${where}.contentHash`),
         features: bigs(o.features, `${where}.features`),
         datanetProof: proof(o.datanetProof, `${where}.datanetProof`),
-        indexProof: proof(o.indexProof, `${where}.indexProof`),
+        indexProof: quaternaryProof(o.indexProof, `${where}.indexProof`),
       }
     }),
   }
@@ -59,6 +59,13 @@ function bigs(x: unknown, where: string): bigint[] {
 function proof(x: unknown, where: string): MerkleProof {
   const o = object(x, where)
   return { root: big(o.root, `${where}.root`), leaf: big(o.leaf, `${where}.leaf`), leafIndex: int(o.leafIndex, `${where}.leafIndex`), siblings: bigs(o.siblings, `${where}.siblings`) }
+}
+
+function quaternaryProof(x: unknown, where: string): QuaternaryProof {
+  const o = object(x, where)
+  if (!Array.isArray(o.children)) throw new InvalidHexError({ where: `${where}.children`, value: show(o.children), expected: 'an array of levels of 4 children' })
+  const children = o.children.map((level: unknown, l: number) => bigs(level, `${where}.children[${l}]`))
+  return { root: big(o.root, `${where}.root`), leaf: big(o.leaf, `${where}.leaf`), leafIndex: int(o.leafIndex, `${where}.leafIndex`), children }
 }
 
 function show(x: unknown): string {

@@ -1,5 +1,5 @@
 import { PoaError } from '../errors/index.ts'
-import { buildMerkleTree, getMerkleProof } from '../merkle/index.ts'
+import { buildMerkleTree, getMerkleProof, getQuaternaryProof } from '../merkle/index.ts'
 import { contentHash } from '../datanet/recordLeaf.ts'
 import { indexFeatures, type AttributionIndex } from '../index/index.ts'
 import type { AttributionParams } from './attributionParams.ts'
@@ -47,7 +47,7 @@ export async function witnessFromIndex(p: WitnessFromIndexParameters): Promise<B
         contentHash: contentHash(record.content),
         features: indexFeatures(index, position),
         datanetProof: getMerkleProof(datanetTree, position),
-        indexProof: getMerkleProof(index.tree, position),
+        indexProof: getQuaternaryProof(index.tree, position),
       }
     })
   return buildAttributionWitness({

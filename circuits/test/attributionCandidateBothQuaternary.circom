@@ -1,17 +1,17 @@
 pragma circom 2.1.9;
 
-include "./recordLeaf.circom";
-include "./merkleQuaternary.circom";
-include "./packedFeatureHashQuaternary.circom";
-include "./indexLeaf.circom";
-include "./dotProduct.circom";
-include "./signedRange.circom";
+include "../lib/recordLeaf.circom";
+include "../lib/merkleQuaternary.circom";
+include "../lib/packedFeatureHash.circom";
+include "../lib/indexLeaf.circom";
+include "../lib/dotProduct.circom";
+include "../lib/signedRange.circom";
 
 // AttributionCandidateBothQuaternary(k, depth, bits): measurement-only variant of
-// AttributionCandidateQuaternary in which the DATANET tree is 4-ary too (docs/quality.md, "next
+// AttributionCandidate(k, depth, bits) in which the DATANET tree is 4-ary too (docs/quality.md, "next
 // step for k = 256"). It changes the datanet commitment (prover/merkle, datanet roots), so it is
 // not proposed for this round; it exists to put a real count on that option. Same inputs as
-// AttributionCandidateQuaternary except datanetChildren[depth / 2][4] replaces datanetSiblings.
+// AttributionCandidate except datanetChildren[depth / 2][4] replaces datanetSiblings.
 // constraints: see docs/quality.md (measured by compiling this template alone)
 template AttributionCandidateBothQuaternary(k, depth, bits) {
     assert(depth % 2 == 0);
