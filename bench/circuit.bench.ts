@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { compileCircuit } from '../prover/proof/compileCircuit.ts'
 import { readR1cs } from '../prover/proof/readR1cs.ts'
 import { calculateWitness } from '../prover/proof/calculateWitness.ts'
-import { attributionSpec, TINY_PARAMS, DEMO_PARAMS, PRODUCTION_PARAMS, type AttributionParams } from '../prover/proof/circuitParams.ts'
+import { attributionSpec, CIRCUIT_SETS, type AttributionParams } from '../prover/proof/circuitParams.ts'
 import { proveAttribution } from '../prover/proof/proveAttribution.ts'
 import { verifyProofPackage } from '../prover/proof/verifyProofPackage.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
@@ -14,7 +14,7 @@ import { randomWitness } from '../test/witnessFixture.ts'
  * Attribution circuit figures per parameter set: constraints (and per candidate), witness time
  * (circom wasm, in-thread), Groth16 prove time (worker thread, includes local verification) and
  * verify time. Ratios are to the tiny set measured in the same run.
- *   npx tsx bench/circuit.bench.ts [--sets tiny,demo,production] [--prove tiny,demo,production] [--setup]
+ *   npx tsx bench/circuit.bench.ts [--sets tiny,demo,full,production] [--prove tiny,demo,full,production] [--setup]
  * Proving needs the set's dev keys, and those need a prepared powers of tau of 2^power: 2^14 and 2^15
  * take minutes, 2^18 (production) about an hour on 2 cores, so a set is proven only when listed in
  * --prove and its ptau exists (or --setup is given to generate it).
@@ -24,10 +24,10 @@ const option = (name: string, fallback: string) => {
   const i = args.indexOf(name)
   return i >= 0 ? args[i + 1] : fallback
 }
-const sets = option('--sets', 'tiny,demo,production').split(',')
+const sets = option('--sets', 'tiny,demo,full,production').split(',')
 const proveSets = new Set(option('--prove', 'tiny').split(','))
 const allowSetup = args.includes('--setup')
-const PARAMS: Record<string, AttributionParams> = { tiny: TINY_PARAMS, demo: DEMO_PARAMS, production: PRODUCTION_PARAMS }
+const PARAMS: Record<string, AttributionParams> = CIRCUIT_SETS
 
 console.log(`cores: ${cpus().length} (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, snarkjs 0.7.6, circom2 0.2.23 (--O2)`)
 console.log(`sets: ${sets.map((s) => `${s} = Attribution(K=${PARAMS[s].candidateSlots}, k=${PARAMS[s].featureCount}, depth=${PARAMS[s].treeDepth})`).join('; ')}`)
@@ -37,7 +37,7 @@ let baseline: { constraints: number; witnessMs: number; proveMs?: number } | und
 
 for (const set of sets) {
   const params = PARAMS[set]
-  if (!params) throw new Error(`unknown set ${set}: use tiny, demo, production`)
+  if (!params) throw new Error(`unknown set ${set}: use ${Object.keys(CIRCUIT_SETS).join(', ')}`)
   let t = process.hrtime.bigint()
   const circuit = await compileCircuit(attributionSpec(params), (line) => console.error(line))
   const compileMs = ms(t)

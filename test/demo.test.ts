@@ -11,7 +11,7 @@ const home = mkdtempSync(join(tmpdir(), 'poa-demo-'))
 afterAll(() => rmSync(home, { recursive: true, force: true }))
 
 describe('poa demo', () => {
-  it('runs the whole job on the tiny circuit and pays exactly the proven split', async () => {
+  it('runs the whole job with the default k = 128 features and pays exactly the proven split', async () => {
     const { stdout } = await run(process.execPath, ['cli/bin.js', '--json', '--home', home, 'demo', '--records', '64', '--fee', '10'], {
       maxBuffer: 64 << 20,
       timeout: 900_000,
@@ -19,12 +19,13 @@ describe('poa demo', () => {
     const out = JSON.parse(stdout)
     expect(out.ok).toBe(true)
     const r = out.result
-    expect(r.circuit.name).toBe('attribution_d8_k8_K3')
+    expect(r.circuit.name).toBe('attribution_d8_k128_K2')
+    expect(r.model.k).toBe(128)
     expect(r.datanet.records).toBe(64)
     expect(r.scoring.records).toBe(64)
     expect(r.query.prediction).toMatch(/^(ham|spam)$/)
     expect(r.contributors.length).toBeGreaterThan(0)
-    expect(r.contributors.length).toBeLessThanOrEqual(3)
+    expect(r.contributors.length).toBeLessThanOrEqual(2)
 
     // The payouts are floor(P * s_i / sum s) of the proven scores, and the contract credited each.
     const wei = (open: string) => parseUnits(open, 18)

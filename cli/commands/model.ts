@@ -6,7 +6,7 @@ import { openDatanetStore, type DatanetStore, type StoredRecord } from '../../pr
 import { PoaError } from '../../prover/errors/index.ts'
 import { assertIndexMatchesDatanet, indexDir, loadAttributionIndex, saveAttributionIndex } from '../../prover/index/index.ts'
 import {
-  buildModelIndex, createScoringPool, loadModel, modelDir, queryModel, registerLocalModel, saveModel, trainModel,
+  buildModelIndex, createScoringPool, DEFAULT_K, loadModel, modelDir, queryModel, registerLocalModel, saveModel, trainModel,
   type IndexRecord, type ModelManifest, type ProjectionKind, type ProviderRequest,
 } from '../../prover/influence/index.ts'
 import { note, printResult, progressLine, type OutputOptions } from '../output.ts'
@@ -73,7 +73,7 @@ export function registerModelCommands(program: Command): void {
     .option('--spam-assassin', 'train on the Spam Assassin corpus directly')
     .option('--limit <n>', 'balanced subset of the corpus (with --spam-assassin)')
     .option('--seed <s>', 'subset seed (with --spam-assassin)', '0')
-    .option('--k <k>', 'attribution features per record', '32')
+    .option('--k <k>', 'attribution features per record', String(DEFAULT_K))
     .addOption(new Option('--projection <kind>', 'gradient projection').choices(['trak', 'whitened-trak', 'whitened-pca']).default('whitened-pca'))
     .option('--projection-seed <s>', 'projection seed', '1')
     .option('--l2 <x>', 'L2 regularisation strength', '0.001')
@@ -108,7 +108,7 @@ export function registerModelCommands(program: Command): void {
     .command('register-local <file>')
     .description('register an ONNX classifier that satisfies the model contract (a Gemm head feeding Softmax)')
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
-    .option('--k <k>', 'attribution features per record', '32')
+    .option('--k <k>', 'attribution features per record', String(DEFAULT_K))
     .option('--projection-seed <s>', 'projection seed', '1')
     .action(async (file: string, o, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions

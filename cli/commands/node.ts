@@ -5,7 +5,7 @@ import { ContractNotDeployedError } from '../../prover/chain/index.ts'
 import { openDatanetStore } from '../../prover/datanet/index.ts'
 import { loadModel, modelDir } from '../../prover/influence/index.ts'
 import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
-import { DEMO_PARAMS, TINY_PARAMS, attributionSpec } from '../../prover/proof/circuitParams.ts'
+import { CIRCUIT_SETS, CIRCUIT_SET_NAMES, attributionSpec, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { NodeConfigError, startNode } from '../../prover/node/runNode.ts'
 import { checkInferenceId, saveQueryText } from '../../prover/node/queryStore.ts'
 import { ensureDevKeys } from '../../ceremony/devSetup.ts'
@@ -14,7 +14,7 @@ import { addChainOptions, withChain, type ChainCliOptions } from './chain.ts'
 
 type GlobalOptions = OutputOptions & { home: string }
 type NodeOptions = ChainCliOptions & {
-  model?: string[]; datanet?: string; circuit: 'tiny' | 'demo'; fromBlock?: number; pollMs: number; workers: number
+  model?: string[]; datanet?: string; circuit: CircuitSetName; fromBlock?: number; pollMs: number; workers: number
   metricsPort?: number; untilIdle?: boolean; settlement?: string
 }
 
@@ -42,7 +42,7 @@ export function registerNodeCommands(program: Command): void {
     program.command('node').description('prove pending inferences of the served models and settle them (runs until SIGINT/SIGTERM)')
       .option('--model <name...>', 'served local models (under <home>/models/)')
       .option('--datanet <ref>', 'the local datanet the models were indexed on')
-      .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(['tiny', 'demo']).default('tiny'))
+      .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny'))
       .option('--from-block <n>', 'first block to scan on a fresh queue', integer('--from-block', 0, Number.MAX_SAFE_INTEGER))
       .option('--poll-ms <ms>', 'chain polling interval', integer('--poll-ms', 50, 3_600_000), 1000)
       .option('--workers <n>', 'scoring threads', integer('--workers', 1, 256), 1)
@@ -53,7 +53,7 @@ export function registerNodeCommands(program: Command): void {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     if (options.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
     const config = nodeConfig(opts.home, options)
-    const params = options.circuit === 'demo' ? DEMO_PARAMS : TINY_PARAMS
+    const params = CIRCUIT_SETS[options.circuit]
     const circuit = await compileCircuit(attributionSpec(params), note)
     const keys = await ensureDevKeys(circuit, note)
     const models = await Promise.all(config.models.map((name) => loadModel(modelDir(opts.home, name))))

@@ -9,7 +9,7 @@ import { ContractNotDeployedError, type PoaChain } from '../../prover/chain/inde
 import { claimRewards, recordInference, rewardBalance, settleProofPackage, settlementAt, withdrawRewards } from '../../prover/chain/settlementClient.ts'
 import { ensureSettlement } from '../../prover/chain/settlementSetup.ts'
 import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
-import { DEMO_SPEC, TINY_SPEC } from '../../prover/proof/circuitParams.ts'
+import { CIRCUIT_SETS, CIRCUIT_SET_NAMES, attributionSpec, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { ensureDevKeys } from '../../ceremony/devSetup.ts'
 import { addChainOptions, withChain, type ChainCliOptions } from './chain.ts'
 import { note, printResult, type OutputOptions } from '../output.ts'
@@ -65,10 +65,10 @@ export function registerSettleCommands(program: Command): void {
   const settlementCmd = program.command('settlement').description('the proof-gated settlement contract')
   addChainOptions(
     settlementCmd.command('deploy').description('deploy AttributionSettlement and the verifier of a circuit (INSECURE dev keys)')
-      .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(['tiny', 'demo']).default('tiny')),
-  ).action(async (options: ChainCliOptions & { circuit: 'tiny' | 'demo' }, cmd: Command) => {
+      .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny')),
+  ).action(async (options: ChainCliOptions & { circuit: CircuitSetName }, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
-    const spec = options.circuit === 'demo' ? DEMO_SPEC : TINY_SPEC
+    const spec = attributionSpec(CIRCUIT_SETS[options.circuit])
     const circuit = await compileCircuit(spec, note)
     const keys = await ensureDevKeys(circuit, note)
     await withChain(opts.home, options, async (chain) => {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { formatUnits, parseUnits } from 'ethers'
 import { PoaError } from '../../prover/errors/index.ts'
 import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
-import { attributionSpec, DEMO_PARAMS, TINY_PARAMS } from '../../prover/proof/circuitParams.ts'
+import { attributionSpec, DEMO_PARAMS, FULL_DEMO_PARAMS } from '../../prover/proof/circuitParams.ts'
 import { attributeInference } from '../../prover/proof/attributeInference.ts'
 import { toSolidityCalldata } from '../../prover/proof/proofPackage.ts'
 import { releaseCurve } from '../../prover/proof/curve.ts'
@@ -64,7 +64,7 @@ const DEMO_MODEL = 'spam-linear'
 export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
   const log = p.log ?? (() => {})
   const progress = p.onProgress ?? (() => () => {})
-  const params = p.full ? DEMO_PARAMS : TINY_PARAMS
+  const params = p.full ? FULL_DEMO_PARAMS : DEMO_PARAMS
   const sample = p.full ? undefined : (p.records ?? DEFAULT_SAMPLE)
   if (sample !== undefined && (!Number.isInteger(sample) || sample < 2 || sample > 2 ** params.treeDepth)) {
     throw new PoaError('DEMO_RECORDS', 'USAGE', `--records ${sample} must be an integer in [2, ${2 ** params.treeDepth}] for the depth-${params.treeDepth} circuit (or use --full)`, { meta: { records: sample } })

@@ -8,7 +8,7 @@ import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import type { LoadedModel } from '../influence/index.ts'
 import { BUILD_DIR } from '../proof/compileCircuit.ts'
-import { DEMO_SPEC, PRODUCTION_SPEC, TINY_SPEC, DEMO_PARAMS, PRODUCTION_PARAMS, TINY_PARAMS, type AttributionParams } from '../proof/circuitParams.ts'
+import { CIRCUIT_SETS, attributionSpec, type AttributionParams } from '../proof/circuitParams.ts'
 import {
   checkDatanet, checkIndex, checkModel, checkProof, checkPublicInputs, checkQuery, checkScoresPayoutsTopK, checkSettlement, checkVerifier,
   type AuditCheck, type LocalRecord,
@@ -46,9 +46,7 @@ export type AuditReport = {
 }
 
 /** The attribution circuits poa builds, by the settlement's circuit id. */
-const KNOWN_CIRCUITS: { name: string; params: AttributionParams }[] = [
-  { name: TINY_SPEC.name, params: TINY_PARAMS }, { name: DEMO_SPEC.name, params: DEMO_PARAMS }, { name: PRODUCTION_SPEC.name, params: PRODUCTION_PARAMS },
-]
+const KNOWN_CIRCUITS: { name: string; params: AttributionParams }[] = Object.values(CIRCUIT_SETS).map((params) => ({ name: attributionSpec(params).name, params }))
 
 export class UnknownCircuitError extends PoaError {
   constructor({ circuitId }: { circuitId: string }) {

@@ -57,6 +57,11 @@ export const FULL_DEMO_PARAMS: AttributionParams = Object.freeze({ candidateSlot
  */
 export const PRODUCTION_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 16, featureCount: 128, treeDepth: 20 })
 
+/** The named parameter sets, as the CLI's `--circuit <set>` and the auditor know them. */
+export const CIRCUIT_SETS = Object.freeze({ tiny: TINY_PARAMS, demo: DEMO_PARAMS, full: FULL_DEMO_PARAMS, production: PRODUCTION_PARAMS })
+export type CircuitSetName = keyof typeof CIRCUIT_SETS
+export const CIRCUIT_SET_NAMES = Object.keys(CIRCUIT_SETS) as CircuitSetName[]
+
 export const TINY_SPEC = attributionSpec(TINY_PARAMS)
 export const DEMO_SPEC = attributionSpec(DEMO_PARAMS)
 export const FULL_DEMO_SPEC = attributionSpec(FULL_DEMO_PARAMS)
