@@ -177,7 +177,7 @@ describe('poa audit on the embedded chain', () => {
     ], { timeout: 300_000 })
     const r = JSON.parse(audited.stdout).result as AuditReport
     expect(r.failed).toEqual([])
-    expect(r.circuit).toBe('attribution_d8_k8_K3')
+    expect(r.circuit).toBe('attribution_d8_k128_K2')
     // The demo's paid contributors are the records the audit found for the settled slots.
     const paid = r.checks.find((c) => c.name === 'payouts')!.detail
     for (const c of report.contributors) expect(paid).toContain(String(c.position))
