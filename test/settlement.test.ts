@@ -146,6 +146,28 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     await expectRevert(settle(second, relabelled), 'SettlementProofInvalid')
   })
 
+  it('pays the prover fee only to the prover a proof was made for, whoever sends it', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    const frontRunner = stack.signers[9]
+    const frontRunnerAddress = await frontRunner.getAddress()
+    // Copied from the mempool with the fee redirected, explicitly or by prover = 0 from its own account.
+    for (const redirect of [frontRunnerAddress, undefined]) {
+      const error = await expectRevert(settleInference({ settlement, signer: frontRunner, inferenceId, circuitName: CIRCUIT_NAME, calldata, prover: redirect }), 'SettlementInputMismatch')
+      expect(error.args).toMatchObject({
+        index: 0n, expected: settlementIdOf({ chainId, settlement, inferenceId, prover: frontRunnerAddress }), got: calldata.publicInputs[0],
+      })
+    }
+    // Sending the prover's exact transaction (prover = A) settles it, and A alone gets the fee.
+    const contract = await settlementAt(settlement, frontRunner)
+    const before = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
+    const settled = await settleInference({ settlement, signer: frontRunner, inferenceId, circuitName: CIRCUIT_NAME, calldata, prover: proverAddress })
+    expect(settled.prover).toBe(proverAddress)
+    await (await contract.claimAll(inferenceId, settled.prover, settled.payoutSlots)).wait()
+    const after = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
+    expect(after[0] - before[0]).toBe((FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n)
+    expect(after[1]).toBe(before[1])
+  })
+
   it('rejects a public input that is not below r', async () => {
     const { inferenceId, calldata } = await recordAndProve()
     const last = calldata.publicInputs.length - 1
