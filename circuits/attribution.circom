@@ -17,8 +17,9 @@ include "./lib/rewardSplit.circom";
 //     (RewardSplit), and payoutSlot[i] = contributor_i + payout_i * 2^160 (0 for an empty slot).
 // Public inputs, in this order (circom orders public signals by declaration):
 //   settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K].
-// settlementId is only bound (the settlement contract derives it from chain id, its address and the
-// inference id); it is range-checked to 248 bits, the width of keccak256 >> 8.
+// settlementId is only bound (the settlement contract derives it from chain id, its address, the
+// inference id and the prover-fee recipient, so a copied settle cannot redirect the fee); it is
+// range-checked to 248 bits, the width of keccak256 >> 8.
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
 // constraints: 16,287 at (3, 8, 8) (tiny, 2^14), 25,471 at (3, 32, 13) (demo, 2^15),
 // 183,848 at (16, 32, 20) (production, 2^18): about 11,490 per candidate at depth 20.
