@@ -81,6 +81,12 @@ describe('poa inference record, settle, rewards', () => {
       proof, publicInputs: { settlementId, datanetRoot, indexRoot, queryCommitment, pool: poolSignal, payoutSlots }, queryInputHash: query.inputHash, inferenceId,
     })
     writeFileSync(pkg, JSON.stringify(written))
+    const shownBefore = await poa('inference', 'show', inferenceId, '--prover', settler)
+    expect(BigInt(shownBefore.body.result.settlementId)).toBe(settlementId)
+    // A package made for the default account cannot pay another prover: refused before any transaction.
+    const redirected = await poa('settle', pkg, '--prover', [...contributorAccounts.keys()][0])
+    expect(redirected.status).toBe(3)
+    expect(redirected.body.error.meta.field).toBe('publicInputs.settlementId')
     const settled = await poa('settle', pkg)
     expect(settled.status).toBe(0)
     expect(settled.body.result.payouts).toEqual(c.payouts.map((p) => ({ contributor: p.contributor, amountWei: p.amountWei.toString() })))
