@@ -61,11 +61,13 @@ const data = await buildDatanet({ contributors: await Promise.all(stack.signers.
 const query = await buildQuery(random)
 const modelId = await registerDatanetAndModel(stack, data, modelOwner)
 const chainId = (await hre.ethers.provider.getNetwork()).chainId
+// Every settle below is sent by `prover` with prover = 0, so every proof is made for its address.
+const proverAddress = await prover.getAddress()
 
 async function recordAndProve(authorization: 'approve' | 'permit' = 'approve') {
   const inferenceId = newInferenceId()
   const r = await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE, authorization })
-  const c = attributionInput({ data, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
+  const c = attributionInput({ data, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }) })
   return { inferenceId, record: r, calldata: await proveCase(c, prepared) }
 }
 
@@ -131,7 +133,7 @@ async function probeSettle(slots: number, fixedSlots?: bigint[]): Promise<bigint
   const inferenceId = newInferenceId()
   await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE })
   const payoutSlots = fixedSlots ?? Array.from({ length: slots }, () => addressToField(Wallet.createRandom().address) + ((POOL / BigInt(slots)) << 160n))
-  const inputs = [settlementIdOf({ chainId, settlement, inferenceId }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, ...payoutSlots]
+  const inputs = [settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, ...payoutSlots]
   const r = await settleInference({ settlement, signer: prover, inferenceId, circuitName: name, calldata: { a, b, c, publicInputs: inputs } })
   const claim = await (await contract.claimAll(inferenceId, r.prover, payoutSlots)).wait()
   if (!fixedSlots) line(`claimAll K=${slots} (fresh contributor balances; paid later by whoever claims)`, claim.gasUsed)

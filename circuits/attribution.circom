@@ -20,11 +20,12 @@ include "./lib/rewardSplit.circom";
 // Public inputs, in this order (circom orders public signals by declaration):
 //   settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K].
 // settlementId is only bound, not constrained: the settlement contract derives it (chain id, its
-// address, the inference id and the prover) and compares it, and snarkjs's setup adds a constraint
-// per public input, so the proof cannot be re-targeted to another value.
+// address, the inference id and the prover-fee recipient, so a copied settle cannot redirect the
+// fee) and compares it, and snarkjs's setup adds a constraint per public input.
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
 // constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 13,831 at (3, 8, 8)
-// (tiny, 2^14); 16,230 at (2, 128, 8) (demo, 2^14); about 11,340 per candidate at depth 20, k = 128.
+// (tiny, 2^14); 16,230 at (2, 128, 8) (demo, 2^14); 29,929 at (3, 128, 14) (full demo, 2^15);
+// 184,460 at (16, 128, 20) (production, 2^18): 11,337 per additional candidate at depth 20.
 template Attribution(K, k, depth, bits) {
     var levels = (depth + 1) \ 2;
     signal input settlementId;

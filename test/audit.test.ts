@@ -195,7 +195,7 @@ describe('candidate rule', () => {
     const base = {
       circuit: world.circuit, keys: world.keys, params: PARAMS, index: world.index, records: world.records,
       query: { inputHash: 1n, features: Array(PARAMS.featureCount).fill(1n) }, poolWei: 100n,
-      settlement: { chainId: 31337n, address: world.settlement, inferenceId: `0x${'11'.repeat(32)}` },
+      settlement: { chainId: 31337n, address: world.settlement, inferenceId: `0x${'11'.repeat(32)}`, prover: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' },
     }
     await expect(attributeInference({ ...base, positions: [1, 1] })).rejects.toThrow(/positions \[1, 1\]: a position repeats/)
     await expect(attributeInference({ ...base, positions: [0, 1, 2, 3] })).rejects.toThrow(/more than K = 3/)

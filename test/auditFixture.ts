@@ -117,11 +117,12 @@ export async function recordQuery(world: World, text: string, { homes = [world.h
 export async function proveAndSettle(world: World, inferenceId: string, text: string, { positions, signer }: { positions?: number[]; signer?: Signer } = {}) {
   const q = await queryModel({ model: world.model, text, featureFracBits: world.index.manifest.featureFracBits })
   const pool = BigInt((await (await settlementAt(world.settlement, world.chain.provider)).inference(inferenceId)).pool)
+  const sender = signer ?? world.chain.getSigner(KEYS[2])
   const attributed = await attributeInference({
     circuit: world.circuit, keys: world.keys, params: PARAMS, index: world.index, records: world.records,
     query: { inputHash: q.inputHash, features: q.features }, poolWei: pool,
-    settlement: { chainId: world.chain.chainId, address: world.settlement, inferenceId }, positions,
+    settlement: { chainId: world.chain.chainId, address: world.settlement, inferenceId, prover: await sender.getAddress() }, positions,
   })
-  const settled = await settleProofPackage({ settlement: world.settlement, signer: signer ?? world.chain.getSigner(KEYS[2]), pkg: attributed.pkg, inferenceId })
+  const settled = await settleProofPackage({ settlement: world.settlement, signer: sender, pkg: attributed.pkg, inferenceId })
   return { attributed, settled }
 }

@@ -27,7 +27,7 @@ async function recordAndProve() {
   const inferenceId = newInferenceId()
   await recordInference({ settlement: net.addresses.settlement!, signer: net.host, modelId: net.modelId, inferenceId, queryCommitment: net.query.commitment, feeWei: FEE })
   const pool = BigInt((await net.settlement.inference(inferenceId)).pool)
-  const c = attributionInput({ data: net.data, query: net.query, pool, settlementId: settlementIdOf({ chainId: net.chainId, settlement: net.addresses.settlement!, inferenceId }) })
+  const c = attributionInput({ data: net.data, query: net.query, pool, settlementId: settlementIdOf({ chainId: net.chainId, settlement: net.addresses.settlement!, inferenceId, prover: await net.prover.getAddress() }) })
   return { inferenceId, pool, calldata: await proveCase(c, net.artifacts) }
 }
 

@@ -66,7 +66,8 @@ async function record(): Promise<string> {
 
 async function prove(inferenceId: string, keys: CircuitArtifacts): Promise<SolidityCalldata> {
   const pool = BigInt((await net.settlement.inference(inferenceId)).pool)
-  const settlementId = settlementIdOf({ chainId: net.chainId, settlement: net.addresses.settlement!, inferenceId })
+  // settle() below sends from net.prover with prover = 0: the proof is made for that account.
+  const settlementId = settlementIdOf({ chainId: net.chainId, settlement: net.addresses.settlement!, inferenceId, prover: await net.prover.getAddress() })
   return proveCase(attributionInput({ data: net.data, query: net.query, pool, settlementId }), keys)
 }
 

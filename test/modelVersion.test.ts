@@ -30,7 +30,7 @@ afterAll(releaseCurve)
 /** The default (data-dependent, whitened-PCA) projection, trained with the given L2. */
 async function version(l2: number): Promise<{ modelHash: string; index: AttributionIndex; model: Awaited<ReturnType<typeof trainModel>> }> {
   const model = await trainModel({ name: `spam-l2-${l2}`, records, projection: { k }, l2 })
-  const { index } = await buildModelIndex({ model: { ...model, dir: '' }, records, datanet, treeDepth: depth, provider: 'cpu' })
+  const { index } = await buildModelIndex({ model, records, datanet, treeDepth: depth, provider: 'cpu' })
   return { modelHash: model.manifest.modelHash, index, model }
 }
 
@@ -47,7 +47,7 @@ describe('model versions and index features', () => {
     expect(again.index.tree.root).toBe(a.index.tree.root)
     // The auditor's recomputation from the saved model matches the index bit for bit.
     const picks = [3, 30, 59]
-    const recomputed = await recordFeatures({ model: { ...a.model, dir: '' }, records: picks.map((p) => records[p]), featureFracBits: a.index.manifest.featureFracBits })
+    const recomputed = await recordFeatures({ model: a.model, records: picks.map((p) => records[p]), featureFracBits: a.index.manifest.featureFracBits })
     picks.forEach((p, j) => expect(Array.from(recomputed.features.subarray(j * k, (j + 1) * k), BigInt)).toEqual(indexFeatures(a.index, p)))
   })
 

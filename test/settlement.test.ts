@@ -19,6 +19,8 @@ let hre: any
 let stack: Stack
 let settlement: string
 let host: Signer, modelOwner: Signer, prover: Signer, treasury: Signer
+/** The account `settle` sends from (prover = 0): every proof here is made for it. */
+let proverAddress: string
 let contributors: Signer[]
 let data: DatanetFixture
 let query: Query
@@ -43,7 +45,7 @@ async function record(inferenceId: string, authorization: 'approve' | 'permit' =
 async function recordAndProve(over: DatanetFixture = data): Promise<{ inferenceId: string; calldata: SolidityCalldata; payouts: { contributor: string; amountWei: bigint }[] }> {
   const inferenceId = newInferenceId()
   await record(inferenceId)
-  const c = attributionInput({ data: over, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
+  const c = attributionInput({ data: over, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }) })
   return { inferenceId, calldata: await proveCase(c, artifacts), payouts: c.payouts }
 }
 
@@ -56,6 +58,7 @@ beforeAll(async () => {
   hre = prepared.hre
   stack = await deployRegistries(hre)
   ;[, host, modelOwner, prover, treasury] = stack.signers
+  proverAddress = await prover.getAddress()
   contributors = stack.signers.slice(5, 9)
   chainId = (await hre.ethers.provider.getNetwork()).chainId
   const deployed = await deploySettlement({
@@ -137,10 +140,32 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     await record(second)
     const error = await expectRevert(settle(second, first.calldata), 'SettlementInputMismatch')
     expect(error.args.index).toBe(0n)
-    expect(error.args.expected).toBe(settlementIdOf({ chainId, settlement, inferenceId: second }))
+    expect(error.args.expected).toBe(settlementIdOf({ chainId, settlement, inferenceId: second, prover: proverAddress }))
     // Swapping in the right settlementId breaks the proof instead.
-    const relabelled = { ...first.calldata, publicInputs: [settlementIdOf({ chainId, settlement, inferenceId: second }), ...first.calldata.publicInputs.slice(1)] }
+    const relabelled = { ...first.calldata, publicInputs: [settlementIdOf({ chainId, settlement, inferenceId: second, prover: proverAddress }), ...first.calldata.publicInputs.slice(1)] }
     await expectRevert(settle(second, relabelled), 'SettlementProofInvalid')
+  })
+
+  it('pays the prover fee only to the prover a proof was made for, whoever sends it', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    const frontRunner = stack.signers[9]
+    const frontRunnerAddress = await frontRunner.getAddress()
+    // Copied from the mempool with the fee redirected, explicitly or by prover = 0 from its own account.
+    for (const redirect of [frontRunnerAddress, undefined]) {
+      const error = await expectRevert(settleInference({ settlement, signer: frontRunner, inferenceId, circuitName: CIRCUIT_NAME, calldata, prover: redirect }), 'SettlementInputMismatch')
+      expect(error.args).toMatchObject({
+        index: 0n, expected: settlementIdOf({ chainId, settlement, inferenceId, prover: frontRunnerAddress }), got: calldata.publicInputs[0],
+      })
+    }
+    // Sending the prover's exact transaction (prover = A) settles it, and A alone gets the fee.
+    const contract = await settlementAt(settlement, frontRunner)
+    const before = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
+    const settled = await settleInference({ settlement, signer: frontRunner, inferenceId, circuitName: CIRCUIT_NAME, calldata, prover: proverAddress })
+    expect(settled.prover).toBe(proverAddress)
+    await (await contract.claimAll(inferenceId, settled.prover, settled.payoutSlots)).wait()
+    const after = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
+    expect(after[0] - before[0]).toBe((FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n)
+    expect(after[1]).toBe(before[1])
   })
 
   it('rejects a public input that is not below r', async () => {
@@ -159,7 +184,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     expect(e1.args).toMatchObject({ index: 1n, expected: data.datanetTree.root, got: other.datanetTree.root })
     // Same records, other features: the datanet root matches, the index root does not.
     const sameRecords: DatanetFixture = { ...data, indexTree: other.indexTree }
-    const c = attributionInput({ data: sameRecords, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId: forged.inferenceId }) })
+    const c = attributionInput({ data: sameRecords, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId: forged.inferenceId, prover: proverAddress }) })
     const e2 = await expectRevert(settle(forged.inferenceId, { ...forged.calldata, publicInputs: c.publicInputs }), 'SettlementInputMismatch')
     expect(e2.args).toMatchObject({ index: 2n, expected: data.indexTree.root, got: other.indexTree.root })
   })

@@ -30,6 +30,8 @@ let query: Query
 let settlement: string
 let chainId: bigint
 let contributorAccounts: Map<string, number>
+/** The CLI's default account (Hardhat account 0): `poa settle` sends from it and pays it the prover fee. */
+let settler: string
 
 /** Run `poa --home <home> --json ...args`; returns the exit status and the parsed stdout line. */
 async function poa(...args: string[]): Promise<{ status: number; body: any }> {
@@ -46,6 +48,7 @@ beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'poa-settle-cli-'))
   const chain = await connectChain({ home })
   try {
+    settler = chain.signerAddress
     chainId = chain.chainId
     const accounts = await Promise.all([5, 6, 7].map(async (i) => [await chain.getSigner(i).getAddress(), i] as const))
     contributorAccounts = new Map(accounts)
@@ -69,7 +72,7 @@ describe('poa inference record, settle, rewards', () => {
     const pool = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
     expect(BigInt(recorded.body.result.poolWei)).toBe(pool)
 
-    const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
+    const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: settler }) })
     const { proof, publicSignals } = await proveRaw(c, artifacts)
     const pkg = join(home, 'proof.json')
     const [settlementId, datanetRoot, indexRoot, queryCommitment, poolSignal, ...payoutSlots] = publicSignals.map(BigInt)
@@ -78,6 +81,12 @@ describe('poa inference record, settle, rewards', () => {
       proof, publicInputs: { settlementId, datanetRoot, indexRoot, queryCommitment, pool: poolSignal, payoutSlots }, queryInputHash: query.inputHash, inferenceId,
     })
     writeFileSync(pkg, JSON.stringify(written))
+    const shownBefore = await poa('inference', 'show', inferenceId, '--prover', settler)
+    expect(BigInt(shownBefore.body.result.settlementId)).toBe(settlementId)
+    // A package made for the default account cannot pay another prover: refused before any transaction.
+    const redirected = await poa('settle', pkg, '--prover', [...contributorAccounts.keys()][0])
+    expect(redirected.status).toBe(3)
+    expect(redirected.body.error.meta.field).toBe('publicInputs.settlementId')
     const settled = await poa('settle', pkg)
     expect(settled.status).toBe(0)
     expect(settled.body.result.payouts).toEqual(c.payouts.map((p) => ({ contributor: p.contributor, amountWei: p.amountWei.toString() })))

@@ -82,9 +82,12 @@ export async function buildQuery(random: () => number): Promise<Query> {
   return { inputHash, features, commitment: await commitQuery({ inputHash, features }) }
 }
 
-/** keccak256(abi.encode(chainId, settlement, inferenceId)) >> 8: the circuit engineer's settlementId, as the contract computes it. */
-export function settlementIdOf({ chainId, settlement, inferenceId }: { chainId: bigint; settlement: string; inferenceId: string }): bigint {
-  return settlementId({ chainId, settlementAddress: settlement, inferenceId })
+/**
+ * keccak256(abi.encode(chainId, settlement, inferenceId, prover)) >> 8: the circuit engineer's
+ * settlementId, as the contract computes it; `prover` is the fee recipient settle will resolve.
+ */
+export function settlementIdOf({ chainId, settlement, inferenceId, prover }: { chainId: bigint; settlement: string; inferenceId: string; prover: string }): bigint {
+  return settlementId({ chainId, settlementAddress: settlement, inferenceId, prover })
 }
 
 export function newInferenceId(): string {

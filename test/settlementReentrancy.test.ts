@@ -49,7 +49,7 @@ describe('AttributionSettlement against a re-entering fee token', () => {
     const inferenceId = newInferenceId()
     await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE })
     const pool = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
-    const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId }) })
+    const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: await stack.signers[3].getAddress() }) })
     const settled = await settleInference({ settlement, signer: stack.signers[3], inferenceId, circuitName: CIRCUIT_NAME, calldata: await proveCase(c, artifacts) })
 
     await claimRewards({ settlement, signer: stack.deployer, inferenceId })

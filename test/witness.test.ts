@@ -61,22 +61,30 @@ describe('computeScores', () => {
 })
 
 describe('settlementId', () => {
-  const params = { chainId: 31337n, settlementAddress: '0x5FbDB2315678afecb367f032d93F642f64180aa3', inferenceId: `0x${'ab'.repeat(32)}` }
-  it('is keccak256(abi.encode(uint256, address, bytes32)) >> 8, fits 248 bits, and separates chain, contract and inference', () => {
-    const words = concat([zeroPadValue(toBeHex(31337n), 32), zeroPadValue(params.settlementAddress, 32), params.inferenceId])
+  const params = {
+    chainId: 31337n, settlementAddress: '0x5FbDB2315678afecb367f032d93F642f64180aa3', inferenceId: `0x${'ab'.repeat(32)}`,
+    prover: '0x90F79bf6EB2c4f870365E785982E1f101E93b906',
+  }
+  it('is keccak256(abi.encode(uint256, address, bytes32, address)) >> 8, fits 248 bits, and separates chain, contract, inference and prover', () => {
+    const words = concat([zeroPadValue(toBeHex(31337n), 32), zeroPadValue(params.settlementAddress, 32), params.inferenceId, zeroPadValue(params.prover, 32)])
     expect(settlementId(params)).toBe(BigInt(keccak256(words)) >> 8n)
-    expect(AbiCoder.defaultAbiCoder().encode(['uint256', 'address', 'bytes32'], [31337n, params.settlementAddress, params.inferenceId])).toBe(words)
+    expect(AbiCoder.defaultAbiCoder().encode(['uint256', 'address', 'bytes32', 'address'], [31337n, params.settlementAddress, params.inferenceId, params.prover])).toBe(words)
     expect(settlementId(params) < 1n << 248n).toBe(true)
     const others = [
       settlementId({ ...params, chainId: 1n }),
       settlementId({ ...params, settlementAddress: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512' }),
       settlementId({ ...params, inferenceId: `0x${'ab'.repeat(31)}ac` }),
+      // A front-runner naming itself as the fee recipient needs another id, so another proof.
+      settlementId({ ...params, prover: '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65' }),
     ]
     for (const other of others) expect(other).not.toBe(settlementId(params))
   })
 
-  it('rejects a bad address, a short inference id and a negative chain id', () => {
+  it('rejects a bad address, a bad or zero prover, a short inference id and a negative chain id', () => {
     expect(() => settlementId({ ...params, settlementAddress: '0x1234' })).toThrow(InvalidAddressError)
+    expect(() => settlementId({ ...params, prover: '0x90f79bf6eb2c4f870365e785982e1f101e93B906' })).toThrow(/prover: .* has a bad EIP-55 checksum/)
+    expect(() => settlementId({ ...params, prover: undefined as unknown as string })).toThrow(/prover: "undefined" is not a string/)
+    expect(() => settlementId({ ...params, prover: '0x0000000000000000000000000000000000000000' })).toThrow(/prover: .* is the zero address/)
     expect(() => settlementId({ ...params, inferenceId: '0xabcd' })).toThrow(InvalidHexError)
     expect(() => settlementId({ ...params, chainId: -1n })).toThrow(ValueOutOfRangeError)
   })

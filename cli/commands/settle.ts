@@ -96,23 +96,28 @@ export function registerSettleCommands(program: Command): void {
       const signer = signerOf(chain, options.account)
       const tx = await recordInference({ settlement, signer, modelId: options.model, inferenceId, queryCommitment: options.queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
       const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
-      const result = { inferenceId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, settlementId: await (await settlementAt(settlement, chain.provider)).settlementIdOf(inferenceId), ...tx }
+      // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
+      const result = { inferenceId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, ...tx }
       printResult(opts, result, () => `recorded inference ${inferenceId}: fee ${formatEther(options.fee)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN (tx ${tx.txHash})`)
     })
   })
 
   addChainOptions(
     inference.command('show').description('status, fee, pool and commitment of a recorded inference')
-      .argument('<inference-id>', 'the inference', parseInferenceId),
-  ).action(async (inferenceId: string, options: ChainCliOptions, cmd: Command) => {
+      .argument('<inference-id>', 'the inference', parseInferenceId)
+      .option('--prover <address>', 'the prover-fee recipient whose settlementId to show (default: the signer, paid when it settles)'),
+  ).action(async (inferenceId: string, options: ChainCliOptions & { prover?: string }, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
+    const proverOption = options.prover === undefined ? undefined : toChecksumAddress(options.prover, '--prover')
     await withChain(opts.home, options, async (chain) => {
+      const prover = proverOption ?? chain.signerAddress
       const contract = await settlementAt(settlementOf(chain), chain.provider)
       const inf = await chain.run('read inference', () => contract.inference(inferenceId))
       const status = (['unknown', 'pending', 'settled', 'refunded'] as const)[Number(inf.status)]
       const result = {
         inferenceId, status, host: inf.host as string, modelId: inf.modelId as bigint, feeWei: inf.fee as bigint, poolWei: inf.pool as bigint,
-        queryCommitment: inf.queryCommitment as bigint, recordedAt: Number(inf.recordedAt), settlementId: (await contract.settlementIdOf(inferenceId)) as bigint,
+        queryCommitment: inf.queryCommitment as bigint, recordedAt: Number(inf.recordedAt),
+        prover, settlementId: (await chain.run('read settlementIdOf', () => contract.settlementIdOf(inferenceId, prover))) as bigint,
       }
       printResult(opts, result, () => `${inferenceId}: ${status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}`)
     })
@@ -122,7 +127,7 @@ export function registerSettleCommands(program: Command): void {
     program.command('settle').description('submit a proof package for a pending inference (anyone may; earns the prover fee)')
       .argument('<proof-package>', 'proof package JSON written by `poa prove`')
       .option('--inference-id <hex32>', 'the inference (default: the one named in the package)', parseInferenceId)
-      .option('--prover <address>', 'who gets the prover fee (default: the sender)')
+      .option('--prover <address>', 'who gets the prover fee; the proof must be made for it (default: the package\'s prover, else the sender)')
       .option('--account <n|key>', 'sender: Hardhat index on the embedded chain, or a private key'),
   ).action(async (file: string, options: ChainCliOptions & AccountOption & { inferenceId?: string; prover?: string }, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions

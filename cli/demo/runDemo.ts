@@ -167,10 +167,12 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
     // 6-7. Influence over every record in worker threads, the top-K rule, witness, proof (one shared path).
     const workers = p.workers ?? availableParallelism()
     const chainId = chain.chainId
+    const proverAddress = await prover.getAddress()
     const attributed = await timed('scoreAndProve', () =>
       attributeInference({
         circuit, keys, params, index, records: stored, query: { inputHash: q.inputHash, features: q.features }, poolWei,
-        settlement: { chainId, address: settlement, inferenceId }, scoring: { workers }, onProgress: progress('proving'),
+        // The proof binds the prover account that settles below (prover = 0: the sender is paid).
+        settlement: { chainId, address: settlement, inferenceId, prover: proverAddress }, scoring: { workers }, onProgress: progress('proving'),
       }),
     )
     timings.scoring = Math.round(attributed.scoringMs) / 1000

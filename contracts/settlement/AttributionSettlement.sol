@@ -17,6 +17,7 @@ import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 ///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]] match this
 ///         contract, the registries and the recorded inference; the fee is then split between the
 ///         contributors (the proven payouts), the prover, the model owner and the treasury.
+///         settlementId binds the prover-fee recipient, so a proof pays only the prover it was made for.
 /// @dev Gas design (figures: bench/gas.bench.ts). Settlement writes two storage words: the status and
 ///      ONE hash of (prover, payout slots); it credits no balance (16 fresh balance slots alone cost
 ///      ~350k gas, and even the prover/owner/treasury credits cost 66k when their slots are fresh).
@@ -133,9 +134,13 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     }
 
     /// @notice Settle a pending inference with an attribution proof; anyone may call.
+    /// @dev The proof's settlementId must be `settlementIdOf(inferenceId, recipient)` for the resolved
+    ///      fee recipient: whoever copies a pending settle from the mempool and sets `prover` to
+    ///      itself (or to address(0) from its own account) gets SettlementInputMismatch(0, ...), and
+    ///      resending the exact transaction still pays the prover the proof was made for.
     /// @param inferenceId The inference.
     /// @param circuitId The circuit (keccak256 of its artefact name) whose verifier checks the proof.
-    /// @param prover Who gets the prover fee; address(0) means the caller.
+    /// @param prover Who gets the prover fee; address(0) means the caller. The proof must be made for it.
     /// @param a Proof A.
     /// @param b Proof B.
     /// @param c Proof C.
@@ -150,12 +155,13 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         uint256[] calldata publicInputs
     ) external {
         // No nonReentrant: settle moves no token and calls only the verifier, with STATICCALL (view).
+        if (prover == address(0)) prover = msg.sender;
         Inference storage inf = _pending(inferenceId);
-        _checkInputs(inferenceId, inf, circuitId, publicInputs);
+        _checkInputs(inferenceId, prover, inf, circuitId, publicInputs);
         if (!IAttributionVerifier(_verifierOf(circuitId)).verifyProof(a, b, c, publicInputs)) {
             revert SettlementProofInvalid(inferenceId, circuitId);
         }
-        _split(inferenceId, inf, circuitId, prover == address(0) ? msg.sender : prover, publicInputs[FIXED_INPUTS:]);
+        _split(inferenceId, inf, circuitId, prover, publicInputs[FIXED_INPUTS:]);
     }
 
     /// @notice Credit every unclaimed payout of a settled inference, and its prover, model-owner and
@@ -230,11 +236,15 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         return _inferences[inferenceId];
     }
 
-    /// @notice The settlementId a proof for this inference must carry: keccak256(chainid, this, id) >> 8.
+    /// @notice The settlementId a proof for this inference and prover must carry:
+    ///         uint256(keccak256(abi.encode(block.chainid, address(this), inferenceId, prover))) >> 8.
+    /// @dev Binding the prover-fee recipient stops a front-runner from copying a pending settle and
+    ///      redirecting the fee; `>> 8` fits the hash in the BN254 field.
     /// @param inferenceId The inference.
+    /// @param prover The prover-fee recipient the proof is made for (settle's `prover`, or its caller when that is address(0)).
     /// @return The field-fitted id.
-    function settlementIdOf(bytes32 inferenceId) public view returns (uint256) {
-        return uint256(keccak256(abi.encode(block.chainid, address(this), inferenceId))) >> 8;
+    function settlementIdOf(bytes32 inferenceId, address prover) public view returns (uint256) {
+        return uint256(keccak256(abi.encode(block.chainid, address(this), inferenceId, prover))) >> 8;
     }
 
     /// @notice The model facts copied from the registries at the model's first recording.
@@ -302,17 +312,20 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         if (inf.status != Status.Pending) revert SettlementNotPending(inferenceId, inf.status);
     }
 
-    function _checkInputs(bytes32 inferenceId, Inference storage inf, bytes32 circuitId, uint256[] calldata inputs)
-        private
-        view
-    {
+    function _checkInputs(
+        bytes32 inferenceId,
+        address prover,
+        Inference storage inf,
+        bytes32 circuitId,
+        uint256[] calldata inputs
+    ) private view {
         uint256 expectedCount = _inputCountOf(circuitId);
         if (inputs.length != expectedCount) revert SettlementInputCount(expectedCount, inputs.length);
         for (uint256 i = 0; i < inputs.length; i++) {
             if (inputs[i] >= FIELD_MODULUS) revert SettlementInputOutOfRange(i, inputs[i]);
         }
         ModelFacts storage facts = _modelFacts[inf.modelId];
-        _expect(0, settlementIdOf(inferenceId), inputs[0]);
+        _expect(0, settlementIdOf(inferenceId, prover), inputs[0]);
         _expect(1, facts.datanetRoot, inputs[1]);
         _expect(2, facts.indexRoot, inputs[2]);
         _expect(3, inf.queryCommitment, inputs[3]);

@@ -86,7 +86,8 @@ interface IAttributionSettlement {
     /// @param value Its value.
     error SettlementInputOutOfRange(uint256 index, uint256 value);
     /// @notice A public input differs from what this contract, the registries or the inference require.
-    /// @param index Its position (0 settlementId, 1 datanetRoot, 2 indexRoot, 3 queryCommitment, 4 pool).
+    /// @param index Its position (0 settlementId: a proof made for another chain, contract, inference or prover;
+    ///        1 datanetRoot, 2 indexRoot, 3 queryCommitment, 4 pool).
     /// @param expected The required value.
     /// @param got The value given.
     error SettlementInputMismatch(uint256 index, uint256 expected, uint256 got);

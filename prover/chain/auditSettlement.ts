@@ -80,7 +80,8 @@ export async function readSettlement({ chain, settlement, inferenceId, fromBlock
       paidToContributorsWei: big(log.args.paidToContributors), payoutSlots: (log.args.payoutSlots as bigint[]).map(big),
     },
     calldata,
-    settlementIdOnChain: big(await chain.run('read settlementIdOf', () => contract.settlementIdOf(inferenceId))),
+    // For the prover the contract paid (the event's), so it is the id the settled proof had to carry.
+    settlementIdOnChain: big(await chain.run('read settlementIdOf', () => contract.settlementIdOf(inferenceId, log.args.prover))),
     model,
     datanetRoot,
     verifier: { address: verifierAddress, inputCount: Number(inputCount), code },

@@ -2,8 +2,8 @@ import { Contract, Interface, MaxUint256, Signature, type InterfaceAbi, type Con
 import { toChainError, type NamedInterface } from './chainErrors.ts'
 import { settlementAbi } from './settlementDeploy.ts'
 import { circuitIdOf } from './verifierGen.ts'
-import { toFr } from '../field/index.ts'
-import { unpackPayoutSlot } from '../witness/index.ts'
+import { toChecksumAddress, toFr } from '../field/index.ts'
+import { settlementId, unpackPayoutSlot } from '../witness/index.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
 import { ProofPackageError } from '../proof/errors.ts'
 
@@ -163,15 +163,33 @@ export type SettleProofPackageParameters = {
   pkg: ProofPackage
   /** Default: the package's commitments.inferenceId. */
   inferenceId?: string
+  /** Who gets the prover fee. Default: the package's commitments.prover, else the signer. */
   prover?: string
 }
 
-/** Settle with a proof package: its circuit name picks the verifier, its signals become the public inputs. */
+/**
+ * Settle with a proof package: its circuit name picks the verifier, its signals become the public
+ * inputs. The package's settlementId must bind the fee recipient; that is checked here, before any
+ * transaction, so a package made for another prover (or inference, contract, chain) fails with the
+ * recipient named instead of a SettlementInputMismatch(0) revert.
+ */
 export async function settleProofPackage({ settlement, signer, pkg, inferenceId, prover }: SettleProofPackageParameters): Promise<SettleInferenceReturnType> {
   const { a, b, c, pubSignals } = toSolidityCalldata(pkg)
   const id = inferenceId ?? pkg.commitments?.inferenceId
   if (id === undefined) throw new ProofPackageError({ field: 'commitments.inferenceId', expected: 'the inference id (or pass one explicitly)', got: undefined })
-  return settleInference({ settlement, signer, inferenceId: id, circuitName: pkg.circuit.name, calldata: { a, b, c, publicInputs: pubSignals }, prover })
+  const recipient = prover !== undefined ? toChecksumAddress(prover, 'prover')
+    : pkg.commitments?.prover !== undefined ? toChecksumAddress(pkg.commitments.prover, 'commitments.prover')
+    : await signer.getAddress()
+  const { chainId } = await read('read chain id', () => signer.provider!.getNetwork())
+  const expected = settlementId({ chainId, settlementAddress: settlement, inferenceId: id, prover: recipient })
+  if (pubSignals[0] !== expected) {
+    throw new ProofPackageError({
+      field: 'publicInputs.settlementId',
+      expected: `${expected}, the id of inference ${id} at ${settlement} on chain ${chainId} for prover ${recipient} (prove again for that prover, or name the prover the package was made for)`,
+      got: pubSignals[0],
+    })
+  }
+  return settleInference({ settlement, signer, inferenceId: id, circuitName: pkg.circuit.name, calldata: { a, b, c, publicInputs: pubSignals }, prover: recipient })
 }
 
 /** What a settlement proved, from its AttributionSettled event: the prover and the payout slots (what claims need). */

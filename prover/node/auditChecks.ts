@@ -72,7 +72,8 @@ export async function checkProof(s: SettlementOnChain, vkey: { key: any } | unde
 
 export function checkPublicInputs(s: SettlementOnChain): AuditCheck {
   const expected: [string, bigint][] = [
-    ['settlementId', settlementId({ chainId: s.chainId, settlementAddress: s.settlement, inferenceId: s.inferenceId })],
+    // The prover the contract paid (AttributionSettled): the id binds it, whoever sent the transaction.
+    ['settlementId', settlementId({ chainId: s.chainId, settlementAddress: s.settlement, inferenceId: s.inferenceId, prover: s.event.prover })],
     ['datanetRoot (DatanetRegistry)', s.datanetRoot],
     ['indexRoot (ModelRegistry)', s.model.indexRoot],
     ['queryCommitment (recorded inference)', s.inference.queryCommitment],

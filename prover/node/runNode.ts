@@ -115,7 +115,8 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     const attributed = await attributeInference({
       circuit: p.circuit, keys: p.keys, params: p.params, index: one.index, records: one.records,
       query: { inputHash: q.inputHash, features: q.features }, poolWei: inf.poolWei,
-      settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId: id }, scoring: { pool }, signal,
+      // signSettlement sends settle from p.chain.signer with prover = 0: the fee (and the proof) is its own.
+      settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId: id, prover: p.chain.signerAddress }, scoring: { pool }, signal,
       onStage: (stage) => {
         queue.move(id, stage)
         crashPoint(stage)

@@ -29,8 +29,12 @@ export type AttributeInferenceParameters = {
   query: { inputHash: bigint; features: readonly bigint[] }
   /** Contributor reward pool of the inference, OPEN wei (the settlement's `inference(id).pool`). */
   poolWei: bigint
-  /** Which settlement the proof is bound to (settlementId = H(chainId, address, inferenceId) >> 8). */
-  settlement: { chainId: bigint; address: string; inferenceId: string }
+  /**
+   * Which settlement the proof is bound to (settlementId = H(chainId, address, inferenceId, prover) >> 8).
+   * `prover` is the prover-fee recipient: the account that will send settle (with prover = 0) or the
+   * address it will name; the contract rejects the proof for any other recipient.
+   */
+  settlement: { chainId: bigint; address: string; inferenceId: string; prover: string }
   /** Scoring threads: a long-lived pool (a node), or a thread count for a one-shot pool (default 1). */
   scoring?: { pool: ScoringPool } | { workers: number }
   /**
@@ -103,7 +107,7 @@ export async function attributeInference(p: AttributeInferenceParameters): Promi
   const witness = await witnessFromIndex({
     params, index, records: p.records, positions: candidates.map((c) => c.position),
     query: p.query, pool: p.poolWei,
-    settlementId: settlementId({ chainId: p.settlement.chainId, settlementAddress: p.settlement.address, inferenceId: p.settlement.inferenceId }),
+    settlementId: settlementId({ chainId: p.settlement.chainId, settlementAddress: p.settlement.address, inferenceId: p.settlement.inferenceId, prover: p.settlement.prover }),
   })
   if (p.positions !== undefined) {
     // witness.scores are in position order: report the explicit candidates with their real scores.
@@ -112,7 +116,7 @@ export async function attributeInference(p: AttributeInferenceParameters): Promi
   }
   const pkg = await proveAttribution({
     circuit: p.circuit, keys: p.keys, params, witness, queryInputHash: p.query.inputHash,
-    inferenceId: p.settlement.inferenceId, onProgress: p.onProgress, signal: p.signal,
+    inferenceId: p.settlement.inferenceId, prover: p.settlement.prover, onProgress: p.onProgress, signal: p.signal,
   })
   return { pkg, candidates, witness, distribution: scored.distribution, workers: pool.workers, scoringMs, provingMs: performance.now() - startProving }
 }

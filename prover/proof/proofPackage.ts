@@ -51,6 +51,8 @@ export type ProofPackage = {
     queryInputHash: string
     /** The inference this proof settles, when the prover knows it (settlementId is derived from it). */
     inferenceId?: string
+    /** The prover-fee recipient settlementId binds, when known: settle must pay this address or fail. */
+    prover?: string
   }
   createdAt: string
 }
@@ -61,10 +63,11 @@ export type MakeProofPackageParameters = {
   publicInputs: AttributionPublicInputs
   queryInputHash: bigint
   inferenceId?: string
+  prover?: string
 }
 
 /** Assemble a package from a proof and the decoded public inputs it was made for. */
-export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash, inferenceId }: MakeProofPackageParameters): ProofPackage {
+export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash, inferenceId, prover }: MakeProofPackageParameters): ProofPackage {
   const p = publicInputs
   return {
     schemaVersion: PROOF_PACKAGE_SCHEMA_VERSION,
@@ -88,6 +91,7 @@ export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash,
       queryCommitment: String(p.queryCommitment),
       queryInputHash: String(queryInputHash),
       ...(inferenceId === undefined ? {} : { inferenceId }),
+      ...(prover === undefined ? {} : { prover }),
     },
     createdAt: new Date().toISOString(),
   }

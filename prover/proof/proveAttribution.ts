@@ -28,6 +28,8 @@ export type ProveAttributionParameters = {
   queryInputHash: bigint
   /** The inference settled (recorded in the package for `poa settle`). */
   inferenceId?: string
+  /** The prover-fee recipient the settlementId binds (recorded in the package for `poa settle`). */
+  prover?: string
   /** Stages: 1 witness, 2 proof, 3 local verification. */
   onProgress?: (p: ProveProgress) => void
   signal?: AbortSignal
@@ -114,6 +116,7 @@ export async function proveAttribution(parameters: ProveAttributionParameters): 
     publicInputs: witness.publicInputs,
     queryInputHash: parameters.queryInputHash,
     inferenceId: parameters.inferenceId,
+    prover: parameters.prover,
   })
   if (signal?.aborted) throw new ProveAbortedError({ circuit: circuit.name, stage: 'verify' })
   const { valid } = await verifyProofPackage(pkg, keys.verificationKey)
