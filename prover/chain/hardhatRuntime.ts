@@ -76,9 +76,24 @@ async function compileContracts(hre: HardhatRuntime): Promise<void> {
     }
   }
   try {
-    await hre.run('compile', { quiet: true })
+    await compileQuietly(hre)
   } finally {
     await rm(lock, { recursive: true, force: true })
+  }
+}
+
+/**
+ * `hre.run('compile')` with its progress kept off stdout: Hardhat prints "Compiled N Solidity files
+ * successfully" with console.log even when quiet, which corrupted `poa --json` output whenever a
+ * command compiled (a new verifier, a first run). The line goes to stderr instead.
+ */
+export async function compileQuietly(hre: HardhatRuntimeEnvironment): Promise<void> {
+  const log = console.log
+  console.log = (...args: unknown[]) => console.error(...args)
+  try {
+    await hre.run('compile', { quiet: true })
+  } finally {
+    console.log = log
   }
 }
 

@@ -1,6 +1,6 @@
 import { Contract } from 'ethers'
 import type { PoaChain } from './connectChain.ts'
-import { getHardhatRuntime } from './hardhatRuntime.ts'
+import { compileQuietly, getHardhatRuntime } from './hardhatRuntime.ts'
 import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type SettlementShares } from './settlementDeploy.ts'
 import { circuitIdOf, verifierContractName } from './verifierGen.ts'
 import { ContractNotDeployedError } from './chainErrors.ts'
@@ -36,7 +36,7 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
   // getHardhatRuntime compiles once per process under a cross-process lock; compile again (unlocked)
   // only if this process compiled before a verifier source was (re)written.
   const missing = await Promise.all(generated.map((g) => hre.artifacts.artifactExists(g.contractName).then((ok) => !ok)))
-  if (generated.some((g, i) => g.changed || missing[i])) await hre.run('compile', { quiet: true })
+  if (generated.some((g, i) => g.changed || missing[i])) await compileQuietly(hre)
   const deployed: Record<string, bigint> = {}
   const contracts = chain.deployment.contracts
   for (const name of ['OpenToken', 'DatanetRegistry', 'ModelRegistry']) {
