@@ -1,6 +1,7 @@
 /**
  * Merkle tree build speed: WebAssembly Poseidon in-thread vs worker threads vs the native C hasher
- * (1 and N pthreads), for 2^16 and 2^20 leaves, plus a 2^16-record
+ * (1 and N pthreads), for 2^16 and 2^20 leaves; the 4-ary attribution-index tree (WebAssembly
+ * Poseidon(4), in-thread) over the same leaves, against the binary in-thread build; plus a 2^16-record
  * datanet end to end (import = leaf hashing + tree + one SQLite transaction; rebuild from cached
  * leaves). Run: `npx tsx bench/merkleTree.bench.ts [--sizes 16,20] [--workers 2] [--js-max 20] [--no-datanet]`.
  * Prints cores, Node version and parameters, then one JSON line per case; `ratio` is the case's
@@ -10,7 +11,7 @@
 import { cpus, tmpdir } from 'node:os'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildMerkleTree, loadNativeHasher, type MerkleBackend } from '../prover/merkle/index.ts'
+import { buildMerkleTree, buildQuaternaryTree, loadNativeHasher, type MerkleBackend } from '../prover/merkle/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
 import { openDatanetStore } from '../prover/datanet/index.ts'
 
@@ -65,6 +66,12 @@ for (const power of sizes) {
       baseline: baseline.name, ratio: +(r.ms / baseline.ms).toFixed(3),
     }))
   }
+  // The attribution index's 4-ary tree: a third as many hashes, each a Poseidon(4).
+  const q = await timed(() => buildQuaternaryTree({ leaves, levels: Math.ceil(power / 2) }))
+  console.log(JSON.stringify({
+    case: `index-tree-2^${power}-4ary-js-in-thread`, leaves: leaves.length, levels: Math.ceil(power / 2), ms: Math.round(q.ms),
+    baseline: baseline?.name, ratio: baseline ? +(q.ms / baseline.ms).toFixed(3) : null,
+  }))
 }
 
 if (withDatanet) {
