@@ -12,7 +12,7 @@
  *     difference, or, where K = 2 does not fit, K = 1's time x the candidate's share of its
  *     constraints (an estimate, labelled "est.");
  *   - a frontier table.
- * Run: `npx tsx bench/attributionQuality.bench.ts [--quick] [--skip-quality] [--skip-circuits] [--skip-prove]`
+ * Run: `npx tsx bench/attributionQuality.bench.ts [--quick] [--ks 16,128] [--skip-quality] [--skip-circuits] [--skip-prove]`
  * The quality setup is bench/influence.bench.ts's (same subset, seeds, model, margins): both benches
  * take it from bench/ldsHarness.ts, and every model, Hessian, projection and feature comes from
  * prover/influence.
@@ -36,7 +36,7 @@ const QUICK = args.includes('--quick')
 const N_TRAIN = QUICK ? 300 : 2000
 const N_QUERY = QUICK ? 20 : 100
 const SUBSETS = QUICK ? 8 : 50
-const KS = QUICK ? [16, 32] : [16, 32, 64, 128, 256]
+const KS = args.includes('--ks') ? args[args.indexOf('--ks') + 1].split(',').map(Number) : QUICK ? [16, 32] : [16, 32, 64, 128, 256]
 const INDEX_BITS = [13, 12]
 const DEPTH = 20
 const BOOTSTRAP = 2000
