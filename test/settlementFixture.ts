@@ -6,7 +6,8 @@ import type { Signer } from 'ethers'
 import { settlementId } from '../prover/witness/settlementId.ts'
 import * as snarkjs from 'snarkjs'
 import { addressToField } from '../prover/field/index.ts'
-import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels, type MerkleTree, type QuaternaryTree } from '../prover/merkle/index.ts'
+import { paddingIndexChildren } from '../prover/witness/buildAttributionWitness.ts'
+import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels, type MerkleTree, type QuaternaryTree } from '../prover/merkle/index.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { indexLeaf, queryCommitment as commitQuery } from '../prover/index/featureHash.ts'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
@@ -70,8 +71,7 @@ export async function buildDatanet({ contributors, n, random }: { contributors: 
   const datanetTree = await buildMerkleTree({ leaves: records.map((r) => r.recordLeaf), depth: DEPTH })
   const indexLeaves = await Promise.all(records.map((r) => indexLeaf({ recordLeaf: r.recordLeaf, features: r.features })))
   const indexTree = await buildQuaternaryTree({ leaves: indexLeaves, levels: quaternaryLevels(DEPTH) })
-  const emptyLeaf = await indexLeaf({ recordLeaf: await recordLeaf({ contributor: '0x0000000000000000000000000000000000000000', contentHash: 0n }), features: Array(FEATURES).fill(0n) })
-  return { records, datanetTree, indexTree, paddingChildren: await paddingQuaternaryChildren(emptyLeaf, 0, quaternaryLevels(DEPTH)) }
+  return { records, datanetTree, indexTree, paddingChildren: await paddingIndexChildren(FEATURES, quaternaryLevels(DEPTH)) }
 }
 
 export type Query = { inputHash: bigint; features: bigint[]; commitment: bigint }

@@ -18,11 +18,6 @@ export const ATTRIBUTION_PUBLIC_INPUTS = ['settlementId', 'datanetRoot', 'indexR
  */
 export const INDEX_FEATURE_BITS = 16
 
-/** 4-ary index tree levels for a datanet of depth `depth`: ceil(depth / 2). */
-export function indexTreeLevels(depth: number): number {
-  return Math.ceil(depth / 2)
-}
-
 /** The spec compileCircuit needs for given parameters; the artifact name carries them. */
 export function attributionSpec(params: AttributionParams): CircuitSpec {
   const { candidateSlots: K, featureCount: k, treeDepth: depth } = params

@@ -1,3 +1,4 @@
+import { ZeroAddress } from 'ethers'
 import { addressToField, fieldToAddress, toFr } from '../field/index.ts'
 import { ValueOutOfRangeError } from '../errors/index.ts'
 import { computeMerkleRoot, computeQuaternaryRoot, paddingQuaternaryChildren, quaternaryLevels, type MerkleProof, type QuaternaryProof } from '../merkle/index.ts'
@@ -74,12 +75,21 @@ async function checkIndexProof(where: string, proof: QuaternaryProof, expected: 
     if (c.length !== 4) throw new WitnessShapeError({ where: `${where}.children[${l}]`, expected: '4 children', got: c.length })
   })
   proof.children.forEach((c, l) => c.forEach((x, t) => toFr(x, `${where}.children[${l}][${t}]`)))
+  checkOpening(where, proof, expected)
+  const computed = await computeQuaternaryRoot(proof)
+  if (computed === undefined) throw new CandidateProofError({ where, reason: 'a path node is not at its position among its children' })
+  checkPathRoot(where, computed, expected.root)
+}
+
+/** The proof opens the expected leaf, at the expected index, under the expected root (either tree). */
+function checkOpening(where: string, proof: { leaf: bigint; leafIndex: number; root: bigint }, expected: { leaf: bigint; leafIndex: number; root: bigint }): void {
   if (proof.leafIndex !== expected.leafIndex) throw new CandidateProofError({ where, reason: `opens leaf ${proof.leafIndex}, expected ${expected.leafIndex}` })
   if (proof.leaf !== expected.leaf) throw new CandidateProofError({ where, reason: `leaf ${proof.leaf} is not the recomputed leaf ${expected.leaf}` })
   if (proof.root !== expected.root) throw new CandidateProofError({ where, reason: `root ${proof.root} is not the expected root ${expected.root}` })
-  const computed = await computeQuaternaryRoot(proof)
-  if (computed === undefined) throw new CandidateProofError({ where, reason: 'a path node is not at its position among its children' })
-  if (computed !== expected.root) throw new CandidateProofError({ where, reason: `path leads to ${computed}, not to root ${expected.root}` })
+}
+
+function checkPathRoot(where: string, computed: bigint, root: bigint): void {
+  if (computed !== root) throw new CandidateProofError({ where, reason: `path leads to ${computed}, not to root ${root}` })
 }
 
 async function checkProof(where: string, proof: MerkleProof, expected: { leaf: bigint; leafIndex: number; root: bigint; depth: number }): Promise<void> {
@@ -87,11 +97,8 @@ async function checkProof(where: string, proof: MerkleProof, expected: { leaf: b
     throw new WitnessShapeError({ where: `${where}.siblings`, expected: `${expected.depth} siblings (the tree depth)`, got: proof.siblings.length })
   }
   proof.siblings.forEach((s, l) => toFr(s, `${where}.siblings[${l}]`))
-  if (proof.leafIndex !== expected.leafIndex) throw new CandidateProofError({ where, reason: `opens leaf ${proof.leafIndex}, expected ${expected.leafIndex}` })
-  if (proof.leaf !== expected.leaf) throw new CandidateProofError({ where, reason: `leaf ${proof.leaf} is not the recomputed leaf ${expected.leaf}` })
-  if (proof.root !== expected.root) throw new CandidateProofError({ where, reason: `root ${proof.root} is not the expected root ${expected.root}` })
-  const computed = await computeMerkleRoot(proof)
-  if (computed !== expected.root) throw new CandidateProofError({ where, reason: `path leads to ${computed}, not to root ${expected.root}` })
+  checkOpening(where, proof, expected)
+  checkPathRoot(where, await computeMerkleRoot(proof), expected.root)
 }
 
 /**
@@ -176,12 +183,10 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
 }
 
 /** The index path of an empty slot: its leaf (contributor 0, contentHash 0, zero features) at leafIndex 0. */
-async function paddingIndexChildren(k: number, levels: number): Promise<bigint[][]> {
-  const record = await recordLeaf({ contributor: ZERO_ADDRESS, contentHash: 0n })
+export async function paddingIndexChildren(k: number, levels: number): Promise<bigint[][]> {
+  const record = await recordLeaf({ contributor: ZeroAddress, contentHash: 0n })
   return paddingQuaternaryChildren(await indexLeaf({ recordLeaf: record, features: new Array<bigint>(k).fill(0n) }), 0, levels)
 }
-
-const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
 /** Public signals in circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]. */
 export function publicSignalsOf(p: AttributionPublicInputs): bigint[] {
