@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Contract, Wallet } from 'ethers'
 import { BUILD_DIR } from '../prover/proof/compileCircuit.ts'
-import { DEFAULT_SHARES, deploySettlement, prepareVerifiers } from '../prover/chain/settlementDeploy.ts'
-import { recordInference, settleInference, settlementAt } from '../prover/chain/settlementClient.ts'
-import { circuitIdOf } from '../prover/chain/verifierGen.ts'
+import { DEFAULT_SHARES, deploySettlement, prepareVerifiers } from '../prover/clients/settlementDeploy.ts'
+import { recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
+import { circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
 import { addressToField } from '../prover/field/index.ts'
 import {
   CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,

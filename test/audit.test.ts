@@ -9,7 +9,7 @@ import { openDatanetStore } from '../prover/datanet/index.ts'
 import { BN254_BASE_FIELD } from '../prover/field/index.ts'
 import { loadModel, modelDir, saveModel, scoreReference, trainModel } from '../prover/influence/index.ts'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
-import { auditInference, type AuditReport } from '../prover/node/auditInference.ts'
+import { auditInference, type AuditReport } from '../prover/audit/auditInference.ts'
 import { attributeInference, CandidatePositionsError, candidatesOfScores } from '../prover/proof/attributeInference.ts'
 import { createWorld, KEYS, PARAMS, proveAndSettle, recordQuery, type World } from './auditFixture.ts'
 

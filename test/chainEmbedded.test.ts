@@ -10,15 +10,10 @@ import {
   ChainRevertError,
   JournalMalformedError,
   JournalMismatchError,
-  commitDatanetRoot,
   connectChain,
-  createDatanetOnChain,
-  readDatanetOnChain,
-  readModelOnChain,
-  registerModelOnChain,
-  setDatanetCurator,
   type PoaChain,
 } from '../prover/chain/index.ts'
+import { commitDatanetRoot, createDatanetOnChain, readDatanetOnChain, readModelOnChain, registerModelOnChain, setDatanetCurator } from '../prover/clients/index.ts'
 import { FieldOutOfRangeError } from '../prover/errors/index.ts'
 import { FIELD_MODULUS } from '../prover/field/index.ts'
 

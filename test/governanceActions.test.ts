@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { Interface, parseEther } from 'ethers'
 import { InvalidAddressError } from '../prover/errors/index.ts'
-import { GOVERNANCE_ACTIONS, buildGovernanceCall } from '../prover/chain/governanceActions.ts'
-import { governanceAbi, statesOfBitmap, type GovernanceAddresses } from '../prover/chain/governanceContracts.ts'
-import { GovernanceActionError, GovernanceSettingError } from '../prover/chain/governanceErrors.ts'
-import { DEFAULT_GOVERNANCE_SETTINGS, validateSettings } from '../prover/chain/governanceDeploy.ts'
-import { circuitIdOf } from '../prover/chain/verifierGen.ts'
+import { GOVERNANCE_ACTIONS, buildGovernanceCall } from '../prover/governance/actions.ts'
+import { governanceAbi, statesOfBitmap, type GovernanceAddresses } from '../prover/governance/contracts.ts'
+import { GovernanceActionError, GovernanceSettingError } from '../prover/governance/errors.ts'
+import { DEFAULT_GOVERNANCE_SETTINGS, validateSettings } from '../prover/governance/deploy.ts'
+import { circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
 
 const addresses: GovernanceAddresses = {
   governor: '0x1000000000000000000000000000000000000001',

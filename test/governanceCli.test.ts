@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { runPoa } from './runPoa.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { connectChain } from '../prover/chain/connectChain.ts'
-import { deploySettlement } from '../prover/chain/settlementDeploy.ts'
+import { deploySettlement } from '../prover/clients/settlementDeploy.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-gov-cli-'))
 

@@ -4,14 +4,14 @@
 // helpers that move the chain's blocks and time.
 import type { Signer } from 'ethers'
 import { parseEther } from 'ethers'
-import { deploySettlement } from '../prover/chain/settlementDeploy.ts'
-import { deployGovernance, type DeployGovernanceReturnType, type GovernanceSettings } from '../prover/chain/governanceDeploy.ts'
-import { buildGovernanceCall } from '../prover/chain/governanceActions.ts'
-import type { GovernanceAddresses } from '../prover/chain/governanceContracts.ts'
-import { proposeGovernance } from '../prover/chain/governancePropose.ts'
-import { castGovernanceVote } from '../prover/chain/governanceVote.ts'
-import { delegateVotes } from '../prover/chain/governanceDelegate.ts'
-import { executeProposal, queueProposal } from '../prover/chain/governanceExecute.ts'
+import { deploySettlement } from '../prover/clients/settlementDeploy.ts'
+import { deployGovernance, type DeployGovernanceReturnType, type GovernanceSettings } from '../prover/governance/deploy.ts'
+import { buildGovernanceCall } from '../prover/governance/actions.ts'
+import type { GovernanceAddresses } from '../prover/governance/contracts.ts'
+import { proposeGovernance } from '../prover/governance/propose.ts'
+import { castGovernanceVote } from '../prover/governance/vote.ts'
+import { delegateVotes } from '../prover/governance/delegate.ts'
+import { executeProposal, queueProposal } from '../prover/governance/execute.ts'
 import {
   CIRCUIT_NAME, buildDatanet, buildQuery, deployRegistries, prepareTinyCircuit, registerDatanetAndModel, rng,
   type CircuitArtifacts, type DatanetFixture, type Query, type Stack,

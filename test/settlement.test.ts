@@ -2,9 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { Interface, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
-import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/chain/settlementDeploy.ts'
-import { circuitIdOf } from '../prover/chain/verifierGen.ts'
-import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/chain/settlementClient.ts'
+import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/clients/settlementDeploy.ts'
+import { circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
+import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/clients/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type DatanetFixture, type Query, type Stack,

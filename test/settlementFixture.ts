@@ -15,8 +15,8 @@ import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { ensureDevKeys, type DevKeys } from '../ceremony/devSetup.ts'
 import { getHardhatRuntime, type HardhatRuntime } from '../prover/chain/hardhatRuntime.ts'
-import { prepareVerifiers } from '../prover/chain/settlementDeploy.ts'
-import type { SolidityCalldata } from '../prover/chain/settlementClient.ts'
+import { prepareVerifiers } from '../prover/clients/settlementDeploy.ts'
+import type { SolidityCalldata } from '../prover/clients/settlementClient.ts'
 
 export const K = TINY_PARAMS.candidateSlots
 export const FEATURES = TINY_PARAMS.featureCount

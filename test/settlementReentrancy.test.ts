@@ -3,8 +3,8 @@
 // attacker contract that, on receiving tokens, calls back into `withdraw` or `refund`.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Interface, type Signer } from 'ethers'
-import { deploySettlement, DEFAULT_SHARES } from '../prover/chain/settlementDeploy.ts'
-import { claimRewards, recordInference, settleInference, settlementAt } from '../prover/chain/settlementClient.ts'
+import { deploySettlement, DEFAULT_SHARES } from '../prover/clients/settlementDeploy.ts'
+import { claimRewards, recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type Stack,

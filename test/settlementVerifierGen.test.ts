@@ -3,7 +3,7 @@ import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateVerifier, VerifierGenerationError, circuitIdOf } from '../prover/chain/verifierGen.ts'
+import { generateVerifier, VerifierGenerationError, circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import {
   CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveCase, rng,

@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import { openDatanetStore, DatanetParameterError } from '../../prover/datanet/index.ts'
-import { commitDatanetVersion } from '../../prover/chain/index.ts'
+import { commitDatanetVersion } from '../../prover/clients/index.ts'
 import { addChainOptions, withChain, type ChainCliOptions } from './chain.ts'
 import { note, printResult, progressLine, type OutputOptions } from '../output.ts'
 

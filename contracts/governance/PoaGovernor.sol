@@ -31,7 +31,7 @@ contract PoaGovernor is
     /// @notice Deploy the governor over a votes token and a timelock.
     /// @param token The votes token (OpenToken).
     /// @param timelock The timelock that queues and executes passed proposals; it must grant this
-    ///        contract its proposer and canceller roles (prover/chain/governanceDeploy.ts does).
+    ///        contract its proposer and canceller roles (prover/governance/deploy.ts does).
     /// @param votingDelayBlocks Blocks between a proposal and the start of its vote (the snapshot).
     /// @param votingPeriodBlocks Blocks the vote stays open; at least 1.
     /// @param proposalThresholdWei Votes (OPEN wei) a proposer needs at the block before proposing.

@@ -1,5 +1,3 @@
-export * from './auditChecks.ts'
-export * from './auditInference.ts'
 export * from './jobQueue.ts'
 export * from './nodeMetrics.ts'
 export * from './queryStore.ts'

@@ -1,7 +1,7 @@
 import type { EventLog } from 'ethers'
 import { ChainRequestError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { settlementAt } from '../chain/settlementClient.ts'
+import { settlementAt } from '../clients/settlementClient.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { createScoringPool, queryModel, type LoadedModel } from '../influence/index.ts'

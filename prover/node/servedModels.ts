@@ -1,5 +1,5 @@
 import type { PoaChain } from '../chain/connectChain.ts'
-import { readModelOnChain } from '../chain/modelRegistry.ts'
+import { readModelOnChain } from '../clients/modelRegistry.ts'
 import type { DatanetRef, DatanetStore, StoredRecord } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'

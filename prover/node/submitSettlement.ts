@@ -1,8 +1,8 @@
 import { Transaction, ZeroAddress, type EventLog, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { settlementAt } from '../chain/settlementClient.ts'
-import { circuitIdOf } from '../chain/verifierGen.ts'
+import { settlementAt } from '../clients/settlementClient.ts'
+import { circuitIdOf } from '../proof/groth16/verifierGen.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
 
 /**

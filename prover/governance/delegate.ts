@@ -1,6 +1,6 @@
 import { Contract, type Signer } from 'ethers'
 import { toChecksumAddress } from '../field/index.ts'
-import { governanceAbi, sendGovernanceTx, type GovernanceTx } from './governanceContracts.ts'
+import { governanceAbi, sendGovernanceTx, type GovernanceTx } from './contracts.ts'
 
 export type DelegateVotesParameters = {
   signer: Signer

@@ -1,8 +1,8 @@
 import { Interface, isHexString, parseUnits } from 'ethers'
 import { toChecksumAddress } from '../field/index.ts'
-import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, governanceAbi, type GovernanceAddresses } from './governanceContracts.ts'
-import { GovernanceActionError } from './governanceErrors.ts'
-import { circuitIdOf } from './verifierGen.ts'
+import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, governanceAbi, type GovernanceAddresses } from './contracts.ts'
+import { GovernanceActionError } from './errors.ts'
+import { circuitIdOf } from '../proof/groth16/verifierGen.ts'
 
 /** One call a proposal makes from the timelock: what `propose` takes, and what the status shows back. */
 export type GovernanceCall = {

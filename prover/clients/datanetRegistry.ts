@@ -1,7 +1,7 @@
 import type { ContractTransactionResponse, EventLog, Log, Signer } from 'ethers'
 import { toFr, toChecksumAddress } from '../field/index.ts'
 import { FieldOutOfRangeError, ValueOutOfRangeError } from '../errors/index.ts'
-import type { PoaChain } from './connectChain.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
 
 /** Where a state change landed: enough to find it again and to show it to a user. */
 export type ChainReceipt = { txHash: string; blockNumber: number; gasUsed: bigint }

@@ -1,7 +1,7 @@
 import type { Signer } from 'ethers'
 import { toFr } from '../field/index.ts'
 import { FieldOutOfRangeError, ValueOutOfRangeError } from '../errors/index.ts'
-import type { PoaChain } from './connectChain.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
 import { waitMined, type ChainReceipt } from './datanetRegistry.ts'
 
 export type RegisterModelOnChainParameters = {

@@ -1,7 +1,7 @@
 import { id as keccakUtf8, type Signer } from 'ethers'
-import { governorAt, sendGovernanceTx, type GovernanceTx } from './governanceContracts.ts'
-import type { GovernanceCall } from './governanceActions.ts'
-import { GovernanceActionError } from './governanceErrors.ts'
+import { governorAt, sendGovernanceTx, type GovernanceTx } from './contracts.ts'
+import type { GovernanceCall } from './actions.ts'
+import { GovernanceActionError } from './errors.ts'
 
 export type ProposeParameters = {
   signer: Signer

@@ -1,7 +1,7 @@
 import { Contract, Interface, type InterfaceAbi, type Signer } from 'ethers'
-import { toChainError } from './chainErrors.ts'
-import { deployContract, loadArtifact } from './deploy.ts'
-import { circuitIdOf, generateVerifier, verifierContractName, type GenerateVerifierReturnType } from './verifierGen.ts'
+import { toChainError } from '../chain/chainErrors.ts'
+import { deployContract, loadArtifact } from '../chain/deploy.ts'
+import { circuitIdOf, generateVerifier, verifierContractName, type GenerateVerifierReturnType } from '../proof/groth16/verifierGen.ts'
 
 /** Fee split in basis points of the fee; the four sum to 10,000. */
 export type SettlementShares = {

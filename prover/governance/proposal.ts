@@ -1,6 +1,6 @@
 import { id as keccakUtf8, type ContractRunner, type Log } from 'ethers'
-import { governorAt } from './governanceContracts.ts'
-import { GovernanceProposalUnknownError } from './governanceErrors.ts'
+import { governorAt } from './contracts.ts'
+import { GovernanceProposalUnknownError } from './errors.ts'
 
 /** What a proposal does, as emitted in its ProposalCreated event: enough to queue and execute it. */
 export type ProposalDetails = {

@@ -1,7 +1,7 @@
 import type { EventLog } from 'ethers'
 import { PoaError } from '../errors/index.ts'
 import type { DatanetRef, DatanetStore, DatanetVersion } from '../datanet/index.ts'
-import type { PoaChain } from './connectChain.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
 import { commitDatanetRoot, createDatanetOnChain, readDatanetOnChain } from './datanetRegistry.ts'
 
 /** The chain already holds a different root for a version than the local store does. */

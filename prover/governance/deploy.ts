@@ -1,7 +1,7 @@
 import { Contract, ZeroAddress, type Signer } from 'ethers'
-import { deployContract } from './deploy.ts'
-import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, governanceAbi, sendGovernanceTx } from './governanceContracts.ts'
-import { GovernanceHandOverError, GovernanceSettingError } from './governanceErrors.ts'
+import { deployContract } from '../chain/deploy.ts'
+import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, governanceAbi, sendGovernanceTx } from './contracts.ts'
+import { GovernanceHandOverError, GovernanceSettingError } from './errors.ts'
 
 /**
  * Governance parameters. OpenToken's votes clock is the block number, so the voting delay and

@@ -1,6 +1,6 @@
 import type { Signer } from 'ethers'
-import { governorAt, sendGovernanceTx, type GovernanceTx } from './governanceContracts.ts'
-import { GovernanceActionError } from './governanceErrors.ts'
+import { governorAt, sendGovernanceTx, type GovernanceTx } from './contracts.ts'
+import { GovernanceActionError } from './errors.ts'
 
 /** GovernorCountingSimple's vote types: against = 0, for = 1, abstain = 2. */
 export const VOTE_SUPPORT = Object.freeze({ against: 0, for: 1, abstain: 2 } as const)

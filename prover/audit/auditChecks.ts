@@ -6,7 +6,7 @@ import { queryModel, recordFeatures, scoreReference, type LoadedModel, type Scor
 import { releaseCurve } from '../proof/curve.ts'
 import { candidatesOfScores } from '../proof/attributeInference.ts'
 import { settlementId, splitRewards, unpackPayoutSlot, type AttributionParams } from '../witness/index.ts'
-import type { SettlementOnChain } from '../chain/auditSettlement.ts'
+import type { SettlementOnChain } from './auditSettlement.ts'
 
 /**
  * The auditor's checks, each a pure comparison of what the chain says (`SettlementOnChain`) with

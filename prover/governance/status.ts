@@ -1,7 +1,7 @@
 import type { ContractRunner } from 'ethers'
-import { governorAt, proposalStateName } from './governanceContracts.ts'
-import type { ProposalState } from './governanceErrors.ts'
-import { findProposal, type ProposalDetails } from './governanceProposal.ts'
+import { governorAt, proposalStateName } from './contracts.ts'
+import type { ProposalState } from './errors.ts'
+import { findProposal, type ProposalDetails } from './proposal.ts'
 
 export type ProposalStatusParameters = {
   governor: string

@@ -1,9 +1,9 @@
 import type { EventLog, Log } from 'ethers'
 import { PoaError } from '../errors/index.ts'
-import type { PoaChain } from './connectChain.ts'
-import { readModelOnChain, type ModelOnChain } from './modelRegistry.ts'
-import { readDatanetRoot } from './datanetRegistry.ts'
-import { settlementAt } from './settlementClient.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
+import { readModelOnChain, type ModelOnChain } from '../clients/modelRegistry.ts'
+import { readDatanetRoot } from '../clients/datanetRegistry.ts'
+import { settlementAt } from '../clients/settlementClient.ts'
 
 /**
  * What an auditor reads from the chain about one settled inference: the AttributionSettled event,

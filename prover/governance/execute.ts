@@ -1,8 +1,8 @@
 import type { Signer } from 'ethers'
-import { ChainRevertError } from './chainErrors.ts'
-import { governorAt, sendGovernanceTx, type GovernanceTx } from './governanceContracts.ts'
-import { GovernanceTooEarlyError } from './governanceErrors.ts'
-import { findProposal } from './governanceProposal.ts'
+import { ChainRevertError } from '../chain/chainErrors.ts'
+import { governorAt, sendGovernanceTx, type GovernanceTx } from './contracts.ts'
+import { GovernanceTooEarlyError } from './errors.ts'
+import { findProposal } from './proposal.ts'
 
 export type RunProposalParameters = {
   signer: Signer

@@ -1,7 +1,7 @@
 import { Contract, Interface, type ContractRunner, type InterfaceAbi, type TransactionReceipt } from 'ethers'
-import { toChainError, ChainRevertError, type NamedInterface } from './chainErrors.ts'
-import { loadArtifact } from './deploy.ts'
-import { PROPOSAL_STATES, GovernanceBelowThresholdError, GovernanceProposalStateError, type ProposalState } from './governanceErrors.ts'
+import { toChainError, ChainRevertError, type NamedInterface } from '../chain/chainErrors.ts'
+import { loadArtifact } from '../chain/deploy.ts'
+import { PROPOSAL_STATES, GovernanceBelowThresholdError, GovernanceProposalStateError, type ProposalState } from './errors.ts'
 
 /**
  * Addresses the governance calls need. `settlement` and `modelRegistry` are the governed contracts

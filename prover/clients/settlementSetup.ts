@@ -1,9 +1,9 @@
 import { Contract } from 'ethers'
-import type { PoaChain } from './connectChain.ts'
-import { compileQuietly, getHardhatRuntime } from './hardhatRuntime.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
+import { compileQuietly, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
 import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type SettlementShares } from './settlementDeploy.ts'
-import { circuitIdOf, verifierContractName } from './verifierGen.ts'
-import { ContractNotDeployedError } from './chainErrors.ts'
+import { circuitIdOf, verifierContractName } from '../proof/groth16/verifierGen.ts'
+import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 
 export type EnsureSettlementParameters = {
   chain: PoaChain

@@ -1,0 +1,3 @@
+export * from './auditSettlement.ts'
+export * from './auditChecks.ts'
+export * from './auditInference.ts'

@@ -1,0 +1,6 @@
+export * from './datanetRegistry.ts'
+export * from './modelRegistry.ts'
+export * from './commitDatanetVersion.ts'
+export * from './settlementDeploy.ts'
+export * from './settlementClient.ts'
+export * from './settlementSetup.ts'
