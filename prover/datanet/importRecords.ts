@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3'
 import { buildMerkleTree, loadNativeHasher, NATIVE_MIN_LEAVES, type MerkleBackend } from '../merkle/index.ts'
 import { getPoseidon } from '../hash/index.ts'
-import { DuplicateRecordError, formatSource, normalizeRecord, type DatanetRecord, type RecordSource } from '../dataset/index.ts'
+import { DuplicateRecordError, ImportTooLargeError, RecordErrorCollector, formatSource, normalizeRecord, resolveRecordLimits, type DatanetRecord, type RecordLimits, type RecordSource } from '../dataset/index.ts'
 import { contentHash as hashContent } from './recordLeaf.ts'
 import { ConcurrentImportError, DatanetFullError, DatanetParameterError, ImportAbortedError } from './errors.ts'
 import { fieldFromDb, fieldToDb } from './schema.ts'
@@ -23,6 +23,8 @@ export type ImportRecordsParameters = {
   backend?: MerkleBackend
   /** Free text stored with the version, for example the file name. */
   source?: string
+  /** Record size and error-report limits (defaults: DEFAULT_RECORD_LIMITS); checked before anything is written. */
+  limits?: Partial<RecordLimits>
 }
 
 export type DatanetRow = { id: number; name: string; owner: string; depth: number }
@@ -47,7 +49,7 @@ type Prepared = {
 export async function importRecordsInto(
   db: Database.Database,
   datanet: DatanetRow,
-  { records, onRecord, onProgress, signal, workers, source, backend = 'auto' }: ImportRecordsParameters,
+  { records, onRecord, onProgress, signal, workers, source, backend = 'auto', limits }: ImportRecordsParameters,
 ): Promise<{ version: number; recordCount: number; root: bigint; added: number }> {
   const abort = () => {
     if (signal?.aborted) throw new ImportAbortedError({ datanet: datanet.name, cause: signal.reason })
@@ -58,6 +60,13 @@ export async function importRecordsInto(
   const have = before.n
   if (have + records.length > 2 ** datanet.depth) throw new DatanetFullError({ datanet: datanet.name, depth: datanet.depth, have, adding: records.length })
 
+  const resolvedLimits = resolveRecordLimits(limits)
+  const importBytes = records.reduce((n, r) => n + (typeof r.content === 'string' ? Buffer.byteLength(r.content, 'utf8') : (r.content?.length ?? 0)), 0)
+  if (importBytes > resolvedLimits.maxImportBytes) {
+    throw new ImportTooLargeError({ file: records[0]?.source?.file ?? source ?? 'records', bytes: importBytes, limit: resolvedLimits.maxImportBytes })
+  }
+  // Every bad or duplicated record is reported at once (up to the cap), and nothing is written.
+  const errors = new RecordErrorCollector(records[0]?.source?.file ?? source ?? 'records', resolvedLimits.maxReportedErrors)
   const prepared: Prepared[] = []
   const addresses = new Map<string, string>()
   const seen = new Map<string, string>()
@@ -67,20 +76,23 @@ export async function importRecordsInto(
     const given = records[i]
     const at: RecordSource = given.source ?? { file: 'records', line: i + 1 }
     // API callers get the same checks as file imports: one validator for every door.
-    const record = revalidate(given, at, addresses)
-    const where = formatSource(at)
-    const contentHash = hashContent(record.content)
-    const key = `${record.contributor}:${contentHash}`
-    const first = seen.get(key)
-    if (first !== undefined) throw new DuplicateRecordError({ contributor: record.contributor, contentHash, first, second: where })
-    // An empty datanet has nothing to collide with: skip one query per record.
-    const stored = have === 0 ? undefined : (findStored.get(datanet.id, record.contributor, fieldToDb(contentHash)) as { position: number; source: string | null } | undefined)
-    if (stored) {
-      const first = `datanet "${datanet.name}" position ${stored.position}${stored.source ? ` (imported from ${stored.source})` : ''}`
-      throw new DuplicateRecordError({ contributor: record.contributor, contentHash, first, second: where })
+    const record = errors.attempt(() => revalidate(given, at, addresses, resolvedLimits.maxRecordBytes))
+    if (record) {
+      const where = formatSource(at)
+      const contentHash = hashContent(record.content)
+      const key = `${record.contributor}:${contentHash}`
+      const first = seen.get(key)
+      // An empty datanet has nothing to collide with: skip one query per record.
+      const stored = first !== undefined || have === 0 ? undefined : (findStored.get(datanet.id, record.contributor, fieldToDb(contentHash)) as { position: number; source: string | null } | undefined)
+      if (first !== undefined) errors.add(new DuplicateRecordError({ contributor: record.contributor, contentHash, first, second: where }))
+      else if (stored) {
+        const first = `datanet "${datanet.name}" position ${stored.position}${stored.source ? ` (imported from ${stored.source})` : ''}`
+        errors.add(new DuplicateRecordError({ contributor: record.contributor, contentHash, first, second: where }))
+      } else {
+        seen.set(key, where)
+        prepared.push({ record, where, contentHash, contributorField: BigInt(record.contributor), leaf: 0n })
+      }
     }
-    seen.set(key, where)
-    prepared.push({ record, where, contentHash, contributorField: BigInt(record.contributor), leaf: 0n })
     if (i % 1024 === 1023 || i === total - 1) {
       onProgress?.({ done: i + 1, total, unit: 'records checked' })
       abort()
@@ -88,6 +100,8 @@ export async function importRecordsInto(
       await new Promise((r) => setImmediate(r))
     }
   }
+
+  errors.throwIfAny()
 
   await hashLeaves(prepared, { backend, workers, onProgress, abort })
 
@@ -136,14 +150,14 @@ export async function importRecordsInto(
   return { version, recordCount: have + prepared.length, root: tree.root, added: prepared.length }
 }
 
-function revalidate(record: ImportRecord, at: RecordSource, addresses: Map<string, string>): ImportRecord {
+function revalidate(record: ImportRecord, at: RecordSource, addresses: Map<string, string>, maxRecordBytes: number): ImportRecord {
   const raw: Record<string, unknown> = { contributor: record.contributor }
   if (typeof record.content === 'string') raw.content = record.content
   else if (record.content instanceof Uint8Array) raw.contentBase64 = Buffer.from(record.content).toString('base64')
   else raw.content = record.content
   if (record.label !== undefined) raw.label = record.label
   if (record.metadata !== undefined) raw.metadata = record.metadata
-  const { source: _ignored, ...checked } = normalizeRecord(raw, at, addresses)
+  const { source: _ignored, ...checked } = normalizeRecord(raw, at, addresses, { maxRecordBytes })
   return { ...checked, source: at }
 }
 

@@ -42,3 +42,79 @@ export class DuplicateRecordError extends PoaError {
     )
   }
 }
+
+/** A dataset option (an input limit, for example) has a value it cannot take. */
+export class DatasetParameterError extends PoaError {
+  constructor({ name, value, expected }: { name: string; value: unknown; expected: string }) {
+    super('DATASET_PARAMETER_INVALID', 'USAGE', `${name} = ${String(value)} is not valid (expected ${expected})`, { meta: { name, value } })
+  }
+}
+
+/** An import file is larger than the import limit: refused before it is read. */
+export class ImportTooLargeError extends PoaError {
+  constructor({ file, bytes, limit }: { file: string; bytes: number; limit: number }) {
+    super(
+      'IMPORT_TOO_LARGE',
+      'BAD_INPUT',
+      `${file}: ${bytes.toLocaleString('en-US')} bytes is over the import limit of ${limit.toLocaleString('en-US')} bytes ` +
+        '(split the file, or raise maxImportBytes / --max-import-bytes)',
+      { meta: { file, bytes, limit } },
+    )
+  }
+}
+
+/**
+ * Several records of one import are bad. Every bad record is counted and the first
+ * `maxReportedErrors` are listed, each with file:line and field, so a user fixes them in one pass;
+ * nothing of the import is written.
+ */
+export class RecordsRejectedError extends PoaError {
+  readonly errors: readonly PoaError[]
+  constructor({ file, errors, total }: { file: string; errors: readonly PoaError[]; total: number }) {
+    const listed = total > errors.length ? ` (the first ${errors.length} listed)` : ''
+    super(
+      'RECORDS_REJECTED',
+      'BAD_INPUT',
+      `${file}: ${total} bad records, nothing imported${listed}:\n  ${errors.map((e) => e.shortMessage).join('\n  ')}`,
+      { meta: { file, total, errors: errors.map((e) => e.toJSON()) } },
+    )
+    this.errors = errors
+  }
+}
+
+/**
+ * Collects record errors while a whole file is checked: a bad record does not stop the check, so the
+ * user sees every bad line at once. `throwIfAny` throws the single error as it is, or one
+ * `RecordsRejectedError` listing the first `cap` of them.
+ */
+export class RecordErrorCollector {
+  private readonly kept: PoaError[] = []
+  private total = 0
+  constructor(private readonly file: string, private readonly cap: number) {}
+
+  /** Run `check`; a PoaError it throws is recorded (and `undefined` returned), anything else propagates. */
+  attempt<T>(check: () => T): T | undefined {
+    try {
+      return check()
+    } catch (error) {
+      if (!(error instanceof PoaError)) throw error
+      this.add(error)
+      return undefined
+    }
+  }
+
+  add(error: PoaError): void {
+    this.total++
+    if (this.kept.length < this.cap) this.kept.push(error)
+  }
+
+  get count(): number {
+    return this.total
+  }
+
+  throwIfAny(): void {
+    if (this.total === 0) return
+    if (this.total === 1) throw this.kept[0]
+    throw new RecordsRejectedError({ file: this.file, errors: this.kept, total: this.total })
+  }
+}

@@ -1,5 +1,7 @@
 export * from './errors.ts'
 export * from './csv.ts'
+export * from './limits.ts'
+export * from './utf8.ts'
 export * from './record.ts'
 export * from './readRecords.ts'
 export * from './spamAssassin.ts'

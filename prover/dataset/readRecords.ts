@@ -1,50 +1,110 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { parseCsv } from './csv.ts'
-import { RecordFileError, RecordMalformedError, type RecordSource } from './errors.ts'
+import { DatasetParameterError, ImportTooLargeError, RecordErrorCollector, RecordFileError, RecordMalformedError, type RecordSource } from './errors.ts'
+import { resolveRecordLimits, type RecordLimits } from './limits.ts'
+import { invalidUtf8Offset } from './utf8.ts'
 import { RECORD_FIELDS, normalizeRecord, type SourcedRecord } from './record.ts'
 
 export type RecordFormat = 'jsonl' | 'csv'
 
 export type ParseRecordsParameters = {
-  text: string
+  /** The file's text, already decoded. Prefer `bytes`: only bytes let a bad UTF-8 sequence be found and named. */
+  text?: string
+  /** The file's bytes, exactly as stored: each line must be valid UTF-8 (content is never altered). */
+  bytes?: Uint8Array
   /** Name used in error messages (`records.jsonl:12 ...`). */
   file: string
   format: RecordFormat
+  /** Record size and error-report limits (defaults: DEFAULT_RECORD_LIMITS). */
+  limits?: Partial<RecordLimits>
 }
 
 /**
  * Parse records from JSONL (one JSON object per line, blank lines skipped) or CSV (a header row
  * naming the columns `contributor`, `content` or `contentBase64`, optional `label`, optional
- * `metadata` holding a JSON object). Every record is validated; the first bad one throws a
- * `RecordMalformedError` naming file:line and the field.
+ * `metadata` holding a JSON object). Every record is validated and every bad one is reported: one bad
+ * record throws its `RecordMalformedError` (file:line and field), several throw one
+ * `RecordsRejectedError` listing the first `limits.maxReportedErrors`. Bytes that are not valid
+ * UTF-8 are refused with their line and byte offset, never replaced.
  */
-export function parseRecords({ text, file, format }: ParseRecordsParameters): SourcedRecord[] {
-  if (format === 'jsonl') return parseJsonl(text, file)
-  if (format === 'csv') return parseCsvRecords(text, file)
-  throw new RecordFileError({ file, reason: `unknown format "${String(format)}" (expected jsonl or csv)` })
+export function parseRecords({ text, bytes, file, format, limits }: ParseRecordsParameters): SourcedRecord[] {
+  if (format !== 'jsonl' && format !== 'csv') throw new RecordFileError({ file, reason: `unknown format "${String(format)}" (expected jsonl or csv)` })
+  if ((text === undefined) === (bytes === undefined)) throw new DatasetParameterError({ name: 'text/bytes', value: 'both or neither', expected: 'exactly one of text and bytes' })
+  const resolved = resolveRecordLimits(limits)
+  const errors = new RecordErrorCollector(file, resolved.maxReportedErrors)
+  let badLines = new Map<number, RecordMalformedError>()
+  if (bytes !== undefined) {
+    badLines = utf8Errors(bytes, file, format)
+    // Lossless for every valid line; the invalid ones are reported and skipped below.
+    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
+  }
+  const records = format === 'jsonl' ? parseJsonl(text as string, file, resolved, errors, badLines) : parseCsvRecords(text as string, file, resolved, errors, badLines)
+  errors.throwIfAny()
+  return records
 }
 
-function parseJsonl(text: string, file: string): SourcedRecord[] {
+const BOM = [0xef, 0xbb, 0xbf]
+
+/** Every line holding bytes that are not UTF-8, keyed by line number, with the byte offset in the file. */
+function utf8Errors(bytes: Uint8Array, file: string, format: RecordFormat): Map<number, RecordMalformedError> {
+  const found = new Map<number, RecordMalformedError>()
+  let lineStart = BOM.every((b, i) => bytes[i] === b) ? 3 : 0
+  let line = 1
+  while (lineStart <= bytes.length) {
+    let lineEnd = bytes.indexOf(0x0a, lineStart)
+    if (lineEnd < 0) lineEnd = bytes.length
+    const bad = invalidUtf8Offset(bytes, lineStart, lineEnd)
+    if (bad >= 0) {
+      // Name the JSON field the bad byte sits in when the valid text before it shows one.
+      const before = Buffer.from(bytes.buffer, bytes.byteOffset + lineStart, bad - lineStart).toString('utf8')
+      const field = format === 'jsonl' ? /"([^"\\]+)"\s*:\s*"(?:[^"\\]|\\.)*$/.exec(before)?.[1] : undefined
+      const hex = Array.from(bytes.subarray(bad, Math.min(bad + 4, lineEnd)), (b) => b.toString(16).padStart(2, '0')).join(' ')
+      found.set(
+        line,
+        new RecordMalformedError({
+          source: { file, line },
+          field,
+          reason: `is not valid UTF-8 at byte offset ${bad} of the file (byte ${bad - lineStart + 1} of the line: ${hex}); ` +
+            'content is stored and hashed byte for byte, so it is refused rather than altered (send binary content as contentBase64)',
+        }),
+      )
+    }
+    lineStart = lineEnd + 1
+    line++
+  }
+  return found
+}
+
+function parseJsonl(text: string, file: string, limits: RecordLimits, errors: RecordErrorCollector, badLines: Map<number, RecordMalformedError>): SourcedRecord[] {
   const records: SourcedRecord[] = []
   const addresses = new Map<string, string>()
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
+    const encoding = badLines.get(i + 1)
+    if (encoding) {
+      errors.add(encoding)
+      continue
+    }
     const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i]
     if (line.trim() === '') continue
     const source: RecordSource = { file, line: i + 1 }
-    let raw: unknown
-    try {
-      raw = JSON.parse(i === 0 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line)
-    } catch (error) {
-      throw new RecordMalformedError({ source, reason: `malformed JSON (${(error as Error).message})`, cause: error })
-    }
-    records.push(normalizeRecord(raw, source, addresses))
+    const record = errors.attempt(() => {
+      let raw: unknown
+      try {
+        raw = JSON.parse(i === 0 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line)
+      } catch (error) {
+        throw new RecordMalformedError({ source, reason: `malformed JSON (${(error as Error).message})`, cause: error })
+      }
+      return normalizeRecord(raw, source, addresses, limits)
+    })
+    if (record) records.push(record)
   }
   return records
 }
 
-function parseCsvRecords(text: string, file: string): SourcedRecord[] {
+function parseCsvRecords(text: string, file: string, limits: RecordLimits, errors: RecordErrorCollector, badLines: Map<number, RecordMalformedError>): SourcedRecord[] {
+  for (const error of badLines.values()) errors.add(error)
   const rows = parseCsv(text, file)
   if (rows.length === 0) throw new RecordFileError({ file, reason: 'is empty (expected a CSV header row naming contributor and content)' })
   const [header, ...body] = rows
@@ -60,26 +120,33 @@ function parseCsvRecords(text: string, file: string): SourcedRecord[] {
   if (!columns.includes('content') && !columns.includes('contentBase64')) {
     throw new RecordMalformedError({ source: { file, line: header.line }, field: 'content', reason: 'missing CSV column (expected content or contentBase64)' })
   }
-  return body.map(({ line, fields }) => {
+  const records: SourcedRecord[] = []
+  for (const { line, fields } of body) {
+    // A row whose bytes are not UTF-8 is already reported; its decoded cells would not be the contributor's.
+    if (badLines.has(line)) continue
     const source: RecordSource = { file, line }
-    if (fields.length !== columns.length) {
-      throw new RecordMalformedError({ source, reason: `expected ${columns.length} CSV fields (${columns.join(',')}), got ${fields.length}` })
-    }
-    // An empty cell means "absent" (CSV has no null), except for contributor, which stays to be reported.
-    const raw: Record<string, unknown> = {}
-    columns.forEach((name, i) => {
-      const cell = fields[i]
-      if (cell === '' && name !== 'contributor') return
-      if (name === 'metadata') {
-        try {
-          raw.metadata = JSON.parse(cell)
-        } catch (error) {
-          throw new RecordMalformedError({ source, field: 'metadata', reason: `malformed JSON (${(error as Error).message})`, value: cell, cause: error })
-        }
-      } else raw[name] = cell
+    const record = errors.attempt(() => {
+      if (fields.length !== columns.length) {
+        throw new RecordMalformedError({ source, reason: `expected ${columns.length} CSV fields (${columns.join(',')}), got ${fields.length}` })
+      }
+      // An empty cell means "absent" (CSV has no null), except for contributor, which stays to be reported.
+      const raw: Record<string, unknown> = {}
+      columns.forEach((name, i) => {
+        const cell = fields[i]
+        if (cell === '' && name !== 'contributor') return
+        if (name === 'metadata') {
+          try {
+            raw.metadata = JSON.parse(cell)
+          } catch (error) {
+            throw new RecordMalformedError({ source, field: 'metadata', reason: `malformed JSON (${(error as Error).message})`, value: cell, cause: error })
+          }
+        } else raw[name] = cell
+      })
+      return normalizeRecord(raw, source, addresses, limits)
     })
-    return normalizeRecord(raw, source, addresses)
-  })
+    if (record) records.push(record)
+  }
+  return records
 }
 
 /** The format a file name implies: `.jsonl`/`.ndjson` -> jsonl, `.csv` -> csv. */
@@ -90,16 +157,25 @@ export function formatFromPath(path: string): RecordFormat {
   throw new RecordFileError({ file: basename(path), reason: `cannot tell the format from the extension "${ext}" (use .jsonl or .csv, or pass format)` })
 }
 
-export type ReadRecordsParameters = { path: string; format?: RecordFormat }
+export type ReadRecordsParameters = { path: string; format?: RecordFormat; limits?: Partial<RecordLimits> }
 
-/** Read and validate every record of a JSONL or CSV file (UTF-8). Errors name the file by its base name and line. */
-export async function readRecords({ path, format }: ReadRecordsParameters): Promise<SourcedRecord[]> {
+/**
+ * Read and validate every record of a JSONL or CSV file, as bytes (content must be valid UTF-8 and is
+ * kept byte for byte). A file over `limits.maxImportBytes` is refused before it is read. Errors name
+ * the file by its base name and line.
+ */
+export async function readRecords({ path, format, limits }: ReadRecordsParameters): Promise<SourcedRecord[]> {
   const chosen = format ?? formatFromPath(path)
-  let text: string
+  const resolved = resolveRecordLimits(limits)
+  const unreadable = (error: unknown) =>
+    new RecordFileError({ file: path, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, cause: error })
+  const size = await stat(path).then((s) => s.size, (error) => Promise.reject(unreadable(error)))
+  if (size > resolved.maxImportBytes) throw new ImportTooLargeError({ file: basename(path), bytes: size, limit: resolved.maxImportBytes })
+  let bytes: Uint8Array
   try {
-    text = await readFile(path, 'utf8')
+    bytes = await readFile(path)
   } catch (error) {
-    throw new RecordFileError({ file: path, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, cause: error })
+    throw unreadable(error)
   }
-  return parseRecords({ text, file: basename(path), format: chosen })
+  return parseRecords({ bytes, file: basename(path), format: chosen, limits: resolved })
 }

@@ -1,6 +1,8 @@
 import { toChecksumAddress } from '../field/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { RecordMalformedError, formatSource, type RecordSource } from './errors.ts'
+import { DEFAULT_RECORD_LIMITS } from './limits.ts'
+import { hasLoneSurrogate } from './utf8.ts'
 
 /**
  * One datanet record as a contributor submits it. `content` is text (hashed as UTF-8) or raw bytes;
@@ -28,7 +30,12 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
  * or `contentBase64` (bytes), an optional string `label` and an optional JSON object `metadata`.
  * Unknown fields are refused so a typo (`contibutor`) fails loudly instead of vanishing.
  */
-export function normalizeRecord(raw: unknown, source: RecordSource, addressCache?: Map<string, string>): SourcedRecord {
+export function normalizeRecord(
+  raw: unknown,
+  source: RecordSource,
+  addressCache?: Map<string, string>,
+  { maxRecordBytes = DEFAULT_RECORD_LIMITS.maxRecordBytes }: { maxRecordBytes?: number } = {},
+): SourcedRecord {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new RecordMalformedError({ source, reason: `expected a JSON object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw}` })
   }
@@ -66,6 +73,11 @@ export function normalizeRecord(raw: unknown, source: RecordSource, addressCache
   let content: string | Uint8Array
   if (hasText) {
     if (typeof obj.content !== 'string') throw new RecordMalformedError({ source, field: 'content', reason: `expected a string, got ${typeof obj.content}`, value: obj.content })
+    // A lone surrogate (a JSON "\ud800" escape) has no UTF-8 form: storing it would store U+FFFD instead,
+    // and the content hash would cover text the contributor never wrote.
+    if (hasLoneSurrogate(obj.content)) {
+      throw new RecordMalformedError({ source, field: 'content', reason: 'holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape) that has no UTF-8 form; send binary content as contentBase64' })
+    }
     content = obj.content
   } else {
     const b64 = obj.contentBase64
@@ -75,10 +87,19 @@ export function normalizeRecord(raw: unknown, source: RecordSource, addressCache
     content = new Uint8Array(Buffer.from(b64, 'base64'))
   }
   if (content.length === 0) throw new RecordMalformedError({ source, field: hasText ? 'content' : 'contentBase64', reason: 'is empty (a record needs content)' })
+  const size = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.length
+  if (size > maxRecordBytes) {
+    throw new RecordMalformedError({
+      source,
+      field: hasText ? 'content' : 'contentBase64',
+      reason: `is ${size.toLocaleString('en-US')} bytes, over the record limit of ${maxRecordBytes.toLocaleString('en-US')} bytes (raise maxRecordBytes / --max-record-bytes)`,
+    })
+  }
 
   const record: SourcedRecord = { contributor, content, source }
   if (obj.label !== undefined) {
     if (typeof obj.label !== 'string') throw new RecordMalformedError({ source, field: 'label', reason: `expected a string, got ${typeof obj.label}`, value: obj.label })
+    if (hasLoneSurrogate(obj.label)) throw new RecordMalformedError({ source, field: 'label', reason: 'holds a lone UTF-16 surrogate that has no UTF-8 form' })
     record.label = obj.label
   }
   if (obj.metadata !== undefined) {
