@@ -49,14 +49,19 @@ function publish(from: string, to: string): void {
 }
 
 /** Generate (or reuse) a prepared development ptau of 2^power: init, one contribution, beacon, prepare. */
-export async function ensureDevPtau(power: number, log: DevSetupLog = () => {}): Promise<string> {
+export async function ensureDevPtau(power: number, logLine: DevSetupLog = () => {}): Promise<string> {
   if (!Number.isInteger(power) || power < 8 || power > 20) throw new RangeError(`ptau power ${power} is not in [8, 20]`)
   const final = devPtauPath(power)
   if (existsSync(final)) return final
-  return withLock(final, async () => {
+  return withLock(final, async (held) => {
     if (existsSync(final)) return final
     const dir = devCeremonyDir(power)
     const started = Date.now()
+    // Waiters in other processes see the holder's last line (which step, how far).
+    const log = (line: string) => {
+      held.report(line)
+      logLine(line)
+    }
     // A throwaway key: the transcript's signatures only show the chain is intact, not who ran it.
     const who = { dir, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
     const done = () => chainOf(readTranscript(dir), 1).map((e) => e.step)
@@ -78,7 +83,7 @@ export async function ensureDevPtau(power: number, log: DevSetupLog = () => {}):
     for (const e of chainOf(readTranscript(dir), 1)) if (e.step !== 'prepare') rmSync(join(dir, e.file), { force: true })
     log(`ptau 2^${power} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     return final
-  })
+  }, `INSECURE dev setup: powers of tau 2^${power}`)
 }
 
 /** Smallest power p with 2^p >= constraints + public inputs + 1 (what Groth16 setup needs). */
@@ -130,5 +135,5 @@ export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog =
     const zkeyHash = createHash('sha256').update(readFileSync(zkeyPath)).digest('hex')
     writeFileSync(stamp, `${circuit.sourceHash} ${zkeyHash}`)
     return load()
-  })
+  }, `INSECURE dev setup: Groth16 keys for ${circuit.name}`)
 }

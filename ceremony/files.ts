@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
-import { createReadStream, mkdirSync, openSync, closeSync, readSync, renameSync, rmSync, statSync, writeFileSync, fstatSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { createReadStream, mkdirSync, openSync, closeSync, readSync, renameSync, writeFileSync, fstatSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { withOwnedLock, type HeldLock } from '../prover/lock/index.ts'
 import { CeremonyFileTruncatedError, CeremonyChainInvalidError } from './errors.ts'
 
 /** sha256 of a file, streamed (ptau files reach hundreds of MB). Hex, no 0x. */
@@ -24,30 +25,13 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 }
 
 /**
- * Wait for, or take, a lock directory so two processes never run a step on the same ceremony (or
- * build the same cached artefact) at once. A lock older than `staleMs` belongs to a dead process.
+ * Wait for, or take, the lock `<path>.lock` so two processes never run a step on the same ceremony
+ * (or build the same cached artefact) at once. The lock records its holder (pid, start time,
+ * purpose): a lock left by a dead process is taken over at once, and a waiter says every 10 s who
+ * it waits for and the holder's last progress line (`held.report`).
  */
-export async function withLock<T>(path: string, work: () => Promise<T>, staleMs = 30 * 60_000): Promise<T> {
-  const lock = `${path}.lock`
-  mkdirSync(join(lock, '..'), { recursive: true })
-  for (;;) {
-    try {
-      mkdirSync(lock)
-      break
-    } catch {
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > staleMs) rmSync(lock, { recursive: true, force: true })
-      } catch {
-        /* the holder removed it in between: retry */
-      }
-      await new Promise((r) => setTimeout(r, 500))
-    }
-  }
-  try {
-    return await work()
-  } finally {
-    rmSync(lock, { recursive: true, force: true })
-  }
+export async function withLock<T>(path: string, work: (held: HeldLock) => Promise<T>, purpose = `ceremony step on ${basename(path)}`): Promise<T> {
+  return withOwnedLock(`${path}.lock`, { purpose }, work)
 }
 
 export type BinFileSections = { type: string; version: number; sections: Map<number, { offset: number; size: number }> }

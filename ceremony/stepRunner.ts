@@ -53,7 +53,7 @@ export async function withCeremony<T>(dir: string, control: StepControl, work: (
       writeState(dir, { ...state, inProgress: null })
     }
     return work()
-  })
+  }, `ceremony in ${dir}`)
 }
 
 /** Whether `file` (relative) is one this machine already verified or produced, unchanged since. */

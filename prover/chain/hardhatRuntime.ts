@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module'
-import { mkdir, rm, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { HardhatRuntimeEnvironment, EthereumProvider, HardhatConfig, HardhatNetworkConfig } from 'hardhat/types/index.js'
 import { ContractsCompileError } from './chainErrors.ts'
+import { withOwnedLock } from '../lock/index.ts'
 import type { HardhatEthersHelpers } from '@nomicfoundation/hardhat-ethers/types/index.js'
 
 /** The Hardhat runtime with the hardhat-ethers plugin loaded (`hre.ethers`). */
@@ -59,27 +59,7 @@ async function loadRuntime(): Promise<HardhatRuntime> {
  * build/hardhat/artifacts; two concurrent solc runs writing the same artifacts can leave a torn file.
  */
 async function compileContracts(hre: HardhatRuntime): Promise<void> {
-  const lock = join(hre.config.paths.cache, 'compile.lock')
-  await mkdir(hre.config.paths.cache, { recursive: true })
-  const deadline = Date.now() + 300_000
-  for (;;) {
-    try {
-      await mkdir(lock)
-      break
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      // A lock older than 2 minutes belongs to a crashed process (a full compile takes ~6 s).
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0)
-      if (age > 120_000) await rm(lock, { recursive: true, force: true })
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the compile lock ${lock}`)
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  }
-  try {
-    await compileQuietly(hre)
-  } finally {
-    await rm(lock, { recursive: true, force: true })
-  }
+  await withOwnedLock(join(hre.config.paths.cache, 'compile.lock'), { purpose: 'compile contracts', timeoutMs: 600_000 }, () => compileQuietly(hre))
 }
 
 /**

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { processAlive } from '../chain/chainLock.ts'
+import { processAlive, processStartOf } from '../lock/index.ts'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
@@ -110,12 +110,16 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
   db.pragma('synchronous = FULL')
   db.exec(DDL)
   // One node per home: a second process would work the same jobs. A dead owner's pid is taken over.
-  const owner = db.prepare('SELECT pid FROM owner WHERE id = 1').get() as { pid: number } | undefined
-  if (owner && owner.pid !== process.pid && processAlive(owner.pid)) {
+  // The owner's start time tells a recycled pid from the node that wrote it (older queues lack it).
+  const columns = db.prepare('PRAGMA table_info(owner)').all() as { name: string }[]
+  if (!columns.some((c) => c.name === 'process_start')) db.exec('ALTER TABLE owner ADD COLUMN process_start TEXT')
+  const owner = db.prepare('SELECT pid, process_start FROM owner WHERE id = 1').get() as { pid: number; process_start: string | null } | undefined
+  if (owner && owner.pid !== process.pid && processAlive(owner.pid, owner.process_start ?? undefined)) {
     db.close()
     throw new NodeAlreadyRunningError({ home, pid: owner.pid })
   }
-  db.prepare('INSERT INTO owner (id, pid) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid').run(process.pid)
+  db.prepare('INSERT INTO owner (id, pid, process_start) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, process_start = excluded.process_start')
+    .run(process.pid, processStartOf(process.pid) ?? null)
   const now = () => new Date().toISOString()
   const getRow = db.prepare('SELECT * FROM jobs WHERE inference_id = ?')
   const log = db.prepare('INSERT INTO transitions (inference_id, from_state, to_state, reason, at) VALUES (?, ?, ?, ?, ?)')
