@@ -26,6 +26,8 @@ export type CoreContracts = { datanetRegistry: Contract; modelRegistry: Contract
 
 export type PoaChain = {
   embedded: boolean
+  /** The in-process chain behind an embedded connection (what `poa chain start` serves). */
+  embeddedChain?: EmbeddedChain
   chainId: bigint
   provider: AbstractProvider
   /** Sends everything our client sends (journaled on the embedded chain). */
@@ -115,6 +117,11 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     })
     const file = deploymentPath({ home, chainId, embedded: embeddedChain !== undefined })
     let deployment = await readDeployment(file)
+    // A poa local node (`poa chain start`) deployed the contracts once for every process: use them.
+    if (deployment === undefined && parameters.rpc !== undefined) {
+      deployment = await sharedDeployment(provider as JsonRpcProvider, chainId)
+      if (deployment !== undefined) await writeDeployment(file, deployment)
+    }
     if (deployment === undefined || CORE_CONTRACTS.some((name) => deployment!.contracts[name] === undefined)) {
       if (!deploy) throw new ContractNotDeployedError({ contract: 'DatanetRegistry', chainId, file })
       const core = await deployCoreContracts({ signer })
@@ -147,6 +154,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     const current = deployment
     return {
       embedded: embeddedChain !== undefined,
+      embeddedChain,
       chainId,
       provider,
       signer,
@@ -178,6 +186,18 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     await close()
     throw error
   }
+}
+
+/** The deployment a poa local node serves (`poa_deployment`), or undefined on any other endpoint. */
+async function sharedDeployment(provider: JsonRpcProvider, chainId: bigint): Promise<Deployment | undefined> {
+  let served: Deployment
+  try {
+    served = (await provider.send('poa_deployment', [])) as Deployment
+  } catch {
+    return undefined // not a poa local node: this home deploys its own
+  }
+  if (served?.chainId !== chainId.toString() || CORE_CONTRACTS.some((name) => typeof served.contracts?.[name] !== 'string')) return undefined
+  return served
 }
 
 function walletFromKey(key: string, option: string): Wallet {
