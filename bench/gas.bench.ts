@@ -11,7 +11,7 @@ import { Contract, Wallet } from 'ethers'
 import { BUILD_DIR } from '../prover/proof/compileCircuit.ts'
 import { DEFAULT_SHARES, deploySettlement, prepareVerifiers } from '../prover/clients/settlementDeploy.ts'
 import { recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
-import { circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
+import { keccak256, toUtf8Bytes } from 'ethers'
 import { addressToField } from '../prover/field/index.ts'
 import {
   CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
@@ -66,7 +66,7 @@ const proverAddress = await prover.getAddress()
 
 async function recordAndProve(authorization: 'approve' | 'permit' = 'approve') {
   const inferenceId = newInferenceId()
-  const r = await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE, authorization })
+  const r = await recordInference({ settlement, signer: host, modelId, inferenceId, circuitId: prepared.keys.circuitId, queryCommitment: query.commitment, feeWei: FEE, authorization })
   const c = attributionInput({ data, query, pool: POOL, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }) })
   return { inferenceId, record: r, calldata: await proveCase(c, prepared) }
 }
@@ -80,20 +80,20 @@ line('recordInferenceWithPermit', third.record.gasUsed)
 
 const verifier = deployed.verifiers[CIRCUIT_NAME].address
 const contract = await settlementAt(settlement, prover)
-const verifierContract = new Contract(verifier, ['function verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[]) view returns (bool)'], prover)
-const { a, b, c, publicInputs } = first.calldata
+const verifierContract = new Contract(verifier, ['function verify(bytes,uint256[]) view returns (bool)'], prover)
+const { proof, publicInputs } = first.calldata
 /** gasUsed of a real transaction calling a view function (estimateGas over-reports under the 63/64 rule). */
 async function txGas(target: Contract, args: unknown[]): Promise<bigint> {
-  const data = target.interface.encodeFunctionData('verifyProof', args)
+  const data = target.interface.encodeFunctionData('verify', args)
   const tx = await prover.sendTransaction({ to: await target.getAddress(), data })
   return (await tx.wait())!.gasUsed
 }
-const verifyGas = await txGas(verifierContract, [a, b, c, publicInputs])
-line(`verifyProof alone (N=${publicInputs.length}, tx incl. 21000 intrinsic)`, verifyGas)
+const verifyGas = await txGas(verifierContract, [proof, publicInputs])
+line(`verify alone (N=${publicInputs.length}, tx incl. 21000 intrinsic)`, verifyGas)
 
-const s1 = await settleInference({ settlement, signer: prover, inferenceId: first.inferenceId, circuitName: CIRCUIT_NAME, calldata: first.calldata })
+const s1 = await settleInference({ settlement, signer: prover, inferenceId: first.inferenceId, circuitId: prepared.keys.circuitId, calldata: first.calldata })
 line(`settle K=${K} real proof (first: fresh prover/owner/treasury balances)`, s1.gasUsed, { vsVerify: Number((Number(s1.gasUsed) / Number(verifyGas)).toFixed(2)) })
-const s2 = await settleInference({ settlement, signer: prover, inferenceId: second.inferenceId, circuitName: CIRCUIT_NAME, calldata: second.calldata })
+const s2 = await settleInference({ settlement, signer: prover, inferenceId: second.inferenceId, circuitId: prepared.keys.circuitId, calldata: second.calldata })
 line(`settle K=${K} real proof (steady state)`, s2.gasUsed, { vsVerify: Number((Number(s2.gasUsed) / Number(verifyGas)).toFixed(2)) })
 
 const claimAll = await (await contract.claimAll(first.inferenceId, s1.prover, s1.payoutSlots)).wait()
@@ -110,10 +110,10 @@ line('withdraw', withdraw.gasUsed)
 // and each ecMul/ecAdd run whether or not the proof is valid, so an invalid one costs the same).
 const probeFactory = await hre.ethers.getContractFactory('GasProbeVerifier')
 async function verifierExtra(address: string, inputs: bigint[]): Promise<bigint> {
-  const probe = await probeFactory.deploy(inputs.length)
+  const probe = await probeFactory.deploy(inputs.length, keccak256(toUtf8Bytes('gas probe')))
   const real = new Contract(address, verifierContract.interface, prover)
   const probeContract = new Contract(await probe.getAddress(), verifierContract.interface, prover)
-  return (await txGas(real, [a, b, c, inputs])) - (await txGas(probeContract, [a, b, c, inputs]))
+  return (await txGas(real, [proof, inputs])) - (await txGas(probeContract, [proof, inputs]))
 }
 const extra8 = await verifierExtra(verifier, [...publicInputs])
 let perInput = 6_500n // fallback: ecMul 6,000 + ecAdd 150 + memory and field check, per the template
@@ -127,14 +127,15 @@ if (haveInclusion) {
 // The settlement's own cost at K = 16 with the probe, then the real verifier's extra cost added.
 async function probeSettle(slots: number, fixedSlots?: bigint[]): Promise<bigint> {
   const n = 5 + slots
-  const probe = await probeFactory.deploy(n)
-  const name = `gas_probe_K${slots}${fixedSlots ? '_real_slots' : ''}`
-  await (await (await settlementAt(settlement, deployer)).setVerifier(circuitIdOf(name), await probe.getAddress())).wait()
+  // The probe reports whatever circuit id it is given: a made-up one per case (bench only).
+  const circuitId = keccak256(toUtf8Bytes(`gas_probe_K${slots}${fixedSlots ? '_real_slots' : ''}`))
+  const probe = await probeFactory.deploy(n, circuitId)
+  await (await (await settlementAt(settlement, deployer)).setVerifier(circuitId, await probe.getAddress())).wait()
   const inferenceId = newInferenceId()
-  await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE })
+  await recordInference({ settlement, signer: host, modelId, inferenceId, circuitId, queryCommitment: query.commitment, feeWei: FEE })
   const payoutSlots = fixedSlots ?? Array.from({ length: slots }, () => addressToField(Wallet.createRandom().address) + ((POOL / BigInt(slots)) << 160n))
   const inputs = [settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, ...payoutSlots]
-  const r = await settleInference({ settlement, signer: prover, inferenceId, circuitName: name, calldata: { a, b, c, publicInputs: inputs } })
+  const r = await settleInference({ settlement, signer: prover, inferenceId, circuitId, calldata: { proof, publicInputs: inputs } })
   const claim = await (await contract.claimAll(inferenceId, r.prover, payoutSlots)).wait()
   if (!fixedSlots) line(`claimAll K=${slots} (fresh contributor balances; paid later by whoever claims)`, claim.gasUsed)
   return r.gasUsed

@@ -1,24 +1,24 @@
-import { createHash } from 'node:crypto'
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Wallet } from 'ethers'
 import * as snarkjs from 'snarkjs'
 import { BUILD_DIR, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
-import { withCurve } from '../prover/proof/curve.ts'
+import type { CircuitKeys } from '../prover/proof/proofSystem.ts'
+import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { tempPathFor, withLock } from './files.ts'
 import { phase1Final } from './layout.ts'
 import { beaconPhase1, contributePhase1, initPhase1, preparePhase1 } from './phase1.ts'
-import { contributePhase2, setupPhase2 } from './phase2.ts'
 import { chainOf, readTranscript } from './transcript.ts'
 
 /**
  * INSECURE development trusted setup: one contributor (this machine, with OS entropy it forgets)
  * plus a fixed beacon. Good for tests and the demo only; anyone who kept the entropy could forge
- * proofs. Production keys come from `poa ceremony`. It runs the same ceremony code as `poa
- * ceremony` (signed transcript under build/ptau/dev_pot<power>/, labelled with DEV_SETUP_LABEL),
- * so it resumes after an interruption from its last finished step, and every artefact is written
- * atomically (temporary name, then rename), so an interrupted run never leaves a file that looks
- * finished.
+ * proofs. Production keys come from `poa ceremony`. The powers of tau run the same ceremony code as
+ * `poa ceremony` (signed transcript under build/ptau/dev_pot<power>/, labelled with
+ * DEV_SETUP_LABEL), so it resumes after an interruption from its last finished step; each circuit's
+ * keys are then the proof system's own setup from that ptau (prover/proof/groth16/keys.ts: one
+ * random contribution). Every artefact is written atomically (temporary name, then rename), so an
+ * interrupted run never leaves a file that looks finished.
  */
 export const DEV_SETUP_LABEL = 'poa INSECURE development setup (single contributor)'
 
@@ -93,47 +93,29 @@ export async function requiredPower(r1csPath: string): Promise<number> {
   return Math.max(8, Math.ceil(Math.log2(needed)))
 }
 
-export type DevKeys = {
-  zkeyPath: string
-  vkeyPath: string
-  verificationKey: any
-  /** sha256 of the zkey file: identifies this setup. */
-  zkeyHash: string
-}
+/** Keys of the development setup: zkey, verification key, the zkey's sha256 and the circuit id over the key. */
+export type DevKeys = CircuitKeys
 
-/** Groth16 keys for a compiled circuit from the development ptau (cached by the circuit's source hash). */
+/**
+ * Groth16 keys for a compiled circuit from the development ptau (cached by the circuit's source
+ * hash): the ceremony makes the ptau, the proof system (prover/proof/groth16) the circuit's keys.
+ */
 export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog = () => {}): Promise<DevKeys> {
+  const system = getProofSystem('groth16')
   const zkeyPath = join(circuit.dir, `${circuit.name}.dev.zkey`)
   const vkeyPath = join(circuit.dir, `${circuit.name}.dev.vkey.json`)
   const stamp = join(circuit.dir, 'keys.sha256')
   const done = () => existsSync(stamp) && readFileSync(stamp, 'utf8').startsWith(circuit.sourceHash)
-  const load = (): DevKeys => ({
-    zkeyPath,
-    vkeyPath,
-    verificationKey: JSON.parse(readFileSync(vkeyPath, 'utf8')),
-    zkeyHash: readFileSync(stamp, 'utf8').split(' ')[1],
-  })
+  const load = (): Promise<DevKeys> => system.loadKeys({ zkeyPath, vkeyPath, zkeyHash: readFileSync(stamp, 'utf8').split(' ')[1] })
   if (done()) return load()
   const power = await requiredPower(circuit.r1csPath)
   const ptau = await ensureDevPtau(power, log)
   return withLock(zkeyPath, async () => {
     if (done()) return load()
     log(`${DEV_SETUP_LABEL}: Groth16 keys for ${circuit.name} (2^${power})`)
-    // A fresh phase-2 chain per source hash: a circuit edit must never resume an old chain.
-    const dir = join(circuit.dir, 'dev-ceremony')
-    rmSync(dir, { recursive: true, force: true })
-    mkdirSync(dir, { recursive: true })
-    const who = { dir, circuit: circuit.name, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
-    await setupPhase2({ ...who, r1csPath: circuit.r1csPath, ptauPath: ptau })
-    const contribution = await contributePhase2(who)
-    publish(join(dir, contribution.file), zkeyPath)
-    const vkey = await withCurve(() => snarkjs.zKey.exportVerificationKey(zkeyPath))
-    writeFileSync(`${vkeyPath}.tmp`, JSON.stringify(vkey, null, 1))
-    renameSync(`${vkeyPath}.tmp`, vkeyPath)
-    // The chain's earlier zkey and the r1cs copy are not needed once the key is published.
-    rmSync(join(dir, `phase2/${circuit.name}/${circuit.name}_0000.zkey`), { force: true })
-    const zkeyHash = createHash('sha256').update(readFileSync(zkeyPath)).digest('hex')
-    writeFileSync(stamp, `${circuit.sourceHash} ${zkeyHash}`)
-    return load()
+    // Written before the stamp: a run killed in between leaves no stamp, so the keys are made again.
+    const keys = await system.setupKeys({ r1csPath: circuit.r1csPath, setupMaterialPath: ptau, zkeyPath, vkeyPath, contributor: DEV_CONTRIBUTOR, log })
+    writeFileSync(stamp, `${circuit.sourceHash} ${keys.zkeyHash}`)
+    return keys
   }, `INSECURE dev setup: Groth16 keys for ${circuit.name}`)
 }

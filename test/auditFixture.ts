@@ -109,7 +109,7 @@ export async function recordQuery(world: World, text: string, { homes = [world.h
   await (await world.chain.contracts.openToken.getFunction('transfer')(await host.getAddress(), feeWei)).wait()
   const inferenceId = `0x${randomBytes(32).toString('hex')}`
   for (const home of homes) await saveQueryText({ home, inferenceId, text })
-  const tx = await recordInference({ settlement: world.settlement, signer: host, modelId: world.modelId, inferenceId, queryCommitment: q.queryCommitment, feeWei })
+  const tx = await recordInference({ settlement: world.settlement, signer: host, modelId: world.modelId, inferenceId, circuitId: world.keys.circuitId, queryCommitment: q.queryCommitment, feeWei })
   return { inferenceId, query: q, blockNumber: tx.blockNumber }
 }
 

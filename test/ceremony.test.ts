@@ -10,6 +10,7 @@ import {
   initPhase1, preparePhase1, readTranscript, setupPhase2, verifyCeremony, lemToBe, CrsPairingCheckError, type TranscriptEntry,
 } from '../ceremony/index.ts'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
+import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { releaseCurve, withCurve } from '../prover/proof/curve.ts'
 import { getHardhatRuntime, createHardhatNetwork } from '../prover/chain/hardhatRuntime.ts'
 
@@ -109,28 +110,35 @@ describe('a three-party ceremony passing files between folders', () => {
     const vkey = JSON.parse(readFileSync(join(final, `phase2/${CIRCUIT}/verification_key.json`), 'utf8'))
     const { proof, publicSignals } = await snarkjs.groth16.fullProve({ a: 3, b: 5, product: 75, b2: 25 }, circuit.wasmPath, zkey)
     expect(await snarkjs.groth16.verify(vkey, publicSignals, proof)).toBe(true)
-    const calldata = JSON.parse(`[${await snarkjs.groth16.exportSolidityCallData(proof, publicSignals)}]`)
+    const calldata = getProofSystem('groth16').calldata({ proof, publicSignals: publicSignals.map(BigInt) })
     await releaseCurve()
 
-    // Compile the exported source with the npm solc (offline) and deploy it on a private in-process network.
+    // Compile the exported source with the npm solc (offline), beside the interface it implements
+    // (it is meant for contracts/generated/), and deploy it on a private in-process network.
     const solc = createRequire(import.meta.url)('solc')
     const source = readFileSync(join(final, `phase2/${CIRCUIT}/Groth16Verifier.sol`), 'utf8')
     const output = JSON.parse(solc.compile(JSON.stringify({
       language: 'Solidity',
-      sources: { 'Groth16Verifier.sol': { content: source } },
+      sources: {
+        'generated/Groth16Verifier.sol': { content: source },
+        'settlement/IAttributionVerifier.sol': { content: readFileSync('contracts/settlement/IAttributionVerifier.sol', 'utf8') },
+      },
       settings: { optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
     })))
     const errors = (output.errors ?? []).filter((e: any) => e.severity === 'error')
     expect(errors).toEqual([])
-    const artifact = output.contracts['Groth16Verifier.sol'].Groth16Verifier
+    const artifact = output.contracts['generated/Groth16Verifier.sol'][`Groth16Verifier_${CIRCUIT}`]
     const hre = await getHardhatRuntime({ compile: false })
     const provider = new BrowserProvider(await createHardhatNetwork(hre) as any)
     const signer = await provider.getSigner(0)
     const verifier: any = await new ContractFactory(artifact.abi, artifact.evm.bytecode.object, signer).deploy()
     await verifier.waitForDeployment()
-    expect(await verifier.verifyProof(...calldata)).toBe(true)
-    const wrong = [...calldata.slice(0, 3), [BigInt(calldata[3][0]) + 1n, calldata[3][1]]]
-    expect(await verifier.verifyProof(...wrong)).toBe(false)
+    expect(await verifier.verify(calldata.proof, calldata.publicInputs)).toBe(true)
+    const wrong = [calldata.publicInputs[0] + 1n, calldata.publicInputs[1]]
+    expect(await verifier.verify(calldata.proof, wrong)).toBe(false)
+    // What setVerifier checks: its input count, and the id it reports is the exported circuit_id.json's.
+    expect(await verifier.publicInputCount()).toBe(2n)
+    expect(await verifier.circuitId()).toBe(JSON.parse(readFileSync(join(final, `phase2/${CIRCUIT}/circuit_id.json`), 'utf8')).circuitId)
   })
 
   it('exports a Barretenberg CRS from the prepared ptau that passes its pairing check', async () => {

@@ -11,7 +11,7 @@ import { executeProposal, queueProposal } from '../prover/governance/execute.ts'
 import { proposalStatus } from '../prover/governance/status.ts'
 import { GovernanceBelowThresholdError, GovernanceHandOverError, GovernanceProposalStateError, GovernanceTooEarlyError } from '../prover/governance/errors.ts'
 import { deployGovernance } from '../prover/governance/deploy.ts'
-import { CIRCUIT_NAME, attributionInput, newInferenceId, proveCase, settlementIdOf } from './settlementFixture.ts'
+import { attributionInput, newInferenceId, proveCase, settlementIdOf } from './settlementFixture.ts'
 import { TEST_SETTINGS, WHALE_OPEN, mineBlocks, passTime, proposeAndPass, queueAndExecute, setupGovernedNetwork, type GovernedNetwork } from './governanceFixture.ts'
 
 const SEED = Number(process.env.POA_TEST_SEED ?? 20261127)
@@ -25,7 +25,7 @@ beforeAll(async () => {
 /** Record an inference at the shares in force now, and prove its attribution with the dev key. */
 async function recordAndProve() {
   const inferenceId = newInferenceId()
-  await recordInference({ settlement: net.addresses.settlement!, signer: net.host, modelId: net.modelId, inferenceId, queryCommitment: net.query.commitment, feeWei: FEE })
+  await recordInference({ settlement: net.addresses.settlement!, signer: net.host, modelId: net.modelId, inferenceId, circuitId: net.artifacts.keys.circuitId, queryCommitment: net.query.commitment, feeWei: FEE })
   const pool = BigInt((await net.settlement.inference(inferenceId)).pool)
   const c = attributionInput({ data: net.data, query: net.query, pool, settlementId: settlementIdOf({ chainId: net.chainId, settlement: net.addresses.settlement!, inferenceId, prover: await net.prover.getAddress() }) })
   return { inferenceId, pool, calldata: await proveCase(c, net.artifacts) }
@@ -97,12 +97,12 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
     expect((await net.settlement.shares()).map(Number)).toEqual([5000, 2000, 2000, 1000])
 
     // The inference recorded before the change keeps the split it was recorded with (its pool is in its proof).
-    const old = await settleInference({ settlement: net.addresses.settlement!, signer: net.prover, inferenceId: before.inferenceId, circuitName: CIRCUIT_NAME, calldata: before.calldata })
+    const old = await settleInference({ settlement: net.addresses.settlement!, signer: net.prover, inferenceId: before.inferenceId, circuitId: net.artifacts.keys.circuitId, calldata: before.calldata })
     expect(old.proverFeeWei).toBe((FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n)
     // The next one is recorded, proven and settled at the new shares.
     const next = await recordAndProve()
     expect(next.pool).toBe(FEE / 2n)
-    const settled = await settleInference({ settlement: net.addresses.settlement!, signer: net.prover, inferenceId: next.inferenceId, circuitName: CIRCUIT_NAME, calldata: next.calldata })
+    const settled = await settleInference({ settlement: net.addresses.settlement!, signer: net.prover, inferenceId: next.inferenceId, circuitId: net.artifacts.keys.circuitId, calldata: next.calldata })
     expect(settled.proverFeeWei).toBe(FEE / 5n)
     expect(settled.modelOwnerFeeWei).toBe(FEE / 5n)
     expect(settled.paidToContributorsWei).toBeLessThanOrEqual(FEE / 2n)

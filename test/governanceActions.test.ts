@@ -5,7 +5,6 @@ import { GOVERNANCE_ACTIONS, buildGovernanceCall } from '../prover/governance/ac
 import { governanceAbi, statesOfBitmap, type GovernanceAddresses } from '../prover/governance/contracts.ts'
 import { GovernanceActionError, GovernanceSettingError } from '../prover/governance/errors.ts'
 import { DEFAULT_GOVERNANCE_SETTINGS, validateSettings } from '../prover/governance/deploy.ts'
-import { circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
 
 const addresses: GovernanceAddresses = {
   governor: '0x1000000000000000000000000000000000000001',
@@ -34,9 +33,8 @@ describe('named governance actions', () => {
     const cases: [string, string[], string, string, string, unknown[]][] = [
       ['set-treasury', [VERIFIER.toLowerCase()], addresses.settlement!, 'AttributionSettlement', 'setTreasury', [VERIFIER]],
       ['set-refund-timeout', ['3600'], addresses.settlement!, 'AttributionSettlement', 'setRefundTimeout', [3600n]],
-      ['set-verifier', ['attribution_d8_k8_K3', VERIFIER], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [circuitIdOf('attribution_d8_k8_K3'), VERIFIER]],
-      ['set-verifier', [`0x${'ab'.repeat(32)}`, VERIFIER], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [`0x${'ab'.repeat(32)}`, VERIFIER]],
-      ['remove-verifier', ['attribution_d8_k8_K3'], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [circuitIdOf('attribution_d8_k8_K3'), '0x0000000000000000000000000000000000000000']],
+      ['set-verifier', [`0x${'AB'.repeat(32)}`, VERIFIER], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [`0x${'ab'.repeat(32)}`, VERIFIER]],
+      ['remove-verifier', [`0x${'cd'.repeat(32)}`], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [`0x${'cd'.repeat(32)}`, '0x0000000000000000000000000000000000000000']],
       ['set-registration-stake', ['2.5'], addresses.modelRegistry!, 'ModelRegistry', 'setRegistrationStake', [parseEther('2.5')]],
       ['set-voting-delay', ['7200'], addresses.governor, 'PoaGovernor', 'setVotingDelay', [7200n]],
       ['set-voting-period', ['50400'], addresses.governor, 'PoaGovernor', 'setVotingPeriod', [50400n]],
@@ -65,7 +63,10 @@ describe('named governance actions', () => {
       ['set-fee-shares', ['150', '0', '0', '0'], /contributors%: expected a percentage in \[0, 100\], got "150"/],
       ['set-refund-timeout', ['1.5'], /seconds: expected an integer in \[0, 18446744073709551615\], got "1.5"/],
       ['set-refund-timeout', ['18446744073709551616'], /seconds: expected an integer in \[0, 18446744073709551615\]/],
-      ['set-verifier', ['bad-name!', VERIFIER], /circuit: expected a circuit artefact name \(\[A-Za-z0-9_\]\+\) or a 32-byte hex circuit id, got "bad-name!"/],
+      ['set-verifier', ['bad-name!', VERIFIER], /circuitId: expected a 32-byte hex circuit id over the verification key .*got "bad-name!"/],
+      // A circuit's name no longer identifies it: each setup of a circuit has its own id.
+      ['set-verifier', ['attribution_d8_k8_K3', VERIFIER], /circuitId: expected a 32-byte hex circuit id .*a circuit name does not identify a setup, got "attribution_d8_k8_K3"/],
+      ['remove-verifier', [`0x${'ab'.repeat(31)}`], /circuitId: expected a 32-byte hex circuit id/],
       ['set-voting-period', ['0'], /blocks: expected an integer in \[1, 4294967295\], got "0"/],
       ['set-quorum', ['101'], /percent: expected an integer in \[0, 100\], got "101"/],
       ['set-registration-stake', ['1e3'], /OPEN: expected an OPEN amount \(decimal, up to 18 decimals\), got "1e3"/],

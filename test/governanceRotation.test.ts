@@ -1,19 +1,18 @@
-// Verifier rotation after a new trusted setup, decided in docs/governance.md: the settlement looks
-// the verifier up by circuit id when a proof is SUBMITTED, so once governance points the circuit id
-// at the new ceremony's verifier, every proof from the old key fails, including proofs for
-// inferences recorded before the switch; those stay pending and are re-proven with the new key.
-import { randomBytes } from 'node:crypto'
+// Verifier rotation after a new trusted setup (docs/governance.md): the circuit id is over the
+// verification key, so a new setup is a new id approved BESIDE the old one, and each inference
+// stores the id it was recorded with. An inference recorded before the rotation still settles with
+// its old-key proof; one recorded after it under the new id needs a new-key proof, and an old-key
+// proof for it is refused by name (SettlementCircuitMismatch), not by a failed pairing.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import * as snarkjs from 'snarkjs'
 import { parseEther } from 'ethers'
 import { ChainRevertError } from '../prover/chain/chainErrors.ts'
 import { deployContract } from '../prover/chain/deploy.ts'
-import { circuitIdOf, generateVerifier } from '../prover/proof/groth16/verifierGen.ts'
+import { generateVerifier } from '../prover/proof/groth16/verifierGen.ts'
+import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { recordInference, settleInference, type SolidityCalldata } from '../prover/clients/settlementClient.ts'
 import { BUILD_DIR, REPO_ROOT } from '../prover/proof/compileCircuit.ts'
-import { withCurve } from '../prover/proof/curve.ts'
 import { ensureDevPtau, requiredPower } from '../ceremony/devSetup.ts'
 import { CIRCUIT_NAME, attributionInput, newInferenceId, proveCase, settlementIdOf, type CircuitArtifacts } from './settlementFixture.ts'
 import { proposeAndPass, queueAndExecute, setupGovernedNetwork, type GovernedNetwork } from './governanceFixture.ts'
@@ -35,15 +34,12 @@ let rotated: CircuitArtifacts
 async function secondSetup(first: CircuitArtifacts, hre: any): Promise<CircuitArtifacts> {
   mkdirSync(ROTATED_DIR, { recursive: true })
   const zkeyPath = join(ROTATED_DIR, `${ROTATED_NAME}.zkey`)
+  const vkeyPath = join(ROTATED_DIR, `${ROTATED_NAME}.vkey.json`)
   const stamp = `${zkeyPath}.from`
+  const groth16 = getProofSystem('groth16')
   if (!existsSync(stamp) || readFileSync(stamp, 'utf8') !== first.keys.zkeyHash) {
     const ptau = await ensureDevPtau(await requiredPower(first.circuit.r1csPath))
-    const [tmp0, tmp1] = [`${zkeyPath}.0.tmp-${process.pid}`, `${zkeyPath}.1.tmp-${process.pid}`]
-    await withCurve(async () => {
-      await snarkjs.zKey.newZKey(first.circuit.r1csPath, ptau, tmp0)
-      await snarkjs.zKey.contribute(tmp0, tmp1, 'poa governance test: second ceremony', randomBytes(64).toString('hex'))
-    })
-    renameSync(tmp1, zkeyPath)
+    await groth16.setupKeys({ r1csPath: first.circuit.r1csPath, setupMaterialPath: ptau, zkeyPath, vkeyPath, contributor: 'poa governance test: second ceremony' })
     writeFileSync(stamp, first.keys.zkeyHash)
   }
   const generated = await generateVerifier({ circuitName: ROTATED_NAME, zkeyPath, outDir: ROTATED_DIR })
@@ -55,12 +51,14 @@ async function secondSetup(first: CircuitArtifacts, hre: any): Promise<CircuitAr
     renameSync(`${target}.tmp`, target)
   }
   await hre.run('compile', { quiet: true })
-  return { circuit: first.circuit, keys: { ...first.keys, zkeyPath, zkeyHash: generated.zkeyHash } }
+  const keys = await groth16.loadKeys({ zkeyPath, vkeyPath })
+  expect(generated.circuitId).toBe(keys.circuitId)
+  return { circuit: first.circuit, keys }
 }
 
-async function record(): Promise<string> {
+async function record(under: CircuitArtifacts): Promise<string> {
   const inferenceId = newInferenceId()
-  await recordInference({ settlement: net.addresses.settlement!, signer: net.host, modelId: net.modelId, inferenceId, queryCommitment: net.query.commitment, feeWei: FEE })
+  await recordInference({ settlement: net.addresses.settlement!, signer: net.host, modelId: net.modelId, inferenceId, circuitId: under.keys.circuitId, queryCommitment: net.query.commitment, feeWei: FEE })
   return inferenceId
 }
 
@@ -71,14 +69,15 @@ async function prove(inferenceId: string, keys: CircuitArtifacts): Promise<Solid
   return proveCase(attributionInput({ data: net.data, query: net.query, pool, settlementId }), keys)
 }
 
-const settle = (inferenceId: string, calldata: SolidityCalldata) =>
-  settleInference({ settlement: net.addresses.settlement!, signer: net.prover, inferenceId, circuitName: CIRCUIT_NAME, calldata })
+/** Settle with a proof made under `keys` (the circuit id the proof is submitted for is theirs). */
+const settle = (inferenceId: string, calldata: SolidityCalldata, keys: CircuitArtifacts) =>
+  settleInference({ settlement: net.addresses.settlement!, signer: net.prover, inferenceId, circuitId: keys.keys.circuitId, calldata })
 
-async function expectProofInvalid(promise: Promise<unknown>, inferenceId: string): Promise<void> {
+async function expectRevert(promise: Promise<unknown>, name: string, args: Record<string, unknown>): Promise<void> {
   const error = await promise.then(() => undefined, (e: unknown) => e)
   expect(error).toBeInstanceOf(ChainRevertError)
-  expect((error as ChainRevertError).errorName).toBe('SettlementProofInvalid')
-  expect((error as ChainRevertError).args).toMatchObject({ inferenceId, circuitId: circuitIdOf(CIRCUIT_NAME) })
+  expect((error as ChainRevertError).errorName).toBe(name)
+  expect((error as ChainRevertError).args).toMatchObject(args)
 }
 
 beforeAll(async () => {
@@ -87,27 +86,33 @@ beforeAll(async () => {
 }, 1_200_000)
 
 describe(`verifier rotation through governance (seed ${SEED})`, () => {
-  it('after set-verifier to a new ceremony\'s verifier, proofs from the old key fail and proofs from the new key settle', async () => {
-    const recordedBefore = await record()
-    const oldProofOfEarlier = await prove(recordedBefore, net.artifacts)
+  it('approves a new setup beside the old one: inferences recorded before it still settle with old-key proofs, later ones need new-key proofs', async () => {
+    const old = net.artifacts
+    expect(rotated.keys.circuitId).not.toBe(old.keys.circuitId)
+    const recordedBefore = await record(old)
+    const oldProofOfEarlier = await prove(recordedBefore, old)
 
     const verifier = await deployContract({ signer: net.deployer, name: `AttributionVerifier_${ROTATED_NAME}` })
-    await queueAndExecute(net, await proposeAndPass(net, 'set-verifier', [CIRCUIT_NAME, verifier.address]))
-    const [address, inputCount] = await net.settlement.verifierOf(circuitIdOf(CIRCUIT_NAME))
+    await queueAndExecute(net, await proposeAndPass(net, 'set-verifier', [rotated.keys.circuitId, verifier.address]))
+    const [address, inputCount] = await net.settlement.verifierOf(rotated.keys.circuitId)
     expect(address).toBe(verifier.address)
     expect(inputCount).toBe(8n)
+    expect((await net.settlement.verifierOf(old.keys.circuitId))[0]).not.toBe('0x0000000000000000000000000000000000000000')
 
-    const recordedAfter = await record()
-    await expectProofInvalid(settle(recordedAfter, await prove(recordedAfter, net.artifacts)), recordedAfter)
-    const settled = await settle(recordedAfter, await prove(recordedAfter, rotated))
+    const recordedAfter = await record(rotated)
+    expect((await net.settlement.inference(recordedAfter)).circuitId).toBe(rotated.keys.circuitId)
+    // A proof from the old setup for an inference recorded under the new one: refused by name.
+    await expectRevert(settle(recordedAfter, await prove(recordedAfter, old), old), 'SettlementCircuitMismatch', {
+      inferenceId: recordedAfter, recorded: rotated.keys.circuitId, given: old.keys.circuitId,
+    })
+    // Submitted under the right id but made with the old key: the new verifier rejects the pairing.
+    await expectRevert(settle(recordedAfter, await prove(recordedAfter, old), rotated), 'SettlementProofInvalid', { inferenceId: recordedAfter, circuitId: rotated.keys.circuitId })
+    const settled = await settle(recordedAfter, await prove(recordedAfter, rotated), rotated)
     expect(settled.paidToContributorsWei).toBeGreaterThan(0n)
 
-    // Decided behaviour: the verifier is chosen at submission, so an old-key proof of an inference
-    // recorded before the switch fails as well; the inference is still pending and settles once
-    // re-proven with the new key.
-    await expectProofInvalid(settle(recordedBefore, oldProofOfEarlier), recordedBefore)
+    // The inference recorded before the rotation is not stranded: its old-key proof settles.
     expect(Number((await net.settlement.inference(recordedBefore)).status)).toBe(1)
-    await settle(recordedBefore, await prove(recordedBefore, rotated))
+    await settle(recordedBefore, oldProofOfEarlier, old)
     expect(Number((await net.settlement.inference(recordedBefore)).status)).toBe(2)
   })
 })

@@ -11,6 +11,7 @@ import { proveAttribution, type ProvingKeys } from '../prover/proof/proveAttribu
 import { verifyProofPackage } from '../prover/proof/verifyProofPackage.ts'
 import { readProofPackage, toSolidityCalldata, type ProofPackage } from '../prover/proof/proofPackage.ts'
 import { ProofPackageError, ProveAbortedError } from '../prover/proof/errors.ts'
+import { getProofSystem, PROOF_SYSTEM_NAMES, UnknownProofSystemError } from '../prover/proof/proofSystems.ts'
 import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { ensureDevKeys } from '../ceremony/devSetup.ts'
@@ -100,20 +101,52 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
   it('refuses a package whose signals disagree with its decoded inputs, a wrong schema or a key of another size', async () => {
     const swapped = { ...pkg, publicSignals: [...pkg.publicSignals.slice(0, 4), String(BigInt(pkg.publicSignals[4]) + 1n), ...pkg.publicSignals.slice(5)] }
     expect(() => readProofPackage(swapped)).toThrow(/publicSignals\[4\]": expected .* \(rebuilt from publicInputs\)/)
-    expect(() => readProofPackage({ ...pkg, schemaVersion: 2 })).toThrow(ProofPackageError)
+    expect(() => readProofPackage({ ...pkg, schemaVersion: 3 })).toThrow(ProofPackageError)
     expect(() => readProofPackage({ ...pkg, publicInputs: { ...pkg.publicInputs, payouts: pkg.publicInputs.payouts.slice(1) } })).toThrow(/publicInputs\.payouts": expected 3 slots, got 2/)
     await expect(verifyProofPackage(pkg, { ...keys.verificationKey, nPublic: 7 })).rejects.toThrow(/verificationKey\.nPublic/)
   })
 
   it('gives Solidity calldata with b in EIP-197 order and the signals in circuit order', () => {
     const calldata = toSolidityCalldata(pkg)
-    expect(calldata.a).toEqual([BigInt(pkg.proof.pi_a[0]), BigInt(pkg.proof.pi_a[1])])
-    expect(calldata.b).toEqual([
-      [BigInt(pkg.proof.pi_b[0][1]), BigInt(pkg.proof.pi_b[0][0])],
-      [BigInt(pkg.proof.pi_b[1][1]), BigInt(pkg.proof.pi_b[1][0])],
+    // The proof bytes are abi.encode(a, b, c): 8 words, b's coordinates swapped (x.c1, x.c0).
+    const words = Array.from({ length: 8 }, (_, i) => BigInt(`0x${calldata.proof.slice(2 + 64 * i, 66 + 64 * i)}`))
+    expect(calldata.proof).toHaveLength(2 + 2 * 256)
+    expect(words.slice(0, 2)).toEqual([BigInt(pkg.proof.pi_a[0]), BigInt(pkg.proof.pi_a[1])])
+    expect(words.slice(2, 6)).toEqual([
+      BigInt(pkg.proof.pi_b[0][1]), BigInt(pkg.proof.pi_b[0][0]),
+      BigInt(pkg.proof.pi_b[1][1]), BigInt(pkg.proof.pi_b[1][0]),
     ])
-    expect(calldata.c).toEqual([BigInt(pkg.proof.pi_c[0]), BigInt(pkg.proof.pi_c[1])])
-    expect(calldata.pubSignals).toEqual(vector.expected.publicSignals)
+    expect(words.slice(6, 8)).toEqual([BigInt(pkg.proof.pi_c[0]), BigInt(pkg.proof.pi_c[1])])
+    expect(calldata.publicInputs).toEqual(vector.expected.publicSignals)
+    // and the bytes decode back to the package's proof (what the auditor reads from a settle transaction)
+    expect(getProofSystem('groth16').proofOfCalldata(calldata.proof)).toEqual(pkg.proof)
+  })
+
+  it('names its proof system and the circuit id of the keys, and refuses a version 1 package naming its version', async () => {
+    expect(pkg.schemaVersion).toBe(2)
+    expect(pkg.system).toBe('groth16')
+    expect(pkg.circuit.id).toBe(keys.circuitId)
+    expect(keys.circuitId).toBe(getProofSystem('groth16').circuitId(keys.verificationKey))
+    const { system: _system, ...v1 } = { ...pkg, schemaVersion: 1, circuit: { ...pkg.circuit, id: undefined } }
+    expect(() => readProofPackage(v1)).toThrow(/"schemaVersion": expected 2 \(a version 1 package names no proof system .*\), got 1/)
+    expect(() => readProofPackage({ ...pkg, system: 'plonk' })).toThrow(/"system": expected one of groth16, got "plonk"/)
+    expect(() => readProofPackage({ ...pkg, circuit: { ...pkg.circuit, id: 'attribution_d8_k8_K3' } })).toThrow(/"circuit\.id": expected a circuit id/)
+    // A key of another setup of the same circuit: the ids differ, so the package is not valid for it.
+    const other = structuredClone(keys.verificationKey)
+    other.vk_delta_2 = structuredClone(keys.verificationKey.vk_gamma_2)
+    const result = await verifyProofPackage(pkg, other)
+    expect(result.valid).toBe(false)
+    expect(result.reason).toMatch(/circuit id .* is not the key's/)
+  })
+
+  it('looks proof systems up by name and refuses an unknown one with the known names', () => {
+    expect(getProofSystem('groth16').name).toBe('groth16')
+    expect(PROOF_SYSTEM_NAMES).toEqual(['groth16'])
+    expect(() => getProofSystem('ultrahonk')).toThrow(UnknownProofSystemError)
+    expect(() => getProofSystem('ultrahonk')).toThrow(/proof system "ultrahonk" is not one of groth16/)
+    expect(getProofSystem('groth16').publicInputLayout(TINY_PARAMS)).toEqual([
+      'settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'payoutSlot[0]', 'payoutSlot[1]', 'payoutSlot[2]',
+    ])
   })
 
   it('fails in the worker with WitnessUnsatisfiedError for an input the circuit rejects', async () => {

@@ -3,7 +3,6 @@ import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { Interface, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
 import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/clients/settlementDeploy.ts'
-import { circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
 import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/clients/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
@@ -38,7 +37,7 @@ async function expectRevert(promise: Promise<unknown>, name: string): Promise<Ch
 }
 
 async function record(inferenceId: string, authorization: 'approve' | 'permit' = 'approve') {
-  return recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE, authorization })
+  return recordInference({ settlement, signer: host, modelId, inferenceId, circuitId: artifacts.keys.circuitId, queryCommitment: query.commitment, feeWei: FEE, authorization })
 }
 
 /** Record a fresh inference and prove it over `over` (default: the registered datanet). */
@@ -50,7 +49,11 @@ async function recordAndProve(over: DatanetFixture = data): Promise<{ inferenceI
 }
 
 const settle = (inferenceId: string, calldata: SolidityCalldata) =>
-  settleInference({ settlement, signer: prover, inferenceId, circuitName: CIRCUIT_NAME, calldata })
+  settleInference({ settlement, signer: prover, inferenceId, circuitId: artifacts.keys.circuitId, calldata })
+
+/** The Groth16 proof bytes as their 8 words (A.x, A.y, B (4 words), C.x, C.y) and back. */
+const words = (proof: string): bigint[] => Array.from({ length: (proof.length - 2) / 64 }, (_, i) => BigInt(`0x${proof.slice(2 + 64 * i, 66 + 64 * i)}`))
+const fromWords = (w: bigint[]): `0x${string}` => `0x${w.map((x) => x.toString(16).padStart(64, '0')).join('')}`
 
 beforeAll(async () => {
   const prepared = await prepareTinyCircuit((line) => process.stderr.write(`${line}\n`))
@@ -123,14 +126,20 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     expect(inf.status).toBe(1n)
     expect(inf.fee).toBe(FEE)
     expect(inf.pool).toBe(POOL)
+    expect(inf.circuitId).toBe(artifacts.keys.circuitId) // stored: a later verifier rotation cannot strand it
   })
 
   it('rejects a tampered proof', async () => {
     const { inferenceId, calldata } = await recordAndProve()
-    const tampered = { ...calldata, c: [calldata.c[0], (calldata.c[1] + 1n) % FIELD_MODULUS] as const }
+    const w = words(calldata.proof)
+    expect(w).toHaveLength(8)
+    const tampered = { ...calldata, proof: fromWords([...w.slice(0, 7), (w[7] + 1n) % FIELD_MODULUS]) }
     await expectRevert(settle(inferenceId, tampered), 'SettlementProofInvalid')
-    const swapped = { ...calldata, a: calldata.c, c: calldata.a }
+    const swapped = { ...calldata, proof: fromWords([...w.slice(6, 8), ...w.slice(2, 6), ...w.slice(0, 2)]) }
     await expectRevert(settle(inferenceId, swapped), 'SettlementProofInvalid')
+    const short = { ...calldata, proof: fromWords(w.slice(0, 7)) }
+    const error = await expectRevert(settle(inferenceId, short), 'AttributionVerifierProofLength')
+    expect(error.args).toMatchObject({ expected: 256n, got: 224n })
     await settle(inferenceId, calldata) // the honest proof still settles
   })
 
@@ -152,7 +161,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     const frontRunnerAddress = await frontRunner.getAddress()
     // Copied from the mempool with the fee redirected, explicitly or by prover = 0 from its own account.
     for (const redirect of [frontRunnerAddress, undefined]) {
-      const error = await expectRevert(settleInference({ settlement, signer: frontRunner, inferenceId, circuitName: CIRCUIT_NAME, calldata, prover: redirect }), 'SettlementInputMismatch')
+      const error = await expectRevert(settleInference({ settlement, signer: frontRunner, inferenceId, circuitId: artifacts.keys.circuitId, calldata, prover: redirect }), 'SettlementInputMismatch')
       expect(error.args).toMatchObject({
         index: 0n, expected: settlementIdOf({ chainId, settlement, inferenceId, prover: frontRunnerAddress }), got: calldata.publicInputs[0],
       })
@@ -160,7 +169,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     // Sending the prover's exact transaction (prover = A) settles it, and A alone gets the fee.
     const contract = await settlementAt(settlement, frontRunner)
     const before = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
-    const settled = await settleInference({ settlement, signer: frontRunner, inferenceId, circuitName: CIRCUIT_NAME, calldata, prover: proverAddress })
+    const settled = await settleInference({ settlement, signer: frontRunner, inferenceId, circuitId: artifacts.keys.circuitId, calldata, prover: proverAddress })
     expect(settled.prover).toBe(proverAddress)
     await (await contract.claimAll(inferenceId, settled.prover, settled.payoutSlots)).wait()
     const after = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
@@ -249,14 +258,28 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     }
   })
 
-  it('rejects an unapproved circuit, a wrong number of public inputs, and a verifier set by a non-owner', async () => {
+  it('rejects an unapproved circuit at record time, a proof for another circuit than the recorded one, a wrong number of public inputs, and a verifier set by a non-owner', async () => {
+    const unknown = `0x${'99'.repeat(32)}`
+    const unrecorded = newInferenceId()
+    const refused = await expectRevert(recordInference({ settlement, signer: host, modelId, inferenceId: unrecorded, circuitId: unknown, queryCommitment: query.commitment, feeWei: FEE }), 'SettlementCircuitUnknown')
+    expect(refused.args).toMatchObject({ circuitId: unknown })
     const { inferenceId, calldata } = await recordAndProve()
-    await expectRevert(settleInference({ settlement, signer: prover, inferenceId, circuitName: 'attribution_d8_k8_K99', calldata }), 'SettlementCircuitUnknown')
+    const mismatch = await expectRevert(settleInference({ settlement, signer: prover, inferenceId, circuitId: unknown, calldata }), 'SettlementCircuitMismatch')
+    expect(mismatch.args).toMatchObject({ inferenceId, recorded: artifacts.keys.circuitId, given: unknown })
     const short = { ...calldata, publicInputs: calldata.publicInputs.slice(0, -1) }
     const error = await expectRevert(settle(inferenceId, short), 'SettlementInputCount')
     expect(error.args).toMatchObject({ expected: BigInt(calldata.publicInputs.length), got: BigInt(calldata.publicInputs.length - 1) })
-    const [verifier] = await (await settlementAt(settlement, host)).verifierOf(circuitIdOf(CIRCUIT_NAME))
-    await expectRevert((await settlementAt(settlement, host)).setVerifier(circuitIdOf('x'), verifier).catch((e: unknown) => { throw wrap(e) }), 'OwnableUnauthorizedAccount')
+    const [verifier] = await (await settlementAt(settlement, host)).verifierOf(artifacts.keys.circuitId)
+    await expectRevert((await settlementAt(settlement, host)).setVerifier(artifacts.keys.circuitId, verifier).catch((e: unknown) => { throw wrap(e) }), 'OwnableUnauthorizedAccount')
+  })
+
+  it('approves a verifier only under the circuit id it reports (the id over its verification key)', async () => {
+    const owner = await settlementAt(settlement, stack.deployer)
+    const [verifier] = await owner.verifierOf(artifacts.keys.circuitId)
+    const other = `0x${'ab'.repeat(32)}`
+    const error = await expectRevert(owner.setVerifier(other, verifier).catch((e: unknown) => { throw wrap(e) }), 'SettlementVerifierCircuitMismatch')
+    expect(error.args).toMatchObject({ verifier, circuitId: other, verifierCircuitId: artifacts.keys.circuitId })
+    expect((await owner.verifierOf(other))[0]).toBe('0x0000000000000000000000000000000000000000')
   })
 
   it('lets only the owner change the shares, and only to a split of 10,000 bps', async () => {

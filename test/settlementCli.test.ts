@@ -71,13 +71,15 @@ describe('poa inference record, settle, rewards', () => {
     const inferenceId: string = recorded.body.result.inferenceId
     const pool = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
     expect(BigInt(recorded.body.result.poolWei)).toBe(pool)
+    // The circuit id defaults to the deployed tiny verifier's: the dev keys' id over their verification key.
+    expect(recorded.body.result.circuitId).toBe(artifacts.keys.circuitId)
 
     const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: settler }) })
     const { proof, publicSignals } = await proveRaw(c, artifacts)
     const pkg = join(home, 'proof.json')
     const [settlementId, datanetRoot, indexRoot, queryCommitment, poolSignal, ...payoutSlots] = publicSignals.map(BigInt)
     const written = makeProofPackage({
-      circuit: { name: CIRCUIT_NAME, template: 'Attribution', params: TINY_PARAMS, r1csSha256: 'not checked here', zkeySha256: artifacts.keys.zkeyHash },
+      circuit: { id: artifacts.keys.circuitId, name: CIRCUIT_NAME, template: 'Attribution', params: TINY_PARAMS, r1csSha256: 'not checked here', zkeySha256: artifacts.keys.zkeyHash },
       proof, publicInputs: { settlementId, datanetRoot, indexRoot, queryCommitment, pool: poolSignal, payoutSlots }, queryInputHash: query.inputHash, inferenceId,
     })
     writeFileSync(pkg, JSON.stringify(written))

@@ -16,7 +16,8 @@ import { releaseCurve } from '../prover/proof/curve.ts'
 import { ensureDevKeys, type DevKeys } from '../ceremony/devSetup.ts'
 import { getHardhatRuntime, type HardhatRuntime } from '../prover/chain/hardhatRuntime.ts'
 import { prepareVerifiers } from '../prover/clients/settlementDeploy.ts'
-import type { SolidityCalldata } from '../prover/clients/settlementClient.ts'
+import type { SolidityCalldata } from '../prover/proof/proofSystem.ts'
+import { getProofSystem } from '../prover/proof/proofSystems.ts'
 
 export const K = TINY_PARAMS.candidateSlots
 export const FEATURES = TINY_PARAMS.featureCount
@@ -150,19 +151,13 @@ export async function proveRaw(c: AttributionCase, artifacts: CircuitArtifacts):
   }
 }
 
-/** Prove with snarkjs and return the Solidity calldata (b's coordinates swapped as the verifier expects). */
+/** Prove with snarkjs and return the verifier's calldata (the proof system's bytes and the public inputs). */
 export async function proveCase(c: AttributionCase, artifacts: CircuitArtifacts): Promise<SolidityCalldata> {
   try {
     const { proof, publicSignals } = await snarkjs.groth16.fullProve(c.input, artifacts.circuit.wasmPath, artifacts.keys.zkeyPath)
     const pub = (publicSignals as string[]).map((x) => BigInt(x))
     if (pub.some((x, i) => x !== c.publicInputs[i])) throw new Error('circuit public signals differ from the fixture\'s')
-    const big = (x: string) => BigInt(x)
-    return {
-      a: [big(proof.pi_a[0]), big(proof.pi_a[1])],
-      b: [[big(proof.pi_b[0][1]), big(proof.pi_b[0][0])], [big(proof.pi_b[1][1]), big(proof.pi_b[1][0])]],
-      c: [big(proof.pi_c[0]), big(proof.pi_c[1])],
-      publicInputs: pub,
-    }
+    return getProofSystem('groth16').calldata({ proof, publicSignals: pub })
   } finally {
     await releaseCurve()
   }

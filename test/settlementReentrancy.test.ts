@@ -47,10 +47,10 @@ describe('AttributionSettlement against a re-entering fee token', () => {
     const modelId = await registerDatanetAndModel(stack, data, stack.signers[2])
     const chainId = (await hre.ethers.provider.getNetwork()).chainId
     const inferenceId = newInferenceId()
-    await recordInference({ settlement, signer: host, modelId, inferenceId, queryCommitment: query.commitment, feeWei: FEE })
+    await recordInference({ settlement, signer: host, modelId, inferenceId, circuitId: artifacts.keys.circuitId, queryCommitment: query.commitment, feeWei: FEE })
     const pool = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
     const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: await stack.signers[3].getAddress() }) })
-    const settled = await settleInference({ settlement, signer: stack.signers[3], inferenceId, circuitName: CIRCUIT_NAME, calldata: await proveCase(c, artifacts) })
+    const settled = await settleInference({ settlement, signer: stack.signers[3], inferenceId, circuitId: artifacts.keys.circuitId, calldata: await proveCase(c, artifacts) })
 
     await claimRewards({ settlement, signer: stack.deployer, inferenceId })
     const contract = await settlementAt(settlement, stack.deployer)

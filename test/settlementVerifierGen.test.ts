@@ -3,8 +3,8 @@ import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { mkdtempSync, readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateVerifier, VerifierGenerationError, circuitIdOf } from '../prover/proof/groth16/verifierGen.ts'
-import { keccak256, toUtf8Bytes } from 'ethers'
+import { generateVerifier, VerifierGenerationError } from '../prover/proof/groth16/verifierGen.ts'
+import { groth16CircuitId } from '../prover/proof/groth16/circuitId.ts'
 import {
   CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveCase, rng,
   type CircuitArtifacts,
@@ -30,7 +30,10 @@ describe('generateVerifier', () => {
     expect(text.split('\n')[0]).toMatch(/^\/\/ SPDX-License-Identifier:/)
     expect(text).toContain(`// zkey sha256: ${artifacts.keys.zkeyHash}`)
     expect(text).toContain(`contract AttributionVerifier_${CIRCUIT_NAME} is IAttributionVerifier`)
-    expect(text).toContain('uint[] calldata _pubSignals) external view override returns (bool)')
+    expect(text).toContain('function verify(bytes calldata proof, uint[] calldata _pubSignals) external view override returns (bool)')
+    expect(text).toContain('import {IAttributionVerifier} from "../settlement/IAttributionVerifier.sol";')
+    expect(text).toContain(`return ${artifacts.keys.circuitId};`)
+    expect(result.circuitId).toBe(artifacts.keys.circuitId)
     expect(text).not.toContain('Groth16Verifier')
   })
 
@@ -51,25 +54,40 @@ describe('generateVerifier', () => {
     await expect(generateVerifier({ circuitName: 'x', zkeyPath: '/nonexistent.zkey' })).rejects.toThrow(/does not exist/)
   })
 
-  it('keys circuits by keccak256 of their name', () => {
-    expect(circuitIdOf(CIRCUIT_NAME)).toBe(keccak256(toUtf8Bytes(CIRCUIT_NAME)))
+  it('identifies a circuit by keccak256 over its verification key, not by its name', () => {
+    expect(artifacts.keys.circuitId).toBe(groth16CircuitId(artifacts.keys.verificationKey))
+    const other = structuredClone(artifacts.keys.verificationKey)
+    other.IC[1] = other.IC[2]
+    expect(groth16CircuitId(other)).not.toBe(artifacts.keys.circuitId)
+  })
+
+  it('writes another contract name and import path when asked (a ceremony export)', async () => {
+    const outDir = mkdtempSync(join(tmpdir(), 'poa-verifier-'))
+    const result = await generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir, contractName: 'Groth16Verifier_x', interfaceImport: './IAttributionVerifier.sol' })
+    const text = readFileSync(result.solPath, 'utf8')
+    expect(result.solPath).toBe(join(outDir, 'Groth16Verifier_x.sol'))
+    expect(text).toContain('contract Groth16Verifier_x is IAttributionVerifier')
+    expect(text).toContain('from "./IAttributionVerifier.sol"')
+    await expect(generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir, contractName: '1bad' })).rejects.toThrow(/contract name "1bad" is not a Solidity identifier/)
   })
 })
 
 describe('the generated verifier on chain', () => {
-  it('accepts a real proof, returns false for an input >= r, and reverts on a wrong input count', async () => {
+  it('accepts a real proof, returns false for an input >= r, and reverts on a wrong input count or proof length', async () => {
     const verifier = await hre.ethers.deployContract(`AttributionVerifier_${CIRCUIT_NAME}`)
     expect(await verifier.publicInputCount()).toBe(BigInt(5 + K))
+    expect(await verifier.circuitId()).toBe(artifacts.keys.circuitId)
     const random = rng(5)
     const signers = await hre.ethers.getSigners()
     const data = await buildDatanet({ contributors: [signers[1].address, signers[2].address], n: 5, random })
     const query = await buildQuery(random)
-    const { a, b, c, publicInputs } = await proveCase(attributionInput({ data, query, pool: 10n ** 18n, settlementId: 77n }), artifacts)
-    expect(await verifier.verifyProof(a, b, c, publicInputs)).toBe(true)
+    const { proof, publicInputs } = await proveCase(attributionInput({ data, query, pool: 10n ** 18n, settlementId: 77n }), artifacts)
+    expect(await verifier.verify(proof, publicInputs)).toBe(true)
     const wrapped = publicInputs.map((x, i) => (i === 0 ? x + FIELD_MODULUS : x))
-    expect(await verifier.verifyProof(a, b, c, wrapped)).toBe(false)
+    expect(await verifier.verify(proof, wrapped)).toBe(false)
     const changed = publicInputs.map((x, i) => (i === 4 ? x + 1n : x))
-    expect(await verifier.verifyProof(a, b, c, changed)).toBe(false)
-    await expect(verifier.verifyProof(a, b, c, publicInputs.slice(1))).rejects.toThrow(/AttributionVerifierInputCount|reverted/)
+    expect(await verifier.verify(proof, changed)).toBe(false)
+    await expect(verifier.verify(proof, publicInputs.slice(1))).rejects.toThrow(/AttributionVerifierInputCount|reverted/)
+    await expect(verifier.verify(`${proof}00`, publicInputs)).rejects.toThrow(/AttributionVerifierProofLength|reverted/)
   })
 })

@@ -8,6 +8,8 @@ import { toChecksumAddress, toFr } from '../../prover/field/index.ts'
 import { ContractNotDeployedError, type PoaChain } from '../../prover/chain/index.ts'
 import { claimRewards, recordInference, rewardBalance, settleProofPackage, settlementAt, withdrawRewards } from '../../prover/clients/settlementClient.ts'
 import { ensureSettlement } from '../../prover/clients/settlementSetup.ts'
+import { verifierCircuitId } from '../../prover/clients/settlementDeploy.ts'
+import { verifierContractName } from '../../prover/proof/groth16/verifierGen.ts'
 import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
 import { CIRCUIT_SETS, CIRCUIT_SET_NAMES, attributionSpec, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { ensureDevKeys } from '../../ceremony/devSetup.ts'
@@ -36,6 +38,11 @@ function parseOpen(value: string): bigint {
 
 function parseInferenceId(value: string): string {
   if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`inference id expected 0x followed by 64 hex digits, got "${value}"`)
+  return value.toLowerCase()
+}
+
+function parseCircuitId(value: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`circuit id expected 0x followed by 64 hex digits (circuit_id.json), got "${value}"`)
   return value.toLowerCase()
 }
 
@@ -85,19 +92,25 @@ export function registerSettleCommands(program: Command): void {
       .requiredOption('--query-commitment <field>', 'Poseidon(inputHash, featureHash(phi_q))', parseBigint('--query-commitment'))
       .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', parseOpen)
       .option('--inference-id <hex32>', 'the inference id (default: random)', parseInferenceId)
+      .option('--circuit-id <hex32>', 'the approved circuit whose proof will settle it (default: the id of the deployed verifier of --circuit)', parseCircuitId)
+      .addOption(new Option('--circuit <set>', 'circuit parameter set whose deployed verifier names the circuit id').choices(CIRCUIT_SET_NAMES).default('tiny'))
       .option('--permit', 'authorise the fee with an ERC-2612 permit instead of an approve transaction')
       .option('--account <n|key>', 'host account: Hardhat index on the embedded chain, or a private key'),
-  ).action(async (options: ChainCliOptions & AccountOption & { model: bigint; queryCommitment: bigint; fee: bigint; inferenceId?: string; permit?: boolean }, cmd: Command) => {
+  ).action(async (options: ChainCliOptions & AccountOption & { model: bigint; queryCommitment: bigint; fee: bigint; inferenceId?: string; circuitId?: string; circuit: CircuitSetName; permit?: boolean }, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     toFr(options.queryCommitment, '--query-commitment')
     const inferenceId = options.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
     await withChain(opts.home, options, async (chain) => {
       const settlement = settlementOf(chain)
       const signer = signerOf(chain, options.account)
-      const tx = await recordInference({ settlement, signer, modelId: options.model, inferenceId, queryCommitment: options.queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
+      const verifierName = verifierContractName(attributionSpec(CIRCUIT_SETS[options.circuit]).name)
+      const verifier = chain.deployment.contracts[verifierName]
+      if (options.circuitId === undefined && verifier === undefined) throw new ContractNotDeployedError({ contract: verifierName, chainId: chain.chainId, file: chain.deploymentFile })
+      const circuitId = options.circuitId ?? await verifierCircuitId({ verifier: verifier!, runner: chain.provider })
+      const tx = await recordInference({ settlement, signer, modelId: options.model, inferenceId, circuitId, queryCommitment: options.queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
       const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
       // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
-      const result = { inferenceId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, ...tx }
+      const result = { inferenceId, circuitId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, ...tx }
       printResult(opts, result, () => `recorded inference ${inferenceId}: fee ${formatEther(options.fee)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN (tx ${tx.txHash})`)
     })
   })
@@ -116,7 +129,7 @@ export function registerSettleCommands(program: Command): void {
       const status = (['unknown', 'pending', 'settled', 'refunded'] as const)[Number(inf.status)]
       const result = {
         inferenceId, status, host: inf.host as string, modelId: inf.modelId as bigint, feeWei: inf.fee as bigint, poolWei: inf.pool as bigint,
-        queryCommitment: inf.queryCommitment as bigint, recordedAt: Number(inf.recordedAt),
+        queryCommitment: inf.queryCommitment as bigint, circuitId: inf.circuitId as string, recordedAt: Number(inf.recordedAt),
         prover, settlementId: (await chain.run('read settlementIdOf', () => contract.settlementIdOf(inferenceId, prover))) as bigint,
       }
       printResult(opts, result, () => `${inferenceId}: ${status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}`)

@@ -161,7 +161,7 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
     const token = chain.contracts.openToken
     await (await token.getFunction('transfer')(await host.getAddress(), feeWei)).wait()
     const inferenceId = `0x${randomBytes(32).toString('hex')}`
-    tx('record inference', await recordInference({ settlement, signer: host, modelId: registered.modelId, inferenceId, queryCommitment: q.queryCommitment, feeWei }))
+    tx('record inference', await recordInference({ settlement, signer: host, modelId: registered.modelId, inferenceId, circuitId: keys.circuitId, queryCommitment: q.queryCommitment, feeWei }))
     const poolWei = BigInt((await (await settlementAt(settlement, host)).inference(inferenceId)).pool)
 
     // 6-7. Influence over every record in worker threads, the top-K rule, witness, proof (one shared path).
@@ -182,7 +182,7 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
 
     // 8. Settle on-chain (the verifier checks the proof), then claim the credited payouts.
     const calldata = toSolidityCalldata(pkg)
-    const settled = await settleInference({ settlement, signer: prover, inferenceId, circuitName: spec.name, calldata: { ...calldata, publicInputs: calldata.pubSignals } })
+    const settled = await settleInference({ settlement, signer: prover, inferenceId, circuitId: pkg.circuit.id, calldata })
     tx('settle (verify proof + split)', settled)
     tx('claim payouts', await claimRewards({ settlement, signer: prover, inferenceId }))
 

@@ -12,8 +12,9 @@ import {SettlementConfig} from "./SettlementConfig.sol";
 import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 
 /// @title AttributionSettlement
-/// @notice Proof-gated settlement of inference fees. A model host records an inference and escrows
-///         its fee in OPEN; anyone then submits a Groth16 attribution proof whose public inputs
+/// @notice Proof-gated settlement of inference fees. A model host records an inference, with the
+///         circuit whose proof will settle it, and escrows its fee in OPEN; anyone then submits an
+///         attribution proof (any proof system behind IAttributionVerifier) whose public inputs
 ///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]] match this
 ///         contract, the registries and the recorded inference; the fee is then split between the
 ///         contributors (the proven payouts), the prover, the model owner and the treasury.
@@ -40,8 +41,9 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     uint256 internal constant MAX_SLOTS = 255;
     uint256 internal constant FEES_BIT = 1 << 255;
 
-    /// @dev Packed into 4 slots; the shares are snapshotted at record time so that the pool the
-    ///      prover must prove cannot move under it when governance changes the shares.
+    /// @dev Packed into 6 slots; the shares are snapshotted at record time so that the pool the
+    ///      prover must prove cannot move under it when governance changes the shares, and so is the
+    ///      circuit id, so that approving a new setup's verifier never strands a recorded inference.
     struct Inference {
         address host; // slot 0
         uint64 recordedAt;
@@ -53,6 +55,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         uint256 modelId; // slot 2
         uint256 queryCommitment; // slot 3
         bytes32 payoutsHash; // slot 4, written at settlement
+        bytes32 circuitId; // slot 5: the circuit (id over its verification key) that must prove it
     }
 
     /// @dev Copy of the registries' (immutable) facts a settlement checks; see the contract @dev.
@@ -96,13 +99,14 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @notice Record an inference and escrow its fee (the caller must have approved `fee`).
     /// @param modelId The registered model that answered.
     /// @param inferenceId A fresh id (the proof binds it through settlementId).
+    /// @param circuitId The approved circuit whose proof will settle it (id over its verification key).
     /// @param queryCommitment Poseidon(inputHash, featureHash(phi_q)), < r.
     /// @param fee The fee in OPEN wei, 0 < fee < 2^96.
-    function recordInference(uint256 modelId, bytes32 inferenceId, uint256 queryCommitment, uint256 fee)
+    function recordInference(uint256 modelId, bytes32 inferenceId, bytes32 circuitId, uint256 queryCommitment, uint256 fee)
         external
         nonReentrant
     {
-        _record(modelId, inferenceId, queryCommitment, fee);
+        _record(modelId, inferenceId, circuitId, queryCommitment, fee);
     }
 
     /// @notice `recordInference` with an ERC-2612 permit instead of a prior approval.
@@ -110,6 +114,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     ///      who front-runs the permit from the mempool must not be able to block the recording.
     /// @param modelId The model.
     /// @param inferenceId The id.
+    /// @param circuitId The circuit.
     /// @param queryCommitment The commitment.
     /// @param fee The fee.
     /// @param deadline Permit deadline.
@@ -119,6 +124,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     function recordInferenceWithPermit(
         uint256 modelId,
         bytes32 inferenceId,
+        bytes32 circuitId,
         uint256 queryCommitment,
         uint256 fee,
         uint256 deadline,
@@ -130,7 +136,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         catch {
             // Fall through: transferFrom below fails with the token's own error if the allowance is short.
         }
-        _record(modelId, inferenceId, queryCommitment, fee);
+        _record(modelId, inferenceId, circuitId, queryCommitment, fee);
     }
 
     /// @notice Settle a pending inference with an attribution proof; anyone may call.
@@ -139,26 +145,24 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     ///      itself (or to address(0) from its own account) gets SettlementInputMismatch(0, ...), and
     ///      resending the exact transaction still pays the prover the proof was made for.
     /// @param inferenceId The inference.
-    /// @param circuitId The circuit (keccak256 of its artefact name) whose verifier checks the proof.
+    /// @param circuitId The circuit the proof is for; must be the one recorded with the inference.
     /// @param prover Who gets the prover fee; address(0) means the caller. The proof must be made for it.
-    /// @param a Proof A.
-    /// @param b Proof B.
-    /// @param c Proof C.
+    /// @param proof The proof in its system's encoding (Groth16: abi.encode(a, b, c)).
     /// @param publicInputs [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]].
     function settle(
         bytes32 inferenceId,
         bytes32 circuitId,
         address prover,
-        uint256[2] calldata a,
-        uint256[2][2] calldata b,
-        uint256[2] calldata c,
+        bytes calldata proof,
         uint256[] calldata publicInputs
     ) external {
         // No nonReentrant: settle moves no token and calls only the verifier, with STATICCALL (view).
         if (prover == address(0)) prover = msg.sender;
         Inference storage inf = _pending(inferenceId);
+        bytes32 recorded = inf.circuitId;
+        if (recorded != circuitId) revert SettlementCircuitMismatch(inferenceId, recorded, circuitId);
         _checkInputs(inferenceId, prover, inf, circuitId, publicInputs);
-        if (!IAttributionVerifier(_verifierOf(circuitId)).verifyProof(a, b, c, publicInputs)) {
+        if (!IAttributionVerifier(_verifierOf(circuitId)).verify(proof, publicInputs)) {
             revert SettlementProofInvalid(inferenceId, circuitId);
         }
         _split(inferenceId, inf, circuitId, prover, publicInputs[FIXED_INPUTS:]);
@@ -276,8 +280,11 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         return (_token, _datanets, _models);
     }
 
-    function _record(uint256 modelId, bytes32 inferenceId, uint256 queryCommitment, uint256 fee) private {
+    function _record(uint256 modelId, bytes32 inferenceId, bytes32 circuitId, uint256 queryCommitment, uint256 fee)
+        private
+    {
         if (_inferences[inferenceId].status != Status.None) revert SettlementInferenceExists(inferenceId);
+        _inputCountOf(circuitId); // reverts SettlementCircuitUnknown: a circuit nobody can settle is refused at once
         if (fee == 0 || fee >> 96 != 0) revert SettlementFeeOutOfRange(fee);
         if (queryCommitment >= FIELD_MODULUS) revert SettlementInputOutOfRange(3, queryCommitment);
         if (_modelFacts[modelId].owner == address(0)) _copyModelFacts(modelId);
@@ -292,9 +299,12 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
             modelOwnerBps: s.modelOwnerBps,
             modelId: modelId,
             queryCommitment: queryCommitment,
-            payoutsHash: bytes32(0)
+            payoutsHash: bytes32(0),
+            circuitId: circuitId
         });
-        emit InferenceRecorded(inferenceId, modelId, msg.sender, queryCommitment, fee, (fee * s.contributorsBps) / BPS);
+        emit InferenceRecorded(
+            inferenceId, modelId, msg.sender, circuitId, queryCommitment, fee, (fee * s.contributorsBps) / BPS
+        );
         _token.safeTransferFrom(msg.sender, address(this), fee);
     }
 

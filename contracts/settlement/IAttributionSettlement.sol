@@ -17,11 +17,18 @@ interface IAttributionSettlement {
     /// @param inferenceId The inference.
     /// @param modelId The model that answered.
     /// @param host Who paid the fee.
+    /// @param circuitId The circuit (id over its verification key) whose proof settles it.
     /// @param queryCommitment Poseidon(inputHash, featureHash(phi_q)), the proof's 4th public input.
     /// @param fee The escrowed fee, in OPEN wei.
     /// @param pool The contributors' share of the fee, the proof's 5th public input.
     event InferenceRecorded(
-        bytes32 indexed inferenceId, uint256 indexed modelId, address indexed host, uint256 queryCommitment, uint256 fee, uint256 pool
+        bytes32 indexed inferenceId,
+        uint256 indexed modelId,
+        address indexed host,
+        bytes32 circuitId,
+        uint256 queryCommitment,
+        uint256 fee,
+        uint256 pool
     );
 
     /// @notice An attribution proof settled an inference.
@@ -91,6 +98,11 @@ interface IAttributionSettlement {
     /// @param expected The required value.
     /// @param got The value given.
     error SettlementInputMismatch(uint256 index, uint256 expected, uint256 got);
+    /// @notice The proof is for another circuit than the one recorded with the inference.
+    /// @param inferenceId The inference.
+    /// @param recorded The circuit id recorded at recordInference.
+    /// @param given The circuit id the proof was submitted for.
+    error SettlementCircuitMismatch(bytes32 inferenceId, bytes32 recorded, bytes32 given);
     /// @notice The verifier rejected the proof.
     /// @param inferenceId The inference.
     /// @param circuitId The circuit.

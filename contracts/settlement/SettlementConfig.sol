@@ -38,7 +38,7 @@ abstract contract SettlementConfig is Ownable {
     /// @param shares The new split.
     event SharesUpdated(Shares shares);
     /// @notice A circuit's verifier was set (address(0) removes the circuit).
-    /// @param circuitId keccak256 of the circuit's artefact name.
+    /// @param circuitId The circuit id over its verification key (the verifier's own `circuitId()`).
     /// @param verifier The verifier contract.
     /// @param inputCount Its number of public inputs.
     event VerifierUpdated(bytes32 indexed circuitId, address indexed verifier, uint256 inputCount);
@@ -58,6 +58,11 @@ abstract contract SettlementConfig is Ownable {
     /// @param verifier The verifier.
     /// @param inputCount Its count.
     error SettlementVerifierInvalid(address verifier, uint256 inputCount);
+    /// @notice The verifier checks another circuit than the id it is being approved for.
+    /// @param verifier The verifier.
+    /// @param circuitId The id given to setVerifier.
+    /// @param verifierCircuitId The id the verifier reports (over its verification key).
+    error SettlementVerifierCircuitMismatch(address verifier, bytes32 circuitId, bytes32 verifierCircuitId);
 
     constructor(address initialOwner, address treasury_, Shares memory shares_, uint64 refundTimeout_)
         Ownable(initialOwner)
@@ -89,8 +94,11 @@ abstract contract SettlementConfig is Ownable {
 
     /// @notice Approve a circuit's verifier, or remove the circuit with address(0). Owner only.
     /// @dev Every approved circuit must prove the attribution statement of docs/architecture.md; one
-    ///      whose k or depth differs from a model's cannot open that model's committed roots.
-    /// @param circuitId keccak256 of the circuit's artefact name (for example "attribution_d8_k8_K4").
+    ///      whose k or depth differs from a model's cannot open that model's committed roots. The id
+    ///      is over the verification key, so a new setup is a new id beside the old one: inferences
+    ///      recorded under the old id still settle with proofs of the old key until it is removed.
+    /// @param circuitId The circuit id over the verification key (`poa ceremony export`'s circuit_id.json);
+    ///        must equal the verifier's own `circuitId()`.
     /// @param verifier The generated verifier.
     function setVerifier(bytes32 circuitId, IAttributionVerifier verifier) external onlyOwner {
         uint256 count = 0;
@@ -99,6 +107,8 @@ abstract contract SettlementConfig is Ownable {
             if (count <= FIXED_INPUTS_ || count > FIXED_INPUTS_ + MAX_SLOTS_) {
                 revert SettlementVerifierInvalid(address(verifier), count);
             }
+            bytes32 reported = verifier.circuitId();
+            if (reported != circuitId) revert SettlementVerifierCircuitMismatch(address(verifier), circuitId, reported);
         }
         _verifiers[circuitId] = VerifierEntry({verifier: address(verifier), inputCount: uint32(count)});
         emit VerifierUpdated(circuitId, address(verifier), count);

@@ -1,9 +1,8 @@
-import * as snarkjs from 'snarkjs'
 import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import { queryModel, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
-import { releaseCurve } from '../proof/curve.ts'
+import { getProofSystem } from '../proof/proofSystems.ts'
 import { candidatesOfScores } from '../proof/attributeInference.ts'
 import { settlementId, splitRewards, unpackPayoutSlot, type AttributionParams } from '../witness/index.ts'
 import type { SettlementOnChain } from './auditSettlement.ts'
@@ -48,25 +47,22 @@ export function checkVerifier(s: SettlementOnChain, vkey: { key: any; circuitNam
     if (!code.includes(hex)) return fail('verifier', `${where} of ${vkey.source}`, `a constant of the verifier at ${s.verifier.address}`, 'absent (another setup)')
   }
   if (vkey.key.nPublic !== s.verifier.inputCount) return fail('verifier', 'public input count', s.verifier.inputCount, vkey.key.nPublic)
+  const keyId = getProofSystem(vkey.key.protocol).circuitId(vkey.key)
+  if (keyId !== s.event.circuitId.toLowerCase()) return fail('verifier', `circuit id of ${vkey.source}`, s.event.circuitId, keyId)
   return pass('verifier', `${vkey.source} (${vkey.circuitName}) is the key of the approved verifier ${s.verifier.address}`)
 }
 
 export async function checkProof(s: SettlementOnChain, vkey: { key: any } | undefined): Promise<AuditCheck> {
   if (!vkey || s.calldata.publicInputs.length === 0) return fail('proof', 'proof', 'a key and a decoded proof', 'missing')
-  const { a, b, c } = s.calldata
-  // calldata b is in the EIP-197 order (x1, x0): swap back to snarkjs's.
-  const proof = {
-    pi_a: [a[0], a[1], 1n].map(String), pi_b: [[b[0][1], b[0][0]], [b[1][1], b[1][0]], [1n, 0n]].map((p) => p.map(String)),
-    pi_c: [c[0], c[1], 1n].map(String), protocol: 'groth16', curve: 'bn128',
-  }
   if (vkey.key.nPublic !== s.calldata.publicInputs.length) return fail('proof', 'public inputs of the key', s.calldata.publicInputs.length, vkey.key.nPublic)
+  // The key names its system (snarkjs keys: protocol "groth16"); that system decodes the proof bytes.
+  const name = vkey.key.protocol
   try {
-    const valid = await snarkjs.groth16.verify(vkey.key, s.calldata.publicInputs.map(String), proof)
-    return valid ? pass('proof', 'Groth16 proof verifies off-chain') : fail('proof', 'groth16.verify', true, false)
+    const system = getProofSystem(name)
+    const valid = await system.verify({ verificationKey: vkey.key, proof: system.proofOfCalldata(s.calldata.proof), publicSignals: s.calldata.publicInputs })
+    return valid ? pass('proof', `${name} proof verifies off-chain`) : fail('proof', `${name} verify`, true, false)
   } catch (error) {
-    return fail('proof', 'groth16.verify', true, `an error: ${(error as Error).message}`)
-  } finally {
-    await releaseCurve()
+    return fail('proof', `${name} verify`, true, `an error: ${(error as Error).message}`)
   }
 }
 

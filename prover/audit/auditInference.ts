@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { readSettlement, type SettlementOnChain } from './auditSettlement.ts'
-import { circuitIdOf } from '../proof/groth16/verifierGen.ts'
+import { getProofSystem } from '../proof/proofSystems.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
@@ -49,26 +49,45 @@ export type AuditReport = {
 const KNOWN_CIRCUITS: { name: string; params: AttributionParams }[] = Object.values(CIRCUIT_SETS).map((params) => ({ name: attributionSpec(params).name, params }))
 
 export class UnknownCircuitError extends PoaError {
-  constructor({ circuitId }: { circuitId: string }) {
-    super('AUDIT_UNKNOWN_CIRCUIT', 'VERIFICATION_FAILED', `circuit id ${circuitId} is none of ${KNOWN_CIRCUITS.map((c) => c.name).join(', ')}: the auditor cannot tell its parameters`, { meta: { circuitId } })
+  constructor({ circuitId, inputCount, k }: { circuitId: string; inputCount: number; k: number }) {
+    super('AUDIT_UNKNOWN_CIRCUIT', 'VERIFICATION_FAILED',
+      `circuit id ${circuitId} (${inputCount} public inputs, model k = ${k}) is none of ${KNOWN_CIRCUITS.map((c) => c.name).join(', ')}: the auditor cannot tell its parameters`,
+      { meta: { circuitId, inputCount, k } })
   }
 }
 
-export function circuitOfId(circuitId: string): { name: string; params: AttributionParams } {
-  const found = KNOWN_CIRCUITS.find((c) => circuitIdOf(c.name) === circuitId)
-  if (!found) throw new UnknownCircuitError({ circuitId })
-  return found
+const devVkeyPath = (circuitName: string) => join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
+
+/**
+ * Which attribution circuit a settlement's circuit id is. The id is over a verification key (one per
+ * setup), so it names no parameters: first a local dev key with that id, else the one parameter set
+ * whose K (public inputs - 5) and k (the model's) match what the chain holds.
+ */
+export function circuitOfId({ circuitId, inputCount, k }: { circuitId: string; inputCount: number; k: number }): { name: string; params: AttributionParams } {
+  const id = circuitId.toLowerCase()
+  const byKey = KNOWN_CIRCUITS.find((c) => {
+    const key = readVkey(devVkeyPath(c.name))
+    return key !== undefined && getProofSystem(key.protocol).circuitId(key) === id
+  })
+  if (byKey) return byKey
+  const byShape = KNOWN_CIRCUITS.filter((c) => c.params.candidateSlots + 5 === inputCount && c.params.featureCount === k)
+  if (byShape.length !== 1) throw new UnknownCircuitError({ circuitId, inputCount, k })
+  return byShape[0]
+}
+
+function readVkey(path: string): any {
+  return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined
 }
 
 function loadVkey(circuitName: string, vkeyPath: string | undefined): { key: any; circuitName: string; source: string } | undefined {
-  const path = vkeyPath ?? join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
-  if (!existsSync(path)) return undefined
-  return { key: JSON.parse(readFileSync(path, 'utf8')), circuitName, source: path }
+  const path = vkeyPath ?? devVkeyPath(circuitName)
+  const key = readVkey(path)
+  return key === undefined ? undefined : { key, circuitName, source: path }
 }
 
 export async function auditInference(p: AuditInferenceParameters): Promise<AuditReport> {
   const onChain: SettlementOnChain = await readSettlement({ chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, fromBlock: p.fromBlock, toBlock: p.toBlock })
-  const { name: circuit, params } = circuitOfId(onChain.event.circuitId)
+  const { name: circuit, params } = circuitOfId({ circuitId: onChain.event.circuitId, inputCount: onChain.verifier.inputCount, k: onChain.model.k })
   const vkey = loadVkey(circuit, p.vkeyPath)
   const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain), checkModel(onChain, p.model)]
 

@@ -4,6 +4,7 @@ import type { PoaChain } from '../chain/connectChain.ts'
 import { readModelOnChain, type ModelOnChain } from '../clients/modelRegistry.ts'
 import { readDatanetRoot } from '../clients/datanetRegistry.ts'
 import { settlementAt } from '../clients/settlementClient.ts'
+import type { Hex } from '../proof/proofSystem.ts'
 
 /**
  * What an auditor reads from the chain about one settled inference: the AttributionSettled event,
@@ -19,8 +20,8 @@ export type SettlementOnChain = {
   status: number
   inference: { modelId: bigint; host: string; queryCommitment: bigint; feeWei: bigint; poolWei: bigint; recordedBlock?: number }
   event: { blockNumber: number; txHash: string; prover: string; circuitId: string; paidToContributorsWei: bigint; payoutSlots: bigint[] }
-  /** Decoded `settle(inferenceId, circuitId, prover, a, b, c, publicInputs)` arguments. */
-  calldata: { inferenceId: string; circuitId: string; a: [bigint, bigint]; b: [[bigint, bigint], [bigint, bigint]]; c: [bigint, bigint]; publicInputs: bigint[] }
+  /** Decoded `settle(inferenceId, circuitId, prover, proof, publicInputs)` arguments (proof: the system's bytes). */
+  calldata: { inferenceId: string; circuitId: string; proof: Hex; publicInputs: bigint[] }
   settlementIdOnChain: bigint
   model: ModelOnChain
   /** DatanetRegistry.root(model.datanetId, model.datanetVersion). */
@@ -54,12 +55,10 @@ export async function readSettlement({ chain, settlement, inferenceId, fromBlock
     ? {
         inferenceId: parsed.args[0] as string,
         circuitId: parsed.args[1] as string,
-        a: [big(parsed.args[3][0]), big(parsed.args[3][1])],
-        b: [[big(parsed.args[4][0][0]), big(parsed.args[4][0][1])], [big(parsed.args[4][1][0]), big(parsed.args[4][1][1])]],
-        c: [big(parsed.args[5][0]), big(parsed.args[5][1])],
-        publicInputs: (parsed.args[6] as bigint[]).map(big),
+        proof: parsed.args[3] as Hex,
+        publicInputs: (parsed.args[4] as bigint[]).map(big),
       }
-    : { inferenceId, circuitId: log.args.circuitId as string, a: [0n, 0n], b: [[0n, 0n], [0n, 0n]], c: [0n, 0n], publicInputs: [] }
+    : { inferenceId, circuitId: log.args.circuitId as string, proof: '0x', publicInputs: [] }
   const inf = await chain.run('read inference', () => contract.inference(inferenceId))
   const recorded = await chain.run('query InferenceRecorded', () => contract.queryFilter(contract.filters.InferenceRecorded(inferenceId), 0, log.blockNumber))
   const model = await readModelOnChain({ chain, modelId: big(inf.modelId) })

@@ -1,18 +1,18 @@
 import { Contract, Interface, MaxUint256, Signature, type InterfaceAbi, type ContractRunner, type Signer, type TransactionReceipt } from 'ethers'
 import { toChainError, type NamedInterface } from '../chain/chainErrors.ts'
 import { settlementAbi } from './settlementDeploy.ts'
-import { circuitIdOf } from '../proof/groth16/verifierGen.ts'
 import { toChecksumAddress, toFr } from '../field/index.ts'
 import { settlementId, unpackPayoutSlot } from '../witness/index.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
+import type { SolidityCalldata } from '../proof/proofSystem.ts'
 import { ProofPackageError } from '../proof/errors.ts'
 
-/** Groth16 proof and public inputs in the shape the Solidity verifier takes (b in snarkjs's swapped order). */
-export type SolidityCalldata = {
-  a: readonly [bigint, bigint]
-  b: readonly [readonly [bigint, bigint], readonly [bigint, bigint]]
-  c: readonly [bigint, bigint]
-  publicInputs: readonly bigint[]
+export type { SolidityCalldata }
+
+/** A settlement circuit id: 0x and 64 hex digits (the id over a verification key). */
+function checkCircuitId(circuitId: string, field: string): string {
+  if (typeof circuitId !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(circuitId)) throw new TypeError(`${field} expected 0x and 64 hex digits (a circuit id), got ${JSON.stringify(circuitId)}`)
+  return circuitId
 }
 
 /** One decoded payout slot: `contributor + amountWei * 2^160`. */
@@ -36,7 +36,7 @@ let abi: InterfaceAbi | undefined
 async function interfaces(): Promise<NamedInterface[]> {
   return [
     { name: 'AttributionSettlement', iface: new Interface((abi ??= await settlementAbi())) },
-    { name: 'IAttributionVerifier', iface: new Interface(['error AttributionVerifierInputCount(uint256 expected, uint256 got)']) },
+    { name: 'IAttributionVerifier', iface: new Interface(['error AttributionVerifierInputCount(uint256 expected, uint256 got)', 'error AttributionVerifierProofLength(uint256 expected, uint256 got)']) },
     { name: 'OpenToken', iface: new Interface(ERC20_ABI) },
   ]
 }
@@ -70,6 +70,12 @@ export type RecordInferenceParameters = {
   modelId: bigint
   /** 32-byte hex id. */
   inferenceId: string
+  /**
+   * The approved circuit whose proof will settle it (the id over its verification key: keys'
+   * `circuitId`, a package's `circuit.id`). Stored with the inference, so a later verifier rotation
+   * does not strand it.
+   */
+  circuitId: string
   queryCommitment: bigint
   feeWei: bigint
   /** How the fee is authorised: an `approve` transaction first, or an ERC-2612 permit signature. */
@@ -81,6 +87,7 @@ export type TxResult = { txHash: string; gasUsed: bigint; blockNumber: number }
 /** Record an inference and escrow its fee. */
 export async function recordInference(p: RecordInferenceParameters): Promise<TxResult> {
   toFr(p.queryCommitment, 'queryCommitment')
+  checkCircuitId(p.circuitId, 'circuitId')
   const settlement = await settlementAt(p.settlement, p.signer)
   const [tokenAddress] = await read('read settlement token', () => settlement.dependencies())
   const token = new Contract(tokenAddress, ERC20_ABI, p.signer)
@@ -99,11 +106,11 @@ export async function recordInference(p: RecordInferenceParameters): Promise<TxR
       ),
     )
     receipt = await send(action, () =>
-      settlement.recordInferenceWithPermit(p.modelId, p.inferenceId, p.queryCommitment, p.feeWei, deadline, signature.v, signature.r, signature.s),
+      settlement.recordInferenceWithPermit(p.modelId, p.inferenceId, p.circuitId, p.queryCommitment, p.feeWei, deadline, signature.v, signature.r, signature.s),
     )
   } else {
     await send(`approve fee for ${p.inferenceId}`, () => token.approve(p.settlement, p.feeWei))
-    receipt = await send(action, () => settlement.recordInference(p.modelId, p.inferenceId, p.queryCommitment, p.feeWei))
+    receipt = await send(action, () => settlement.recordInference(p.modelId, p.inferenceId, p.circuitId, p.queryCommitment, p.feeWei))
   }
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }
@@ -112,8 +119,8 @@ export type SettleInferenceParameters = {
   settlement: string
   signer: Signer
   inferenceId: string
-  /** Artefact name of the circuit that made the proof (its keccak is the verifier's key). */
-  circuitName: string
+  /** Circuit id of the proof (the keys' `circuitId`, a package's `circuit.id`); must be the one recorded. */
+  circuitId: string
   calldata: SolidityCalldata
   /** Who gets the prover fee (default: the signer). */
   prover?: string
@@ -136,9 +143,10 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
     if (typeof x !== 'bigint') throw new TypeError(`publicInputs[${i}] expected bigint, got ${typeof x}`)
   })
   const settlement = await settlementAt(p.settlement, p.signer)
-  const { a, b, c, publicInputs } = p.calldata
+  checkCircuitId(p.circuitId, 'circuitId')
+  const { proof, publicInputs } = p.calldata
   const receipt = await send(`settle ${p.inferenceId}`, () =>
-    settlement.settle(p.inferenceId, circuitIdOf(p.circuitName), p.prover ?? '0x0000000000000000000000000000000000000000', a, b, c, publicInputs),
+    settlement.settle(p.inferenceId, p.circuitId, p.prover ?? '0x0000000000000000000000000000000000000000', proof, publicInputs),
   )
   const event = receipt.logs.map((log) => settlement.interface.parseLog(log)).find((e) => e?.name === 'AttributionSettled')!
   const payoutSlots = (event.args.payoutSlots as bigint[]).map((x) => BigInt(x))
@@ -168,13 +176,13 @@ export type SettleProofPackageParameters = {
 }
 
 /**
- * Settle with a proof package: its circuit name picks the verifier, its signals become the public
+ * Settle with a proof package: its circuit id picks the verifier, its signals become the public
  * inputs. The package's settlementId must bind the fee recipient; that is checked here, before any
  * transaction, so a package made for another prover (or inference, contract, chain) fails with the
  * recipient named instead of a SettlementInputMismatch(0) revert.
  */
 export async function settleProofPackage({ settlement, signer, pkg, inferenceId, prover }: SettleProofPackageParameters): Promise<SettleInferenceReturnType> {
-  const { a, b, c, pubSignals } = toSolidityCalldata(pkg)
+  const calldata = toSolidityCalldata(pkg)
   const id = inferenceId ?? pkg.commitments?.inferenceId
   if (id === undefined) throw new ProofPackageError({ field: 'commitments.inferenceId', expected: 'the inference id (or pass one explicitly)', got: undefined })
   const recipient = prover !== undefined ? toChecksumAddress(prover, 'prover')
@@ -182,14 +190,14 @@ export async function settleProofPackage({ settlement, signer, pkg, inferenceId,
     : await signer.getAddress()
   const { chainId } = await read('read chain id', () => signer.provider!.getNetwork())
   const expected = settlementId({ chainId, settlementAddress: settlement, inferenceId: id, prover: recipient })
-  if (pubSignals[0] !== expected) {
+  if (calldata.publicInputs[0] !== expected) {
     throw new ProofPackageError({
       field: 'publicInputs.settlementId',
       expected: `${expected}, the id of inference ${id} at ${settlement} on chain ${chainId} for prover ${recipient} (prove again for that prover, or name the prover the package was made for)`,
-      got: pubSignals[0],
+      got: calldata.publicInputs[0],
     })
   }
-  return settleInference({ settlement, signer, inferenceId: id, circuitName: pkg.circuit.name, calldata: { a, b, c, publicInputs: pubSignals }, prover: recipient })
+  return settleInference({ settlement, signer, inferenceId: id, circuitId: pkg.circuit.id, calldata, prover: recipient })
 }
 
 /** What a settlement proved, from its AttributionSettled event: the prover and the payout slots (what claims need). */

@@ -1,7 +1,7 @@
 import { Contract, Interface, type InterfaceAbi, type Signer } from 'ethers'
 import { toChainError } from '../chain/chainErrors.ts'
 import { deployContract, loadArtifact } from '../chain/deploy.ts'
-import { circuitIdOf, generateVerifier, verifierContractName, type GenerateVerifierReturnType } from '../proof/groth16/verifierGen.ts'
+import { generateVerifier, verifierContractName, type GenerateVerifierReturnType } from '../proof/groth16/verifierGen.ts'
 
 /** Fee split in basis points of the fee; the four sum to 10,000. */
 export type SettlementShares = {
@@ -81,10 +81,22 @@ export async function deploySettlement(params: DeploySettlementParameters): Prom
   return { settlement: deployed.address, verifiers, deployGas: deployed.gasUsed }
 }
 
-/** Deploy a circuit's generated (and compiled) verifier and approve it in the settlement; the signer must own the settlement. */
+/** The circuit id a deployed IAttributionVerifier reports (over its verification key). */
+export async function verifierCircuitId({ verifier, runner }: { verifier: string; runner: Signer | import('ethers').ContractRunner }): Promise<string> {
+  try {
+    return (await new Contract(verifier, ['function circuitId() view returns (bytes32)'], runner).circuitId()) as string
+  } catch (error) {
+    throw toChainError(error, `read circuitId() of verifier ${verifier}`, [])
+  }
+}
+
+/**
+ * Deploy a circuit's generated (and compiled) verifier and approve it in the settlement under the
+ * circuit id it reports (over its verification key); the signer must own the settlement.
+ */
 export async function deployVerifier({ signer, settlement, circuitName }: { signer: Signer; settlement: string; circuitName: string }): Promise<{ address: string; circuitId: string; deployGas: bigint }> {
   const verifier = await deployContract({ signer, name: verifierContractName(circuitName) })
-  const circuitId = circuitIdOf(circuitName)
+  const circuitId = await verifierCircuitId({ verifier: verifier.address, runner: signer })
   const abi = await settlementAbi()
   try {
     await (await new Contract(settlement, abi, signer).setVerifier(circuitId, verifier.address)).wait()

@@ -2,7 +2,7 @@ import { Contract } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { compileQuietly, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
 import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type SettlementShares } from './settlementDeploy.ts'
-import { circuitIdOf, verifierContractName } from '../proof/groth16/verifierGen.ts'
+import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 
 export type EnsureSettlementParameters = {
@@ -19,6 +19,8 @@ export type EnsureSettlementReturnType = {
   settlement: string
   /** circuit name -> verifier address now approved. */
   verifiers: Record<string, string>
+  /** circuit name -> its circuit id (over the verification key), what recordInference takes. */
+  circuitIds: Record<string, string>
   /** Contracts deployed by this call (name -> gas used). */
   deployed: Record<string, bigint>
 }
@@ -58,11 +60,12 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
     }
   } else {
     const contract = new Contract(settlement, await settlementAbi(), chain.provider)
-    for (const { circuitName } of circuits) {
-      const [current] = (await chain.run(`read verifier of ${circuitName}`, () => contract.verifierOf(circuitIdOf(circuitName)))) as [string, bigint]
+    for (const [i, { circuitName }] of circuits.entries()) {
+      const [current] = (await chain.run(`read verifier of ${circuitName}`, () => contract.verifierOf(generated[i].circuitId))) as [string, bigint]
       const artifact = await hre.artifacts.readArtifact(verifierContractName(circuitName))
       const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
-      // New dev keys produce a new verifier: redeploy when the approved code is not this build's.
+      // New dev keys are a new circuit id; approve its verifier beside the old one (inferences
+      // recorded under the old id keep theirs). Same id but other code (a regenerated template): redeploy.
       if (code.toLowerCase() === artifact.deployedBytecode.toLowerCase()) continue
       const v = await deployVerifier({ signer: chain.signer, settlement, circuitName })
       added[verifierContractName(circuitName)] = v.address
@@ -71,6 +74,10 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
   }
   if (Object.keys(added).length > 0) await chain.recordDeployment(added)
   const verifiers: Record<string, string> = {}
-  for (const { circuitName } of circuits) verifiers[circuitName] = chain.deployment.contracts[verifierContractName(circuitName)] ?? added[verifierContractName(circuitName)]
-  return { settlement, verifiers, deployed }
+  const circuitIds: Record<string, string> = {}
+  for (const [i, { circuitName }] of circuits.entries()) {
+    verifiers[circuitName] = chain.deployment.contracts[verifierContractName(circuitName)] ?? added[verifierContractName(circuitName)]
+    circuitIds[circuitName] = generated[i].circuitId
+  }
+  return { settlement, verifiers, circuitIds, deployed }
 }

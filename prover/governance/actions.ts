@@ -2,7 +2,6 @@ import { Interface, isHexString, parseUnits } from 'ethers'
 import { toChecksumAddress } from '../field/index.ts'
 import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, governanceAbi, type GovernanceAddresses } from './contracts.ts'
 import { GovernanceActionError } from './errors.ts'
-import { circuitIdOf } from '../proof/groth16/verifierGen.ts'
 
 /** One call a proposal makes from the timelock: what `propose` takes, and what the status shows back. */
 export type GovernanceCall = {
@@ -54,12 +53,12 @@ const SPECS: Record<string, Spec> = {
     encode: ([s], action) => [integer(s, action, 'seconds', 0n, U64_MAX)],
   },
   'set-verifier': {
-    usage: '<circuitName|circuitId> <verifierAddress>', help: 'accept proofs of a circuit through this verifier (rotation after a new ceremony)',
+    usage: '<circuitId> <verifierAddress>', help: 'accept proofs of a circuit (id over its verification key, circuit_id.json) through this verifier (rotation after a new ceremony)',
     target: 'settlement', contract: 'AttributionSettlement', fn: 'setVerifier',
     encode: ([c, v], action) => [circuitId(c, action), address(v, action, 'verifierAddress')],
   },
   'remove-verifier': {
-    usage: '<circuitName|circuitId>', help: 'stop accepting proofs of a circuit',
+    usage: '<circuitId>', help: 'stop accepting proofs of a circuit (pending inferences recorded under it can then only be refunded)',
     target: 'settlement', contract: 'AttributionSettlement', fn: 'setVerifier',
     encode: ([c], action) => [circuitId(c, action), '0x0000000000000000000000000000000000000000'],
   },
@@ -150,8 +149,14 @@ function address(value: string | undefined, action: string, argument: string): s
   return toChecksumAddress(value ?? '', `gov action ${action} ${argument}`)
 }
 
+/**
+ * A circuit id is over the verification key (one per setup), so a circuit's artefact name no longer
+ * names it: take the id as `poa ceremony export` wrote it (circuit_id.json) or a verifier reports it.
+ */
 function circuitId(value: string | undefined, action: string): string {
   if (value !== undefined && isHexString(value, 32)) return value.toLowerCase()
-  if (value !== undefined && /^[A-Za-z0-9_]+$/.test(value)) return circuitIdOf(value)
-  throw new GovernanceActionError({ action, argument: 'circuit', expected: 'a circuit artefact name ([A-Za-z0-9_]+) or a 32-byte hex circuit id', got: value })
+  throw new GovernanceActionError({
+    action, argument: 'circuitId', got: value,
+    expected: 'a 32-byte hex circuit id over the verification key (circuit_id.json of `poa ceremony export`, or the verifier\'s circuitId()); a circuit name does not identify a setup',
+  })
 }

@@ -181,7 +181,9 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
             const logs = await retry(() => p.chain.run('query InferenceRecorded', () => contract.queryFilter(contract.filters.InferenceRecorded(), from, head)))
             for (const e of logs as EventLog[]) {
               const modelId = BigInt(e.args.modelId)
-              if (served.byId.has(modelId.toString())) queue.enqueue({ inferenceId: e.args.inferenceId as string, modelId, recordedBlock: e.blockNumber })
+              // An inference recorded for another circuit (another setup) can only be settled with that circuit's keys.
+              const ours = String(e.args.circuitId).toLowerCase() === p.keys.circuitId.toLowerCase()
+              if (ours && served.byId.has(modelId.toString())) queue.enqueue({ inferenceId: e.args.inferenceId as string, modelId, recordedBlock: e.blockNumber })
             }
             queue.setCursor(head)
           }

@@ -2,7 +2,6 @@ import { Transaction, ZeroAddress, type EventLog, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { settlementAt } from '../clients/settlementClient.ts'
-import { circuitIdOf } from '../proof/groth16/verifierGen.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
 
 /**
@@ -47,9 +46,9 @@ export type SignSettlementParameters = { chain: PoaChain; signer: Signer; settle
 
 /** Sign (not send) the settle transaction; a revert at gas estimation comes back as a ChainRevertError. */
 export async function signSettlement({ chain, signer, settlement, inferenceId, pkg }: SignSettlementParameters): Promise<{ rawTx: string; txHash: string }> {
-  const { a, b, c, pubSignals } = toSolidityCalldata(pkg)
+  const { proof, publicInputs } = toSolidityCalldata(pkg)
   const contract = await settlementAt(settlement, signer)
-  const request = await contract.settle.populateTransaction(inferenceId, circuitIdOf(pkg.circuit.name), ZeroAddress, a, b, c, pubSignals)
+  const request = await contract.settle.populateTransaction(inferenceId, pkg.circuit.id, ZeroAddress, proof, publicInputs)
   const rawTx = await chain.run(`sign settle ${inferenceId}`, async () => {
     try {
       return await signer.signTransaction(await signer.populateTransaction(request))

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -71,6 +71,26 @@ function resolveInclude(path: string, from: string): string | undefined {
 }
 
 /**
+ * The folder circom2 searches for `circomlib/...` includes, relative to the repository root.
+ * circom2 runs under WASI, which cannot read through a symlink that leaves the checkout (a git
+ * worktree whose node_modules links to another checkout's): then circomlib's circuits are mirrored
+ * once under build/circom-include/ and that folder is searched instead.
+ */
+function includeDir(): string {
+  const modules = join(REPO_ROOT, 'node_modules')
+  if (!relative(REPO_ROOT, realpathSync(modules)).startsWith('..')) return 'node_modules'
+  const mirror = join(BUILD_DIR, 'circom-include')
+  const target = join(mirror, 'circomlib', 'circuits')
+  if (!existsSync(target)) {
+    const tmp = `${mirror}.tmp-${process.pid}`
+    cpSync(join(realpathSync(modules), 'circomlib', 'circuits'), join(tmp, 'circomlib', 'circuits'), { recursive: true })
+    rmSync(mirror, { recursive: true, force: true })
+    renameSync(tmp, mirror)
+  }
+  return relative(REPO_ROOT, mirror)
+}
+
+/**
  * Compile a circuit with circom2 (`--r1cs --wasm --sym --O2`) into `build/circuits/<name>/`,
  * skipping the work when a build with the same source hash is already there. The build is made
  * in a temporary folder and renamed into place, so an interrupted compile never looks finished.
@@ -103,7 +123,7 @@ export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) =>
       require.resolve('circom2/cli.js'),
       relative(REPO_ROOT, join(tmp, `${spec.name}.circom`)),
       '--r1cs', '--wasm', '--sym', '--O2',
-      '-l', 'node_modules',
+      '-l', includeDir(),
       '-o', relative(REPO_ROOT, tmp),
     ], { maxBuffer: 64 << 20, cwd: REPO_ROOT })
   } catch (error: any) {

@@ -1,28 +1,32 @@
 import type { AttributionParams } from '../witness/attributionParams.ts'
-import { BN254_BASE_FIELD } from '../field/index.ts'
 import { publicSignalsOf, type AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
 import { unpackPayoutSlot } from '../witness/payoutSlot.ts'
 import { SNARK_SCALAR_FIELD } from '../witness/snarkField.ts'
 import { ProofPackageError } from './errors.ts'
+import type { Groth16Proof } from './groth16/calldata.ts'
+import type { Hex, ProofSystemName, SolidityCalldata } from './proofSystem.ts'
+import { getProofSystem, isProofSystemName, PROOF_SYSTEM_NAMES } from './proofSystems.ts'
 
-export const PROOF_PACKAGE_SCHEMA_VERSION = 1
-
-/** snarkjs's Groth16 proof JSON (decimal strings, projective coordinates). */
-export type Groth16Proof = {
-  pi_a: string[]
-  pi_b: string[][]
-  pi_c: string[]
-  protocol: 'groth16'
-  curve: 'bn128'
-}
+export type { Groth16Proof, SolidityCalldata }
 
 /**
- * What a prover publishes: the proof, its public signals, what they mean, and which circuit and
- * keys made it. JSON-safe: every big number is a decimal string.
+ * 2: the package names its proof `system` and the `circuit.id` (over the verification key) the
+ * settlement keys verifiers by. Version 1 packages (no system, no id) are refused with their version
+ * named: the id cannot be recovered from a v1 package, so it could not be settled anyway.
+ */
+export const PROOF_PACKAGE_SCHEMA_VERSION = 2
+
+/**
+ * What a prover publishes: the proof, its public signals, what they mean, and which proof system,
+ * circuit and keys made it. JSON-safe: every big number is a decimal string.
  */
 export type ProofPackage = {
   schemaVersion: typeof PROOF_PACKAGE_SCHEMA_VERSION
+  /** The proof system that made `proof` (its registry name). */
+  system: ProofSystemName
   circuit: {
+    /** Circuit id over the verification key (0x + 64 hex): what `settle` and the verifier table use. */
+    id: Hex
     name: string
     template: 'Attribution'
     params: AttributionParams
@@ -30,6 +34,7 @@ export type ProofPackage = {
     r1csSha256: string
     zkeySha256: string
   }
+  /** The proof in its system's JSON form (Groth16: snarkjs's pi_a, pi_b, pi_c). */
   proof: Groth16Proof
   /** Circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]. */
   publicSignals: string[]
@@ -58,6 +63,8 @@ export type ProofPackage = {
 }
 
 export type MakeProofPackageParameters = {
+  /** Default groth16. */
+  system?: ProofSystemName
   circuit: ProofPackage['circuit']
   proof: Groth16Proof
   publicInputs: AttributionPublicInputs
@@ -67,10 +74,11 @@ export type MakeProofPackageParameters = {
 }
 
 /** Assemble a package from a proof and the decoded public inputs it was made for. */
-export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash, inferenceId, prover }: MakeProofPackageParameters): ProofPackage {
+export function makeProofPackage({ system = 'groth16', circuit, proof, publicInputs, queryInputHash, inferenceId, prover }: MakeProofPackageParameters): ProofPackage {
   const p = publicInputs
   return {
     schemaVersion: PROOF_PACKAGE_SCHEMA_VERSION,
+    system,
     circuit,
     proof,
     publicSignals: publicSignalsOf(p).map(String),
@@ -97,10 +105,10 @@ export function makeProofPackage({ circuit, proof, publicInputs, queryInputHash,
   }
 }
 
-function decimal(value: unknown, field: string, modulus = SNARK_SCALAR_FIELD): bigint {
+function decimal(value: unknown, field: string): bigint {
   if (typeof value !== 'string' || !/^(0|[1-9][0-9]*)$/.test(value)) throw new ProofPackageError({ field, expected: 'a decimal string', got: value })
   const x = BigInt(value)
-  if (x >= modulus) throw new ProofPackageError({ field, expected: `below ${modulus === SNARK_SCALAR_FIELD ? 'r' : 'q'} of BN254`, got: value })
+  if (x >= SNARK_SCALAR_FIELD) throw new ProofPackageError({ field, expected: 'below r of BN254', got: value })
   return x
 }
 
@@ -112,16 +120,23 @@ function decimal(value: unknown, field: string, modulus = SNARK_SCALAR_FIELD): b
 export function readProofPackage(json: unknown): { pkg: ProofPackage; publicSignals: bigint[]; publicInputs: AttributionPublicInputs } {
   const pkg = json as ProofPackage
   if (pkg === null || typeof pkg !== 'object') throw new ProofPackageError({ field: '(root)', expected: 'an object', got: json })
+  if ((pkg.schemaVersion as number) === 1) {
+    throw new ProofPackageError({
+      field: 'schemaVersion',
+      expected: `${PROOF_PACKAGE_SCHEMA_VERSION} (a version 1 package names no proof system and no circuit id over its key: prove it again with this poa)`,
+      got: pkg.schemaVersion,
+    })
+  }
   if (pkg.schemaVersion !== PROOF_PACKAGE_SCHEMA_VERSION) {
     throw new ProofPackageError({ field: 'schemaVersion', expected: String(PROOF_PACKAGE_SCHEMA_VERSION), got: pkg.schemaVersion })
+  }
+  if (!isProofSystemName(pkg.system)) throw new ProofPackageError({ field: 'system', expected: `one of ${PROOF_SYSTEM_NAMES.join(', ')}`, got: pkg.system })
+  if (typeof pkg.circuit?.id !== 'string' || !/^0x[0-9a-f]{64}$/.test(pkg.circuit.id)) {
+    throw new ProofPackageError({ field: 'circuit.id', expected: 'a circuit id, 0x and 64 lowercase hex digits', got: pkg.circuit?.id })
   }
   const params = pkg.circuit?.params
   for (const key of ['candidateSlots', 'featureCount', 'treeDepth'] as const) {
     if (!Number.isInteger(params?.[key]) || params[key] < 1) throw new ProofPackageError({ field: `circuit.params.${key}`, expected: 'a positive integer', got: params?.[key] })
-  }
-  const proof = pkg.proof
-  if (proof?.protocol !== 'groth16' || !Array.isArray(proof.pi_a) || !Array.isArray(proof.pi_b) || !Array.isArray(proof.pi_c)) {
-    throw new ProofPackageError({ field: 'proof', expected: 'a snarkjs groth16 proof (pi_a, pi_b, pi_c)', got: proof })
   }
   const inputs = pkg.publicInputs
   const K = params.candidateSlots
@@ -153,29 +168,17 @@ export function readProofPackage(json: unknown): { pkg: ProofPackage; publicSign
       throw new ProofPackageError({ field: `publicSignals[${i}]`, expected: `${value} (rebuilt from publicInputs)`, got: pkg.publicSignals[i] })
     }
   })
+  // The system checks its own proof's shape (every coordinate in range) by encoding it.
+  getProofSystem(pkg.system).calldata({ proof: pkg.proof, publicSignals: rebuilt })
   return { pkg, publicSignals: rebuilt, publicInputs }
 }
 
-/** Groth16 proof and signals as the Solidity verifier takes them (b's coordinates swapped: EIP-197 order). */
-export type SolidityCalldata = {
-  a: [bigint, bigint]
-  b: [[bigint, bigint], [bigint, bigint]]
-  c: [bigint, bigint]
-  pubSignals: bigint[]
-}
-
-/** The settlement's `settle(..., a, b, c, publicInputs)` arguments from a package. */
+/**
+ * The arguments of the settlement's `settle(inferenceId, circuitId, prover, proof, publicInputs)`
+ * (and of the verifier's `verify(proof, publicInputs)`) from a package, encoded by its proof system;
+ * the circuit id is `pkg.circuit.id`.
+ */
 export function toSolidityCalldata(json: ProofPackage): SolidityCalldata {
   const { pkg, publicSignals } = readProofPackage(json)
-  const n = (v: string, field: string) => decimal(v, field, BN254_BASE_FIELD)
-  const { pi_a, pi_b, pi_c } = pkg.proof
-  return {
-    a: [n(pi_a[0], 'proof.pi_a[0]'), n(pi_a[1], 'proof.pi_a[1]')],
-    b: [
-      [n(pi_b[0][1], 'proof.pi_b[0][1]'), n(pi_b[0][0], 'proof.pi_b[0][0]')],
-      [n(pi_b[1][1], 'proof.pi_b[1][1]'), n(pi_b[1][0], 'proof.pi_b[1][0]')],
-    ],
-    c: [n(pi_c[0], 'proof.pi_c[0]'), n(pi_c[1], 'proof.pi_c[1]')],
-    pubSignals: publicSignals,
-  }
+  return getProofSystem(pkg.system).calldata({ proof: pkg.proof, publicSignals })
 }

@@ -13,8 +13,11 @@ import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
 import type { ProveMessage, ProveRequest } from './proveWorker.ts'
 
-/** Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns). */
-export type ProvingKeys = { zkeyPath: string; verificationKey: any; zkeyHash: string; vkeyPath?: string }
+/**
+ * Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns);
+ * `circuitId` (over the verification key, proofSystem.ts `CircuitKeys`) goes into the package.
+ */
+export type ProvingKeys = { zkeyPath: string; verificationKey: any; zkeyHash: string; vkeyPath?: string; circuitId: `0x${string}` }
 
 export type ProveProgress = { done: number; total: number; unit: string }
 
@@ -106,6 +109,7 @@ export async function proveAttribution(parameters: ProveAttributionParameters): 
   }
   const pkg = makeProofPackage({
     circuit: {
+      id: keys.circuitId,
       name: circuit.name,
       template: 'Attribution',
       params: { candidateSlots: params.candidateSlots, featureCount: params.featureCount, treeDepth: params.treeDepth },

@@ -9,23 +9,27 @@ import {IAttributionVerifier} from "../IAttributionVerifier.sol";
 ///         generated verifiers and added. Never approve it in a real deployment.
 contract GasProbeVerifier is IAttributionVerifier {
     uint256 private immutable _count;
+    bytes32 private immutable _circuitId;
 
     /// @param count The public-input count to report (5 + K).
-    constructor(uint256 count) {
+    /// @param id The circuit id to report.
+    constructor(uint256 count, bytes32 id) {
         _count = count;
+        _circuitId = id;
     }
 
     /// @inheritdoc IAttributionVerifier
-    function verifyProof(uint256[2] calldata, uint256[2][2] calldata, uint256[2] calldata, uint256[] calldata publicInputs)
-        external
-        view
-        returns (bool)
-    {
+    function verify(bytes calldata, uint256[] calldata publicInputs) external view returns (bool) {
         return publicInputs.length == _count;
     }
 
     /// @inheritdoc IAttributionVerifier
     function publicInputCount() external view returns (uint256) {
         return _count;
+    }
+
+    /// @inheritdoc IAttributionVerifier
+    function circuitId() external view returns (bytes32) {
+        return _circuitId;
     }
 }

@@ -1,0 +1,6 @@
+export * from './groth16System.ts'
+export * from './calldata.ts'
+export * from './circuitId.ts'
+export * from './keys.ts'
+export * from './verify.ts'
+export * from './verifierGen.ts'

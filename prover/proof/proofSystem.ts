@@ -1,0 +1,111 @@
+import type { AttributionParams } from '../witness/attributionParams.ts'
+import type { ProofPackage } from './proofPackage.ts'
+import type { ProveAttributionParameters } from './proveAttribution.ts'
+
+/*
+ * The seam between poa and a proof system. Everything that sets up keys, proves, verifies, encodes
+ * a proof for the chain or writes a verifier contract goes through a `ProofSystem`, looked up by
+ * name (`getProofSystem`, proofSystems.ts). Groth16 (snarkjs) lives in ./groth16/; a second system
+ * (UltraHonk through bb.js) plugs in as a folder implementing this type plus one registry line.
+ * This file is types only: importing it loads no prover.
+ */
+
+/** Names of the proof systems poa knows; a proof package's `system` is one of them. */
+export type ProofSystemName = 'groth16'
+
+/** 0x-prefixed hex. */
+export type Hex = `0x${string}`
+
+/**
+ * A proof and its public inputs in the shape every on-chain verifier takes
+ * (`IAttributionVerifier.verify(bytes proof, uint256[] publicInputs)`): the proof is opaque bytes in
+ * the system's own encoding, the public inputs are the circuit's, in circuit order.
+ */
+export type SolidityCalldata = {
+  proof: Hex
+  publicInputs: readonly bigint[]
+}
+
+/**
+ * A circuit's keys under one setup. `circuitId` identifies the setup on-chain (the settlement keys
+ * verifiers by it); it is computed from the verification key by the system's `circuitId`.
+ */
+export type CircuitKeys = {
+  system: ProofSystemName
+  /** The proving key file (Groth16: the .zkey). */
+  zkeyPath: string
+  /** The verification key file (JSON). */
+  vkeyPath: string
+  /** The verification key as the system's verifier reads it. */
+  verificationKey: any
+  /** sha256 (hex) of the proving key file: identifies the setup's proving side. */
+  zkeyHash: string
+  /** The id over the verification key (0x + 64 hex), what `setVerifier` and `recordInference` take. */
+  circuitId: Hex
+}
+
+export type SetupKeysParameters = {
+  /** The compiled circuit's constraint system. */
+  r1csPath: string
+  /** The system's setup material (Groth16: a powers of tau prepared for phase 2). */
+  setupMaterialPath: string
+  /** Where the proving and verification keys are written (atomically). */
+  zkeyPath: string
+  vkeyPath: string
+  /** Recorded in the key as the contributor of its one random contribution (Groth16). */
+  contributor: string
+  log?: (line: string) => void
+}
+
+export type VerifyProofParameters = {
+  verificationKey: any
+  /** The package's `proof` field, in the system's JSON form. */
+  proof: unknown
+  /** Public signals in circuit order. */
+  publicSignals: readonly bigint[]
+  /** Keep shared prover state (snarkjs's curve) alive for a batch. */
+  keepCurve?: boolean
+}
+
+export type GenerateVerifierSourceParameters = {
+  /** Artefact name of the circuit (part of the contract name). */
+  circuitName: string
+  keys: Pick<CircuitKeys, 'zkeyPath'>
+  /** Output folder; default contracts/generated/. */
+  outDir?: string
+  /** Contract name; default `AttributionVerifier_<circuitName>`. */
+  contractName?: string
+}
+
+export type VerifierSource = {
+  contractName: string
+  solPath: string
+  zkeyHash: string
+  publicInputCount: number
+  circuitId: Hex
+  /** False when the file already held this exact verifier and was left untouched. */
+  changed: boolean
+}
+
+/** What one proof system provides to poa. Heavy code (the prover library) loads on first use. */
+export interface ProofSystem {
+  readonly name: ProofSystemName
+  /** Set up a circuit's keys from the system's setup material (Groth16: phase 2 from a prepared ptau). */
+  setupKeys(p: SetupKeysParameters): Promise<CircuitKeys>
+  /** Load keys written by `setupKeys` (or by a ceremony export). */
+  loadKeys(p: { zkeyPath: string; vkeyPath: string; zkeyHash?: string }): Promise<CircuitKeys>
+  /** Prove an attribution witness; the package names this system and the keys' circuit id. */
+  prove(p: ProveAttributionParameters): Promise<ProofPackage>
+  /** Check a proof against a verification key: false for a proof that does not verify; throws for a malformed key or proof. */
+  verify(p: VerifyProofParameters): Promise<boolean>
+  /** The on-chain verifier's arguments for a proof (its `proof` field) and its public signals. */
+  calldata(p: { proof: unknown; publicSignals: readonly bigint[] }): SolidityCalldata
+  /** Decode `calldata().proof` back into the system's proof JSON (the auditor reads it from a settle transaction). */
+  proofOfCalldata(proof: Hex): unknown
+  /** Write the Solidity verifier (an IAttributionVerifier) of a circuit's keys. */
+  verifierSource(p: GenerateVerifierSourceParameters): Promise<VerifierSource>
+  /** The circuit id over a verification key: equal to the generated verifier's `circuitId()`. */
+  circuitId(verificationKey: any): Hex
+  /** Names of the public inputs, in the order the verifier takes them. */
+  publicInputLayout(params: AttributionParams): string[]
+}

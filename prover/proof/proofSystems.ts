@@ -1,0 +1,36 @@
+import { PoaError } from '../errors/index.ts'
+import { groth16 } from './groth16/groth16System.ts'
+import type { ProofSystem, ProofSystemName } from './proofSystem.ts'
+
+/**
+ * The proof systems poa can use, by name. Adding one is a folder implementing `ProofSystem` and a
+ * line here. The entries load their prover library lazily, so this lookup is cheap to import.
+ */
+const REGISTRY: Readonly<Record<ProofSystemName, ProofSystem>> = Object.freeze({
+  groth16,
+})
+
+export const PROOF_SYSTEM_NAMES = Object.keys(REGISTRY) as ProofSystemName[]
+
+/** The system every key and package defaults to when none is named. */
+export const DEFAULT_PROOF_SYSTEM: ProofSystemName = 'groth16'
+
+/** A proof system name poa does not know (a typo, or a package from a newer poa). */
+export class UnknownProofSystemError extends PoaError {
+  constructor({ name }: { name: unknown }) {
+    super('PROOF_SYSTEM_UNKNOWN', 'BAD_INPUT', `proof system ${JSON.stringify(name) ?? String(name)} is not one of ${PROOF_SYSTEM_NAMES.join(', ')}`, {
+      meta: { name: String(name), known: PROOF_SYSTEM_NAMES },
+    })
+  }
+}
+
+/** True when `name` is a registered proof system. */
+export function isProofSystemName(name: unknown): name is ProofSystemName {
+  return typeof name === 'string' && Object.hasOwn(REGISTRY, name)
+}
+
+/** The proof system called `name`; throws UnknownProofSystemError for any other name. */
+export function getProofSystem(name: unknown): ProofSystem {
+  if (!isProofSystemName(name)) throw new UnknownProofSystemError({ name })
+  return REGISTRY[name]
+}
