@@ -7,7 +7,7 @@ import {
   finalizePhase2, formatHash, initPhase1, phase1Final, preparePhase1, readTranscript, setupPhase2, verifyCeremony,
   verifyPhase1Chain, verifyPhase2Chain, type AttestationSigner, type TranscriptEntry,
 } from '../../ceremony/index.ts'
-import { BUILD_DIR } from '../../prover/proof/compileCircuit.ts'
+import { buildLayout } from '../../prover/layout/index.ts'
 import { withCurve } from '../../prover/proof/curve.ts'
 import { note, printResult, progressLine, type OutputOptions } from '../output.ts'
 
@@ -67,7 +67,7 @@ function r1csOf(circuit: string): { r1csPath: string; name: string } {
     if (!existsSync(circuit)) throw new CeremonyInputError({ where: 'circuit', value: circuit, expected: 'an existing .r1cs file' })
     return { r1csPath: circuit, name: basename(circuit, '.r1cs') }
   }
-  const r1csPath = join(BUILD_DIR, 'circuits', circuit, `${circuit}.r1cs`)
+  const r1csPath = buildLayout().r1csPath(circuit)
   if (!existsSync(r1csPath)) throw new CeremonyInputError({ where: 'circuit', value: circuit, expected: `an .r1cs path or a compiled circuit name (no ${r1csPath})` })
   return { r1csPath, name: circuit }
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { InvalidArgumentError, type Command } from 'commander'
 import { PoaError, jsonSafe } from '../../prover/errors/index.ts'
 import { buildAttributionWitness, parseWitnessParameters } from '../../prover/witness/index.ts'
-import { BUILD_DIR, compileCircuit } from '../../prover/proof/compileCircuit.ts'
+import { compileCircuit } from '../../prover/proof/compileCircuit.ts'
+import { buildLayout } from '../../prover/layout/index.ts'
 import { attributionSpec } from '../../prover/proof/circuitParams.ts'
 import { proveAttribution } from '../../prover/proof/proveAttribution.ts'
 import { verifyProofPackage } from '../../prover/proof/verifyProofPackage.ts'
@@ -40,7 +41,7 @@ function parseInferenceId(value: string): string {
 
 /** The dev verification key `poa prove` leaves beside the compiled circuit. */
 function defaultVkeyPath(circuitName: string): string {
-  return join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
+  return buildLayout().devVkeyPath(circuitName)
 }
 
 /**

@@ -7,7 +7,7 @@ import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import type { LoadedModel } from '../influence/index.ts'
-import { BUILD_DIR } from '../proof/compileCircuit.ts'
+import { buildLayout } from '../layout/index.ts'
 import { CIRCUIT_SETS, attributionSpec, type AttributionParams } from '../proof/circuitParams.ts'
 import {
   checkDatanet, checkIndex, checkModel, checkProof, checkPublicInputs, checkQuery, checkScoresPayoutsTopK, checkSettlement, checkVerifier,
@@ -33,6 +33,8 @@ export type AuditInferenceParameters = {
   queryText?: string
   /** A verification key file; default: the local dev setup build of the settled circuit. */
   vkeyPath?: string
+  /** Build folder holding that dev setup (default `<package>/build`). */
+  buildDir?: string
   fromBlock?: number
   toBlock?: number
 }
@@ -60,8 +62,8 @@ export function circuitOfId(circuitId: string): { name: string; params: Attribut
   return found
 }
 
-function loadVkey(circuitName: string, vkeyPath: string | undefined): { key: any; circuitName: string; source: string } | undefined {
-  const path = vkeyPath ?? join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
+function loadVkey(circuitName: string, vkeyPath: string | undefined, buildDir: string | undefined): { key: any; circuitName: string; source: string } | undefined {
+  const path = vkeyPath ?? buildLayout(buildDir).devVkeyPath(circuitName)
   if (!existsSync(path)) return undefined
   return { key: JSON.parse(readFileSync(path, 'utf8')), circuitName, source: path }
 }
@@ -69,7 +71,7 @@ function loadVkey(circuitName: string, vkeyPath: string | undefined): { key: any
 export async function auditInference(p: AuditInferenceParameters): Promise<AuditReport> {
   const onChain: SettlementOnChain = await readSettlement({ chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, fromBlock: p.fromBlock, toBlock: p.toBlock })
   const { name: circuit, params } = circuitOfId(onChain.event.circuitId)
-  const vkey = loadVkey(circuit, p.vkeyPath)
+  const vkey = loadVkey(circuit, p.vkeyPath, p.buildDir)
   const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain), checkModel(onChain, p.model)]
 
   const info = p.store.getDatanet(p.datanet)

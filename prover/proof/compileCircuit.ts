@@ -5,14 +5,13 @@ import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { PoaError } from '../errors/index.ts'
+import { buildLayout, PACKAGE_ROOT } from '../layout/index.ts'
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 
-/** Repository root (prover/proof/ is two levels below it). */
-export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..')
-/** Where compiled circuits go; ignored by git. Env POA_BUILD_DIR overrides. */
-export const BUILD_DIR = process.env.POA_BUILD_DIR ?? join(REPO_ROOT, 'build')
+// circom2 runs with the package as its working directory: include paths are relative to it.
+const REPO_ROOT = PACKAGE_ROOT
 
 export class CircuitCompileError extends PoaError {
   constructor({ name, output }: { name: string; output: string }) {
@@ -70,13 +69,19 @@ function resolveInclude(path: string, from: string): string | undefined {
   return undefined
 }
 
+/** Options of compileCircuit. */
+export type CompileCircuitOptions = {
+  /** Build folder (default `<package>/build`). circom2 (WASI) only sees the package folder, so keep it inside. */
+  buildDir?: string
+}
+
 /**
- * Compile a circuit with circom2 (`--r1cs --wasm --sym --O2`) into `build/circuits/<name>/`,
+ * Compile a circuit with circom2 (`--r1cs --wasm --sym --O2`) into `<buildDir>/circuits/<name>/`,
  * skipping the work when a build with the same source hash is already there. The build is made
  * in a temporary folder and renamed into place, so an interrupted compile never looks finished.
  */
-export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) => void = () => {}): Promise<CompiledCircuit> {
-  const dir = join(BUILD_DIR, 'circuits', spec.name)
+export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) => void = () => {}, { buildDir }: CompileCircuitOptions = {}): Promise<CompiledCircuit> {
+  const dir = buildLayout(buildDir).circuitDir(spec.name)
   const tmp = `${dir}.tmp-${process.pid}`
   const main = mainSource(spec, tmp)
   const hash = createHash('sha256').update(main)
