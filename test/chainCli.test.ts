@@ -91,8 +91,10 @@ describe('poa datanet commit (embedded chain)', () => {
     const version = await poa(home, ['datanet', 'commit', 'mail', '--version', '9'])
     expect(version.status).toBe(3)
     expect(version.json.error!.code).toBe('VERSION_NOT_FOUND')
+    // A flag that does not parse is a usage error (2), in this group as in every other.
     const badFlag = await poa(home, ['datanet', 'commit', 'mail', '--version', 'two'])
-    expect(badFlag.status).toBe(3)
+    expect(badFlag.status).toBe(2)
+    expect(badFlag.json.error!.code).toBe('USAGE')
     expect(badFlag.json.error!.message).toContain('--version')
     expect(existsSync(join(home, 'chain', 'journal.jsonl'))).toBe(false)
   })
