@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Contract, Wallet } from 'ethers'
-import { BUILD_DIR } from '../prover/proof/compileCircuit.ts'
+import { buildLayout } from '../prover/layout/index.ts'
 import { DEFAULT_SHARES, deploySettlement, prepareVerifiers } from '../prover/clients/settlementDeploy.ts'
 import { recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
@@ -21,7 +21,7 @@ import {
 const FEE = 100n * 10n ** 18n
 const POOL = (FEE * BigInt(DEFAULT_SHARES.contributorsBps)) / 10_000n
 const GOAL_K16 = 450_000n
-const INCLUSION_ZKEY = join(BUILD_DIR, 'circuits', 'datanet_inclusion_d8', 'datanet_inclusion_d8.dev.zkey')
+const INCLUSION_ZKEY = buildLayout().devZkeyPath('datanet_inclusion_d8')
 
 let baseline = 0n
 const line = (name: string, gasUsed: bigint, extra: Record<string, unknown> = {}) =>

@@ -2,7 +2,8 @@ import { copyFileSync, existsSync, linkSync, readFileSync, renameSync, rmSync, w
 import { join } from 'node:path'
 import { Wallet } from 'ethers'
 import * as snarkjs from 'snarkjs'
-import { BUILD_DIR, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
+import type { CompiledCircuit } from '../prover/proof/compileCircuit.ts'
+import { buildLayout } from '../prover/layout/index.ts'
 import type { CircuitKeys } from '../prover/proof/proofSystem.ts'
 import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { tempPathFor, withLock } from './files.ts'
@@ -27,14 +28,17 @@ const DEV_CONTRIBUTOR = 'poa dev (INSECURE, single contributor)'
 
 export type DevSetupLog = (line: string) => void
 
+/** Where the development setup keeps its files: `buildDir` (default `<package>/build`). */
+export type DevSetupOptions = { buildDir?: string }
+
 /** Path of the prepared (phase-2-ready) development powers of tau for 2^power constraints. */
-export function devPtauPath(power: number): string {
-  return join(BUILD_DIR, 'ptau', `dev_pot${power}_final.ptau`)
+export function devPtauPath(power: number, { buildDir }: DevSetupOptions = {}): string {
+  return buildLayout(buildDir).devPtauPath(power)
 }
 
 /** The dev ceremony folder (transcript + intermediate files) behind devPtauPath(power). */
-export function devCeremonyDir(power: number): string {
-  return join(BUILD_DIR, 'ptau', `dev_pot${power}`)
+export function devCeremonyDir(power: number, { buildDir }: DevSetupOptions = {}): string {
+  return buildLayout(buildDir).devCeremonyDir(power)
 }
 
 /** Publish a file under a second name without copying 100 MB when the file system allows a hard link. */
@@ -49,13 +53,13 @@ function publish(from: string, to: string): void {
 }
 
 /** Generate (or reuse) a prepared development ptau of 2^power: init, one contribution, beacon, prepare. */
-export async function ensureDevPtau(power: number, logLine: DevSetupLog = () => {}): Promise<string> {
+export async function ensureDevPtau(power: number, logLine: DevSetupLog = () => {}, options: DevSetupOptions = {}): Promise<string> {
   if (!Number.isInteger(power) || power < 8 || power > 20) throw new RangeError(`ptau power ${power} is not in [8, 20]`)
-  const final = devPtauPath(power)
+  const final = devPtauPath(power, options)
   if (existsSync(final)) return final
   return withLock(final, async (held) => {
     if (existsSync(final)) return final
-    const dir = devCeremonyDir(power)
+    const dir = devCeremonyDir(power, options)
     const started = Date.now()
     // Waiters in other processes see the holder's last line (which step, how far).
     const log = (line: string) => {
@@ -98,9 +102,10 @@ export type DevKeys = CircuitKeys
 
 /**
  * Groth16 keys for a compiled circuit from the development ptau (cached by the circuit's source
- * hash): the ceremony makes the ptau, the proof system (prover/proof/groth16) the circuit's keys.
+ * hash): the ceremony makes the ptau, the proof system (prover/proof/groth16) the circuit's keys. The keys
+ * go beside the circuit; the ptau under `options.buildDir` (default `<package>/build`).
  */
-export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog = () => {}): Promise<DevKeys> {
+export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog = () => {}, options: DevSetupOptions = {}): Promise<DevKeys> {
   const system = getProofSystem('groth16')
   const zkeyPath = join(circuit.dir, `${circuit.name}.dev.zkey`)
   const vkeyPath = join(circuit.dir, `${circuit.name}.dev.vkey.json`)
@@ -109,7 +114,7 @@ export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog =
   const load = (): Promise<DevKeys> => system.loadKeys({ zkeyPath, vkeyPath, zkeyHash: readFileSync(stamp, 'utf8').split(' ')[1] })
   if (done()) return load()
   const power = await requiredPower(circuit.r1csPath)
-  const ptau = await ensureDevPtau(power, log)
+  const ptau = await ensureDevPtau(power, log, options)
   return withLock(zkeyPath, async () => {
     if (done()) return load()
     log(`${DEV_SETUP_LABEL}: Groth16 keys for ${circuit.name} (2^${power})`)

@@ -1,18 +1,25 @@
-import { Command, CommanderError } from 'commander'
-import { reportError, EXIT_CODES } from './output.ts'
+import { Command, CommanderError, Option } from 'commander'
+import { reportError, reportUsageError, EXIT_CODES } from './output.ts'
 import { registerCommands } from './commands/index.ts'
 
 /**
- * The `poa` command line. Global options: `--json` (machine-readable stdout), `--home <dir>`
- * (where datanets, models, indexes and proofs live; env POA_HOME, default ./.poa).
+ * The `poa` command line: the edge. It is the only place that reads POA_HOME and POA_BUILD_DIR;
+ * commands parse their flags with cli/options.ts, call prover/app and render. Global options:
+ * `--json` (machine-readable stdout), `--home <dir>` (env POA_HOME, default ./.poa), `--build-dir
+ * <dir>` (env POA_BUILD_DIR, default <package>/build). Command modules load nothing heavy until
+ * their action runs, so `poa --help` loads commander and the command definitions only.
  */
+const json = process.argv.includes('--json')
 const program = new Command()
   .name('poa')
   .description('Zero-knowledge Proof-of-Attribution node')
   .option('--json', 'print results as JSON on stdout')
-  .option('--home <dir>', 'poa data directory', process.env.POA_HOME ?? '.poa')
+  .addOption(new Option('--home <dir>', 'poa data directory').env('POA_HOME').default('.poa'))
+  .addOption(new Option('--build-dir <dir>', 'build folder: compiled circuits, dev keys, dev ptau (default <package>/build)').env('POA_BUILD_DIR'))
   .exitOverride()
-  .showHelpAfterError()
+  // Under --json commander's own messages (unknown option, missing argument...) become one JSON line on stdout.
+  .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
+  .showHelpAfterError(!json)
 
 registerCommands(program)
 
@@ -21,8 +28,8 @@ try {
   process.exitCode ??= EXIT_CODES.OK
 } catch (error) {
   if (error instanceof CommanderError) {
-    process.exitCode = error.exitCode === 0 ? EXIT_CODES.OK : EXIT_CODES.USAGE
+    process.exitCode = error.exitCode === 0 ? EXIT_CODES.OK : reportUsageError(error, { json })
   } else {
-    process.exitCode = reportError(error, program.opts())
+    process.exitCode = reportError(error, { json: json || program.opts().json })
   }
 }

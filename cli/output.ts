@@ -39,6 +39,18 @@ export function progressLine(label: string): (p: { done: number; total: number; 
   }
 }
 
+/**
+ * One of commander's own errors (unknown option, missing argument, bad choice...): commander has
+ * already printed it on stderr unless --json, where it becomes `{ ok: false, error: { code: 'USAGE' } }`.
+ */
+export function reportUsageError(error: { code: string; message: string }, options: OutputOptions): number {
+  if (options.json) {
+    const body = { code: 'USAGE', message: error.message.replace(/^error: /, ''), meta: { reason: error.code } }
+    process.stdout.write(`${JSON.stringify({ ok: false, error: body })}\n`)
+  }
+  return EXIT_CODES.USAGE
+}
+
 /** Map any thrown value to output and an exit status (the CLI edge is the only place that catches broadly). */
 export function reportError(error: unknown, options: OutputOptions): number {
   const poa = error instanceof PoaError ? error : undefined

@@ -8,14 +8,15 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encryptKeystoreJson } from 'ethers'
-import { createHardhatNetwork, getHardhatRuntime, REPO_ROOT } from '../prover/chain/hardhatRuntime.ts'
+import { createHardhatNetwork, getHardhatRuntime } from '../prover/chain/hardhatRuntime.ts'
+import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
 type CliResult = { status: number; json: { ok: boolean; result?: any; error?: { code: string; message: string; meta: Record<string, unknown> } }; stderr: string }
 
 /** Run `poa --json --home <home> ...args` and parse its one JSON line. */
 function poa(home: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(REPO_ROOT, 'cli/bin.js'), '--json', '--home', home, ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--json', '--home', home, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       const status = error ? (typeof error.code === 'number' ? error.code : 1) : 0
       const line = stdout.trim().split('\n').at(-1) ?? ''
       let json: CliResult['json']
@@ -90,8 +91,10 @@ describe('poa datanet commit (embedded chain)', () => {
     const version = await poa(home, ['datanet', 'commit', 'mail', '--version', '9'])
     expect(version.status).toBe(3)
     expect(version.json.error!.code).toBe('VERSION_NOT_FOUND')
+    // A flag that does not parse is a usage error (2), in this group as in every other.
     const badFlag = await poa(home, ['datanet', 'commit', 'mail', '--version', 'two'])
-    expect(badFlag.status).toBe(3)
+    expect(badFlag.status).toBe(2)
+    expect(badFlag.json.error!.code).toBe('USAGE')
     expect(badFlag.json.error!.message).toContain('--version')
     expect(existsSync(join(home, 'chain', 'journal.jsonl'))).toBe(false)
   })

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3'
 import { Wallet } from 'ethers'
 import { openDatanetStore, recordLeaf, contentHash, type DatanetStore, type ImportRecord } from '../prover/datanet/index.ts'
 import { buildMerkleTree, verifyMerkleProof } from '../prover/merkle/index.ts'
-import { REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
 const OWNER = '0x52908400098527886E0F7030069857D2E4169EE7'
 const people = Array.from({ length: 4 }, (_, i) => new Wallet(`0x${(i + 1).toString(16).padStart(64, '0')}`).address)
@@ -152,7 +152,7 @@ describe('datanet store', () => {
     stores.pop()
     const script = join(home, 'child.mts')
     writeFileSync(script, `
-      import { openDatanetStore } from ${JSON.stringify(join(REPO_ROOT, 'prover/datanet/index.ts'))}
+      import { openDatanetStore } from ${JSON.stringify(join(PACKAGE_ROOT, 'prover/datanet/index.ts'))}
       const store = openDatanetStore({ home: ${JSON.stringify(home)} })
       const records = Array.from({ length: 2000 }, (_, i) => ({ contributor: ${JSON.stringify(people[1])}, content: 'bulk ' + i }))
       await store.importRecords('crash', { records, onRecord: ({ position }) => {
@@ -163,7 +163,7 @@ describe('datanet store', () => {
       } })
       process.stdout.write('COMMITTED\\n')
     `)
-    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d) => {

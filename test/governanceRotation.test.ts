@@ -12,7 +12,8 @@ import { deployContract } from '../prover/chain/deploy.ts'
 import { generateVerifier } from '../prover/proof/groth16/verifierGen.ts'
 import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { recordInference, settleInference, type SolidityCalldata } from '../prover/clients/settlementClient.ts'
-import { BUILD_DIR, REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { buildLayout, PACKAGE_ROOT } from '../prover/layout/index.ts'
+import { withCurve } from '../prover/proof/curve.ts'
 import { ensureDevPtau, requiredPower } from '../ceremony/devSetup.ts'
 import { CIRCUIT_NAME, attributionInput, newInferenceId, proveCase, settlementIdOf, type CircuitArtifacts } from './settlementFixture.ts'
 import { proposeAndPass, queueAndExecute, setupGovernedNetwork, type GovernedNetwork } from './governanceFixture.ts'
@@ -20,8 +21,8 @@ import { proposeAndPass, queueAndExecute, setupGovernedNetwork, type GovernedNet
 const SEED = Number(process.env.POA_TEST_SEED ?? 424242)
 const FEE = parseEther('40')
 const ROTATED_NAME = `${CIRCUIT_NAME}_rotated`
-const ROTATED_DIR = join(BUILD_DIR, 'governance')
-const SOURCES_DIR = join(REPO_ROOT, 'contracts', 'governance', 'generated')
+const ROTATED_DIR = buildLayout().governanceDir
+const SOURCES_DIR = join(PACKAGE_ROOT, 'contracts', 'governance', 'generated')
 
 let net: GovernedNetwork
 let rotated: CircuitArtifacts

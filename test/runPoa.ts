@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
 export type PoaRun = { status: number | null; stdout: string; stderr: string; json: any }
 
 /** Run the real `poa` CLI on `home`; `json` is the last stdout line parsed, if it is JSON. */
 export function runPoa(home: string, ...args: string[]): PoaRun {
-  const run = spawnSync(process.execPath, [join(REPO_ROOT, 'cli/bin.js'), '--home', home, ...args], { cwd: REPO_ROOT, encoding: 'utf8' })
+  const run = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--home', home, ...args], { cwd: PACKAGE_ROOT, encoding: 'utf8' })
   let json: any
   try {
     json = JSON.parse(run.stdout.trim().split('\n').pop() ?? '')

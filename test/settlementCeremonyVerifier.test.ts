@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { Wallet, type Signer } from 'ethers'
 import { contributePhase2, exportCircuit, finalizePhase2, setupPhase2, type ExportCircuitReturnType } from '../ceremony/index.ts'
 import { ensureDevPtau, requiredPower } from '../ceremony/devSetup.ts'
-import { BUILD_DIR, REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { defaultBuildDir, PACKAGE_ROOT } from '../prover/layout/index.ts'
 import { groth16CircuitId } from '../prover/proof/groth16/circuitId.ts'
 import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { DEFAULT_SHARES, deploySettlement } from '../prover/clients/settlementDeploy.ts'
@@ -32,7 +32,7 @@ let ceremonyArtifacts: CircuitArtifacts
  * setup from the dev ptau, one contribution, finalize, export.
  */
 async function ceremonyExport(tiny: CircuitArtifacts): Promise<ExportCircuitReturnType> {
-  const dir = join(BUILD_DIR, 'ceremony-export', tiny.circuit.sourceHash.slice(0, 16))
+  const dir = join(defaultBuildDir(), 'ceremony-export', tiny.circuit.sourceHash.slice(0, 16))
   if (!existsSync(join(dir, 'phase2', CEREMONY_CIRCUIT, 'circuit_id.json'))) {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
@@ -50,7 +50,7 @@ beforeAll(async () => {
   hre = tiny.hre
   exported = await ceremonyExport(tiny)
   // What an operator does with the export: drop it into contracts/generated/ and compile.
-  const target = join(REPO_ROOT, 'contracts', 'generated', `${CONTRACT}.sol`)
+  const target = join(PACKAGE_ROOT, 'contracts', 'generated', `${CONTRACT}.sol`)
   if (!existsSync(target) || readFileSync(target, 'utf8') !== readFileSync(exported.solidityVerifierPath, 'utf8')) {
     copyFileSync(exported.solidityVerifierPath, `${target}.tmp`)
     renameSync(`${target}.tmp`, target)

@@ -10,7 +10,7 @@ import { connectChain } from '../prover/chain/connectChain.ts'
 import { createDatanetOnChain, commitDatanetRoot } from '../prover/clients/datanetRegistry.ts'
 import { registerModelOnChain } from '../prover/clients/modelRegistry.ts'
 import { ensureSettlement } from '../prover/clients/settlementSetup.ts'
-import { REPO_ROOT } from '../prover/chain/hardhatRuntime.ts'
+import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 import { DEFAULT_SHARES } from '../prover/clients/settlementDeploy.ts'
 import { contentHash } from '../prover/datanet/recordLeaf.ts'
 import { makeProofPackage } from '../prover/proof/proofPackage.ts'
@@ -35,7 +35,7 @@ let settler: string
 
 /** Run `poa --home <home> --json ...args`; returns the exit status and the parsed stdout line. */
 async function poa(...args: string[]): Promise<{ status: number; body: any }> {
-  const result = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--home', home, '--json', ...args], { cwd: REPO_ROOT, maxBuffer: 16 << 20 }).then(
+  const result = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--home', home, '--json', ...args], { cwd: PACKAGE_ROOT, maxBuffer: 16 << 20 }).then(
     (r) => ({ status: 0, stdout: r.stdout }),
     (e: any) => ({ status: e.code as number, stdout: e.stdout as string }),
   )

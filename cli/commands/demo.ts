@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { runDemo, type DemoReport } from '../demo/runDemo.ts'
-import { note, printResult, progressLine, type OutputOptions } from '../output.ts'
+import type { DemoReport } from '../../prover/app/demo/runDemo.ts'
+import { homeLayout } from '../../prover/layout/index.ts'
+import { integerOption, openAmountOption, type GlobalOptions } from '../options.ts'
+import { note, printResult, progressLine } from '../output.ts'
 
 function renderReport(r: DemoReport): string {
   const subject = /^Subject:\s*(.*)$/im.exec(r.query.text)?.[1] ?? r.query.text.slice(0, 72)
@@ -41,24 +43,27 @@ export function registerDemoCommands(program: Command): void {
   program
     .command('demo')
     .description('run the main job end to end on the embedded chain: datanet, model, inference, influence, proof, settlement')
-    .option('--records <n>', 'mails in the Spam Assassin sample (tiny circuit, depth 8)', '256')
+    .option('--records <n>', 'mails in the Spam Assassin sample (demo circuit, depth 8)', integerOption('--records', 2, 6046), 256)
     .option('--full', 'the whole corpus (6,046 mails) with the depth-13 circuit (first run builds a 2^15 setup: ~10 min)')
     .option('--query <text>', 'query text (default: a corpus mail held out of the datanet)')
-    .option('--fee <open>', 'inference fee in OPEN', '100')
-    .option('--workers <n>', 'scoring worker threads (default: cores)')
+    .option('--fee <open>', 'inference fee in OPEN', (text: string) => (openAmountOption('--fee')(text), text), '100')
+    .option('--workers <n>', 'scoring worker threads (default: cores)', integerOption('--workers', 1, 256))
     .option('--demo-home <dir>', 'where this run keeps its data (default: a new folder under <home>/demo/)')
     .action(async (o, cmd: Command) => {
-      const opts = cmd.optsWithGlobals() as OutputOptions & { home: string }
-      if (!o.demoHome) mkdirSync(join(opts.home, 'demo'), { recursive: true })
-      const home = o.demoHome ?? mkdtempSync(join(opts.home, 'demo', 'run-'))
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const demoDir = homeLayout(opts.home).demoDir
+      if (!o.demoHome) mkdirSync(demoDir, { recursive: true })
+      const home = o.demoHome ?? mkdtempSync(join(demoDir, 'run-'))
       note(`poa demo: data in ${home}`)
+      const { runDemo } = await import('../../prover/app/demo/runDemo.ts')
       const report = await runDemo({
         home,
+        buildDir: opts.buildDir,
         full: Boolean(o.full),
-        records: Number(o.records),
+        records: o.records,
         query: o.query,
         feeOpen: o.fee,
-        workers: o.workers === undefined ? undefined : Number(o.workers),
+        workers: o.workers,
         log: note,
         onProgress: progressLine,
       })

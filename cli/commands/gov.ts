@@ -1,36 +1,37 @@
-import { InvalidArgumentError, Option, type Command } from 'commander'
-import { formatEther, parseUnits, type Signer } from 'ethers'
-import { ChainConfigError, type PoaChain } from '../../prover/chain/index.ts'
-import { DEFAULT_GOVERNANCE_SETTINGS, deployGovernance, type GovernanceSettings } from '../../prover/governance/deploy.ts'
-import { GOVERNANCE_ACTIONS, buildGovernanceCall } from '../../prover/governance/actions.ts'
-import { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, type GovernanceAddresses } from '../../prover/governance/contracts.ts'
-import { GovernanceActionError, GovernanceSettingError } from '../../prover/governance/errors.ts'
-import { proposeGovernance } from '../../prover/governance/propose.ts'
-import { castGovernanceVote, VOTE_SUPPORT, type VoteSupport } from '../../prover/governance/vote.ts'
-import { executeProposal, queueProposal } from '../../prover/governance/execute.ts'
-import { proposalStatus, type ProposalStatus } from '../../prover/governance/status.ts'
-import { delegateVotes } from '../../prover/governance/delegate.ts'
-import { addChainOptions, withChain, type ChainCliOptions } from './chain.ts'
-import { note, printResult, type OutputOptions } from '../output.ts'
+import { Option, type Command } from 'commander'
+import type { Signer } from 'ethers'
+import type { PoaChain } from '../../prover/chain/index.ts'
+import type { GovernanceAddresses } from '../../prover/governance/contracts.ts'
+import type { GovernanceSettings } from '../../prover/governance/deploy.ts'
+import type { ProposalStatus } from '../../prover/governance/status.ts'
+import type { VoteSupport } from '../../prover/governance/vote.ts'
+import { ChainConfigError } from '../../prover/chain/chainErrors.ts'
+import { addChainOptions, withChain, type ChainCliOptions } from '../chainOptions.ts'
+import { CliUsageError, bigintOption, integerOption, openAmountOption, type GlobalOptions } from '../options.ts'
+import { note, printResult } from '../output.ts'
 
-type GlobalOptions = OutputOptions & { home: string }
 type GovOptions = ChainCliOptions & { account?: number }
+type SettingOptions = { votingDelay?: number; votingPeriod?: number; threshold?: bigint; quorum?: number; timelockDelay?: number }
+
+// Governance modules load ethers and the contract artifacts: only the actions that use them import them.
+const governance = async () => {
+  const [contracts, deploy, actions, propose, vote, execute, status, delegate, { formatEther }] = await Promise.all([
+    import('../../prover/governance/contracts.ts'), import('../../prover/governance/deploy.ts'), import('../../prover/governance/actions.ts'),
+    import('../../prover/governance/propose.ts'), import('../../prover/governance/vote.ts'), import('../../prover/governance/execute.ts'),
+    import('../../prover/governance/status.ts'), import('../../prover/governance/delegate.ts'), import('ethers'),
+  ])
+  return { ...contracts, ...deploy, ...actions, ...propose, ...vote, ...execute, ...status, ...delegate, formatEther }
+}
+
+const SUPPORT = ['for', 'against', 'abstain'] as const
 
 /** A proposal id as the Governor prints it: decimal, or 0x hex. */
-function parseProposalId(value: string): bigint {
-  if (!/^(\d+|0x[0-9a-fA-F]{1,64})$/.test(value)) throw new GovernanceActionError({ action: 'proposal', argument: 'proposalId', expected: 'a decimal or 0x hex id', got: value })
-  return BigInt(value)
-}
-
-function parseAccount(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) > 19) throw new InvalidArgumentError(`expected a Hardhat account index 0..19, got "${value}"`)
-  return Number(value)
-}
+const parseProposalId = bigintOption('<proposalId>')
 
 /** Chain options plus --account (which embedded-chain account signs). */
 function govCommand(parent: Command, spec: string, description: string): Command {
   return addChainOptions(parent.command(spec).description(description)).addOption(
-    new Option('--account <index>', 'embedded chain: Hardhat account index that signs (default 0, the deployer)').argParser(parseAccount),
+    new Option('--account <index>', 'embedded chain: Hardhat account index that signs (default 0, the deployer)').argParser(integerOption('--account', 0, 19)),
   )
 }
 
@@ -42,13 +43,14 @@ function signerOf(chain: PoaChain, options: GovOptions): Signer {
 
 /** The governance contracts of this chain's deployment (PoaGovernor and TimelockController must be there). */
 async function addressesOf(chain: PoaChain): Promise<GovernanceAddresses> {
+  const { GOVERNOR_CONTRACT, TIMELOCK_CONTRACT } = await governance()
   const c = chain.deployment.contracts
   // chain.contract() throws ContractNotDeployedError naming the file when governance was never deployed.
   const [governor, timelock] = await Promise.all([chain.contract(GOVERNOR_CONTRACT), chain.contract(TIMELOCK_CONTRACT)])
   return { governor: await governor.getAddress(), timelock: await timelock.getAddress(), token: c.OpenToken, settlement: c.AttributionSettlement, modelRegistry: c.ModelRegistry }
 }
 
-function renderStatus(s: ProposalStatus): string {
+function renderStatus(s: ProposalStatus, formatEther: (wei: bigint) => string): string {
   const eta = s.etaSeconds === 0n ? 'not queued' : `${s.etaSeconds} (${new Date(Number(s.etaSeconds) * 1000).toISOString()})${s.etaSeconds > BigInt(s.currentTimestamp) ? `, ${s.etaSeconds - BigInt(s.currentTimestamp)} s to go` : ', reached'}`
   return [
     `proposal ${s.proposalId}: ${s.state}`,
@@ -66,15 +68,16 @@ export function registerGovCommands(program: Command): void {
   const gov = program.command('gov').description('$OPEN governance: Governor + Timelock over the settlement and registry policies')
 
   govCommand(gov, 'deploy', 'deploy PoaGovernor + TimelockController and hand the settlement and model registry to the timelock')
-    .option('--voting-delay <blocks>', 'blocks before a vote opens', String(DEFAULT_GOVERNANCE_SETTINGS.votingDelayBlocks))
-    .option('--voting-period <blocks>', 'blocks a vote stays open', String(DEFAULT_GOVERNANCE_SETTINGS.votingPeriodBlocks))
-    .option('--threshold <OPEN>', 'votes needed to propose', formatEther(DEFAULT_GOVERNANCE_SETTINGS.proposalThresholdWei))
-    .option('--quorum <percent>', 'percent of the supply voting for or abstaining', String(DEFAULT_GOVERNANCE_SETTINGS.quorumPercent))
-    .option('--timelock-delay <seconds>', 'seconds between queue and execute', String(DEFAULT_GOVERNANCE_SETTINGS.timelockMinDelaySeconds))
-    .action(async (options: GovOptions & Record<'votingDelay' | 'votingPeriod' | 'threshold' | 'quorum' | 'timelockDelay', string>, cmd: Command) => {
+    .option('--voting-delay <blocks>', 'blocks before a vote opens (default 7200)', integerOption('--voting-delay', 0, 2 ** 48 - 1))
+    .option('--voting-period <blocks>', 'blocks a vote stays open (default 50400)', integerOption('--voting-period', 1, 2 ** 32 - 1))
+    .option('--threshold <OPEN>', 'votes needed to propose (default 1000000)', openAmountOption('--threshold', { allowZero: true }))
+    .option('--quorum <percent>', 'percent of the supply voting for or abstaining (default 4)', integerOption('--quorum', 0, 100))
+    .option('--timelock-delay <seconds>', 'seconds between queue and execute (default 172800)', integerOption('--timelock-delay', 0, 2 ** 48 - 1))
+    .action(async (options: GovOptions & SettingOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
-      const settings = settingsOf(options)
-      await withChain(opts.home, options, async (chain) => {
+      const { DEFAULT_GOVERNANCE_SETTINGS, GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, GovernanceSettingError, deployGovernance, formatEther } = { ...(await governance()), ...(await import('../../prover/governance/errors.ts')) }
+      const settings = settingsOf(options, DEFAULT_GOVERNANCE_SETTINGS)
+      await withChain(opts, options, async (chain) => {
         const c = chain.deployment.contracts
         if (c[GOVERNOR_CONTRACT]) throw new GovernanceSettingError({ setting: 'deployment', expected: `no ${GOVERNOR_CONTRACT} yet in ${chain.deploymentFile}`, got: c[GOVERNOR_CONTRACT] })
         if (!c.AttributionSettlement) note('no AttributionSettlement in the deployment: deploy it later with owner = the timelock')
@@ -88,8 +91,9 @@ export function registerGovCommands(program: Command): void {
       })
     })
 
-  gov.command('actions').description('list the named actions `gov propose` understands').action((_o: unknown, cmd: Command) => {
+  gov.command('actions').description('list the named actions `gov propose` understands').action(async (_o: unknown, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
+    const { GOVERNANCE_ACTIONS } = await governance()
     printResult(opts, GOVERNANCE_ACTIONS, () => GOVERNANCE_ACTIONS.map((a) => `${`${a.name} ${a.usage}`.padEnd(58)} ${a.help}`).join('\n'))
   })
 
@@ -97,7 +101,8 @@ export function registerGovCommands(program: Command): void {
     .option('--description <text>', 'proposal text (default: the action as typed; must differ between identical proposals)')
     .action(async (action: string, args: string[], options: GovOptions & { description?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
-      await withChain(opts.home, options, async (chain) => {
+      const { buildGovernanceCall, proposeGovernance } = await governance()
+      await withChain(opts, options, async (chain) => {
         const addresses = await addressesOf(chain)
         const call = await buildGovernanceCall({ action, args, addresses })
         const result = await proposeGovernance({ signer: signerOf(chain, options), governor: addresses.governor, calls: [call], description: options.description })
@@ -105,56 +110,65 @@ export function registerGovCommands(program: Command): void {
       })
     })
 
-  govCommand(gov, 'vote <proposalId> <support>', 'vote for, against or abstain with your delegated votes')
+  govCommand(gov, 'vote', 'vote for, against or abstain with your delegated votes')
+    .argument('<proposalId>', 'the proposal', parseProposalId)
+    .argument('<support>', 'for, against or abstain', (text: string) => {
+      if (!(SUPPORT as readonly string[]).includes(text)) throw new CliUsageError({ option: '<support>', value: text, expected: SUPPORT.join(', ') })
+      return text as VoteSupport
+    })
     .option('--reason <text>', 'reason recorded with the vote')
-    .action(async (id: string, support: string, options: GovOptions & { reason?: string }, cmd: Command) => {
+    .action(async (proposalId: bigint, support: VoteSupport, options: GovOptions & { reason?: string }, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
-      if (!Object.hasOwn(VOTE_SUPPORT, support)) throw new GovernanceActionError({ action: 'vote', argument: 'support', expected: 'for, against or abstain', got: support })
-      await withChain(opts.home, options, async (chain) => {
+      const { castGovernanceVote, formatEther } = await governance()
+      await withChain(opts, options, async (chain) => {
         const { governor } = await addressesOf(chain)
-        const result = await castGovernanceVote({ signer: signerOf(chain, options), governor, proposalId: parseProposalId(id), support: support as VoteSupport, reason: options.reason })
+        const result = await castGovernanceVote({ signer: signerOf(chain, options), governor, proposalId, support, reason: options.reason })
         if (result.weightWei === 0n) note(`${result.voter} had no votes at the snapshot: delegate before a proposal to count (poa gov delegate)`)
         printResult(opts, result, () => `${result.voter} voted ${support} with ${formatEther(result.weightWei)} OPEN`)
       })
     })
 
-  for (const [verb, run, describe] of [
-    ['queue', queueProposal, 'queue a succeeded proposal in the timelock'],
-    ['execute', executeProposal, 'execute a queued proposal once its ETA has passed'],
+  for (const [verb, describe] of [
+    ['queue', 'queue a succeeded proposal in the timelock'],
+    ['execute', 'execute a queued proposal once its ETA has passed'],
   ] as const) {
-    govCommand(gov, `${verb} <proposalId>`, describe).action(async (id: string, options: GovOptions, cmd: Command) => {
+    govCommand(gov, verb, describe).argument('<proposalId>', 'the proposal', parseProposalId).action(async (proposalId: bigint, options: GovOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
-      await withChain(opts.home, options, async (chain) => {
+      const g = await governance()
+      const run = verb === 'queue' ? g.queueProposal : g.executeProposal
+      await withChain(opts, options, async (chain) => {
         const { governor } = await addressesOf(chain)
-        const result = await run({ signer: signerOf(chain, options), governor, proposalId: parseProposalId(id), fromBlock: chain.deployment.deployedAtBlock })
+        const result = await run({ signer: signerOf(chain, options), governor, proposalId, fromBlock: chain.deployment.deployedAtBlock })
         printResult(opts, result, () => ('etaSeconds' in result ? `queued; executable from ${new Date(Number(result.etaSeconds) * 1000).toISOString()} (ETA ${result.etaSeconds})` : `executed ${result.calls} call(s) in ${result.txHash}`))
       })
     })
   }
 
-  govCommand(gov, 'status <proposalId>', 'state, votes, quorum, vote window and ETA of a proposal').action(async (id: string, options: GovOptions, cmd: Command) => {
+  govCommand(gov, 'status', 'state, votes, quorum, vote window and ETA of a proposal').argument('<proposalId>', 'the proposal', parseProposalId).action(async (proposalId: bigint, options: GovOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
-    await withChain(opts.home, options, async (chain) => {
+    const { proposalStatus, formatEther } = await governance()
+    await withChain(opts, options, async (chain) => {
       const { governor } = await addressesOf(chain)
-      const status = await proposalStatus({ governor, runner: chain.provider, proposalId: parseProposalId(id), fromBlock: chain.deployment.deployedAtBlock })
-      printResult(opts, status, () => renderStatus(status))
+      const status = await proposalStatus({ governor, runner: chain.provider, proposalId, fromBlock: chain.deployment.deployedAtBlock })
+      printResult(opts, status, () => renderStatus(status, formatEther))
     })
   })
 
   govCommand(gov, 'delegate [address]', 'delegate your OPEN votes (default: to yourself; needed once before voting)').action(async (to: string | undefined, options: GovOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
-    await withChain(opts.home, options, async (chain) => {
+    const { delegateVotes, formatEther } = await governance()
+    await withChain(opts, options, async (chain) => {
       const result = await delegateVotes({ signer: signerOf(chain, options), token: chain.deployment.contracts.OpenToken, delegatee: to })
       printResult(opts, result, () => `${result.delegator} delegated to ${result.delegatee}, who now has ${formatEther(result.votesWei)} votes`)
     })
   })
 
-  govCommand(gov, 'advance <proposalId>', 'embedded chain only: mine blocks (and move time) to the proposal\'s next phase').action(async (id: string, options: GovOptions, cmd: Command) => {
+  govCommand(gov, 'advance', 'embedded chain only: mine blocks (and move time) to the proposal\'s next phase').argument('<proposalId>', 'the proposal', parseProposalId).action(async (proposalId: bigint, options: GovOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
-    await withChain(opts.home, options, async (chain) => {
+    const { proposalStatus } = await governance()
+    await withChain(opts, options, async (chain) => {
       if (!chain.embedded) throw new ChainConfigError({ option: 'gov advance', reason: 'only the embedded chain can mine blocks on demand' })
       const { governor } = await addressesOf(chain)
-      const proposalId = parseProposalId(id)
       const before = await proposalStatus({ governor, runner: chain.provider, proposalId, fromBlock: chain.deployment.deployedAtBlock })
       const now = BigInt(before.currentBlock)
       // Pending opens after the snapshot block; Active closes after the deadline; Queued waits for the ETA.
@@ -169,17 +183,12 @@ export function registerGovCommands(program: Command): void {
   })
 }
 
-function settingsOf(o: Record<'votingDelay' | 'votingPeriod' | 'threshold' | 'quorum' | 'timelockDelay', string>): GovernanceSettings {
-  const int = (setting: string, value: string) => {
-    if (!/^\d+$/.test(value)) throw new GovernanceSettingError({ setting, expected: 'a non-negative integer', got: value })
-    return Number(value)
-  }
-  if (!/^\d+(\.\d{1,18})?$/.test(o.threshold)) throw new GovernanceSettingError({ setting: '--threshold', expected: 'an OPEN amount', got: o.threshold })
+function settingsOf(o: SettingOptions, defaults: Readonly<GovernanceSettings>): GovernanceSettings {
   return {
-    votingDelayBlocks: int('--voting-delay', o.votingDelay),
-    votingPeriodBlocks: int('--voting-period', o.votingPeriod),
-    proposalThresholdWei: parseUnits(o.threshold, 18),
-    quorumPercent: int('--quorum', o.quorum),
-    timelockMinDelaySeconds: int('--timelock-delay', o.timelockDelay),
+    votingDelayBlocks: o.votingDelay ?? defaults.votingDelayBlocks,
+    votingPeriodBlocks: o.votingPeriod ?? defaults.votingPeriodBlocks,
+    proposalThresholdWei: o.threshold ?? defaults.proposalThresholdWei,
+    quorumPercent: o.quorum ?? defaults.quorumPercent,
+    timelockMinDelaySeconds: o.timelockDelay ?? defaults.timelockMinDelaySeconds,
   }
 }

@@ -1,54 +1,13 @@
-import { existsSync } from 'node:fs'
-import { readFile, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { InvalidArgumentError, type Command } from 'commander'
-import { PoaError, jsonSafe } from '../../prover/errors/index.ts'
-import { buildAttributionWitness, parseWitnessParameters } from '../../prover/witness/index.ts'
-import { BUILD_DIR, compileCircuit } from '../../prover/proof/compileCircuit.ts'
-import { attributionSpec } from '../../prover/proof/circuitParams.ts'
-import { proveAttribution } from '../../prover/proof/proveAttribution.ts'
-import { verifyProofPackage } from '../../prover/proof/verifyProofPackage.ts'
-import { ProofRejectedError } from '../../prover/proof/errors.ts'
-import { ensureDevKeys } from '../../ceremony/devSetup.ts'
-import { note, printResult, progressLine, type OutputOptions } from '../output.ts'
-
-/** A file named on the command line cannot be read or is not JSON. */
-export class InputFileError extends PoaError {
-  constructor({ file, reason }: { file: string; reason: string }) {
-    super('INPUT_FILE_UNREADABLE', 'BAD_INPUT', `${file}: ${reason}`, { meta: { file } })
-  }
-}
-
-async function readJson(file: string): Promise<unknown> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (cause) {
-    throw new InputFileError({ file, reason: `cannot be read (${(cause as Error).message})` })
-  }
-  try {
-    return JSON.parse(text)
-  } catch (cause) {
-    throw new InputFileError({ file, reason: `is not JSON (${(cause as Error).message})` })
-  }
-}
-
-function parseInferenceId(value: string): string {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError(`inference id expected 0x followed by 64 hex digits, got "${value}"`)
-  return value.toLowerCase()
-}
-
-/** The dev verification key `poa prove` leaves beside the compiled circuit. */
-function defaultVkeyPath(circuitName: string): string {
-  return join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
-}
+import type { Command } from 'commander'
+import { inferenceIdOption, type GlobalOptions } from '../options.ts'
+import { note, printResult, progressLine } from '../output.ts'
 
 /**
  * Registers:
  *   poa prove --input <witness-parameters.json> [--out <package.json>] [--inference-id <0x..>]
  *   poa verify <proof-package> [--vkey <verification-key.json>]   (exit 4 when the proof fails)
  * `--input` holds buildAttributionWitness's parameters (as test/vectors/attribution_tiny.json's
- * `parameters`); proving from an inference id through the chain and the index is not wired yet.
+ * `parameters`); proving from an inference id through the chain and the index is the node's job.
  */
 export function registerProveCommands(program: Command): void {
   program
@@ -56,32 +15,22 @@ export function registerProveCommands(program: Command): void {
     .description('prove an attribution (Groth16, INSECURE dev keys) from witness parameters and write a proof package')
     .requiredOption('--input <file>', 'witness parameters JSON: params, settlementId, roots, query, pool, candidates with proofs')
     .option('--out <file>', 'where to write the proof package (default: print it)')
-    .option('--inference-id <id>', 'the inference settled, recorded in the package', parseInferenceId)
+    .option('--inference-id <id>', 'the inference settled, recorded in the package', inferenceIdOption('--inference-id'))
     .action(async (options: { input: string; out?: string; inferenceId?: string }, command: Command) => {
-      const global = command.optsWithGlobals() as OutputOptions
-      const parameters = parseWitnessParameters(await readJson(options.input))
-      const witness = await buildAttributionWitness(parameters)
-      const circuit = await compileCircuit(attributionSpec(parameters.params), note)
-      const keys = await ensureDevKeys(circuit, note)
+      const opts = command.optsWithGlobals() as GlobalOptions
+      const { proveFromParameters } = await import('../../prover/app/proveFromParameters.ts')
       const controller = new AbortController()
       const abort = () => controller.abort()
       process.once('SIGINT', abort)
       try {
-        const pkg = await proveAttribution({
-          circuit,
-          keys,
-          params: parameters.params,
-          witness,
-          queryInputHash: parameters.query.inputHash,
-          inferenceId: options.inferenceId,
-          onProgress: progressLine(`proving ${circuit.name}`),
-          signal: controller.signal,
-        })
+        const pkg = await proveFromParameters({ input: options.input, inferenceId: options.inferenceId, buildDir: opts.buildDir, log: note, onProgress: progressLine, signal: controller.signal })
         if (options.out) {
+          const { writeFile } = await import('node:fs/promises')
           await writeFile(options.out, `${JSON.stringify(pkg, null, 1)}\n`)
           note(`proof package written to ${options.out}`)
         }
-        printResult(global, options.out ? { file: options.out, circuit: pkg.circuit.name, publicInputs: pkg.publicInputs } : pkg, () =>
+        const { jsonSafe } = await import('../../prover/errors/index.ts')
+        printResult(opts, options.out ? { file: options.out, circuit: pkg.circuit.name, publicInputs: pkg.publicInputs } : pkg, () =>
           options.out ? `proved ${pkg.circuit.name}: ${options.out}` : JSON.stringify(jsonSafe(pkg), null, 1),
         )
       } finally {
@@ -95,15 +44,9 @@ export function registerProveCommands(program: Command): void {
     .argument('<proof-package>', 'proof package JSON written by poa prove')
     .option('--vkey <file>', 'Groth16 verification key JSON (default: the dev key beside the compiled circuit)')
     .action(async (file: string, options: { vkey?: string }, command: Command) => {
-      const global = command.optsWithGlobals() as OutputOptions
-      const pkg = (await readJson(file)) as any
-      const name = typeof pkg?.circuit?.name === 'string' ? pkg.circuit.name : undefined
-      const vkeyPath = options.vkey ?? (name ? defaultVkeyPath(name) : undefined)
-      if (!vkeyPath || !existsSync(vkeyPath)) {
-        throw new InputFileError({ file: vkeyPath ?? '(verification key)', reason: 'no verification key: pass --vkey, or prove once so the dev key exists' })
-      }
-      const result = await verifyProofPackage(pkg, (await readJson(vkeyPath)) as any)
-      if (!result.valid) throw new ProofRejectedError({ circuit: result.circuit, reason: `does not verify against ${vkeyPath}` })
-      printResult(global, { valid: true, circuit: result.circuit, publicInputs: pkg.publicInputs }, () => `valid: ${result.circuit} proof (${vkeyPath})`)
+      const opts = command.optsWithGlobals() as GlobalOptions
+      const { verifyProofFile } = await import('../../prover/app/verifyProofFile.ts')
+      const result = await verifyProofFile({ file, vkey: options.vkey, buildDir: opts.buildDir })
+      printResult(opts, { valid: true, circuit: result.circuit, publicInputs: result.publicInputs }, () => `valid: ${result.circuit} proof (${result.vkeyPath})`)
     })
 }

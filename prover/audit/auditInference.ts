@@ -7,7 +7,7 @@ import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import type { LoadedModel } from '../influence/index.ts'
-import { BUILD_DIR } from '../proof/compileCircuit.ts'
+import { buildLayout } from '../layout/index.ts'
 import { CIRCUIT_SETS, attributionSpec, type AttributionParams } from '../proof/circuitParams.ts'
 import {
   checkDatanet, checkIndex, checkModel, checkProof, checkPublicInputs, checkQuery, checkScoresPayoutsTopK, checkSettlement, checkVerifier,
@@ -33,6 +33,8 @@ export type AuditInferenceParameters = {
   queryText?: string
   /** A verification key file; default: the local dev setup build of the settled circuit. */
   vkeyPath?: string
+  /** Build folder holding that dev setup (default `<package>/build`). */
+  buildDir?: string
   fromBlock?: number
   toBlock?: number
 }
@@ -56,17 +58,16 @@ export class UnknownCircuitError extends PoaError {
   }
 }
 
-const devVkeyPath = (circuitName: string) => join(BUILD_DIR, 'circuits', circuitName, `${circuitName}.dev.vkey.json`)
 
 /**
  * Which attribution circuit a settlement's circuit id is. The id is over a verification key (one per
  * setup), so it names no parameters: first a local dev key with that id, else the one parameter set
  * whose K (public inputs - 5) and k (the model's) match what the chain holds.
  */
-export function circuitOfId({ circuitId, inputCount, k }: { circuitId: string; inputCount: number; k: number }): { name: string; params: AttributionParams } {
+export function circuitOfId({ circuitId, inputCount, k, buildDir }: { circuitId: string; inputCount: number; k: number; buildDir?: string }): { name: string; params: AttributionParams } {
   const id = circuitId.toLowerCase()
   const byKey = KNOWN_CIRCUITS.find((c) => {
-    const key = readVkey(devVkeyPath(c.name))
+    const key = readVkey(buildLayout(buildDir).devVkeyPath(c.name))
     return key !== undefined && getProofSystem(key.protocol).circuitId(key) === id
   })
   if (byKey) return byKey
@@ -79,16 +80,16 @@ function readVkey(path: string): any {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined
 }
 
-function loadVkey(circuitName: string, vkeyPath: string | undefined): { key: any; circuitName: string; source: string } | undefined {
-  const path = vkeyPath ?? devVkeyPath(circuitName)
+function loadVkey(circuitName: string, vkeyPath: string | undefined, buildDir: string | undefined): { key: any; circuitName: string; source: string } | undefined {
+  const path = vkeyPath ?? buildLayout(buildDir).devVkeyPath(circuitName)
   const key = readVkey(path)
   return key === undefined ? undefined : { key, circuitName, source: path }
 }
 
 export async function auditInference(p: AuditInferenceParameters): Promise<AuditReport> {
   const onChain: SettlementOnChain = await readSettlement({ chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, fromBlock: p.fromBlock, toBlock: p.toBlock })
-  const { name: circuit, params } = circuitOfId({ circuitId: onChain.event.circuitId, inputCount: onChain.verifier.inputCount, k: onChain.model.k })
-  const vkey = loadVkey(circuit, p.vkeyPath)
+  const { name: circuit, params } = circuitOfId({ circuitId: onChain.event.circuitId, inputCount: onChain.verifier.inputCount, k: onChain.model.k, buildDir: p.buildDir })
+  const vkey = loadVkey(circuit, p.vkeyPath, p.buildDir)
   const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain), checkModel(onChain, p.model)]
 
   const info = p.store.getDatanet(p.datanet)

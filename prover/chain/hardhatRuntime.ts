@@ -1,17 +1,15 @@
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { HardhatRuntimeEnvironment, EthereumProvider, HardhatConfig, HardhatNetworkConfig } from 'hardhat/types/index.js'
 import { ContractsCompileError } from './chainErrors.ts'
+import { packagePath } from '../layout/index.ts'
 import { withOwnedLock } from '../lock/index.ts'
 import type { HardhatEthersHelpers } from '@nomicfoundation/hardhat-ethers/types/index.js'
 
 /** The Hardhat runtime with the hardhat-ethers plugin loaded (`hre.ethers`). */
 export type HardhatRuntime = HardhatRuntimeEnvironment & { ethers: HardhatEthersHelpers }
 
-/** Repository root (this file is prover/chain/hardhatRuntime.ts). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const HARDHAT_CONFIG_PATH = join(REPO_ROOT, 'hardhat.config.cjs')
+export const HARDHAT_CONFIG_PATH = packagePath('hardhat.config.cjs')
 
 let runtime: Promise<HardhatRuntime> | undefined
 let compiled: Promise<void> | undefined

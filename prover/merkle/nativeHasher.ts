@@ -1,17 +1,14 @@
 import { spawn, execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { getPoseidon } from '../hash/index.ts'
 import { FIELD_MODULUS } from '../field/index.ts'
+import { buildLayout, packagePath } from '../layout/index.ts'
 
 const run = promisify(execFile)
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-const SOURCE_DIR = join(REPO, 'native', 'poseidon')
-// Same convention as prover/proof/compileCircuit.ts (build/, or POA_BUILD_DIR); merkle/ may not import proof/.
-const BIN_DIR = join(process.env.POA_BUILD_DIR ?? join(REPO, 'build'), 'native')
+const SOURCE_DIR = packagePath('native', 'poseidon')
 
 /**
  * Poseidon(2) and Merkle levels computed by native/poseidon/poseidon_tree.c in a child process,
@@ -26,19 +23,22 @@ export type NativeHasher = {
 
 export type NativeHasherStatus = { hasher: NativeHasher; reason?: undefined } | { hasher?: undefined; reason: string }
 
-let loading: Promise<NativeHasherStatus> | undefined
+/** One load per binary folder: the compile and self-check run once per process and build folder. */
+const loading = new Map<string, Promise<NativeHasherStatus>>()
 
 /**
- * Compile (once, cached under build/native by source hash) and self-check the native hasher.
+ * Compile (once, cached under `<buildDir>/native` by source hash; default `<package>/build`) and self-check the native hasher.
  * Resolves to `{ reason }` instead when there is no C compiler or the check fails, so callers can
  * fall back to the WebAssembly Poseidon and say why.
  */
-export function loadNativeHasher(): Promise<NativeHasherStatus> {
-  loading ??= load()
-  return loading
+export function loadNativeHasher({ buildDir }: { buildDir?: string } = {}): Promise<NativeHasherStatus> {
+  const binDir = buildLayout(buildDir).nativeDir
+  let status = loading.get(binDir)
+  if (!status) loading.set(binDir, (status = load(binDir)))
+  return status
 }
 
-async function load(): Promise<NativeHasherStatus> {
+async function load(BIN_DIR: string): Promise<NativeHasherStatus> {
   const source = join(SOURCE_DIR, 'poseidon_tree.c')
   if (!existsSync(source)) return { reason: `${source} is missing` }
   const hash = createHash('sha256').update(readFileSync(source)).update(readFileSync(join(SOURCE_DIR, 'constants.h'))).digest('hex').slice(0, 16)

@@ -47,7 +47,16 @@ export type StartNodeParameters = {
   /** Status lines (stderr in the CLI). */
   log?: (line: string) => void
   signal?: AbortSignal
+  /**
+   * Test only: kill this process with SIGKILL when a job reaches this point, to test crash
+   * recovery (docs/node.md). The CLI passes it from POA_NODE_CRASH_AT under POA_NODE_TEST_HOOKS=1.
+   */
+  crashAt?: NodeCrashPoint
 }
+
+/** Where a test may crash the node: after a job is marked scoring, proving, or submitted. */
+export type NodeCrashPoint = 'scoring' | 'proving' | 'submitted'
+export const NODE_CRASH_POINTS: readonly NodeCrashPoint[] = ['scoring', 'proving', 'submitted']
 
 export type NodeSummary = NodeMetrics & { recovered: number }
 export type RunningNode = { metricsUrl?: string; done: Promise<NodeSummary>; stop(): void }
@@ -63,14 +72,18 @@ export class NodeConfigError extends PoaError {
   }
 }
 
-/** Test hook: POA_NODE_CRASH_AT=scoring|proving|submitted kills the process there, only with POA_NODE_TEST_HOOKS=1. */
-function crashPoint(point: 'scoring' | 'proving' | 'submitted'): void {
-  if (process.env.POA_NODE_TEST_HOOKS === '1' && process.env.POA_NODE_CRASH_AT === point) process.kill(process.pid, 'SIGKILL')
+/** The test-only crash hook (StartNodeParameters.crashAt): dies at `point` when asked to. */
+function crashHook(crashAt: NodeCrashPoint | undefined): (point: NodeCrashPoint) => void {
+  if (crashAt !== undefined && !NODE_CRASH_POINTS.includes(crashAt)) throw new NodeConfigError({ option: 'crashAt', reason: `${JSON.stringify(crashAt)} is none of ${NODE_CRASH_POINTS.join(', ')}` })
+  return (point) => {
+    if (crashAt === point) process.kill(process.pid, 'SIGKILL')
+  }
 }
 
 export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
   if (p.chain.embedded) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain (the embedded chain is locked by one process, so no host could record inferences for it)' })
   const log = p.log ?? (() => {})
+  const crashPoint = crashHook(p.crashAt)
   const stopper = new AbortController()
   const signal = p.signal ? AbortSignal.any([p.signal, stopper.signal]) : stopper.signal
   const queue = openJobQueue({ home: p.home })

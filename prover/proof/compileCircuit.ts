@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto'
 import { execFile } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { PoaError } from '../errors/index.ts'
+import { buildLayout, PACKAGE_ROOT } from '../layout/index.ts'
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 
-/** Repository root (prover/proof/ is two levels below it). */
-export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..')
-/** Where compiled circuits go; ignored by git. Env POA_BUILD_DIR overrides. */
-export const BUILD_DIR = process.env.POA_BUILD_DIR ?? join(REPO_ROOT, 'build')
+// circom2 runs with the package as its working directory: include paths are relative to it.
+const REPO_ROOT = PACKAGE_ROOT
 
 export class CircuitCompileError extends PoaError {
   constructor({ name, output }: { name: string; output: string }) {
@@ -70,33 +69,19 @@ function resolveInclude(path: string, from: string): string | undefined {
   return undefined
 }
 
-/**
- * The folder circom2 searches for `circomlib/...` includes, relative to the repository root.
- * circom2 runs under WASI, which cannot read through a symlink that leaves the checkout (a git
- * worktree whose node_modules links to another checkout's): then circomlib's circuits are mirrored
- * once under build/circom-include/ and that folder is searched instead.
- */
-function includeDir(): string {
-  const modules = join(REPO_ROOT, 'node_modules')
-  if (!relative(REPO_ROOT, realpathSync(modules)).startsWith('..')) return 'node_modules'
-  const mirror = join(BUILD_DIR, 'circom-include')
-  const target = join(mirror, 'circomlib', 'circuits')
-  if (!existsSync(target)) {
-    const tmp = `${mirror}.tmp-${process.pid}`
-    cpSync(join(realpathSync(modules), 'circomlib', 'circuits'), join(tmp, 'circomlib', 'circuits'), { recursive: true })
-    rmSync(mirror, { recursive: true, force: true })
-    renameSync(tmp, mirror)
-  }
-  return relative(REPO_ROOT, mirror)
+/** Options of compileCircuit. */
+export type CompileCircuitOptions = {
+  /** Build folder (default `<package>/build`). circom2 (WASI) only sees the package folder, so keep it inside. */
+  buildDir?: string
 }
 
 /**
- * Compile a circuit with circom2 (`--r1cs --wasm --sym --O2`) into `build/circuits/<name>/`,
+ * Compile a circuit with circom2 (`--r1cs --wasm --sym --O2`) into `<buildDir>/circuits/<name>/`,
  * skipping the work when a build with the same source hash is already there. The build is made
  * in a temporary folder and renamed into place, so an interrupted compile never looks finished.
  */
-export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) => void = () => {}): Promise<CompiledCircuit> {
-  const dir = join(BUILD_DIR, 'circuits', spec.name)
+export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) => void = () => {}, { buildDir }: CompileCircuitOptions = {}): Promise<CompiledCircuit> {
+  const dir = buildLayout(buildDir).circuitDir(spec.name)
   const tmp = `${dir}.tmp-${process.pid}`
   const main = mainSource(spec, tmp)
   const hash = createHash('sha256').update(main)
@@ -123,7 +108,7 @@ export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) =>
       require.resolve('circom2/cli.js'),
       relative(REPO_ROOT, join(tmp, `${spec.name}.circom`)),
       '--r1cs', '--wasm', '--sym', '--O2',
-      '-l', includeDir(),
+      '-l', 'node_modules',
       '-o', relative(REPO_ROOT, tmp),
     ], { maxBuffer: 64 << 20, cwd: REPO_ROOT })
   } catch (error: any) {

@@ -1,0 +1,67 @@
+import { Option, type Command } from 'commander'
+import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
+import { addChainOptions, withChain, type ChainCliOptions } from '../chainOptions.ts'
+import { accountOption, addressOption, exactlyOne, fieldOption, inferenceIdOption, openAmountOption, bigintOption, type GlobalOptions } from '../options.ts'
+import { printResult } from '../output.ts'
+
+type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment: bigint; fee: bigint; inferenceId?: string; circuitId?: string; circuit: string; permit?: boolean; account?: number | string }
+
+/** Registers: inference record|show|save-query. */
+export function registerInferenceCommands(program: Command): void {
+  const inference = program.command('inference').description('inferences whose fees await an attribution proof')
+
+  addChainOptions(
+    inference.command('record').description('record an inference and escrow its fee in OPEN (as the model host)')
+      .requiredOption('--model <id>', 'registered model id', bigintOption('--model'))
+      .requiredOption('--query-commitment <field>', 'Poseidon(inputHash, featureHash(phi_q))', fieldOption('--query-commitment'))
+      .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', openAmountOption('--fee'))
+      .option('--inference-id <hex32>', 'the inference id (default: random)', inferenceIdOption('--inference-id'))
+      .option('--circuit-id <hex32>', 'the approved circuit whose proof will settle it (default: the id of the deployed verifier of --circuit)', inferenceIdOption('--circuit-id'))
+      .addOption(new Option('--circuit <set>', 'circuit parameter set whose deployed verifier names the circuit id').choices(CIRCUIT_SET_NAMES).default('tiny'))
+      .option('--permit', 'authorise the fee with an ERC-2612 permit instead of an approve transaction')
+      .option('--account <n|key>', 'host account: Hardhat index on the embedded chain, or a private key', accountOption('--account')),
+  ).action(async (options: RecordOptions, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const [{ toFr }, { randomBytes }, { formatEther }, { recordInference, settlementAt }, { settlementAddress, signerOf }, { circuitIdOfDeployedSet }] = await Promise.all([
+      import('../../prover/field/index.ts'), import('node:crypto'), import('ethers'), import('../../prover/clients/settlementClient.ts'), import('../../prover/app/settlementAddress.ts'),
+      import('../../prover/app/circuitIdOfDeployedSet.ts'),
+    ])
+    toFr(options.queryCommitment, '--query-commitment')
+    const inferenceId = options.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
+    await withChain(opts, options, async (chain) => {
+      const settlement = settlementAddress(chain)
+      const circuitId = options.circuitId ?? await circuitIdOfDeployedSet({ chain, set: options.circuit as CircuitSetName })
+      const tx = await recordInference({ settlement, signer: signerOf(chain, options.account), modelId: options.model, inferenceId, circuitId, queryCommitment: options.queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
+      const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
+      // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
+      const result = { inferenceId, circuitId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, ...tx }
+      printResult(opts, result, () => `recorded inference ${inferenceId}: fee ${formatEther(options.fee)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN (tx ${tx.txHash})`)
+    })
+  })
+
+  addChainOptions(
+    inference.command('show').description('status, fee, pool and commitment of a recorded inference')
+      .argument('<inference-id>', 'the inference', inferenceIdOption('<inference-id>'))
+      .option('--prover <address>', 'the prover-fee recipient whose settlementId to show (default: the signer, paid when it settles)', addressOption('--prover')),
+  ).action(async (inferenceId: string, options: ChainCliOptions & { prover?: string }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const [{ toChecksumAddress }, { formatEther }, { readInference }] = await Promise.all([import('../../prover/field/index.ts'), import('ethers'), import('../../prover/app/readInference.ts')])
+    const prover = options.prover === undefined ? undefined : toChecksumAddress(options.prover, '--prover')
+    await withChain(opts, options, async (chain) => {
+      const result = await readInference({ chain, inferenceId, prover })
+      printResult(opts, result, () => `${inferenceId}: ${result.status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}`)
+    })
+  })
+
+  inference.command('save-query').description('keep the query text of an inference in <home>/queries/ (the node and the auditor read it)')
+    .argument('<inference-id>', 'the inference (0x + 64 hex)', inferenceIdOption('<inference-id>'))
+    .option('--text <text>', 'the query text')
+    .option('--file <path>', 'a file holding the query text (UTF-8, exactly as committed)')
+    .action(async (inferenceId: string, o: { text?: string; file?: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      exactlyOne('--text/--file', o.text, o.file)
+      const [{ readFileSync }, { saveQueryText }] = await Promise.all([import('node:fs'), import('../../prover/node/queryStore.ts')])
+      const path = await saveQueryText({ home: opts.home, inferenceId, text: o.text ?? readFileSync(o.file!, 'utf8') })
+      printResult(opts, { inferenceId, path }, () => `saved the query of ${inferenceId} in ${path}`)
+    })
+}

@@ -1,0 +1,73 @@
+import { formatUnits, type Signer } from 'ethers'
+import type { PoaChain } from '../../chain/connectChain.ts'
+import { claimRewards, rewardBalance, settleInference, type SettleInferenceReturnType } from '../../clients/settlementClient.ts'
+import type { StoredRecord } from '../../datanet/index.ts'
+import { senderOf } from '../../dataset/spamAssassin.ts'
+import { attributeInference } from '../../proof/attributeInference.ts'
+import type { CompiledCircuit } from '../../proof/compileCircuit.ts'
+import { toSolidityCalldata } from '../../proof/proofPackage.ts'
+import type { AttributionParams } from '../../witness/attributionParams.ts'
+import type { DevKeys } from '../../../ceremony/devSetup.ts'
+import type { DemoDatanet } from './demoDatanet.ts'
+import type { DemoInference } from './demoInference.ts'
+import type { DemoModel } from './demoModel.ts'
+import type { DemoRun } from './demoRun.ts'
+
+export type DemoContributor = { position: number; contributor: string; sender: string; label: string; score: string; paidOpen: string; creditedOpen: string }
+
+export type DemoSettlement = {
+  settled: SettleInferenceReturnType
+  contributors: DemoContributor[]
+  scoring: { records: number; positive: number; workers: number }
+  publicSignals: number
+}
+
+const open = (wei: bigint) => formatUnits(wei, 18)
+
+/**
+ * Influence over every record in worker threads, the top-K rule, witness and proof (one shared
+ * path, attributeInference), then settle on-chain (the verifier checks the proof) and claim the
+ * credited payouts. The proof binds the prover account that settles (prover = 0: the sender is paid).
+ */
+export async function proveAndSettleDemo(run: DemoRun, p: {
+  chain: PoaChain; settlement: string; prover: Signer; circuit: CompiledCircuit; keys: DevKeys; params: AttributionParams; circuitName: string
+  data: DemoDatanet; stored: StoredRecord[]; model: DemoModel; inference: DemoInference; workers: number
+}): Promise<DemoSettlement> {
+  const { inferenceId, query: q } = p.inference
+  const attributed = await run.timed('scoreAndProve', async () =>
+    attributeInference({
+      circuit: p.circuit, keys: p.keys, params: p.params, index: p.model.index, records: p.stored, query: { inputHash: q.inputHash, features: q.features }, poolWei: p.inference.poolWei,
+      settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId, prover: await p.prover.getAddress() }, scoring: { workers: p.workers }, onProgress: run.progress('proving'),
+    }),
+  )
+  run.timings.scoring = Math.round(attributed.scoringMs) / 1000
+  run.timings.prove = Math.round(attributed.provingMs) / 1000
+  const { pkg, witness, candidates: chosen } = attributed
+
+  const calldata = toSolidityCalldata(pkg)
+  const settled = await settleInference({ settlement: p.settlement, signer: p.prover, inferenceId, circuitId: pkg.circuit.id, calldata })
+  run.tx('settle (verify proof + split)', settled)
+  run.tx('claim payouts', await claimRewards({ settlement: p.settlement, signer: p.prover, inferenceId }))
+
+  // witnessFromIndex orders candidates by position; witness.* are per candidate in that order.
+  const records = p.data.records
+  const positions = chosen.map((t) => t.position).sort((a, b) => a - b)
+  const contributors = await Promise.all(
+    positions.map(async (position, i) => ({
+      position,
+      contributor: witness.contributors[i],
+      sender: senderOf(records[position].content),
+      label: records[position].label,
+      score: witness.scores[i].toString(),
+      paidOpen: open(witness.payouts[i]),
+      // What the settlement contract now holds for this contributor (all of its claims so far).
+      creditedOpen: open(await rewardBalance({ settlement: p.settlement, runner: p.prover, account: witness.contributors[i] })),
+    })),
+  )
+  contributors.sort((a, b) => (BigInt(b.score) > BigInt(a.score) ? 1 : BigInt(b.score) < BigInt(a.score) ? -1 : a.position - b.position))
+  return {
+    settled, contributors,
+    scoring: { records: attributed.distribution.count, positive: attributed.distribution.positive, workers: attributed.workers },
+    publicSignals: pkg.publicSignals.length,
+  }
+}

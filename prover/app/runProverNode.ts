@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { loadModel, modelDir } from '../influence/index.ts'
+import { homeLayout } from '../layout/index.ts'
+import { NodeConfigError, startNode, type NodeCrashPoint, type NodeSummary } from '../node/runNode.ts'
+import type { CircuitSetName } from '../proof/circuitParams.ts'
+import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
+import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
+import { settlementAddress } from './settlementAddress.ts'
+import { withChainSession } from './withChainSession.ts'
+import { withDatanetStore } from './withDatanetStore.ts'
+
+/** Options of runProverNode. */
+export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting, 'log' | 'onProgress'> & {
+  /** Served local models; default: "models" of `<home>/node.json`. */
+  models?: string[]
+  /** The local datanet the models were indexed on; default: "datanet" of `<home>/node.json`. */
+  datanet?: string
+  circuitSet: CircuitSetName
+  fromBlock?: number
+  pollMs?: number
+  workers?: number
+  metricsPort?: number
+  untilIdle?: boolean
+  settlement?: string
+  /** Test only (see StartNodeParameters.crashAt). */
+  crashAt?: NodeCrashPoint
+  /** Called once the node runs, with a way to stop it (the CLI wires SIGINT/SIGTERM to it). */
+  onStarted?: (node: { metricsUrl?: string; stop(): void }) => void
+}
+
+/** Models and datanet from the options, else from `<home>/node.json` ({"models": [...], "datanet": "..."}). */
+function nodeConfig(p: RunProverNodeParameters): { models: string[]; datanet: string } {
+  const file = homeLayout(p.home).nodeConfig
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { models?: string[]; datanet?: string }) : {}
+  const models = p.models ?? saved.models
+  const datanet = p.datanet ?? saved.datanet
+  if (!models?.length) throw new NodeConfigError({ option: '--model', reason: `name at least one local model (or "models" in ${file})` })
+  if (datanet === undefined) throw new NodeConfigError({ option: '--datanet', reason: `name the local datanet the models were indexed on (or "datanet" in ${file})` })
+  return { models, datanet: String(datanet) }
+}
+
+/** The prover node on a JSON-RPC chain: prove pending inferences of the served models and settle them, until stopped (or idle). */
+export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSummary> {
+  if (p.chain?.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
+  const config = nodeConfig(p)
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet, buildDir: p.buildDir, log: p.log })
+  const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
+  return withDatanetStore(p.home, (store) =>
+    withChainSession({ ...p, deploy: false }, async (chain) => {
+      const node = await startNode({
+        home: p.home, chain, settlement: settlementAddress(chain, p.settlement), models, store, datanet: config.datanet, circuit, keys, params,
+        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt,
+      })
+      p.onStarted?.(node)
+      return node.done
+    }))
+}

@@ -1,0 +1,29 @@
+import { existsSync } from 'node:fs'
+import { buildLayout } from '../layout/index.ts'
+import { ProofRejectedError } from '../proof/errors.ts'
+import { verifyProofPackage } from '../proof/verifyProofPackage.ts'
+import type { AppFolders } from './appOptions.ts'
+import { InputFileError, readJsonFile } from './readJsonFile.ts'
+
+/** Options of verifyProofFile. */
+export type VerifyProofFileParameters = Pick<AppFolders, 'buildDir'> & {
+  /** Proof package JSON written by `poa prove`. */
+  file: string
+  /** Groth16 verification key JSON (default: the dev key beside the compiled circuit in `buildDir`). */
+  vkey?: string
+}
+
+export type VerifyProofFileReturnType = { valid: true; circuit: string; publicInputs: unknown; vkeyPath: string }
+
+/** Verify a proof package against its verification key; a proof that fails is a ProofRejectedError (exit 4). */
+export async function verifyProofFile(p: VerifyProofFileParameters): Promise<VerifyProofFileReturnType> {
+  const pkg = (await readJsonFile(p.file)) as any
+  const name = typeof pkg?.circuit?.name === 'string' ? pkg.circuit.name : undefined
+  const vkeyPath = p.vkey ?? (name ? buildLayout(p.buildDir).devVkeyPath(name) : undefined)
+  if (!vkeyPath || !existsSync(vkeyPath)) {
+    throw new InputFileError({ file: vkeyPath ?? '(verification key)', reason: 'no verification key: pass --vkey, or prove once so the dev key exists' })
+  }
+  const result = await verifyProofPackage(pkg, (await readJsonFile(vkeyPath)) as any)
+  if (!result.valid) throw new ProofRejectedError({ circuit: result.circuit, reason: `does not verify against ${vkeyPath}` })
+  return { valid: true, circuit: result.circuit, publicInputs: pkg.publicInputs, vkeyPath }
+}
