@@ -1,16 +1,16 @@
 import { createRequire } from 'node:module'
 import { mkdir, rm, stat } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { HardhatRuntimeEnvironment, EthereumProvider, HardhatConfig, HardhatNetworkConfig } from 'hardhat/types/index.js'
+import { PACKAGE_ROOT } from '../package/index.ts'
 import { ContractsCompileError } from './chainErrors.ts'
 import type { HardhatEthersHelpers } from '@nomicfoundation/hardhat-ethers/types/index.js'
 
 /** The Hardhat runtime with the hardhat-ethers plugin loaded (`hre.ethers`). */
 export type HardhatRuntime = HardhatRuntimeEnvironment & { ethers: HardhatEthersHelpers }
 
-/** Repository root (this file is prover/chain/hardhatRuntime.ts). */
-export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+/** Repository root (where hardhat.config.cjs and contracts/ live). */
+export const REPO_ROOT = PACKAGE_ROOT
 export const HARDHAT_CONFIG_PATH = join(REPO_ROOT, 'hardhat.config.cjs')
 
 let runtime: Promise<HardhatRuntime> | undefined

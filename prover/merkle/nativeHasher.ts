@@ -1,14 +1,14 @@
 import { spawn, execFile } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { getPoseidon } from '../hash/index.ts'
+import { PACKAGE_ROOT } from '../package/index.ts'
 import { FIELD_MODULUS } from '../field/index.ts'
 
 const run = promisify(execFile)
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+const REPO = PACKAGE_ROOT
 const SOURCE_DIR = join(REPO, 'native', 'poseidon')
 // Same convention as prover/proof/compileCircuit.ts (build/, or POA_BUILD_DIR); merkle/ may not import proof/.
 const BIN_DIR = join(process.env.POA_BUILD_DIR ?? join(REPO, 'build'), 'native')

@@ -5,12 +5,13 @@ import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { PoaError } from '../errors/index.ts'
+import { PACKAGE_ROOT } from '../package/index.ts'
 
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 
-/** Repository root (prover/proof/ is two levels below it). */
-export const REPO_ROOT = resolve(dirname(new URL(import.meta.url).pathname), '../..')
+/** Repository root (where circuits/ and build/ live). */
+export const REPO_ROOT = PACKAGE_ROOT
 /** Where compiled circuits go; ignored by git. Env POA_BUILD_DIR overrides. */
 export const BUILD_DIR = process.env.POA_BUILD_DIR ?? join(REPO_ROOT, 'build')
 

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { PoaError } from '../../errors/index.ts'
+import { PACKAGE_ROOT } from '../../package/index.ts'
 import { releaseCurve } from '../curve.ts'
 
 const require = createRequire(import.meta.url)
@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url)
 const SNARKJS_GROTH16_TEMPLATE = join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs')
 
 /** Where generated verifier sources go (git-ignored: they change with every fresh dev setup). */
-export const GENERATED_CONTRACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../contracts/generated')
+export const GENERATED_CONTRACTS_DIR = join(PACKAGE_ROOT, 'contracts', 'generated')
 
 /** A circuit name cannot become a Solidity identifier, or a template edit broke the generator. */
 export class VerifierGenerationError extends PoaError {
