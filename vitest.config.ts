@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Compiles dist/ when it is older than the sources: spawned CLIs then skip tsx's transpiling.
+    globalSetup: ['test/buildDist.globalSetup.ts'],
     testTimeout: 600_000,
     hookTimeout: 1_200_000,
     pool: 'forks',

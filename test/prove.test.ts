@@ -170,7 +170,7 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     const bad = join(dir, 'bad.json')
     writeFileSync(good, JSON.stringify(pkg))
     writeFileSync(bad, JSON.stringify(claim((p) => void (p.pool = String(BigInt(p.pool) + 1n)))))
-    const cli = (file: string) => run(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--json', 'verify', file, '--vkey', keys.vkeyPath ?? ''], { cwd: process.cwd() })
+    const cli = (file: string) => run(process.execPath, ['cli/bin.js', '--json', 'verify', file, '--vkey', keys.vkeyPath ?? ''], { cwd: process.cwd() })
     const ok = await cli(good)
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, result: { valid: true } })
     const failed = await cli(bad).then(() => undefined, (e: any) => e)

@@ -35,7 +35,7 @@ let settler: string
 
 /** Run `poa --home <home> --json ...args`; returns the exit status and the parsed stdout line. */
 async function poa(...args: string[]): Promise<{ status: number; body: any }> {
-  const result = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--home', home, '--json', ...args], { cwd: PACKAGE_ROOT, maxBuffer: 16 << 20 }).then(
+  const result = await run(process.execPath, ['cli/bin.js', '--home', home, '--json', ...args], { cwd: PACKAGE_ROOT, maxBuffer: 16 << 20 }).then(
     (r) => ({ status: 0, stdout: r.stdout }),
     (e: any) => ({ status: e.code as number, stdout: e.stdout as string }),
   )

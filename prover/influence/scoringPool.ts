@@ -1,8 +1,7 @@
 import { availableParallelism } from 'node:os'
-import { fileURLToPath } from 'node:url'
-import { Piscina } from 'piscina'
 import { PoaError } from '../errors/index.ts'
 import { FEATURE_BOUND } from '../index/featureHash.ts'
+import { createWorkerPool } from '../workers/index.ts'
 import { mergeSummaries, mergeTopK, type ScoreDistribution, type ScoredRecord } from './scoreSummary.ts'
 import type { ScoreTask, ScoreTaskResult } from './scoreWorker.ts'
 
@@ -60,9 +59,7 @@ function checkScoreParameters({ features, k, topK }: ScoreParameters): void {
 
 export function createScoringPool({ workers = availableParallelism() }: { workers?: number } = {}): ScoringPool {
   if (!Number.isInteger(workers) || workers < 1) throw new ScoreParameterError({ field: 'workers', value: workers, expected: 'a positive integer' })
-  const filename = fileURLToPath(new URL('./scoreWorker.ts', import.meta.url))
-  // A .ts worker needs tsx's loader; vitest and plain node do not pass it on to worker threads.
-  const pool = new Piscina({ filename, minThreads: workers, maxThreads: workers, execArgv: ['--import', 'tsx'] })
+  const pool = createWorkerPool({ from: import.meta.url, worker: 'scoreWorker', threads: workers })
   const shared = new WeakMap<Int16Array, SharedArrayBuffer>()
   return {
     workers,

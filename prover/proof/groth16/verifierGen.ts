@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { PoaError } from '../../errors/index.ts'
 import { withCurve } from '../curve.ts'
 import type { Hex } from '../proofSystem.ts'
 import { groth16CircuitId } from './circuitId.ts'
+import { PACKAGE_ROOT } from '../../layout/index.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url)
 const SNARKJS_GROTH16_TEMPLATE = join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs')
 
 /** Where generated verifier sources go (git-ignored: they change with every fresh dev setup). */
-export const GENERATED_CONTRACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../contracts/generated')
+export const GENERATED_CONTRACTS_DIR = join(PACKAGE_ROOT, 'contracts', 'generated')
 
 /** A circuit name cannot become a Solidity identifier, or a template edit broke the generator. */
 export class VerifierGenerationError extends PoaError {

@@ -1,0 +1,2 @@
+export * from './workerFile.ts'
+export * from './workerPool.ts'
