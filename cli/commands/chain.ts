@@ -1,12 +1,55 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { homeLayout } from '../../prover/layout/index.ts'
 import { addChainOptions, withChain, type ChainCliOptions } from '../chainOptions.ts'
 import { integerOption, type GlobalOptions } from '../options.ts'
-import { note, printResult } from '../output.ts'
+import { note, printResult, progressLine } from '../output.ts'
 
-/** Registers: chain status|deploy|accounts|mine (the embedded chain and RPC endpoints). */
+/** Registers: chain serve|start|stop|status|deploy|accounts|mine (the embedded chain, a shared node, RPC endpoints). */
 export function registerChainCommands(program: Command): void {
-  const chain = program.command('chain').description('the embedded chain or a JSON-RPC chain: status and deployment')
+  const chain = program.command('chain').description('the embedded chain, a shared local chain node, or a JSON-RPC chain: serve, status and deployment')
+
+  const portOption = () => new Option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)').argParser(integerOption('--port', 0, 65535)).default(8545)
+  const renderNode = (n: { url: string; chainId: string | bigint; pid: number; accounts: { index: number; address: string; privateKey: string }[] }) =>
+    [
+      `poa chain node (pid ${n.pid}) serving chain ${n.chainId} at ${n.url}`,
+      'development accounts (public keys of the Hardhat test mnemonic: local use only):',
+      ...n.accounts.slice(0, 10).map((a) => `  ${String(a.index).padStart(2)} ${a.address} ${a.privateKey}`),
+      `other processes: poa <command> --rpc ${n.url} --private-key <key>; commands in this home use the node by themselves`,
+    ].join('\n')
+
+  chain.command('serve').description("serve this home's chain over JSON-RPC in the foreground until interrupted (state kept in the home's journal)")
+    .addOption(portOption())
+    .action(async (options: { port: number }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const { serveChain } = await import('../../prover/app/chainNode.ts')
+      const node = await serveChain({ home: opts.home, port: options.port, onProgress: (label) => progressLine(label) })
+      printResult(opts, { url: node.url, chainId: node.chainId, pid: process.pid, accounts: node.accounts, contracts: node.deployment.contracts }, () => renderNode({ ...node, pid: process.pid }))
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve()
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+      note('stopping: closing the chain journal')
+      await node.close()
+    })
+
+  chain.command('start').description("start a shared local chain node for this home in the background (JSON-RPC on 127.0.0.1, state on disk across restarts) and print its URL and funded development accounts")
+    .addOption(portOption())
+    .action(async (options: { port: number }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const { startChainNode } = await import('../../prover/app/chainNode.ts')
+      const started = await startChainNode({ home: opts.home, buildDir: opts.buildDir, port: options.port, command: [process.execPath, process.argv[1]], log: note })
+      if (started.alreadyRunning) note(`already running (log: ${started.logFile})`)
+      printResult(opts, started, () => renderNode(started))
+    })
+
+  chain.command('stop').description("stop the chain node serving this home (its journal keeps the state for the next start)")
+    .action(async (_options: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const { stopChainNode } = await import('../../prover/app/chainNode.ts')
+      const result = await stopChainNode({ home: opts.home })
+      printResult(opts, result, () => (result.stopped ? `stopped the chain node (pid ${result.pid})` : 'no chain node serves this home'))
+    })
 
   addChainOptions(
     chain.command('status').description('print chain id, block, signer and deployed contract addresses (the embedded chain deploys on first use; an RPC chain needs "poa chain deploy")'),

@@ -1,5 +1,6 @@
 import { connectChain, type PoaChain } from '../chain/connectChain.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
+import { defaultChainTarget } from './chainNode.ts'
 
 /** Options of withChainSession. */
 export type WithChainSessionParameters = AppFolders & AppChain & Pick<AppReporting, 'onProgress' | 'signal'> & {
@@ -13,7 +14,9 @@ export type WithChainSessionParameters = AppFolders & AppChain & Pick<AppReporti
  * chain's journal goes to `onProgress('replaying embedded chain')`.
  */
 export async function withChainSession<T>(p: WithChainSessionParameters, work: (chain: PoaChain) => Promise<T>): Promise<T> {
-  const chain = await connectChain({ home: p.home, ...(p.chain ?? {}), deploy: p.deploy ?? true, signal: p.signal, onProgress: p.onProgress?.('replaying embedded chain') })
+  // No chain named: the node serving this home (`poa chain start`) if one runs, else the embedded chain.
+  const target = p.chain?.rpc === undefined ? defaultChainTarget(p.home) : p.chain
+  const chain = await connectChain({ home: p.home, ...target, deploy: p.deploy ?? true, signal: p.signal, onProgress: p.onProgress?.('replaying embedded chain') })
   try {
     return await work(chain)
   } finally {

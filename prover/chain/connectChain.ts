@@ -68,6 +68,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
   let signerAddress: string
   let embeddedChain: EmbeddedChain | undefined
   let getSigner: (account: number | string) => Signer
+  let servedByNode = false
 
   if (parameters.rpc === undefined) {
     if (parameters.privateKey !== undefined || parameters.keystore !== undefined) {
@@ -101,6 +102,10 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     else throw new ChainConfigError({ option: '--rpc', reason: 'needs --private-key <hex> or --keystore <file> to sign' })
     signer = wallet.connect(provider)
     getSigner = (account) => {
+      // A poa chain node serves the embedded chain's development accounts: an index names one.
+      if (typeof account === 'number' && servedByNode && Number.isSafeInteger(account) && account >= 0 && account < EMBEDDED_NETWORK.accounts.count) {
+        return HDNodeWallet.fromPhrase(EMBEDDED_NETWORK.accounts.mnemonic, undefined, `${EMBEDDED_NETWORK.accounts.path}/${account}`).connect(provider)
+      }
       if (typeof account !== 'string') throw new ChainConfigError({ option: 'account', reason: 'on an RPC chain an account is a private key' })
       return walletFromKey(account, 'account').connect(provider)
     }
@@ -115,13 +120,12 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     const chainId = await provider.getNetwork().then((n) => n.chainId, (error: unknown) => {
       throw toChainError(error, `connect ${parameters.rpc ?? 'embedded chain'}`, [])
     })
-    const file = deploymentPath({ home, chainId, embedded: embeddedChain !== undefined })
-    let deployment = await readDeployment(file)
-    // A poa local node (`poa chain start`) deployed the contracts once for every process: use them.
-    if (deployment === undefined && parameters.rpc !== undefined) {
-      deployment = await sharedDeployment(provider as JsonRpcProvider, chainId)
-      if (deployment !== undefined) await writeDeployment(file, deployment)
-    }
+    // A poa local node (`poa chain start`) keeps one deployment for every process that shares it:
+    // read it from the node at each connection, and record new contracts there, not in this home.
+    const served = parameters.rpc === undefined ? undefined : await sharedDeployment(provider as JsonRpcProvider, chainId)
+    servedByNode = served !== undefined
+    const file = served ? `${parameters.rpc} (poa chain node)` : deploymentPath({ home, chainId, embedded: embeddedChain !== undefined })
+    let deployment = served ?? (await readDeployment(file))
     if (deployment === undefined || CORE_CONTRACTS.some((name) => deployment!.contracts[name] === undefined)) {
       if (!deploy) throw new ContractNotDeployedError({ contract: 'DatanetRegistry', chainId, file })
       const core = await deployCoreContracts({ signer })
@@ -131,7 +135,8 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
         deployedAtBlock: core.deployedAtBlock,
         contracts: { ...(deployment?.contracts ?? {}), ...core.contracts },
       }
-      await writeDeployment(file, deployment)
+      if (served) deployment = await recordShared(provider as JsonRpcProvider, core.contracts)
+      else await writeDeployment(file, deployment)
     } else {
       for (const [name, address] of Object.entries(deployment.contracts)) {
         if ((await provider.getCode(address)) === '0x') throw new DeploymentMismatchError({ file, contract: name, address, chainId })
@@ -166,11 +171,20 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
       getSigner,
       contract,
       async recordDeployment(added) {
+        if (served) {
+          Object.assign(current.contracts, (await recordShared(provider as JsonRpcProvider, added)).contracts)
+          return
+        }
         Object.assign(current.contracts, added)
         await writeDeployment(file, current)
       },
       async mine(options) {
-        if (!embeddedChain) throw new ChainConfigError({ option: 'mine', reason: 'only the embedded chain can mine blocks on demand' })
+        if (served) {
+          // The node journals the blocks it mines (hardhat_mine is one of the methods it serves).
+          await (provider as JsonRpcProvider).send('hardhat_mine', [`0x${options.blocks.toString(16)}`, `0x${(options.intervalSeconds ?? 1).toString(16)}`])
+          return
+        }
+        if (!embeddedChain) throw new ChainConfigError({ option: 'mine', reason: 'only the embedded chain or a poa chain node can mine blocks on demand' })
         await embeddedChain.mine(options)
       },
       async run(action, fn) {
@@ -189,6 +203,15 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
 }
 
 /** The deployment a poa local node serves (`poa_deployment`), or undefined on any other endpoint. */
+/** Record contracts in the deployment a poa local node serves; returns the node's whole deployment. */
+async function recordShared(provider: JsonRpcProvider, contracts: Record<string, string>): Promise<Deployment> {
+  try {
+    return (await provider.send('poa_recordDeployment', [contracts])) as Deployment
+  } catch (error) {
+    throw toChainError(error, 'record the deployment on the poa chain node', [])
+  }
+}
+
 async function sharedDeployment(provider: JsonRpcProvider, chainId: bigint): Promise<Deployment | undefined> {
   let served: Deployment
   try {

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { HDNodeWallet } from 'ethers'
+import { HDNodeWallet, isAddress } from 'ethers'
 import { connectChain, type PoaChain } from './connectChain.ts'
 import { EMBEDDED_NETWORK, type ChainProgress } from './embeddedChain.ts'
 import { ChainConfigError } from './chainErrors.ts'
@@ -39,6 +39,9 @@ export type LocalNode = {
 /** JSON-RPC method clients call to learn the addresses of poa's contracts on a poa local node. */
 export const DEPLOYMENT_METHOD = 'poa_deployment'
 
+/** JSON-RPC method clients call to add contracts they deployed to the node's one deployment. */
+export const RECORD_DEPLOYMENT_METHOD = 'poa_recordDeployment'
+
 /** Methods that would change chain state without a journaled, signed transaction. */
 const REFUSED = new Set([
   'eth_sendTransaction', 'eth_sign', 'eth_signTransaction', 'eth_signTypedData_v4', 'personal_sign',
@@ -49,7 +52,7 @@ const REFUSED = new Set([
 ])
 
 /** The development accounts of the embedded chain (Hardhat's test mnemonic), with their keys. */
-export function devAccounts(count = EMBEDDED_NETWORK.accounts.count): DevAccount[] {
+export function devAccounts(count: number = EMBEDDED_NETWORK.accounts.count): DevAccount[] {
   const { mnemonic, path } = EMBEDDED_NETWORK.accounts
   return Array.from({ length: count }, (_, index) => {
     const wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `${path}/${index}`)
@@ -92,6 +95,20 @@ export async function startLocalNode({ home, host = '127.0.0.1', port = 8545, on
       }
       case DEPLOYMENT_METHOD:
         return deployment
+      case RECORD_DEPLOYMENT_METHOD: {
+        const added = params[0]
+        if (added === null || typeof added !== 'object' || Array.isArray(added)) throw new errors.InvalidInputError(`${RECORD_DEPLOYMENT_METHOD} expects one object of contract name -> address`)
+        for (const [name, address] of Object.entries(added)) {
+          if (!/^[A-Za-z0-9_]{1,64}$/.test(name)) throw new errors.InvalidInputError(`${RECORD_DEPLOYMENT_METHOD}: contract name ${JSON.stringify(name)} must match [A-Za-z0-9_]{1,64}`)
+          if (typeof address !== 'string' || !isAddress(address)) throw new errors.InvalidInputError(`${RECORD_DEPLOYMENT_METHOD}: ${name} = ${JSON.stringify(address)} is not an address`)
+          // Only contracts that exist: a typo must not make every process call an empty address.
+          if ((await embedded.eip1193.request({ method: 'eth_getCode', params: [address, 'latest'] })) === '0x') {
+            throw new errors.InvalidInputError(`${RECORD_DEPLOYMENT_METHOD}: ${name} at ${address} has no code on this chain`)
+          }
+        }
+        await chain.recordDeployment(added as Record<string, string>)
+        return deployment
+      }
       default:
         return embedded.eip1193.request({ method, params })
     }

@@ -22,6 +22,10 @@ export type HomeLayout = {
   readonly nodeConfig: string
   readonly chainDir: string
   readonly chainJournal: string
+  /** Written by `poa chain serve` while it serves this home's chain: pid and URL. */
+  readonly chainNodeFile: string
+  /** Output of a `poa chain start`ed node. */
+  readonly chainNodeLog: string
   /** The deployment file of the embedded chain, or of an RPC chain by id. */
   deploymentFile(target: { embedded: boolean; chainId: bigint }): string
   readonly modelsDir: string
@@ -48,6 +52,8 @@ export function homeLayout(home: string): HomeLayout {
     nodeConfig: join(home, 'node.json'),
     chainDir,
     chainJournal: join(chainDir, 'journal.jsonl'),
+    chainNodeFile: join(chainDir, 'node.json'),
+    chainNodeLog: join(chainDir, 'node.log'),
     deploymentFile: ({ embedded, chainId }) => join(chainDir, embedded ? 'deployment.json' : `deployment-${chainId}.json`),
     modelsDir,
     modelDir: (name) => join(modelsDir, name),
