@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander'
 import { reportError, reportUsageError, EXIT_CODES } from './output.ts'
 import { registerCommands } from './commands/index.ts'
+import { readFileSync } from 'node:fs'
+import { packagePath } from '../prover/layout/index.ts'
 
 /**
  * The `poa` command line: the edge. It is the only place that reads POA_HOME and POA_BUILD_DIR;
@@ -13,6 +15,7 @@ const json = process.argv.includes('--json')
 const program = new Command()
   .name('poa')
   .description('Zero-knowledge Proof-of-Attribution node')
+  .addHelpText('after', '\n`poa --version` (or -V) prints the version.')
   .option('--json', 'print results as JSON on stdout')
   .addOption(new Option('--home <dir>', 'poa data directory').env('POA_HOME').default('.poa'))
   .addOption(new Option('--build-dir <dir>', 'build folder: compiled circuits, dev keys, dev ptau (default <package>/build)').env('POA_BUILD_DIR'))
@@ -22,6 +25,14 @@ const program = new Command()
   .showHelpAfterError(!json)
 
 registerCommands(program)
+
+// `--version` only as the first argument: commander's program-level version option would also
+// swallow `datanet commit --version <n>`.
+const first = process.argv[2]
+if ((first === '--version' || first === '-V') && process.argv.length === 3) {
+  process.stdout.write(`${(JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version}\n`)
+  process.exit(0)
+}
 
 try {
   await program.parseAsync(process.argv)

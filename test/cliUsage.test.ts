@@ -15,6 +15,8 @@ const OWNER = '0x52908400098527886E0F7030069857D2E4169EE7'
 /** One bad flag or argument per command group: each must be refused while parsing, with exit 2. */
 const BAD_FLAGS: { group: string; args: string[]; option: string }[] = [
   { group: 'datanet', args: ['datanet', 'create', 'x', '--owner', OWNER, '--depth', 'two'], option: '--depth' },
+  { group: 'datanet import', args: ['datanet', 'import', 'x', 'r.jsonl', '--max-record-bytes', '0'], option: '--max-record-bytes' },
+  { group: 'chain start', args: ['chain', 'start', '--port', '65536'], option: '--port' },
   { group: 'datanet commit', args: ['datanet', 'commit', 'x', '--version', 'two'], option: '--version' },
   { group: 'chain', args: ['chain', 'status', '--rpc', 'notaurl'], option: '--rpc' },
   { group: 'chain mine', args: ['chain', 'mine', '0'], option: '<blocks>' },
@@ -63,6 +65,12 @@ describe('poa usage errors (spawned CLI)', () => {
     expect(run.status).toBe(2)
     expect(run.stdout).toBe('')
     expect(run.stderr).toContain("error: unknown option '--bogus'")
+  })
+
+  it('prints its version with --version from any directory, exit 0', () => {
+    const run = spawnSync(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--version'], { cwd: tmpdir(), encoding: 'utf8' })
+    expect(run.status).toBe(0)
+    expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version)
   })
 
   it('refuses exclusive flags given together with exit 2', () => {

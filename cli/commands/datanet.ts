@@ -38,17 +38,20 @@ export function registerDatanetCommands(program: Command): void {
     .description('append the records of a JSONL or CSV file as one new version (all or nothing)')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['jsonl', 'csv']))
     .option('--workers <n>', 'threads for leaf and tree hashing (default: cores)', integerOption('--workers', 1, 64))
-    .action(async (ref: string, file: string, options: { format?: RecordFormat; workers?: number }, cmd: Command) => {
+    .option('--max-record-bytes <n>', 'largest content of one record in bytes (default 1 MiB)', integerOption('--max-record-bytes', 1, Number.MAX_SAFE_INTEGER))
+    .option('--max-import-bytes <n>', 'largest import file in bytes (default 256 MiB)', integerOption('--max-import-bytes', 1, Number.MAX_SAFE_INTEGER))
+    .action(async (ref: string, file: string, options: { format?: RecordFormat; workers?: number; maxRecordBytes?: number; maxImportBytes?: number }, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const { readRecords } = await import('../../prover/dataset/index.ts')
       const result = await (await datanetStore()).withDatanetStore(opts.home, async (store) => {
         const target = store.getDatanet(ref)
-        const records = await readRecords({ path: file, format: options.format })
+        const limits = { ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.maxImportBytes ? { maxImportBytes: options.maxImportBytes } : {}) }
+        const records = await readRecords({ path: file, format: options.format, limits })
         note(`read ${records.length} records from ${basename(file)}`)
         const hashing = progressLine('hashing records')
         const tree = progressLine('building tree')
         const version = await store.importRecords(target.id, {
-          records, source: basename(file), workers: options.workers ?? availableParallelism(),
+          records, source: basename(file), workers: options.workers ?? availableParallelism(), limits,
           onProgress: (p) => (p.unit === 'tree hashes' ? tree(p) : hashing(p)),
         })
         return { datanet: { id: target.id, name: target.name }, added: records.length, ...version }
