@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander'
 import { availableParallelism } from 'node:os'
 import type { ModelManifest, ProjectionKind, ProviderRequest } from '../../prover/influence/index.ts'
-import { CliOptionConflictError, exactlyOne, integerOption, positiveNumberOption, type GlobalOptions } from '../options.ts'
+import { CliOptionConflictError, accountOption, bigintOption, exactlyOne, integerOption, positiveNumberOption, type GlobalOptions } from '../options.ts'
+import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
 const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`
@@ -24,7 +25,7 @@ const projectionSeedOption = () => new Option('--projection-seed <s>', 'projecti
 
 type QueryOptions = { model: string; datanet: string; version?: number; text?: string; file?: string; provider: ProviderRequest }
 
-/** Registers: model train|register-local|index|query|attribute. */
+/** Registers: model train|register-local|index|register|query|attribute. */
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('train or register a model, build its attribution index, query and attribute')
 
@@ -83,6 +84,27 @@ export function registerModelCommands(program: Command): void {
       const result = await indexModel({ home: opts.home, model: o.model, datanet: o.datanet, version: o.version, provider: o.provider, onProgress: progressLine })
       printResult(opts, result, () => `indexed ${result.count} records of datanet ${result.datanet.id} v${result.datanet.version} (${result.provider}): index root ${hex(BigInt(result.root))}, k ${result.k}, scale 2^-${result.featureFracBits}`)
     })
+
+  addChainOptions(
+    model
+      .command('register')
+      .description("register a model on-chain with its attribution index root over a committed datanet version (as the model owner)")
+      .requiredOption('--model <name>', 'model name, indexed over the datanet version with "poa model index"')
+      .requiredOption('--datanet <ref>', 'local datanet id or name')
+      .addOption(versionOption())
+      .option('--chain-datanet <id>', "the datanet's on-chain id (default: the one holding this version's root)", bigintOption('--chain-datanet'))
+      .option('--metadata-uri <uri>', 'metadata URI stored with the model (default poa://model/<name>)')
+      .option('--account <n|key>', 'model owner: development account index, or a private key', accountOption('--account')),
+  ).action(async (o, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const { registerModel } = await import('../../prover/app/registerModel.ts')
+    const result = await registerModel({
+      home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(o), model: o.model, datanet: o.datanet, version: o.version,
+      chainDatanetId: o.chainDatanet, metadataURI: o.metadataUri, account: o.account,
+    })
+    printResult(opts, result, () =>
+      `registered model "${o.model}" as model #${result.modelId} over datanet #${result.chainDatanetId} v${result.datanetVersion}: index root ${hex(result.indexRoot)}, k ${result.k}, owner ${result.owner} (tx ${result.txHash})`)
+  })
 
   const queryCommand = (name: string, description: string) =>
     model

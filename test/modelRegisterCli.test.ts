@@ -1,0 +1,41 @@
+// The model owner's step from the CLI (issue 14, item 2): `poa model register` puts a trained and
+// indexed model on-chain over a committed datanet version, and refuses one the chain does not hold.
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadSpamAssassin } from '../prover/dataset/index.ts'
+import { runPoa } from './runPoa.ts'
+
+const home = mkdtempSync(join(tmpdir(), 'poa-model-register-'))
+
+describe('poa model register', () => {
+  it('registers an indexed model over the committed version, after refusing an uncommitted one', () => {
+    const file = join(home, 'mail.jsonl')
+    const mails = loadSpamAssassin({ limit: 40 })
+    writeFileSync(file, mails.map((m) => JSON.stringify({ contributor: m.contributor, content: m.content, label: m.label })).join('\n'))
+    const ok = (...args: string[]) => {
+      const run = runPoa(home, '--json', ...args)
+      expect(run.status, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0)
+      return run.json.result
+    }
+    ok('datanet', 'create', 'mail', '--depth', '8', '--owner', '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
+    ok('datanet', 'import', 'mail', file)
+    ok('model', 'train', '--name', 'clf', '--datanet', 'mail', '--k', '8')
+    const index = ok('model', 'index', '--model', 'clf', '--datanet', 'mail')
+
+    const early = runPoa(home, '--json', 'model', 'register', '--model', 'clf', '--datanet', 'mail')
+    expect(early.status).toBe(3)
+    expect(early.json.error).toMatchObject({ code: 'MODEL_DATANET_NOT_ON_CHAIN' })
+    expect(early.json.error.message).toMatch(/no on-chain datanet committed this root as this version \(commit it: poa datanet commit\)/)
+
+    const committed = ok('datanet', 'commit', 'mail')
+    const registered = ok('model', 'register', '--model', 'clf', '--datanet', 'mail', '--account', '2')
+    expect(registered).toMatchObject({ modelId: '1', chainDatanetId: String(committed.chainDatanetId), datanetVersion: 1, k: 8, indexRoot: String(BigInt(index.root)) })
+    expect(registered.owner).toBe('0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC') // development account 2
+
+    const wrong = runPoa(home, '--json', 'model', 'register', '--model', 'clf', '--datanet', 'mail', '--chain-datanet', '7')
+    expect(wrong.status).toBe(3)
+    expect(wrong.json.error.message).toMatch(/on-chain datanet 7 has no version 1|DatanetUnknown/)
+  }, 600_000)
+})
