@@ -59,6 +59,9 @@ describe('poa datanet commit (embedded chain)', () => {
     const first = await poa(home, ['datanet', 'commit', 'spam'])
     expect(first.status).toBe(0)
     expect(first.json.result).toMatchObject({ datanet: { name: 'spam' }, chainId: '31337', chainDatanetId: '1', createdOnChain: true })
+    // --owner is the on-chain owner; the signer (development account 0) commits as its curator.
+    expect(first.json.result).toMatchObject({ owner: OWNER, curator: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266' })
+    expect(first.stderr).toMatch(/owned by 0x70997970C51812dc3A010C7d01b50e0d17dc79C8/)
     expect(first.json.result.commits).toEqual([expect.objectContaining({ version: 1, root: v1.root, recordCount: 3, alreadyCommitted: false })])
     const tx1 = first.json.result.commits[0].txHash
 
@@ -78,7 +81,8 @@ describe('poa datanet commit (embedded chain)', () => {
 
     const chain = await poa(home, ['chain', 'status'])
     expect(chain.status).toBe(0)
-    expect(chain.json.result).toMatchObject({ chainId: '31337', embedded: true, journalEntries: 6, blockNumber: 6 })
+    // 3 deploys, create, addCurator + transferOwnership (the --owner hand-over), 2 commits.
+    expect(chain.json.result).toMatchObject({ chainId: '31337', embedded: true, journalEntries: 8, blockNumber: 8 })
     expect(chain.json.result.contracts.DatanetRegistry).toBe(first.json.result.registry)
   })
 

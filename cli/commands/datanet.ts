@@ -24,7 +24,7 @@ export function registerDatanetCommands(program: Command): void {
 
   datanet
     .command('create <name>')
-    .description('create an empty datanet owned by <addr>')
+    .description('create an empty datanet owned by <addr> (its on-chain owner too, from its first commit)')
     .requiredOption('--owner <addr>', 'owner EVM address')
     .option('--depth <n>', 'Merkle tree depth (holds 2^depth records; default 20)', integerOption('--depth', 1, 32))
     .action(async (name: string, options: { owner: string; depth?: number }, cmd: Command) => {
@@ -158,7 +158,8 @@ export function registerDatanetCommands(program: Command): void {
         }),
       )
     })
-    if (result.createdOnChain) note(`created on-chain datanet ${result.chainDatanetId} for "${result.datanet.name}"`)
+    if (result.createdOnChain) note(`created on-chain datanet ${result.chainDatanetId} for "${result.datanet.name}", owned by ${result.owner}`)
+    if (result.curator) note(`the signer ${result.curator} is not the owner: it commits as the owner's curator (the owner can remove it)`)
     printResult(opts, result, () =>
       result.commits
         .map((c) => `v${c.version}: root ${hex(c.root)} ${c.alreadyCommitted ? 'already on-chain' : 'committed'} in tx ${c.txHash} (block ${c.blockNumber})`)

@@ -2,7 +2,7 @@ import type { EventLog } from 'ethers'
 import { PoaError } from '../errors/index.ts'
 import type { DatanetRef, DatanetStore, DatanetVersion } from '../datanet/index.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { commitDatanetRoot, createDatanetOnChain, readDatanetOnChain } from './datanetRegistry.ts'
+import { commitDatanetRoot, createDatanetOnChain, readDatanetOnChain, setDatanetCurator, transferDatanetOwnership } from './datanetRegistry.ts'
 
 /** The chain already holds a different root for a version than the local store does. */
 export class ChainRootConflictError extends PoaError {
@@ -42,6 +42,10 @@ export type CommitDatanetVersionReturnType = {
   registry: string
   chainDatanetId: bigint
   createdOnChain: boolean
+  /** The on-chain owner set at creation: the datanet's local owner (`datanet create --owner`). */
+  owner?: string
+  /** Set when the owner is not the signer: the signer became a curator, so it can commit for the owner. */
+  curator?: string
   commits: VersionCommitResult[]
 }
 
@@ -59,9 +63,19 @@ export async function commitDatanetVersion(p: CommitDatanetVersionParameters): P
   let chainDatanetId = p.chainDatanetId
   let createdOnChain = false
   if (chainDatanetId === undefined) chainDatanetId = await findChainDatanet(chain, info.name)
+  let owner: string | undefined
+  let curator: string | undefined
   if (chainDatanetId === undefined) {
     chainDatanetId = (await createDatanetOnChain({ chain, metadataURI: datanetMetadataURI(info.name) })).datanetId
     createdOnChain = true
+    owner = info.owner
+    // `datanet create --owner X` means X owns it on-chain too. The signer that creates it keeps the
+    // right to commit as X's curator (X can remove it), so one operator may commit for an owner.
+    if (owner.toLowerCase() !== chain.signerAddress.toLowerCase()) {
+      await setDatanetCurator({ chain, datanetId: chainDatanetId, curator: chain.signerAddress })
+      await transferDatanetOwnership({ chain, datanetId: chainDatanetId, newOwner: owner })
+      curator = chain.signerAddress
+    }
   }
   const onChain = await readDatanetOnChain({ chain, datanetId: chainDatanetId })
 
@@ -77,7 +91,7 @@ export async function commitDatanetVersion(p: CommitDatanetVersionParameters): P
     commits.push(result)
     p.onProgress?.({ done: ++done, total: versions.length, unit: 'versions' })
   }
-  return { datanet: { id: info.id, name: info.name }, chainId: chain.chainId, registry, chainDatanetId, createdOnChain, commits }
+  return { datanet: { id: info.id, name: info.name }, chainId: chain.chainId, registry, chainDatanetId, createdOnChain, ...(owner ? { owner } : {}), ...(curator ? { curator } : {}), commits }
 }
 
 async function newCommit(chain: PoaChain, datanetId: bigint, local: DatanetVersion, contentURI: string): Promise<VersionCommitResult> {

@@ -94,4 +94,14 @@ export async function setDatanetCurator({ chain, datanetId, curator, remove = fa
   })
 }
 
+/** Hand a datanet to a new owner (curators are kept). Owner only. */
+export async function transferDatanetOwnership({ chain, datanetId, newOwner, signer }: { chain: PoaChain; datanetId: bigint; newOwner: string; signer?: Signer }): Promise<ChainReceipt> {
+  positiveId(datanetId, 'datanetId')
+  const address = toChecksumAddress(newOwner, 'newOwner')
+  return chain.run('transferOwnership', async () => {
+    const { receipt } = await mined(await registryFor(chain, signer).getFunction('transferOwnership')(datanetId, address))
+    return receipt
+  })
+}
+
 export { mined as waitMined }
