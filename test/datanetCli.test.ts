@@ -48,6 +48,10 @@ describe('poa datanet (spawned CLI)', () => {
     expect(verified.status).toBe(0)
     expect(verified.json.result).toMatchObject({ valid: true, leafIndex: 1, checkedAgainst: 'local datanet "mail" v1' })
     expect(poa(home, 'datanet', 'verify', out, '--root', v1.json.result.root).status).toBe(0)
+    // `poa verify` is for SNARK proof packages: it names the command that checks an inclusion proof.
+    const misrouted = poa(home, '--json', 'verify', out)
+    expect(misrouted.status).toBe(3)
+    expect(misrouted.json.error.message).toMatch(/is a datanet inclusion proof \(poa datanet prove\), not a proof package: check it with `poa datanet verify`/)
 
     // Against the newer root, a version-1 proof fails with exit 4 (verification failed).
     const wrongRoot = poa(home, 'datanet', 'verify', out, '--root', v2.stdout.match(/root (0x[0-9a-f]{64})/)![1])

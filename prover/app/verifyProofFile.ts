@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { INCLUSION_PROOF_FORMAT } from '../datanet/inclusionProof.ts'
 import { buildLayout } from '../layout/index.ts'
 import { ProofRejectedError } from '../proof/errors.ts'
 import { verifyProofPackage } from '../proof/verifyProofPackage.ts'
@@ -18,6 +19,10 @@ export type VerifyProofFileReturnType = { valid: true; circuit: string; publicIn
 /** Verify a proof package against its verification key; a proof that fails is a ProofRejectedError (exit 4). */
 export async function verifyProofFile(p: VerifyProofFileParameters): Promise<VerifyProofFileReturnType> {
   const pkg = (await readJsonFile(p.file)) as any
+  // A datanet inclusion proof is no SNARK: say which command checks it instead of "no verification key".
+  if (pkg?.format === INCLUSION_PROOF_FORMAT) {
+    throw new InputFileError({ file: p.file, reason: 'is a datanet inclusion proof (poa datanet prove), not a proof package: check it with `poa datanet verify`' })
+  }
   const name = typeof pkg?.circuit?.name === 'string' ? pkg.circuit.name : undefined
   const vkeyPath = p.vkey ?? (name ? buildLayout(p.buildDir).devVkeyPath(name) : undefined)
   if (!vkeyPath || !existsSync(vkeyPath)) {
