@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander'
 import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
-import { addChainOptions, withChain, type ChainCliOptions } from '../chainOptions.ts'
+import { addChainOptions, chainTargetOf, withChain, type ChainCliOptions } from '../chainOptions.ts'
 import { accountOption, addressOption, exactlyOne, fieldOption, inferenceIdOption, openAmountOption, bigintOption, type GlobalOptions } from '../options.ts'
 import { printResult } from '../output.ts'
 
-type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment: bigint; fee: bigint; inferenceId?: string; circuitId?: string; circuit: string; permit?: boolean; account?: number | string }
+type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment?: bigint; text?: string; file?: string; fee: bigint; inferenceId?: string; circuitId?: string; circuit: string; permit?: boolean; account?: number | string }
 
 /** Registers: inference record|show|save-query. */
 export function registerInferenceCommands(program: Command): void {
@@ -13,7 +13,9 @@ export function registerInferenceCommands(program: Command): void {
   addChainOptions(
     inference.command('record').description('record an inference and escrow its fee in OPEN (as the model host)')
       .requiredOption('--model <id>', 'registered model id', bigintOption('--model'))
-      .requiredOption('--query-commitment <field>', 'Poseidon(inputHash, featureHash(phi_q))', fieldOption('--query-commitment'))
+      .option('--text <text>', 'the query: the host computes and commits it with its copy of the model, and keeps the text in <home>/queries/')
+      .option('--file <path>', 'a file holding the query text (UTF-8, exactly as the model sees it)')
+      .option('--query-commitment <field>', 'or a commitment computed elsewhere: Poseidon(inputHash, featureHash(phi_q))', fieldOption('--query-commitment'))
       .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', openAmountOption('--fee'))
       .option('--inference-id <hex32>', 'the inference id (default: random)', inferenceIdOption('--inference-id'))
       .option('--circuit-id <hex32>', 'the approved circuit whose proof will settle it (default: the id of the deployed verifier of --circuit)', inferenceIdOption('--circuit-id'))
@@ -22,16 +24,30 @@ export function registerInferenceCommands(program: Command): void {
       .option('--account <n|key>', 'host account: Hardhat index on the embedded chain, or a private key', accountOption('--account')),
   ).action(async (options: RecordOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
+    exactlyOne('--text/--file/--query-commitment', options.text ?? options.file, options.queryCommitment)
+    if (options.text !== undefined && options.file !== undefined) exactlyOne('--text/--file', options.text, options.file)
+    if (options.queryCommitment === undefined) {
+      const [{ formatEther }, { readFileSync }, { recordQueryInference }] = await Promise.all([import('ethers'), import('node:fs'), import('../../prover/app/recordQueryInference.ts')])
+      const text = options.text ?? readFileSync(options.file!, 'utf8')
+      const result = await recordQueryInference({
+        home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), modelId: options.model, text, feeWei: options.fee, inferenceId: options.inferenceId,
+        circuitId: options.circuitId, circuitSet: options.circuit as CircuitSetName, permit: options.permit, account: options.account,
+      })
+      printResult(opts, result, () =>
+        `recorded inference ${result.inferenceId} of model ${result.modelId} ("${result.localModel}" answers ${result.prediction.label}): fee ${formatEther(result.feeWei)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN; query kept in ${result.queryFile} (tx ${result.txHash})`)
+      return
+    }
     const [{ toFr }, { randomBytes }, { formatEther }, { recordInference, settlementAt }, { settlementAddress, signerOf }, { circuitIdOfDeployedSet }] = await Promise.all([
       import('../../prover/field/index.ts'), import('node:crypto'), import('ethers'), import('../../prover/clients/settlementClient.ts'), import('../../prover/app/settlementAddress.ts'),
       import('../../prover/app/circuitIdOfDeployedSet.ts'),
     ])
-    toFr(options.queryCommitment, '--query-commitment')
+    const queryCommitment = options.queryCommitment
+    toFr(queryCommitment, '--query-commitment')
     const inferenceId = options.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
     await withChain(opts, options, async (chain) => {
       const settlement = settlementAddress(chain)
       const circuitId = options.circuitId ?? await circuitIdOfDeployedSet({ chain, set: options.circuit as CircuitSetName })
-      const tx = await recordInference({ settlement, signer: signerOf(chain, options.account), modelId: options.model, inferenceId, circuitId, queryCommitment: options.queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
+      const tx = await recordInference({ settlement, signer: signerOf(chain, options.account), modelId: options.model, inferenceId, circuitId, queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
       const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
       // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
       const result = { inferenceId, circuitId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, ...tx }

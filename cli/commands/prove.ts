@@ -1,5 +1,7 @@
-import type { Command } from 'commander'
-import { inferenceIdOption, type GlobalOptions } from '../options.ts'
+import { Option, type Command } from 'commander'
+import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
+import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
+import { addressOption, exactlyOne, inferenceIdOption, integerOption, type GlobalOptions } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
 /**
@@ -10,20 +12,39 @@ import { note, printResult, progressLine } from '../output.ts'
  * `parameters`); proving from an inference id through the chain and the index is the node's job.
  */
 export function registerProveCommands(program: Command): void {
-  program
+  addChainOptions(program
     .command('prove')
-    .description('prove an attribution (Groth16, INSECURE dev keys) from witness parameters and write a proof package')
-    .requiredOption('--input <file>', 'witness parameters JSON: params, settlementId, roots, query, pool, candidates with proofs')
-    .option('--out <file>', 'where to write the proof package (default: print it)')
-    .option('--inference-id <id>', 'the inference settled, recorded in the package', inferenceIdOption('--inference-id'))
-    .action(async (options: { input: string; out?: string; inferenceId?: string }, command: Command) => {
+    .description('prove a recorded inference from the chain, this home\'s datanet copy, model and index (Groth16, INSECURE dev keys), or an attribution from witness parameters; write a proof package')
+    .argument('[inference-id]', 'a pending inference: its package goes to <home>/proofs/<id>.json (what `poa settle <id>` reads)', inferenceIdOption('[inference-id]'))
+    .option('--input <file>', 'instead: witness parameters JSON (params, settlementId, roots, query, pool, candidates with proofs)')
+    .option('--out <file>', 'where to write the proof package (default: <home>/proofs/<id>.json for an inference id, else print it)')
+    .option('--inference-id <id>', 'with --input: the inference settled, recorded in the package', inferenceIdOption('--inference-id'))
+    .addOption(new Option('--circuit <set>', 'circuit parameter set whose keys prove it (its id must be the recorded one)').choices(CIRCUIT_SET_NAMES).default('tiny'))
+    .option('--prover <address>', 'the prover-fee recipient the proof binds (default: the signer, who sends settle)', addressOption('--prover'))
+    .option('--workers <n>', 'scoring threads (default 1)', integerOption('--workers', 1, 64)),
+  ).action(async (inferenceArg: string | undefined, options: ChainCliOptions & { input?: string; out?: string; inferenceId?: string; circuit: CircuitSetName; prover?: string; workers?: number }, command: Command) => {
       const opts = command.optsWithGlobals() as GlobalOptions
-      const { proveFromParameters } = await import('../../prover/app/proveFromParameters.ts')
+      exactlyOne('<inference-id>/--input', inferenceArg, options.input)
       const controller = new AbortController()
       const abort = () => controller.abort()
       process.once('SIGINT', abort)
+      if (inferenceArg !== undefined) {
+        try {
+          const { proveInference } = await import('../../prover/app/proveInference.ts')
+          const proved = await proveInference({
+            home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), inferenceId: inferenceArg, circuitSet: options.circuit, out: options.out,
+            prover: options.prover, workers: options.workers, log: note, onProgress: progressLine, signal: controller.signal,
+          })
+          const result = { inferenceId: proved.inferenceId, file: proved.file, modelId: proved.modelId, circuit: proved.pkg.circuit.name, candidates: proved.candidates, scoringMs: proved.scoringMs, provingMs: proved.provingMs }
+          printResult(opts, result, () => `proved inference ${proved.inferenceId} (model ${proved.modelId}, ${proved.candidates} candidates, ${(proved.provingMs / 1000).toFixed(1)} s): ${proved.file}; settle it with \`poa settle ${proved.inferenceId}\``)
+        } finally {
+          process.off('SIGINT', abort)
+        }
+        return
+      }
+      const { proveFromParameters } = await import('../../prover/app/proveFromParameters.ts')
       try {
-        const pkg = await proveFromParameters({ input: options.input, inferenceId: options.inferenceId, buildDir: opts.buildDir, log: note, onProgress: progressLine, signal: controller.signal })
+        const pkg = await proveFromParameters({ input: options.input!, inferenceId: options.inferenceId, buildDir: opts.buildDir, log: note, onProgress: progressLine, signal: controller.signal })
         if (options.out) {
           const { writeFile } = await import('node:fs/promises')
           await writeFile(options.out, `${JSON.stringify(pkg, null, 1)}\n`)

@@ -34,6 +34,9 @@ export type HomeLayout = {
   /** The attribution index of a model folder over one datanet version. */
   indexDir(modelDir: string, datanetId: string, version: number): string
   readonly queriesDir: string
+  /** Proof packages `poa prove <inference-id>` writes and `poa settle <inference-id>` reads. */
+  readonly proofsDir: string
+  proofFile(inferenceId: string): string
   /** The saved query text of an inference (the id is checked by prover/node's queryStore). */
   queryFile(inferenceId: string): string
   readonly ceremonyDir: string
@@ -59,6 +62,8 @@ export function homeLayout(home: string): HomeLayout {
     modelDir: (name) => join(modelsDir, name),
     indexDir: (modelDir, datanetId, version) => join(modelDir, 'index', encodeURIComponent(datanetId), `v${version}`),
     queriesDir,
+    proofsDir: join(home, 'proofs'),
+    proofFile: (inferenceId) => join(home, 'proofs', `${inferenceId.toLowerCase()}.json`),
     queryFile: (inferenceId) => join(queriesDir, `${inferenceId}.txt`),
     ceremonyDir: join(home, 'ceremony'),
     demoDir: join(home, 'demo'),

@@ -4,18 +4,17 @@ import type { PoaChain } from '../chain/connectChain.ts'
 import { settlementAt } from '../clients/settlementClient.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
-import { createScoringPool, queryModel, type LoadedModel } from '../influence/index.ts'
-import { attributeInference } from '../proof/attributeInference.ts'
+import { createScoringPool, type LoadedModel } from '../influence/index.ts'
 import type { CompiledCircuit } from '../proof/compileCircuit.ts'
 import { releaseCurve } from '../proof/curve.ts'
 import type { ProvingKeys } from '../proof/proveAttribution.ts'
 import type { AttributionParams } from '../witness/index.ts'
 import { openJobQueue, type Job, type JobState } from './jobQueue.ts'
 import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetrics.ts'
-import { loadQueryText } from './queryStore.ts'
+import { proveRecordedInference } from './proveRecordedInference.ts'
 import { withRetry } from './retryRpc.ts'
 import { resolveServedModels, type ServedModels } from './servedModels.ts'
-import { broadcast, inferenceStatus, isLostRace, notPendingReason, resolveSubmitted, signSettlement, type Outcome } from './submitSettlement.ts'
+import { broadcast, isLostRace, notPendingReason, resolveSubmitted, signSettlement, type Outcome } from './submitSettlement.ts'
 
 /**
  * The prover node: watch the chain for InferenceRecorded events of the models it serves, queue
@@ -116,25 +115,21 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     if (late) return { kind: 'dropped', reason: late }
     const one = served.byId.get(job.modelId.toString())
     if (!one) return { kind: 'failed', reason: `model ${job.modelId} is not served by this node` }
-    const inf = await retry(() => inferenceStatus(p.chain, p.settlement, id))
-    const text = await loadQueryText({ home: p.home, inferenceId: id })
-    if (text === undefined) {
-      // The host may save the text just after recording the inference: wait a few polls before failing.
-      const reason = `no query text in ${p.home}/queries/ (save it with "poa inference save-query")`
-      return job.attempts + 1 < QUERY_WAIT_POLLS ? { kind: 'wait', reason } : { kind: 'failed', reason }
-    }
-    const q = await queryModel({ model: one.model, text, featureFracBits: one.featureScale })
-    if (q.queryCommitment !== inf.queryCommitment) return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment}, the inference recorded ${inf.queryCommitment}` }
-    const attributed = await attributeInference({
-      circuit: p.circuit, keys: p.keys, params: p.params, index: one.index, records: one.records,
-      query: { inputHash: q.inputHash, features: q.features }, poolWei: inf.poolWei,
+    const attributed = await proveRecordedInference({
+      home: p.home, chain: p.chain, settlement: p.settlement, inferenceId: id, served: one,
+      circuit: p.circuit, keys: p.keys, params: p.params, scoring: { pool }, signal,
       // signSettlement sends settle from p.chain.signer with prover = 0: the fee (and the proof) is its own.
-      settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId: id, prover: p.chain.signerAddress }, scoring: { pool }, signal,
+      prover: p.chain.signerAddress,
       onStage: (stage) => {
         queue.move(id, stage)
         crashPoint(stage)
       },
     })
+    if ('kind' in attributed) {
+      // The host may save the text just after recording the inference: wait a few polls before failing.
+      if (attributed.kind === 'wait' && job.attempts + 1 >= QUERY_WAIT_POLLS) return { kind: 'failed', reason: attributed.reason }
+      return attributed
+    }
     // Check again: another node may have settled while this one proved.
     const lost = await retry(() => notPendingReason(p.chain, p.settlement, id))
     if (lost) return { kind: 'dropped', reason: lost }

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { recordInference, settlementAt } from '../clients/settlementClient.ts'
+import { readModelOnChain } from '../clients/modelRegistry.ts'
+import { PoaError } from '../errors/index.ts'
+import { loadModel, queryModel, type LoadedModel, type ProviderRequest } from '../influence/index.ts'
+import { homeLayout } from '../layout/index.ts'
+import { saveQueryText } from '../node/queryStore.ts'
+import type { CircuitSetName } from '../proof/circuitParams.ts'
+import type { AppChain, AppFolders } from './appOptions.ts'
+import { circuitIdOfDeployedSet } from './circuitIdOfDeployedSet.ts'
+import { findLocalModelDir } from './localModels.ts'
+import { settlementAddress, signerOf } from './settlementAddress.ts'
+import { withChainSession } from './withChainSession.ts'
+
+/** The host has no local copy of the model it records an inference for. */
+export class HostModelNotFoundError extends PoaError {
+  constructor({ modelId, modelHash, modelsDir }: { modelId: bigint; modelHash: bigint; modelsDir: string }) {
+    super('HOST_MODEL_NOT_FOUND', 'BAD_INPUT',
+      `no model in ${modelsDir} has the hash of on-chain model ${modelId} (0x${modelHash.toString(16)}): a host computes the query with the model it serves (copy its folder there, or train and register it in this home)`,
+      { meta: { modelId, modelHash, modelsDir } })
+  }
+}
+
+export type RecordQueryInferenceParameters = AppFolders & AppChain & {
+  /** On-chain model id. */
+  modelId: bigint
+  /** The query, exactly as the model sees it (kept in `<home>/queries/` for the prover and the auditor). */
+  text: string
+  feeWei: bigint
+  inferenceId?: string
+  /** Circuit the proof must use (default: the deployed verifier of `circuitSet`). */
+  circuitId?: string
+  circuitSet?: CircuitSetName
+  permit?: boolean
+  /** Host account: development account index or private key (default the chain's signer). */
+  account?: number | string
+  provider?: ProviderRequest
+}
+
+export type RecordQueryInferenceReturnType = {
+  inferenceId: string
+  modelId: bigint
+  localModel: string
+  prediction: { class: number; label: string; probabilities: number[] }
+  queryCommitment: bigint
+  circuitId: string
+  feeWei: bigint
+  poolWei: bigint
+  queryFile: string
+  txHash: string
+  gasUsed: bigint
+}
+
+/**
+ * The model host's job for one paid inference: answer the query with the served model, commit
+ * Poseidon(inputHash, featureHash(phi_q)) at the registered model's feature scale, keep the text
+ * for provers and auditors (saved before the transaction, so a crash never loses it), and escrow
+ * the fee on the settlement under the circuit whose proof will settle it.
+ */
+export async function recordQueryInference(p: RecordQueryInferenceParameters): Promise<RecordQueryInferenceReturnType> {
+  return withChainSession({ home: p.home, chain: p.chain }, async (chain) => {
+    const onChain = await readModelOnChain({ chain, modelId: p.modelId })
+    const dir = findLocalModelDir(p.home, onChain.modelHash)
+    if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir })
+    const model: LoadedModel = await loadModel(dir)
+    const query = await queryModel({ model, text: p.text, featureFracBits: onChain.featureScale, provider: p.provider })
+    const settlement = settlementAddress(chain)
+    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny' }))
+    const inferenceId = p.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
+    const queryFile = await saveQueryText({ home: p.home, inferenceId, text: p.text })
+    const tx = await recordInference({
+      settlement, signer: signerOf(chain, p.account), modelId: p.modelId, inferenceId, circuitId,
+      queryCommitment: query.queryCommitment, feeWei: p.feeWei, authorization: p.permit ? 'permit' : 'approve',
+    })
+    const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
+    return {
+      inferenceId, modelId: p.modelId, localModel: model.manifest.name, prediction: query.prediction, queryCommitment: query.queryCommitment,
+      circuitId, feeWei: p.feeWei, poolWei: BigInt(inf.pool), queryFile, txHash: tx.txHash, gasUsed: tx.gasUsed,
+    }
+  })
+}

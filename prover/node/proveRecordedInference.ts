@@ -1,0 +1,40 @@
+import type { PoaChain } from '../chain/connectChain.ts'
+import { queryModel } from '../influence/index.ts'
+import { attributeInference, type AttributeInferenceParameters, type AttributeInferenceReturnType } from '../proof/attributeInference.ts'
+import { loadQueryText } from './queryStore.ts'
+import type { ServedModel } from './servedModels.ts'
+import { inferenceStatus } from './submitSettlement.ts'
+
+/** Why a recorded inference cannot be proven now: `wait` may pass (the host saves the text late), `failed` will not. */
+export type NotProven = { kind: 'wait' | 'failed'; reason: string }
+
+export type ProveRecordedInferenceParameters = Pick<AttributeInferenceParameters, 'circuit' | 'keys' | 'params' | 'scoring' | 'onStage' | 'onProgress' | 'signal'> & {
+  home: string
+  chain: PoaChain
+  settlement: string
+  inferenceId: string
+  /** The registered model this home serves, with its index and the datanet version's records. */
+  served: ServedModel
+  /** The prover-fee recipient the proof binds (the account that sends settle). */
+  prover: string
+}
+
+/**
+ * Prove one recorded inference from what the chain holds and this home keeps: recompute the query
+ * features from the saved query text with the served model, check them against the recorded
+ * commitment, then score, choose and prove with `attributeInference`. Shared by `poa node` (each
+ * job) and `poa prove <inference-id>`.
+ */
+export async function proveRecordedInference(p: ProveRecordedInferenceParameters): Promise<AttributeInferenceReturnType | NotProven> {
+  const inf = await inferenceStatus(p.chain, p.settlement, p.inferenceId)
+  const text = await loadQueryText({ home: p.home, inferenceId: p.inferenceId })
+  if (text === undefined) return { kind: 'wait', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
+  const q = await queryModel({ model: p.served.model, text, featureFracBits: p.served.featureScale })
+  if (q.queryCommitment !== inf.queryCommitment) return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment}, the inference recorded ${inf.queryCommitment}` }
+  return attributeInference({
+    circuit: p.circuit, keys: p.keys, params: p.params, index: p.served.index, records: p.served.records,
+    query: { inputHash: q.inputHash, features: q.features }, poolWei: inf.poolWei,
+    settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId: p.inferenceId, prover: p.prover },
+    scoring: p.scoring, onStage: p.onStage, onProgress: p.onProgress, signal: p.signal,
+  })
+}
