@@ -62,9 +62,10 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     expect(ticksWhileProving).toBeGreaterThan(0)
   })
 
-  it('writes a schema-1 package that names the circuit, its params and hashes, and decodes the public inputs', () => {
-    expect(pkg.schemaVersion).toBe(1)
-    expect(pkg.circuit).toMatchObject({ name: TINY_SPEC.name, template: 'Attribution', params: TINY_PARAMS, zkeySha256: keys.zkeyHash })
+  it('writes a schema-2 package that names the proof system, the circuit, its id, params and hashes, and decodes the public inputs', () => {
+    expect(pkg.schemaVersion).toBe(2)
+    expect(pkg.system).toBe('groth16')
+    expect(pkg.circuit).toMatchObject({ id: keys.circuitId, name: TINY_SPEC.name, template: 'Attribution', params: TINY_PARAMS, zkeySha256: keys.zkeyHash })
     expect(pkg.circuit.r1csSha256).toBe(createHash('sha256').update(readFileSync(circuit.r1csPath)).digest('hex'))
     expect(pkg.publicSignals).toEqual(vector.expected.publicSignals.map(String))
     expect(pkg.publicInputs.payouts.map((p) => BigInt(p.payout))).toEqual(vector.expected.payouts)
@@ -122,10 +123,7 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     expect(getProofSystem('groth16').proofOfCalldata(calldata.proof)).toEqual(pkg.proof)
   })
 
-  it('names its proof system and the circuit id of the keys, and refuses a version 1 package naming its version', async () => {
-    expect(pkg.schemaVersion).toBe(2)
-    expect(pkg.system).toBe('groth16')
-    expect(pkg.circuit.id).toBe(keys.circuitId)
+  it('refuses a version 1 package naming its version, an unknown system, a malformed id, and a key of another setup', async () => {
     expect(keys.circuitId).toBe(getProofSystem('groth16').circuitId(keys.verificationKey))
     const { system: _system, ...v1 } = { ...pkg, schemaVersion: 1, circuit: { ...pkg.circuit, id: undefined } }
     expect(() => readProofPackage(v1)).toThrow(/"schemaVersion": expected 2 \(a version 1 package names no proof system .*\), got 1/)

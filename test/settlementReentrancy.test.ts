@@ -79,7 +79,7 @@ describe('AttributionSettlement against a re-entering fee token', () => {
     await (await token.mint(attackerAddress, FEE)).wait()
     const inferenceId = newInferenceId()
     await (await attacker.execute(await token.getAddress(), token.interface.encodeFunctionData('approve', [settlement, FEE]))).wait()
-    await (await attacker.execute(settlement, contract.interface.encodeFunctionData('recordInference', [modelId, inferenceId, query.commitment, FEE]))).wait()
+    await (await attacker.execute(settlement, contract.interface.encodeFunctionData('recordInference', [modelId, inferenceId, artifacts.keys.circuitId, query.commitment, FEE]))).wait()
     await hre.network.provider.send('evm_increaseTime', [86_400])
     const before: bigint = await token.balanceOf(attackerAddress)
     const refundCall = contract.interface.encodeFunctionData('refund', [inferenceId])

@@ -2,7 +2,7 @@ import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import { queryModel, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
-import { getProofSystem } from '../proof/proofSystems.ts'
+import { getProofSystem, isProofSystemName, PROOF_SYSTEM_NAMES } from '../proof/proofSystems.ts'
 import { candidatesOfScores } from '../proof/attributeInference.ts'
 import { settlementId, splitRewards, unpackPayoutSlot, type AttributionParams } from '../witness/index.ts'
 import type { SettlementOnChain } from './auditSettlement.ts'
@@ -47,6 +47,7 @@ export function checkVerifier(s: SettlementOnChain, vkey: { key: any; circuitNam
     if (!code.includes(hex)) return fail('verifier', `${where} of ${vkey.source}`, `a constant of the verifier at ${s.verifier.address}`, 'absent (another setup)')
   }
   if (vkey.key.nPublic !== s.verifier.inputCount) return fail('verifier', 'public input count', s.verifier.inputCount, vkey.key.nPublic)
+  if (!isProofSystemName(vkey.key.protocol)) return fail('verifier', `proof system of ${vkey.source}`, PROOF_SYSTEM_NAMES.join(' or '), vkey.key.protocol)
   const keyId = getProofSystem(vkey.key.protocol).circuitId(vkey.key)
   if (keyId !== s.event.circuitId.toLowerCase()) return fail('verifier', `circuit id of ${vkey.source}`, s.event.circuitId, keyId)
   return pass('verifier', `${vkey.source} (${vkey.circuitName}) is the key of the approved verifier ${s.verifier.address}`)

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { readSettlement, type SettlementOnChain } from './auditSettlement.ts'
-import { getProofSystem } from '../proof/proofSystems.ts'
+import { getProofSystem, isProofSystemName } from '../proof/proofSystems.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
@@ -68,7 +68,7 @@ export function circuitOfId({ circuitId, inputCount, k, buildDir }: { circuitId:
   const id = circuitId.toLowerCase()
   const byKey = KNOWN_CIRCUITS.find((c) => {
     const key = readVkey(buildLayout(buildDir).devVkeyPath(c.name))
-    return key !== undefined && getProofSystem(key.protocol).circuitId(key) === id
+    return isProofSystemName(key?.protocol) && getProofSystem(key.protocol).circuitId(key) === id
   })
   if (byKey) return byKey
   const byShape = KNOWN_CIRCUITS.filter((c) => c.params.candidateSlots + 5 === inputCount && c.params.featureCount === k)

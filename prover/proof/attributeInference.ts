@@ -3,13 +3,15 @@ import type { AttributionIndex } from '../index/index.ts'
 import { createScoringPool, selectTopK, type ScoreDistribution, type ScoredRecord, type ScoringPool } from '../influence/index.ts'
 import { settlementId, witnessFromIndex, type AttributionParams, type BuildAttributionWitnessReturnType } from '../witness/index.ts'
 import type { CompiledCircuit } from './compileCircuit.ts'
-import { proveAttribution, type ProveProgress, type ProvingKeys } from './proveAttribution.ts'
+import type { ProveProgress, ProvingKeys } from './proveAttribution.ts'
+import type { ProofSystemName } from './proofSystem.ts'
+import { DEFAULT_PROOF_SYSTEM, getProofSystem } from './proofSystems.ts'
 import type { ProofPackage } from './proofPackage.ts'
 
 /**
  * The one path from a recorded inference to its proof, shared by `poa demo`, `poa node` and the
  * auditor's re-check: score the whole index against the query features, choose the candidates by
- * the rule below, build the witness, prove in a worker thread. The circuit and its keys are passed
+ * the rule below, build the witness, prove with the keys' proof system (Groth16: in a worker thread). The circuit and its keys are passed
  * in (prover/ never imports ceremony/ or cli/).
  *
  * Candidate rule: the K = candidateSlots records with the highest score <phi_i, phi_q> over the
@@ -19,7 +21,8 @@ import type { ProofPackage } from './proofPackage.ts'
  */
 export type AttributeInferenceParameters = {
   circuit: CompiledCircuit
-  keys: ProvingKeys
+  /** The circuit's keys; `system` picks the proof system that proves with them (default groth16). */
+  keys: ProvingKeys & { system?: ProofSystemName }
   params: AttributionParams
   /** The model's attribution index over the datanet version the model was registered with. */
   index: AttributionIndex
@@ -114,7 +117,7 @@ export async function attributeInference(p: AttributeInferenceParameters): Promi
     const sorted = [...p.positions].sort((a, b) => a - b)
     candidates = sorted.map((position, i) => ({ position, score: witness.scores[i] })).sort((a, b) => (b.score > a.score ? 1 : b.score < a.score ? -1 : a.position - b.position))
   }
-  const pkg = await proveAttribution({
+  const pkg = await getProofSystem(p.keys.system ?? DEFAULT_PROOF_SYSTEM).prove({
     circuit: p.circuit, keys: p.keys, params, witness, queryInputHash: p.query.inputHash,
     inferenceId: p.settlement.inferenceId, prover: p.settlement.prover, onProgress: p.onProgress, signal: p.signal,
   })

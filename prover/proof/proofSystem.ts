@@ -10,8 +10,9 @@ import type { ProveAttributionParameters } from './proveAttribution.ts'
  * This file is types only: importing it loads no prover.
  */
 
-/** Names of the proof systems poa knows; a proof package's `system` is one of them. */
-export type ProofSystemName = 'groth16'
+/** Names of the proof systems poa knows (the registry's keys); a proof package's `system` is one of them. */
+export type { ProofSystemName } from './proofSystems.ts'
+import type { ProofSystemName } from './proofSystems.ts'
 
 /** 0x-prefixed hex. */
 export type Hex = `0x${string}`

@@ -1,14 +1,18 @@
 import { PoaError } from '../errors/index.ts'
 import { groth16 } from './groth16/groth16System.ts'
-import type { ProofSystem, ProofSystemName } from './proofSystem.ts'
+import type { ProofSystem } from './proofSystem.ts'
 
 /**
  * The proof systems poa can use, by name. Adding one is a folder implementing `ProofSystem` and a
- * line here. The entries load their prover library lazily, so this lookup is cheap to import.
+ * line here (its key is its name everywhere: packages, keys, `getProofSystem`). The entries load
+ * their prover library lazily, so this lookup is cheap to import.
  */
-const REGISTRY: Readonly<Record<ProofSystemName, ProofSystem>> = Object.freeze({
+const REGISTRY = Object.freeze({
   groth16,
-})
+} satisfies Record<string, ProofSystem>)
+
+/** Names of the registered proof systems. */
+export type ProofSystemName = keyof typeof REGISTRY
 
 export const PROOF_SYSTEM_NAMES = Object.keys(REGISTRY) as ProofSystemName[]
 
