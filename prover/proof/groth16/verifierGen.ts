@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { PoaError } from '../../errors/index.ts'
 import { releaseCurve } from '../curve.ts'
+import { packagePath } from '../../layout/index.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url)
 const SNARKJS_GROTH16_TEMPLATE = join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs')
 
 /** Where generated verifier sources go (git-ignored: they change with every fresh dev setup). */
-export const GENERATED_CONTRACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../contracts/generated')
+export const GENERATED_CONTRACTS_DIR = packagePath('contracts', 'generated')
 
 /** A circuit name cannot become a Solidity identifier, or a template edit broke the generator. */
 export class VerifierGenerationError extends PoaError {
@@ -66,7 +66,7 @@ export function verifierContractName(circuitName: string): string {
 function attributionTemplate(contractName: string): string {
   let text = readFileSync(SNARKJS_GROTH16_TEMPLATE, 'utf8')
   const edits: [string | RegExp, string][] = [
-    ['pragma solidity >=0.7.0 <0.9.0;', 'pragma solidity ^0.8.28;\n\nimport {IAttributionVerifier} from "../../settlement/IAttributionVerifier.sol";'],
+    ['pragma solidity >=0.7.0 <0.9.0;', 'pragma solidity ^0.8.28;\n\nimport {IAttributionVerifier} from "../settlement/IAttributionVerifier.sol";'],
     ['contract Groth16Verifier {', `contract ${contractName} is IAttributionVerifier {`],
     [
       'uint[<%=IC.length-1%>] calldata _pubSignals) public view returns (bool) {',
