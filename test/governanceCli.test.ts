@@ -77,11 +77,10 @@ describe('poa gov (spawned CLI, embedded chain)', () => {
     expect(await settlementShares()).toEqual([5000, 2000, 2000, 1000])
   })
 
-  it('maps a bad action, support or id to exit status 3 with the input named', () => {
+  it('maps a bad action or id to exit status 3 and a support that does not parse to 2, with the input named', () => {
     // Every action's argument checks are tested in test/governanceActions.test.ts; here, the CLI edge.
     const cases: [string[], RegExp][] = [
       [['propose', 'set-fees', '1'], /gov action set-fees action: expected one of set-fee-shares, /],
-      [['vote', '12', 'maybe'], /vote support: expected for, against or abstain, got "maybe"/],
       [['status', '12345'], /proposal 12345 does not exist on governor/],
     ]
     for (const [args, message] of cases) {
@@ -89,6 +88,10 @@ describe('poa gov (spawned CLI, embedded chain)', () => {
       expect(run.status, args.join(' ')).toBe(3)
       expect(run.json.error.message, args.join(' ')).toMatch(message)
     }
+    // An argument that does not parse is a usage error, as a bad flag is in every group.
+    const maybe = poa('--json', 'gov', 'vote', '12', 'maybe')
+    expect(maybe.status).toBe(2)
+    expect(maybe.json.error.message).toMatch(/<support>: expected for, against, abstain, got "maybe"/)
     expect(poa('gov', 'vote', '1', 'for', '--account', '25').status).toBe(2)
   })
 })

@@ -10,8 +10,6 @@ import { buildLayout, PACKAGE_ROOT } from '../layout/index.ts'
 const run = promisify(execFile)
 const require = createRequire(import.meta.url)
 
-// circom2 runs with the package as its working directory: include paths are relative to it.
-const REPO_ROOT = PACKAGE_ROOT
 
 export class CircuitCompileError extends PoaError {
   constructor({ name, output }: { name: string; output: string }) {
@@ -47,7 +45,7 @@ export type CompiledCircuit = {
 // path handed to it is relative to the repository root, which is where it runs.
 function mainSource(spec: CircuitSpec, mainDir: string): string {
   const pub = spec.publicInputs.length ? ` {public [${spec.publicInputs.join(', ')}]}` : ''
-  return `pragma circom 2.1.9;\ninclude "${relative(mainDir, join(REPO_ROOT, spec.source))}";\ncomponent main${pub} = ${spec.template}(${spec.params.join(', ')});\n`
+  return `pragma circom 2.1.9;\ninclude "${relative(mainDir, join(PACKAGE_ROOT, spec.source))}";\ncomponent main${pub} = ${spec.template}(${spec.params.join(', ')});\n`
 }
 
 /** Hash a source and, recursively, everything it includes (circomlib included), in include order. */
@@ -63,7 +61,7 @@ function hashSources(file: string, hash: ReturnType<typeof createHash>, seen: Se
 }
 
 function resolveInclude(path: string, from: string): string | undefined {
-  for (const candidate of [resolve(from, path), join(REPO_ROOT, 'node_modules', path), resolve(REPO_ROOT, path)]) {
+  for (const candidate of [resolve(from, path), join(PACKAGE_ROOT, 'node_modules', path), resolve(PACKAGE_ROOT, path)]) {
     if (existsSync(candidate)) return candidate
   }
   return undefined
@@ -85,7 +83,7 @@ export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) =>
   const tmp = `${dir}.tmp-${process.pid}`
   const main = mainSource(spec, tmp)
   const hash = createHash('sha256').update(main)
-  hashSources(join(REPO_ROOT, spec.source), hash, new Set())
+  hashSources(join(PACKAGE_ROOT, spec.source), hash, new Set())
   hash.update(readFileSync(require.resolve('circom2/package.json')))
   const sourceHash = hash.digest('hex')
   const result: CompiledCircuit = {
@@ -106,11 +104,11 @@ export async function compileCircuit(spec: CircuitSpec, onLog: (line: string) =>
   try {
     await run(process.execPath, [
       require.resolve('circom2/cli.js'),
-      relative(REPO_ROOT, join(tmp, `${spec.name}.circom`)),
+      relative(PACKAGE_ROOT, join(tmp, `${spec.name}.circom`)),
       '--r1cs', '--wasm', '--sym', '--O2',
       '-l', 'node_modules',
-      '-o', relative(REPO_ROOT, tmp),
-    ], { maxBuffer: 64 << 20, cwd: REPO_ROOT })
+      '-o', relative(PACKAGE_ROOT, tmp),
+    ], { maxBuffer: 64 << 20, cwd: PACKAGE_ROOT }) // circom2 (WASI) sees only the working directory and its parents
   } catch (error: any) {
     rmSync(tmp, { recursive: true, force: true })
     throw new CircuitCompileError({ name: spec.name, output: `${error.stdout ?? ''}${error.stderr ?? ''}${error.message}` })
