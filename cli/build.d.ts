@@ -7,5 +7,7 @@ export declare const SOURCE_DIRS: readonly string[]
 export declare const STAMP: string
 /** Whether dist/ was built from the sources as they are now. */
 export declare function distIsFresh(root?: string): boolean
+/** tsc's exit status when it reported type errors but still wrote every output (dist/ is then fresh). */
+export declare const EMITTED_WITH_ERRORS: number
 /** Compile the sources into dist/ with tsc; returns tsc's exit status. */
 export declare function build(options?: { quiet?: boolean }): number

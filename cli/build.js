@@ -41,22 +41,24 @@ export function distIsFresh(root = ROOT) {
   return newest <= built
 }
 
+/** tsc's exit status when it reported type errors but still wrote every output. */
+export const EMITTED_WITH_ERRORS = 2
+
 /**
  * Compile the sources into dist/ with tsc (tsconfig.build.json, incremental). Returns tsc's exit
- * status; the stamp is written only on success, dated from the build's start so that a source
- * saved while tsc ran still counts as newer.
+ * status. The stamp is written whenever tsc wrote its outputs (0, or EMITTED_WITH_ERRORS: the
+ * JavaScript then matches the sources even though the types do not check), dated from the build's
+ * start so that a source saved while tsc ran still counts as newer.
  */
 export function build({ quiet = false } = {}) {
   const started = new Date()
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
   const run = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' })
-  if (run.status !== 0) {
-    if (quiet) process.stderr.write(`${run.stdout ?? ''}${run.stderr ?? ''}`)
-    return run.status ?? 1
-  }
+  if (run.status !== 0 && quiet) process.stderr.write(`${run.stdout ?? ''}${run.stderr ?? ''}`)
+  if (run.status !== 0 && run.status !== EMITTED_WITH_ERRORS) return run.status ?? 1
   writeFileSync(STAMP, `${started.toISOString()}\n`)
   utimesSync(STAMP, started, started)
-  return 0
+  return run.status
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) process.exitCode = build()

@@ -1,4 +1,4 @@
-import { build, distIsFresh } from '../cli/build.js'
+import { build, distIsFresh, EMITTED_WITH_ERRORS } from '../cli/build.js'
 
 /**
  * Once per test run, before any test file: make dist/ match the sources, so every spawned `poa`
@@ -9,6 +9,9 @@ export default function setup(): void {
   if (distIsFresh()) return
   const started = Date.now()
   const status = build({ quiet: true })
-  if (status !== 0) throw new Error(`npm run build failed (tsc exit status ${status}): the spawned CLI tests need dist/`)
-  console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  // Type errors elsewhere must not stop a test run (npm run typecheck reports them); dist/ was
+  // still written. Any other failure leaves dist/ stale, and cli/bin.js then runs the sources.
+  if (status === EMITTED_WITH_ERRORS) console.warn('dist/ built with type errors (npm run typecheck lists them)')
+  else if (status !== 0) console.warn(`npm run build failed (tsc exit status ${status}): spawned CLIs run the sources through tsx`)
+  else console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }

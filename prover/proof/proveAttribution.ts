@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { Worker } from 'node:worker_threads'
-import { createRequire } from 'node:module'
-import { pathToFileURL } from 'node:url'
+import { MessageChannel } from 'node:worker_threads'
 import type { AttributionParams } from '../witness/attributionParams.ts'
 import type { AttributionCircuitInput, AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
 import { publicSignalsOf } from '../witness/buildAttributionWitness.ts'
@@ -11,7 +9,8 @@ import { WitnessUnsatisfiedError } from './calculateWitness.ts'
 import { ProofRejectedError, ProveAbortedError, ProverWorkerError } from './errors.ts'
 import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
-import type { ProveMessage, ProveRequest } from './proveWorker.ts'
+import { createWorkerPool } from '../workers/index.ts'
+import type { ProveOutcome, ProveProgressMessage, ProveRequest, ProveTask } from './proveWorker.ts'
 
 /**
  * Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns);
@@ -48,49 +47,46 @@ function r1csSha256(path: string): Promise<string> {
   return h
 }
 
-// A .ts worker needs tsx, and Node 20 does not accept `--import tsx` in a worker's execArgv: a
-// bootstrap registers tsx inside the thread, then imports the worker module (as
-// prover/merkle/hashSubtrees.ts does). snarkjs multiplies with ffjavascript's own threads, made with
-// the `web-worker` package, which in any non-main thread takes itself for the worker side and
-// exports no constructor ("Worker is not a constructor"). Marking this thread as a main thread
-// before snarkjs loads lets it spawn its helpers, so proving keeps using every core.
-function bootstrap(): string {
-  const api = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api')).href
-  const target = new URL('./proveWorker.ts', import.meta.url).href
-  return [
-    `Object.defineProperty(require('node:worker_threads'), 'isMainThread', { value: true })`,
-    `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}) })`,
-  ].join('\n')
-}
-
-/** Run the prover worker; resolves with snarkjs's proof and public signals. */
-function runWorker(request: ProveRequest, circuit: string, onProgress: (p: ProveProgress) => void, signal?: AbortSignal) {
-  return new Promise<{ proof: any; publicSignals: string[] }>((resolve, reject) => {
-    if (signal?.aborted) return reject(new ProveAbortedError({ circuit, stage: 'start' }))
-    const worker = new Worker(bootstrap(), { eval: true })
-    let stage = 'witness'
-    let settled = false
-    const finish = (fn: () => void) => {
-      if (settled) return
-      settled = true
-      signal?.removeEventListener('abort', onAbort)
-      void worker.terminate()
-      fn()
+/**
+ * Run the prover worker in a one-thread pool, destroyed afterwards (snarkjs's WebAssembly memory
+ * goes with the thread); resolves with snarkjs's proof and public signals. Progress comes back on a
+ * MessagePort handed to the task. Abort terminates the thread.
+ */
+async function runWorker(request: ProveRequest, circuit: string, onProgress: (p: ProveProgress) => void, signal?: AbortSignal) {
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'start' })
+  // The worker loads snarkjs, whose curve spawns ffjavascript threads of its own.
+  const pool = createWorkerPool({ from: import.meta.url, worker: 'proveWorker', threads: 1, ffjavascript: true })
+  const channel = new MessageChannel()
+  let stage = 'witness'
+  let reported = 0
+  const report = (done: number) => {
+    for (; reported < done; reported++) {
+      stage = reported === 0 ? 'prove' : 'verify'
+      onProgress({ done: reported + 1, total: 3, unit: 'stages' })
     }
-    const onAbort = () => finish(() => reject(new ProveAbortedError({ circuit, stage })))
-    signal?.addEventListener('abort', onAbort, { once: true })
-    worker.on('message', (m: ProveMessage) => {
-      if (m.type === 'progress') {
-        stage = m.stage === 'witness' ? 'prove' : 'verify'
-        onProgress({ done: m.done, total: 3, unit: 'stages' })
-      } else if (m.type === 'result') finish(() => resolve({ proof: m.proof, publicSignals: m.publicSignals }))
-      else if (m.stage === 'witness') finish(() => reject(new WitnessUnsatisfiedError({ circuit, cause: new Error(m.message) })))
-      else finish(() => reject(new ProverWorkerError({ circuit, message: m.message })))
-    })
-    worker.on('error', (error) => finish(() => reject(new ProverWorkerError({ circuit, message: error.message, cause: error }))))
-    worker.on('exit', (code) => finish(() => reject(new ProverWorkerError({ circuit, message: `worker exited with code ${code} before a result` }))))
-    worker.postMessage(request)
-  })
+  }
+  channel.port1.on('message', (m: ProveProgressMessage) => report(m.done))
+  try {
+    let outcome: ProveOutcome
+    try {
+      const task: ProveTask = { ...request, progress: channel.port2 }
+      outcome = await pool.run(task, { signal, transferList: [channel.port2] })
+    } catch (error) {
+      if (signal?.aborted) throw new ProveAbortedError({ circuit, stage })
+      throw new ProverWorkerError({ circuit, message: error instanceof Error ? error.message : String(error), cause: error })
+    }
+    // Progress and result travel on different ports, so the result may overtake the last progress
+    // message: report any stage still missing, in order; later arrivals are then no-ops.
+    if (outcome.type === 'result') {
+      report(2)
+      return { proof: outcome.proof, publicSignals: outcome.publicSignals }
+    }
+    if (outcome.stage === 'witness') throw new WitnessUnsatisfiedError({ circuit, cause: new Error(outcome.message) })
+    throw new ProverWorkerError({ circuit, message: outcome.message })
+  } finally {
+    channel.port1.close()
+    await pool.destroy()
+  }
 }
 
 /**

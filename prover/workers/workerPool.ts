@@ -30,10 +30,16 @@ const require = createRequire(import.meta.url)
  * `workerData.mod` as a script to run (crashing when absent) and exports no constructor ("Worker is
  * not a constructor"). Marking the thread as a main thread before those packages load makes it
  * export its constructor, so Poseidon loads and snarkjs still spawns its multiplication threads
- * from inside the worker. A data: URL because tsx's hooks do not reach a second `--import` in a
- * worker on Node 20, and a file would need a compiled twin.
+ * from inside the worker. Those helper threads inherit the worker's execArgv, shim included, but must
+ * stay worker threads (or they never run their script and proving hangs): the shim acts only in a
+ * thread whose workerData carries MAIN_THREAD_FLAG, which the pool sets on its own threads only. A
+ * data: URL because tsx's hooks do not reach a second `--import` in a worker on Node 20, and a
+ * file would need a compiled twin.
  */
-const MAIN_THREAD_SHIM = `data:text/javascript,${encodeURIComponent(`import threads from 'node:worker_threads'; Object.defineProperty(threads, 'isMainThread', { value: true })`)}`
+const MAIN_THREAD_FLAG = 'poaActsAsMainThread'
+const MAIN_THREAD_SHIM = `data:text/javascript,${encodeURIComponent(
+  `import threads from 'node:worker_threads'; if (threads.workerData?.${MAIN_THREAD_FLAG}) Object.defineProperty(threads, 'isMainThread', { value: true })`,
+)}`
 
 /**
  * A piscina pool running `worker` next to `from`. From the sources the worker is TypeScript, so the
@@ -48,5 +54,6 @@ export function createWorkerPool({ from, worker, threads, ffjavascript = false }
   const execArgv: string[] = []
   if (filename.endsWith('.ts')) execArgv.push('--import', pathToFileURL(require.resolve('tsx')).href)
   if (ffjavascript) execArgv.push('--import', MAIN_THREAD_SHIM)
-  return new Piscina({ filename, minThreads: threads, maxThreads: threads, execArgv })
+  const workerData = ffjavascript ? { [MAIN_THREAD_FLAG]: true } : undefined
+  return new Piscina({ filename, minThreads: threads, maxThreads: threads, execArgv, workerData })
 }
