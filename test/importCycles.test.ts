@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { PACKAGE_ROOT as REPO_ROOT } from '../prover/layout/index.ts'
 import { describeCycle, findCycle, folderGraph, importSpecifiers } from './importGraph.ts'
 
 // docs/architecture.md: data flows one way, so the folders (prover/ counted per subfolder) must

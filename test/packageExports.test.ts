@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { REPO_ROOT } from '../prover/proof/compileCircuit.ts'
+import { PACKAGE_ROOT as REPO_ROOT } from '../prover/layout/index.ts'
 
 // poa as another package sees it: a project outside the source tree whose node_modules/poa links
 // to this package, importing through package.json `exports` only (dist/, built by the test run's
