@@ -87,6 +87,10 @@ export async function produceArtefact<T>(
   const tmp = tmpPath.slice(dir.length + 1)
   writeState(dir, { ...readState(dir), inProgress: { step, output, tmp, pid: process.pid, startedAt: new Date().toISOString() } })
   const { logger } = snarkjsLogger(step, control)
+  // Some steps (prepare phase 2) report nothing for minutes: say every 10 s that the step still runs.
+  const started = Date.now()
+  const heartbeat = setInterval(() => control.log?.(`${step}: still running after ${Math.round((Date.now() - started) / 1000)} s`), 10_000)
+  heartbeat.unref()
   try {
     const value = await make(tmpPath, logger)
     readBinFileSections(tmpPath, type)
@@ -97,6 +101,8 @@ export async function produceArtefact<T>(
     rmSync(tmpPath, { force: true })
     writeState(dir, { ...readState(dir), inProgress: null })
     throw error
+  } finally {
+    clearInterval(heartbeat)
   }
 }
 

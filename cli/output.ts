@@ -24,17 +24,28 @@ export function note(message: string): void {
   process.stderr.write(`${message}\n`)
 }
 
-/** A progress reporter that redraws one line on a terminal and prints sparse lines otherwise. */
+/**
+ * A progress reporter that redraws one line on a terminal and, in a log, prints a line at each
+ * quarter and at least every 10 s while progress arrives, with the time left estimated from the
+ * rate so far.
+ */
 export function progressLine(label: string): (p: { done: number; total: number; unit: string }) => void {
   let lastPct = -1
+  const started = Date.now()
+  let lastLine = started
   return ({ done, total, unit }) => {
     const pct = total > 0 ? Math.floor((100 * done) / total) : 100
-    if (pct === lastPct) return
+    const now = Date.now()
+    if (pct === lastPct && now - lastLine < 10_000) return
     lastPct = pct
+    const elapsed = (now - started) / 1000
+    const eta = done > 0 && done < total && elapsed >= 2 ? `, ~${Math.ceil((elapsed * (total - done)) / done)} s left` : ''
+    const text = `${label}: ${done}/${total} ${unit} (${pct}%${eta})`
     if (process.stderr.isTTY) {
-      process.stderr.write(`\r${label}: ${done}/${total} ${unit} (${pct}%)${done >= total ? '\n' : ''}`)
-    } else if (pct % 25 === 0) {
-      process.stderr.write(`${label}: ${done}/${total} ${unit} (${pct}%)\n`)
+      process.stderr.write(`\r${text}\x1b[K${done >= total ? '\n' : ''}`)
+    } else if (pct % 25 === 0 || now - lastLine >= 10_000) {
+      process.stderr.write(`${text}\n`)
+      lastLine = now
     }
   }
 }
