@@ -1,10 +1,7 @@
 import { Option, type Command } from 'commander'
-import { basename } from 'node:path'
-import { availableParallelism } from 'node:os'
 import type { DatanetVersion } from '../../prover/datanet/index.ts'
 import type { RecordFormat } from '../../prover/dataset/index.ts'
-import { homeLayout } from '../../prover/layout/index.ts'
-import { addChainOptions, withChain, type ChainCliOptions } from '../chainOptions.ts'
+import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
 import { fieldOption, integerOption, type GlobalOptions } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
@@ -42,20 +39,9 @@ export function registerDatanetCommands(program: Command): void {
     .option('--max-import-bytes <n>', 'largest import file in bytes (default 256 MiB)', integerOption('--max-import-bytes', 1, Number.MAX_SAFE_INTEGER))
     .action(async (ref: string, file: string, options: { format?: RecordFormat; workers?: number; maxRecordBytes?: number; maxImportBytes?: number }, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
-      const { readRecords } = await import('../../prover/dataset/index.ts')
-      const result = await (await datanetStore()).withDatanetStore(opts.home, async (store) => {
-        const target = store.getDatanet(ref)
-        const limits = { ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.maxImportBytes ? { maxImportBytes: options.maxImportBytes } : {}) }
-        const records = await readRecords({ path: file, format: options.format, limits })
-        note(`read ${records.length} records from ${basename(file)}`)
-        const hashing = progressLine('hashing records')
-        const tree = progressLine('building tree')
-        const version = await store.importRecords(target.id, {
-          records, source: basename(file), workers: options.workers ?? availableParallelism(), limits,
-          onProgress: (p) => (p.unit === 'tree hashes' ? tree(p) : hashing(p)),
-        })
-        return { datanet: { id: target.id, name: target.name }, added: records.length, ...version }
-      })
+      const { importDatanetFile } = await import('../../prover/app/datanetWorkflows.ts')
+      const limits = { ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.maxImportBytes ? { maxImportBytes: options.maxImportBytes } : {}) }
+      const result = await importDatanetFile({ home: opts.home, datanet: ref, file, format: options.format, workers: options.workers, limits, log: note, onProgress: progressLine })
       printResult(opts, result, () => `imported ${result.added} records into "${result.datanet.name}": version ${result.version}, ${result.recordCount} records, root ${hex(result.root)}`)
     })
 
@@ -111,31 +97,9 @@ export function registerDatanetCommands(program: Command): void {
     .option('--root <root>', 'expected datanet root (decimal or 0x-hex), for example the one committed on-chain', fieldOption('--root'))
     .action(async (file: string, options: { root?: bigint }, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
-      const { readFileSync, existsSync } = await import('node:fs')
-      const { InclusionProofFileError, parseInclusionProof, verifyRecordInclusion } = await import('../../prover/datanet/index.ts')
-      let expectedRoot = options.root
-      let json: unknown
-      try {
-        json = JSON.parse(readFileSync(file, 'utf8'))
-      } catch (error) {
-        const reason = (error as NodeJS.ErrnoException).code ? `cannot be read (${(error as NodeJS.ErrnoException).code})` : `is not JSON (${(error as Error).message})`
-        throw new InclusionProofFileError({ file: basename(file), reason, cause: error })
-      }
-      const proof = parseInclusionProof(json, basename(file))
-      let checkedAgainst = expectedRoot === undefined ? 'the proof itself' : '--root'
-      // Without --root, a local store that holds this datanet version supplies the root to check against.
-      if (expectedRoot === undefined && existsSync(homeLayout(opts.home).datanetDb)) {
-        await (await datanetStore()).withDatanetStore(opts.home, (store) => {
-          const local = store.listDatanets().find((d) => d.name === proof.datanet.name)
-          if (local && proof.version <= local.latestVersion) {
-            expectedRoot = store.getVersion(local.id, proof.version).root
-            checkedAgainst = `local datanet "${local.name}" v${proof.version}`
-          }
-        })
-      }
-      const { root, leafIndex } = await verifyRecordInclusion(proof, { expectedRoot })
-      const result = { valid: true, datanet: proof.datanet, version: proof.version, leafIndex, root, contributor: proof.contributor, checkedAgainst }
-      printResult(opts, result, () => `valid: record ${leafIndex} of "${proof.datanet.name}" v${proof.version} (contributor ${proof.contributor}) is under root ${hex(root)}, checked against ${checkedAgainst}`)
+      const { verifyInclusionFile } = await import('../../prover/app/datanetWorkflows.ts')
+      const result = await verifyInclusionFile({ home: opts.home, file, root: options.root })
+      printResult(opts, result, () => `valid: record ${result.leafIndex} of "${result.datanet.name}" v${result.version} (contributor ${result.contributor}) is under root ${hex(result.root)}, checked against ${result.checkedAgainst}`)
     })
 
   addChainOptions(
@@ -147,16 +111,10 @@ export function registerDatanetCommands(program: Command): void {
       .option('--chain-datanet <id>', 'on-chain datanet id (default: the one this signer created for the name, else a new one)', integerOption('--chain-datanet', 1, Number.MAX_SAFE_INTEGER)),
   ).action(async (ref: string, options: CommitOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
-    const { commitDatanetVersion } = await import('../../prover/clients/commitDatanetVersion.ts')
-    const result = await (await datanetStore()).withDatanetStore(opts.home, async (store) => {
-      // Check the datanet and version locally before starting a chain.
-      const target = store.getVersion(store.getDatanet(ref).id, options.version)
-      return withChain(opts, options, (chain) =>
-        commitDatanetVersion({
-          chain, store, datanet: ref, version: target.version, contentURI: options.contentUri,
-          chainDatanetId: options.chainDatanet === undefined ? undefined : BigInt(options.chainDatanet), onProgress: progressLine('committing versions'),
-        }),
-      )
+    const { commitDatanet } = await import('../../prover/app/datanetWorkflows.ts')
+    const result = await commitDatanet({
+      home: opts.home, chain: chainTargetOf(options), datanet: ref, version: options.version, contentURI: options.contentUri,
+      chainDatanetId: options.chainDatanet === undefined ? undefined : BigInt(options.chainDatanet), onProgress: progressLine,
     })
     if (result.createdOnChain) note(`created on-chain datanet ${result.chainDatanetId} for "${result.datanet.name}", owned by ${result.owner}`)
     if (result.curator) note(`the signer ${result.curator} is not the owner: it commits as the owner's curator (the owner can remove it)`)
