@@ -26,33 +26,16 @@ export function registerInferenceCommands(program: Command): void {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     exactlyOne('--text/--file/--query-commitment', options.text ?? options.file, options.queryCommitment)
     if (options.text !== undefined && options.file !== undefined) exactlyOne('--text/--file', options.text, options.file)
-    if (options.queryCommitment === undefined) {
-      const [{ formatEther }, { readFileSync }, { recordQueryInference }] = await Promise.all([import('ethers'), import('node:fs'), import('../../prover/app/recordQueryInference.ts')])
-      const text = options.text ?? readFileSync(options.file!, 'utf8')
-      const result = await recordQueryInference({
-        home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), modelId: options.model, text, feeWei: options.fee, inferenceId: options.inferenceId,
-        circuitId: options.circuitId, circuitSet: options.circuit as CircuitSetName, permit: options.permit, account: options.account,
-      })
-      printResult(opts, result, () =>
-        `recorded inference ${result.inferenceId} of model ${result.modelId} ("${result.localModel}" answers ${result.prediction.label}): fee ${formatEther(result.feeWei)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN; query kept in ${result.queryFile} (tx ${result.txHash})`)
-      return
-    }
-    const [{ toFr }, { randomBytes }, { formatEther }, { recordInference, settlementAt }, { settlementAddress, signerOf }, { circuitIdOfDeployedSet }] = await Promise.all([
-      import('../../prover/field/index.ts'), import('node:crypto'), import('ethers'), import('../../prover/clients/settlementClient.ts'), import('../../prover/app/settlementAddress.ts'),
-      import('../../prover/app/circuitIdOfDeployedSet.ts'),
-    ])
-    const queryCommitment = options.queryCommitment
-    toFr(queryCommitment, '--query-commitment')
-    const inferenceId = options.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
-    await withChain(opts, options, async (chain) => {
-      const settlement = settlementAddress(chain)
-      const circuitId = options.circuitId ?? await circuitIdOfDeployedSet({ chain, set: options.circuit as CircuitSetName })
-      const tx = await recordInference({ settlement, signer: signerOf(chain, options.account), modelId: options.model, inferenceId, circuitId, queryCommitment, feeWei: options.fee, authorization: options.permit ? 'permit' : 'approve' })
-      const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
-      // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
-      const result = { inferenceId, circuitId, modelId: options.model, feeWei: options.fee, poolWei: inf.pool as bigint, ...tx }
-      printResult(opts, result, () => `recorded inference ${inferenceId}: fee ${formatEther(options.fee)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN (tx ${tx.txHash})`)
+    const [{ formatEther }, { readFileSync }, { recordQueryInference }] = await Promise.all([import('ethers'), import('node:fs'), import('../../prover/app/recordQueryInference.ts')])
+    const text = options.queryCommitment !== undefined ? undefined : (options.text ?? readFileSync(options.file!, 'utf8'))
+    const result = await recordQueryInference({
+      home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), modelId: options.model, text, queryCommitment: options.queryCommitment, feeWei: options.fee,
+      inferenceId: options.inferenceId, circuitId: options.circuitId, circuitSet: options.circuit as CircuitSetName, permit: options.permit, account: options.account,
     })
+    // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
+    printResult(opts, result, () =>
+      `recorded inference ${result.inferenceId} of model ${result.modelId}${result.localModel ? ` ("${result.localModel}" answers ${result.prediction!.label})` : ''}: ` +
+      `fee ${formatEther(result.feeWei)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN${result.queryFile ? `; query kept in ${result.queryFile}` : ''} (tx ${result.txHash})`)
   })
 
   addChainOptions(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { recordInference, settlementAt } from '../clients/settlementClient.ts'
 import { readModelOnChain } from '../clients/modelRegistry.ts'
 import { PoaError } from '../errors/index.ts'
+import { toFr } from '../field/index.ts'
 import { loadModel, queryModel, type LoadedModel, type ProviderRequest } from '../influence/index.ts'
 import { homeLayout } from '../layout/index.ts'
 import { saveQueryText } from '../node/queryStore.ts'
@@ -25,7 +26,9 @@ export type RecordQueryInferenceParameters = AppFolders & AppChain & {
   /** On-chain model id. */
   modelId: bigint
   /** The query, exactly as the model sees it (kept in `<home>/queries/` for the prover and the auditor). */
-  text: string
+  text?: string
+  /** Or a query commitment computed elsewhere (then nothing is computed or kept here). */
+  queryCommitment?: bigint
   feeWei: bigint
   inferenceId?: string
   /** Circuit the proof must use (default: the deployed verifier of `circuitSet`). */
@@ -40,13 +43,14 @@ export type RecordQueryInferenceParameters = AppFolders & AppChain & {
 export type RecordQueryInferenceReturnType = {
   inferenceId: string
   modelId: bigint
-  localModel: string
-  prediction: { class: number; label: string; probabilities: number[] }
+  /** The local model that answered, and its answer (absent when a commitment was given). */
+  localModel?: string
+  prediction?: { class: number; label: string; probabilities: number[] }
   queryCommitment: bigint
   circuitId: string
   feeWei: bigint
   poolWei: bigint
-  queryFile: string
+  queryFile?: string
   txHash: string
   gasUsed: bigint
 }
@@ -59,23 +63,28 @@ export type RecordQueryInferenceReturnType = {
  */
 export async function recordQueryInference(p: RecordQueryInferenceParameters): Promise<RecordQueryInferenceReturnType> {
   return withChainSession({ home: p.home, chain: p.chain }, async (chain) => {
-    const onChain = await readModelOnChain({ chain, modelId: p.modelId })
-    const dir = findLocalModelDir(p.home, onChain.modelHash)
-    if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir })
-    const model: LoadedModel = await loadModel(dir)
-    const query = await queryModel({ model, text: p.text, featureFracBits: onChain.featureScale, provider: p.provider })
+    if ((p.text === undefined) === (p.queryCommitment === undefined)) throw new TypeError('recordQueryInference needs exactly one of text and queryCommitment')
+    const inferenceId = p.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
+    let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'queryFile'> = {}
+    let queryCommitment = p.queryCommitment
+    if (p.text !== undefined) {
+      const onChain = await readModelOnChain({ chain, modelId: p.modelId })
+      const dir = findLocalModelDir(p.home, onChain.modelHash)
+      if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir })
+      const model: LoadedModel = await loadModel(dir)
+      const query = await queryModel({ model, text: p.text, featureFracBits: onChain.featureScale, provider: p.provider })
+      queryCommitment = query.queryCommitment
+      // Kept before the transaction: a crash in between never loses the text of a recorded inference.
+      answered = { localModel: model.manifest.name, prediction: query.prediction, queryFile: await saveQueryText({ home: p.home, inferenceId, text: p.text }) }
+    }
+    toFr(queryCommitment!, 'queryCommitment')
     const settlement = settlementAddress(chain)
     const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny' }))
-    const inferenceId = p.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
-    const queryFile = await saveQueryText({ home: p.home, inferenceId, text: p.text })
     const tx = await recordInference({
       settlement, signer: signerOf(chain, p.account), modelId: p.modelId, inferenceId, circuitId,
-      queryCommitment: query.queryCommitment, feeWei: p.feeWei, authorization: p.permit ? 'permit' : 'approve',
+      queryCommitment: queryCommitment!, feeWei: p.feeWei, authorization: p.permit ? 'permit' : 'approve',
     })
     const inf = await (await settlementAt(settlement, chain.provider)).inference(inferenceId)
-    return {
-      inferenceId, modelId: p.modelId, localModel: model.manifest.name, prediction: query.prediction, queryCommitment: query.queryCommitment,
-      circuitId, feeWei: p.feeWei, poolWei: BigInt(inf.pool), queryFile, txHash: tx.txHash, gasUsed: tx.gasUsed,
-    }
+    return { inferenceId, modelId: p.modelId, ...answered, queryCommitment: queryCommitment!, circuitId, feeWei: p.feeWei, poolWei: BigInt(inf.pool), txHash: tx.txHash, gasUsed: tx.gasUsed }
   })
 }
