@@ -2,7 +2,7 @@
 // holder's lock over at once, keeps the finished steps and redoes only the interrupted one.
 import { afterAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 import { devCeremonyDir, devPtauPath, ensureDevPtau } from '../ceremony/devSetup.ts'
@@ -30,12 +30,18 @@ describe('dev setup killed mid-step', () => {
     const code = `
       const { ensureDevPtau } = await import(${JSON.stringify(new URL('../ceremony/devSetup.ts', import.meta.url).href)})
       await ensureDevPtau(${POWER}, (line) => process.stdout.write(line + '\\n'), { buildDir: ${JSON.stringify(buildDir)} })`
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    // A script file, not -e: snarkjs's curve workers never start from tsx's eval context.
+    const script = join(buildDir, 'child.mjs')
+    writeFileSync(script, code)
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let exitCode: number | null | undefined
+    child.once('exit', (c) => (exitCode = c))
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
     // Kill it once the beacon is in the transcript: it is then preparing phase 2 (the longest step).
     const guardMs = 300_000
     const deadline = Date.now() + guardMs
     while (!steps().includes('beacon')) {
+      if (exitCode !== undefined) throw new Error(`the child dev setup exited (status ${exitCode}) before reaching prepare`)
       if (Date.now() > deadline) throw new Error(`guard: the child did not reach prepare within ${guardMs / 1000} s (slow machine?)`)
       await new Promise((r) => setTimeout(r, 100))
     }
