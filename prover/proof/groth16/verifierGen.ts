@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { PoaError } from '../../errors/index.ts'
 import { withCurve } from '../curve.ts'
-import type { Hex } from '../proofSystem.ts'
+import type { Hex, VerifierSource } from '../proofSystem.ts'
 import { groth16CircuitId } from './circuitId.ts'
 import { PACKAGE_ROOT } from '../../layout/index.ts'
 
@@ -42,20 +42,8 @@ export type GenerateVerifierParameters = {
   interfaceImport?: string
 }
 
-export type GenerateVerifierReturnType = {
-  /** `AttributionVerifier_<circuitName>`. */
-  contractName: string
-  /** Path of the generated .sol file. */
-  solPath: string
-  /** sha256 of the zkey, written into the file's header. */
-  zkeyHash: string
-  /** 5 + K. */
-  publicInputCount: number
-  /** The circuit id over the verification key, returned by the verifier's `circuitId()`. */
-  circuitId: Hex
-  /** False when the file already held a verifier for this exact zkey and was left untouched. */
-  changed: boolean
-}
+/** What generation returns: the proof system's `VerifierSource` (contract name, path, zkey hash, input count, circuit id). */
+export type GenerateVerifierReturnType = VerifierSource
 
 export function verifierContractName(circuitName: string): string {
   return `AttributionVerifier_${circuitName}`
