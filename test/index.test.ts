@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree, getQuaternaryProof, verifyQuaternaryProof } from '../prover/merkle/index.ts'
@@ -70,6 +70,27 @@ describe('attribution index', () => {
       const manifestFile = join(dir, 'index.json')
       await writeFile(manifestFile, JSON.stringify({ ...index.manifest, format: 'poa-index-v1' }))
       await expect(loadAttributionIndex(dir)).rejects.toThrow(/format poa-index-v1 is not poa-index-v2 .*rebuild it with "poa model index"/)
+    } finally {
+      await rm(home, { recursive: true, force: true })
+    }
+  })
+
+  it('replaces a saved index whole, and ignores what a killed save left beside it', async () => {
+    const first = (await buildModelIndex({ model: await trainModel({ name: 'a', records, projection: { kind: 'trak', k: 16, seed: 1 } }), records, datanet, provider: 'cpu' })).index
+    const second = (await buildModelIndex({ model: await trainModel({ name: 'a', records, projection: { kind: 'trak', k: 16, seed: 2 } }), records, datanet, provider: 'cpu' })).index
+    const home = await mkdtemp(join(tmpdir(), 'poa-index-swap-'))
+    try {
+      const dir = indexDir(join(home, 'models', 'a'), datanet.id, datanet.version)
+      await saveAttributionIndex(dir, first)
+      // A save killed half way: new features in a temporary folder, never under the old manifest.
+      await mkdir(`${dir}.tmp-999999-x`)
+      await writeFile(join(`${dir}.tmp-999999-x`, 'features.i16'), new Uint8Array(second.features.buffer))
+      expect((await loadAttributionIndex(dir)).tree.root).toBe(first.tree.root)
+      await saveAttributionIndex(dir, second)
+      const loaded = await loadAttributionIndex(dir)
+      expect(loaded.tree.root).toBe(second.tree.root)
+      expect(Array.from(loaded.features)).toEqual(Array.from(second.features))
+      expect((await readdir(dirname(dir))).filter((f) => f.includes('.old-'))).toEqual([])
     } finally {
       await rm(home, { recursive: true, force: true })
     }

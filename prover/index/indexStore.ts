@@ -1,6 +1,6 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
 import { buildQuaternaryTree, quaternaryLevels } from '../merkle/index.ts'
 import { INDEX_FORMAT, type AttributionIndex, type DatanetRef, type IndexManifest } from './buildAttributionIndex.ts'
@@ -57,13 +57,25 @@ function bytesToFields(bytes: Uint8Array): bigint[] {
   return out
 }
 
+/**
+ * Write an index as a whole: its files go into a temporary folder beside `dir`, which then replaces
+ * `dir`. A process killed while writing leaves the previous index (or none) and a temporary folder
+ * that nothing reads, never new features under an old manifest.
+ */
 export async function saveAttributionIndex(dir: string, index: AttributionIndex): Promise<void> {
-  await mkdir(dir, { recursive: true })
+  await mkdir(dirname(dir), { recursive: true })
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now().toString(36)}`
+  await mkdir(tmp)
   const f = index.features
-  await writeFile(join(dir, 'features.i16'), new Uint8Array(f.buffer, f.byteOffset, f.byteLength))
-  await writeFile(join(dir, 'recordLeaves.bin'), fieldsToBytes(index.recordLeaves))
-  await writeFile(join(dir, 'leaves.bin'), fieldsToBytes(index.leaves))
-  await writeFile(join(dir, 'index.json'), `${JSON.stringify(index.manifest, null, 2)}\n`)
+  await writeFile(join(tmp, 'features.i16'), new Uint8Array(f.buffer, f.byteOffset, f.byteLength))
+  await writeFile(join(tmp, 'recordLeaves.bin'), fieldsToBytes(index.recordLeaves))
+  await writeFile(join(tmp, 'leaves.bin'), fieldsToBytes(index.leaves))
+  await writeFile(join(tmp, 'index.json'), `${JSON.stringify(index.manifest, null, 2)}\n`)
+  // A folder cannot be renamed over a non-empty one: move the old index aside first, then drop it.
+  const old = `${dir}.old-${process.pid}-${Date.now().toString(36)}`
+  if (existsSync(dir)) await rename(dir, old)
+  await rename(tmp, dir)
+  await rm(old, { recursive: true, force: true })
 }
 
 export async function loadAttributionIndex(dir: string): Promise<AttributionIndex> {
