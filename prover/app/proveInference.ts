@@ -4,6 +4,7 @@ import { PoaError, jsonSafe } from '../errors/index.ts'
 import { loadAttributionIndex } from '../index/index.ts'
 import { loadModel } from '../influence/index.ts'
 import { homeLayout } from '../layout/index.ts'
+import { readDatanetRoot } from '../clients/datanetRegistry.ts'
 import { readModelOnChain } from '../clients/modelRegistry.ts'
 import { settlementAt } from '../clients/settlementClient.ts'
 import { proveRecordedInference } from '../node/proveRecordedInference.ts'
@@ -59,7 +60,7 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     const model = await loadModel(dir)
     const version = Number(onChain.datanetVersion)
     const served = await withDatanetStore(p.home, async (store) => {
-      const local = findLocalDatanetVersion(store, version, await datanetRoot(chain, onChain.datanetId, version))
+      const local = findLocalDatanetVersion(store, version, await readDatanetRoot({ chain, datanetId: onChain.datanetId, version: BigInt(version) }))
       if (!local) throw fail(`no local datanet holds on-chain datanet ${onChain.datanetId} v${version} (import the same records: the roots must match)`)
       const index = await loadAttributionIndex(homeLayout(p.home).indexDir(model.dir, String(local.datanet.id), version)).catch(() => undefined)
       if (!index) throw fail(`model "${model.manifest.name}" has no index over datanet "${local.datanet.name}" v${version} (poa model index)`)
@@ -81,8 +82,4 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     renameSync(`${file}.tmp`, file)
     return { inferenceId: id, file, pkg: attributed.pkg, modelId: onChain.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs }
   })
-}
-
-async function datanetRoot(chain: import('../chain/connectChain.ts').PoaChain, datanetId: bigint, version: number): Promise<bigint> {
-  return (await chain.run('read datanet root', () => chain.contracts.datanetRegistry.getFunction('root')(datanetId, version))) as bigint
 }

@@ -1,5 +1,6 @@
 import type { EventLog } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
+import { readDatanetRoot } from '../clients/datanetRegistry.ts'
 import { registerModelOnChain } from '../clients/modelRegistry.ts'
 import type { DatanetRef } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
@@ -51,7 +52,7 @@ export async function registerModel(p: RegisterModelParameters): Promise<Registe
   const { model, datanet, version, index } = await openModelIndex({ home: p.home, model: p.model, datanet: p.datanet, version: p.version })
   return withChainSession({ home: p.home, chain: p.chain }, async (chain) => {
     const chainDatanetId = p.chainDatanetId ?? (await findDatanetByRoot(chain, datanet.name, version.version, version.root))
-    const onChainRoot = (await chain.run('read root', () => chain.contracts.datanetRegistry.getFunction('root')(chainDatanetId, version.version))) as bigint
+    const onChainRoot = await readDatanetRoot({ chain, datanetId: chainDatanetId, version: BigInt(version.version) })
     if (onChainRoot !== version.root) {
       throw new ModelDatanetNotOnChainError({
         datanet: datanet.name, version: version.version, root: version.root,
