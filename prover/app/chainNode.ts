@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { ChainConfigError } from '../chain/chainErrors.ts'
+import { devWallet } from '../chain/embeddedChain.ts'
 import { devAccounts, startLocalNode, type DevAccount, type LocalNode } from '../chain/localNode.ts'
 import type { ChainTarget } from '../chain/connectChain.ts'
 import { homeLayout } from '../layout/index.ts'
@@ -37,7 +38,7 @@ export function readChainNode(home: string): ChainNodeInfo | undefined {
  */
 export function defaultChainTarget(home: string, privateKey?: string): ChainTarget {
   const node = readChainNode(home)
-  return node ? { rpc: node.url, privateKey: privateKey ?? devAccounts(1)[0].privateKey } : {}
+  return node ? { rpc: node.url, privateKey: privateKey ?? devWallet(0).privateKey } : {}
 }
 
 export type ServeChainParameters = AppFolders & Pick<AppReporting, 'onProgress'> & { host?: string; port?: number }

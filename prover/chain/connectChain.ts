@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { Contract, HDNodeWallet, Interface, JsonRpcProvider, Wallet, type AbstractProvider, type BaseWallet, type Signer } from 'ethers'
-import { EMBEDDED_NETWORK, startEmbeddedChain, type ChainProgress, type EmbeddedChain } from './embeddedChain.ts'
+import { Contract, Interface, JsonRpcProvider, Wallet, type AbstractProvider, type BaseWallet, type Signer } from 'ethers'
+import { devWallet, startEmbeddedChain, type ChainProgress, type EmbeddedChain } from './embeddedChain.ts'
 import { JournalingSigner } from './journalingSigner.ts'
 import { CORE_CONTRACTS, deployCoreContracts, deploymentPath, loadArtifact, readDeployment, writeDeployment, type Deployment } from './deploy.ts'
 import { ChainConfigError, ContractNotDeployedError, DeploymentMismatchError, toChainError, type NamedInterface } from './chainErrors.ts'
@@ -77,20 +77,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     const chain = await startEmbeddedChain({ home, onProgress, signal, lockTimeoutMs })
     embeddedChain = chain
     provider = chain.provider
-    const { mnemonic, path } = EMBEDDED_NETWORK.accounts
-    const wallets = new Map<number, BaseWallet>()
-    getSigner = (account) => {
-      if (typeof account === 'string') return new JournalingSigner(walletFromKey(account, 'account'), chain)
-      if (!Number.isSafeInteger(account) || account < 0 || account > 19) {
-        throw new ChainConfigError({ option: 'account', reason: `expected a Hardhat account index 0..19, got ${account}` })
-      }
-      let wallet = wallets.get(account)
-      if (!wallet) {
-        wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `${path}/${account}`)
-        wallets.set(account, wallet)
-      }
-      return new JournalingSigner(wallet, chain)
-    }
+    getSigner = (account) => new JournalingSigner(typeof account === 'string' ? walletFromKey(account, 'account') : devWallet(account), chain)
     signer = getSigner(0)
   } else {
     // cacheTimeout -1: ethers would otherwise answer a repeated eth_getTransactionCount from a
@@ -103,9 +90,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     signer = wallet.connect(provider)
     getSigner = (account) => {
       // A poa chain node serves the embedded chain's development accounts: an index names one.
-      if (typeof account === 'number' && servedByNode && Number.isSafeInteger(account) && account >= 0 && account < EMBEDDED_NETWORK.accounts.count) {
-        return HDNodeWallet.fromPhrase(EMBEDDED_NETWORK.accounts.mnemonic, undefined, `${EMBEDDED_NETWORK.accounts.path}/${account}`).connect(provider)
-      }
+      if (typeof account === 'number' && servedByNode) return devWallet(account).connect(provider)
       if (typeof account !== 'string') throw new ChainConfigError({ option: 'account', reason: 'on an RPC chain an account is a private key' })
       return walletFromKey(account, 'account').connect(provider)
     }

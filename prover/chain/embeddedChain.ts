@@ -1,9 +1,9 @@
 import { join } from 'node:path'
-import { BrowserProvider, keccak256 } from 'ethers'
+import { BrowserProvider, HDNodeWallet, keccak256 } from 'ethers'
 import type { EthereumProvider } from 'hardhat/types/index.js'
 import { createHardhatNetwork, getHardhatRuntime } from './hardhatRuntime.ts'
 import { appendJournal, readJournalFile, repairJournalTail, type JournalEntry } from './journal.ts'
-import { JournalMismatchError, toChainError } from './chainErrors.ts'
+import { ChainConfigError, JournalMismatchError, toChainError } from './chainErrors.ts'
 import { acquireChainLock } from './chainLock.ts'
 
 /**
@@ -38,6 +38,26 @@ export const EMBEDDED_NETWORK = {
     accountsBalance: '10000000000000000000000',
   },
 } as const
+
+const devWallets = new Map<number, HDNodeWallet>()
+
+/**
+ * Development account `index` of the embedded chain (Hardhat's public test mnemonic), derived once
+ * per process: the embedded chain's signers, a poa chain node's accounts and `poa chain start`'s
+ * listing all come from here.
+ */
+export function devWallet(index: number): HDNodeWallet {
+  const { mnemonic, path, count } = EMBEDDED_NETWORK.accounts
+  if (!Number.isSafeInteger(index) || index < 0 || index >= count) {
+    throw new ChainConfigError({ option: 'account', reason: `expected a Hardhat account index 0..${count - 1}, got ${index}` })
+  }
+  let wallet = devWallets.get(index)
+  if (!wallet) {
+    wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `${path}/${index}`)
+    devWallets.set(index, wallet)
+  }
+  return wallet
+}
 
 /** Progress of a long chain step (replay: one unit per journal entry). */
 export type ChainProgress = { done: number; total: number; unit: string }

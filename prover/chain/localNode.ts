@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
-import { HDNodeWallet, isAddress } from 'ethers'
+import { isAddress } from 'ethers'
 import { connectChain, type PoaChain } from './connectChain.ts'
-import { EMBEDDED_NETWORK, type ChainProgress } from './embeddedChain.ts'
+import { EMBEDDED_NETWORK, devWallet, type ChainProgress } from './embeddedChain.ts'
 import { ChainConfigError } from './chainErrors.ts'
 import type { Deployment } from './deploy.ts'
 
@@ -53,9 +53,8 @@ const REFUSED = new Set([
 
 /** The development accounts of the embedded chain (Hardhat's test mnemonic), with their keys. */
 export function devAccounts(count: number = EMBEDDED_NETWORK.accounts.count): DevAccount[] {
-  const { mnemonic, path } = EMBEDDED_NETWORK.accounts
   return Array.from({ length: count }, (_, index) => {
-    const wallet = HDNodeWallet.fromPhrase(mnemonic, undefined, `${path}/${index}`)
+    const wallet = devWallet(index)
     return { index, address: wallet.address, privateKey: wallet.privateKey }
   })
 }
