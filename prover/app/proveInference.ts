@@ -49,6 +49,8 @@ export type ProveInferenceReturnType = { inferenceId: string; file: string; pkg:
 export async function proveInference(p: ProveInferenceParameters): Promise<ProveInferenceReturnType> {
   const id = p.inferenceId.toLowerCase()
   const fail = (reason: string) => new InferenceNotProvableError({ inferenceId: id, reason })
+  // Before the chain session: a first dev setup takes minutes, and the embedded chain's lock would be held meanwhile.
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet ?? 'tiny', buildDir: p.buildDir, log: p.log })
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {
     const settlement = settlementAddress(chain)
     const late = await notPendingReason(chain, settlement, id)
@@ -67,7 +69,6 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
       if (index.tree.root !== onChain.indexRoot) throw fail(`the local index root 0x${index.tree.root.toString(16)} is not the registered 0x${onChain.indexRoot.toString(16)}`)
       return { modelId: onChain.modelId, model, index, records: store.getRecords(local.datanet.id, version), featureScale: onChain.featureScale }
     })
-    const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet ?? 'tiny', buildDir: p.buildDir, log: p.log })
     if (keys.circuitId.toLowerCase() !== String(recorded.circuitId).toLowerCase()) {
       throw fail(`it was recorded for circuit ${recorded.circuitId}; the keys of circuit set "${p.circuitSet ?? 'tiny'}" have id ${keys.circuitId} (pick the set, or the keys, of that circuit)`)
     }

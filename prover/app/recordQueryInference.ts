@@ -62,8 +62,10 @@ export type RecordQueryInferenceReturnType = {
  * the fee on the settlement under the circuit whose proof will settle it.
  */
 export async function recordQueryInference(p: RecordQueryInferenceParameters): Promise<RecordQueryInferenceReturnType> {
+  if ((p.text === undefined) === (p.queryCommitment === undefined)) throw new TypeError('recordQueryInference needs exactly one of text and queryCommitment')
+  // A commitment given is checked before any chain starts.
+  if (p.queryCommitment !== undefined) toFr(p.queryCommitment, 'queryCommitment')
   return withChainSession({ home: p.home, chain: p.chain }, async (chain) => {
-    if ((p.text === undefined) === (p.queryCommitment === undefined)) throw new TypeError('recordQueryInference needs exactly one of text and queryCommitment')
     const inferenceId = p.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
     let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'queryFile'> = {}
     let queryCommitment = p.queryCommitment
@@ -77,7 +79,6 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
       // Kept before the transaction: a crash in between never loses the text of a recorded inference.
       answered = { localModel: model.manifest.name, prediction: query.prediction, queryFile: await saveQueryText({ home: p.home, inferenceId, text: p.text }) }
     }
-    toFr(queryCommitment!, 'queryCommitment')
     const settlement = settlementAddress(chain)
     const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny' }))
     const tx = await recordInference({
