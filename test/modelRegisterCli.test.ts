@@ -37,5 +37,13 @@ describe('poa model register', () => {
     const wrong = runPoa(home, '--json', 'model', 'register', '--model', 'clf', '--datanet', 'mail', '--chain-datanet', '7')
     expect(wrong.status).toBe(3)
     expect(wrong.json.error.message).toMatch(/on-chain datanet 7 has no version 1|DatanetUnknown/)
+
+    // A prover that picks a circuit set of another depth or k is told which set fits, before any scoring.
+    ok('settlement', 'deploy')
+    const recorded = ok('inference', 'record', '--model', '1', '--text', mails[0].content, '--fee', '1')
+    const misfit = runPoa(home, '--json', 'prove', recorded.inferenceId, '--circuit', 'demo')
+    expect(misfit.status, misfit.stdout + misfit.stderr).toBe(3)
+    expect(misfit.json.error.code).toBe('INFERENCE_NOT_PROVABLE')
+    expect(misfit.json.error.message).toMatch(/circuit set "demo" proves depth 8 and k = 128, the index has depth 8 and k = 8 \(use --circuit tiny\)/)
   }, 600_000)
 })

@@ -10,7 +10,7 @@ import { settlementAt } from '../clients/settlementClient.ts'
 import { proveRecordedInference } from '../node/proveRecordedInference.ts'
 import { notPendingReason } from '../node/submitSettlement.ts'
 import type { ProofPackage } from '../proof/proofPackage.ts'
-import type { CircuitSetName } from '../proof/circuitParams.ts'
+import { CIRCUIT_SETS, CIRCUIT_SET_NAMES, type CircuitSetName } from '../proof/circuitParams.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { noProgress } from './appOptions.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
@@ -67,6 +67,12 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
       const index = await loadAttributionIndex(homeLayout(p.home).indexDir(model.dir, String(local.datanet.id), version)).catch(() => undefined)
       if (!index) throw fail(`model "${model.manifest.name}" has no index over datanet "${local.datanet.name}" v${version} (poa model index)`)
       if (index.tree.root !== onChain.indexRoot) throw fail(`the local index root 0x${index.tree.root.toString(16)} is not the registered 0x${onChain.indexRoot.toString(16)}`)
+      // Before scoring: a circuit proves only an index of its own depth and feature count.
+      const { treeDepth, k } = index.manifest
+      if (treeDepth !== params.treeDepth || k !== params.featureCount) {
+        const fits = CIRCUIT_SET_NAMES.filter((name) => CIRCUIT_SETS[name].treeDepth === treeDepth && CIRCUIT_SETS[name].featureCount === k)
+        throw fail(`circuit set "${p.circuitSet ?? 'tiny'}" proves depth ${params.treeDepth} and k = ${params.featureCount}, the index has depth ${treeDepth} and k = ${k} (${fits.length ? `use --circuit ${fits.join(' or ')}` : 'no circuit set fits: create the datanet with --depth and train with --k of a set'})`)
+      }
       return { modelId: onChain.modelId, model, index, records: store.getRecords(local.datanet.id, version), featureScale: onChain.featureScale }
     })
     if (keys.circuitId.toLowerCase() !== String(recorded.circuitId).toLowerCase()) {
