@@ -19,7 +19,9 @@ export function addChainOptions(command: Command): Command {
  * The chain target the options select. This is the CLI edge: the keystore password comes from
  * POA_KEYSTORE_PASSWORD here and nowhere else.
  */
-export function chainTargetOf(options: ChainCliOptions): ChainTarget {
+export function chainTargetOf(options: ChainCliOptions, { readOnly = false }: { readOnly?: boolean } = {}): ChainTarget {
+  // A command that only reads needs no key on an RPC chain.
+  if (readOnly && options.rpc !== undefined && options.privateKey === undefined && options.keystore === undefined) return { rpc: options.rpc, readOnly: true }
   if (options.rpc === undefined) {
     if (options.keystore !== undefined) throw new ChainConfigError({ option: '--keystore', reason: 'needs --rpc <url>; the embedded chain uses its own accounts' })
     // A POA_PRIVATE_KEY set in the environment is ignored on the embedded chain.
@@ -39,10 +41,13 @@ export function chainTargetOf(options: ChainCliOptions): ChainTarget {
 
 /**
  * Connect with the command's options (the chain runtime is loaded only now), run `work`, and
- * always close the connection. The core contracts are deployed on first use unless `deploy` is false.
+ * always close the connection. The core contracts are deployed on first use unless `deploy` is
+ * false; a `readOnly` command takes `--rpc` without a key (it cannot send transactions).
  */
-export async function withChain<T>(opts: GlobalOptions, options: ChainCliOptions, work: (chain: PoaChain) => Promise<T>, { deploy = true }: { deploy?: boolean } = {}): Promise<T> {
-  const chain = chainTargetOf(options)
+export async function withChain<T>(
+  opts: GlobalOptions, options: ChainCliOptions, work: (chain: PoaChain) => Promise<T>, { deploy = true, readOnly = false }: { deploy?: boolean; readOnly?: boolean } = {},
+): Promise<T> {
+  const chain = chainTargetOf(options, { readOnly })
   const { withChainSession } = await import('../prover/app/withChainSession.ts')
   return withChainSession({ home: opts.home, chain, deploy, onProgress: progressLine }, work)
 }

@@ -7,7 +7,7 @@ import { packagePath } from '../prover/layout/index.ts'
 /**
  * The `poa` command line: the edge. It is the only place that reads POA_HOME and POA_BUILD_DIR;
  * commands parse their flags with cli/options.ts, call prover/app and render. Global options:
- * `--json` (machine-readable stdout), `--home <dir>` (env POA_HOME, default ./.poa), `--build-dir
+ * `--json` (machine-readable stdout), `--quiet` (only the id a command makes), `--home <dir>` (env POA_HOME, default ./.poa), `--build-dir
  * <dir>` (env POA_BUILD_DIR, default <package>/build). Command modules load nothing heavy until
  * their action runs, so `poa --help` loads commander and the command definitions only.
  */
@@ -17,6 +17,7 @@ const program = new Command()
   .description('Zero-knowledge Proof-of-Attribution node')
   .addHelpText('after', '\n`poa --version` (or -V) prints the version.')
   .option('--json', 'print results as JSON on stdout')
+  .option('-q, --quiet', 'print only the identifier a command makes (inference id, model id, proposal id, node URL), for X=$(poa -q ...)')
   .addOption(new Option('--home <dir>', 'poa data directory').env('POA_HOME').default('.poa'))
   .addOption(new Option('--build-dir <dir>', 'build folder: compiled circuits, dev keys, dev ptau (default <package>/build)').env('POA_BUILD_DIR'))
   .exitOverride()

@@ -10,6 +10,8 @@ import { PoaError } from '../prover/errors/index.ts'
 /** Global options every command sees through `optsWithGlobals()`. */
 export type GlobalOptions = {
   json?: boolean
+  /** Print only the identifier a command makes (see printResult). */
+  quiet?: boolean
   /** poa home folder: --home, else POA_HOME, else ./.poa (resolved at the CLI edge only). */
   home: string
   /** Build folder: --build-dir, else POA_BUILD_DIR, else undefined (the library's default, <package>/build). */

@@ -11,11 +11,16 @@ export const EXIT_CODES = {
 } as const
 
 /** Global output options every command receives. */
-export type OutputOptions = { json?: boolean }
+export type OutputOptions = { json?: boolean; quiet?: boolean }
 
-/** Print a command's result: JSON on stdout under --json, else the human rendering. */
-export function printResult(options: OutputOptions, result: unknown, human: () => string): void {
+/**
+ * Print a command's result: JSON on stdout under --json; under --quiet only the identifier the
+ * command made (`id`: an inference id, a proposal id, a node URL), for `X=$(poa -q ...)` in shell
+ * scripts, and nothing for commands that make none (like `docker -q`); else the human rendering.
+ */
+export function printResult(options: OutputOptions, result: unknown, human: () => string, id?: () => string): void {
   if (options.json) process.stdout.write(`${JSON.stringify({ ok: true, result: jsonSafe(result) })}\n`)
+  else if (options.quiet) { if (id) process.stdout.write(`${id()}\n`) }
   else process.stdout.write(`${human()}\n`)
 }
 

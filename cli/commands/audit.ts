@@ -33,8 +33,7 @@ export function registerAuditCommands(program: Command): void {
     if (options.all && options.fromBlock === undefined) throw new CliOptionConflictError({ option: '--all', reason: 'needs --from-block <n>' })
     if (options.queryFile !== undefined && options.all) throw new CliOptionConflictError({ option: '--query-file', reason: 'names one query; with --all the texts come from the local inference store' })
     // An auditor only reads: an RPC chain needs no key (the workflow signs nothing).
-    const readOnly = options.rpc !== undefined && options.privateKey === undefined && options.keystore === undefined
-    const chain = readOnly ? { rpc: options.rpc! } : chainTargetOf(options)
+    const chain = chainTargetOf(options, { readOnly: true })
     const { auditInferences } = await import('../../prover/app/auditInferences.ts')
     const { ok, reports } = await auditInferences({
       home: opts.home, buildDir: opts.buildDir, chain, datanet: options.datanet, model: options.model, queryFile: options.queryFile, vkey: options.vkey, settlement: options.settlement,

@@ -8,7 +8,7 @@ import { note, printResult, progressLine } from '../output.ts'
 export function registerChainCommands(program: Command): void {
   const chain = program.command('chain').description('the embedded chain, a shared local chain node, or a JSON-RPC chain: serve, status and deployment')
 
-  const portOption = () => new Option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)').argParser(integerOption('--port', 0, 65535)).default(8545)
+  const portOption = () => new Option('--port <n>', 'TCP port on 127.0.0.1 (0: any free port)').env('POA_CHAIN_PORT').argParser(integerOption('--port', 0, 65535)).default(8545)
   const renderNode = (n: { url: string; chainId: string | bigint; pid: number; accounts: { index: number; address: string; privateKey: string }[] }) =>
     [
       `poa chain node (pid ${n.pid}) serving chain ${n.chainId} at ${n.url}`,
@@ -23,7 +23,7 @@ export function registerChainCommands(program: Command): void {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const { serveChain } = await import('../../prover/app/chainNode.ts')
       const node = await serveChain({ home: opts.home, port: options.port, onProgress: (label) => progressLine(label) })
-      printResult(opts, { url: node.url, chainId: node.chainId, pid: process.pid, accounts: node.accounts, contracts: node.deployment.contracts }, () => renderNode({ ...node, pid: process.pid }))
+      printResult(opts, { url: node.url, chainId: node.chainId, pid: process.pid, accounts: node.accounts, contracts: node.deployment.contracts }, () => renderNode({ ...node, pid: process.pid }), () => node.url)
       await new Promise<void>((resolve) => {
         const stop = () => resolve()
         process.once('SIGINT', stop)
@@ -40,7 +40,7 @@ export function registerChainCommands(program: Command): void {
       const { startChainNode } = await import('../../prover/app/chainNode.ts')
       const started = await startChainNode({ home: opts.home, buildDir: opts.buildDir, port: options.port, command: [process.execPath, process.argv[1]], log: note })
       if (started.alreadyRunning) note(`already running (log: ${started.logFile})`)
-      printResult(opts, started, () => renderNode(started))
+      printResult(opts, started, () => renderNode(started), () => started.url)
     })
 
   chain.command('stop').description("stop the chain node serving this home (its journal keeps the state for the next start)")
@@ -81,7 +81,7 @@ export function registerChainCommands(program: Command): void {
           ...Object.entries(result.contracts).map(([name, address]) => `  ${name.padEnd(24)} ${address}`),
         ].join('\n'),
       )
-    }, { deploy: options.rpc === undefined })
+    }, { deploy: options.rpc === undefined, readOnly: true })
   })
 
   addChainOptions(

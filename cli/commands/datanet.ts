@@ -123,6 +123,7 @@ export function registerDatanetCommands(program: Command): void {
         .map((c) => `v${c.version}: root ${hex(c.root)} ${c.alreadyCommitted ? 'already on-chain' : 'committed'} in tx ${c.txHash} (block ${c.blockNumber})`)
         .concat(`datanet "${result.datanet.name}" is on-chain datanet ${result.chainDatanetId} of registry ${result.registry} (chain ${result.chainId})`)
         .join('\n'),
+      () => String(result.chainDatanetId),
     )
   })
 }

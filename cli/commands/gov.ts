@@ -106,7 +106,7 @@ export function registerGovCommands(program: Command): void {
         const addresses = await addressesOf(chain)
         const call = await buildGovernanceCall({ action, args, addresses })
         const result = await proposeGovernance({ signer: signerOf(chain, options), governor: addresses.governor, calls: [call], description: options.description })
-        printResult(opts, result, () => `proposal ${result.proposalId}\n  "${result.description}": vote opens after block ${result.voteStartBlock}, closes at block ${result.voteEndBlock}`)
+        printResult(opts, result, () => `proposal ${result.proposalId}\n  "${result.description}": vote opens after block ${result.voteStartBlock}, closes at block ${result.voteEndBlock}`, () => String(result.proposalId))
       })
     })
 
@@ -151,7 +151,7 @@ export function registerGovCommands(program: Command): void {
       const { governor } = await addressesOf(chain)
       const status = await proposalStatus({ governor, runner: chain.provider, proposalId, fromBlock: chain.deployment.deployedAtBlock })
       printResult(opts, status, () => renderStatus(status, formatEther))
-    })
+    }, { readOnly: true })
   })
 
   govCommand(gov, 'delegate [address]', 'delegate your OPEN votes (default: to yourself; needed once before voting)').action(async (to: string | undefined, options: GovOptions, cmd: Command) => {

@@ -35,7 +35,7 @@ export function registerInferenceCommands(program: Command): void {
     // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
     printResult(opts, result, () =>
       `recorded inference ${result.inferenceId} of model ${result.modelId}${result.localModel ? ` ("${result.localModel}" answers ${result.prediction!.label})` : ''}: ` +
-      `fee ${formatEther(result.feeWei)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN${result.queryFile ? `; query kept in ${result.queryFile}` : ''} (tx ${result.txHash})`)
+      `fee ${formatEther(result.feeWei)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN${result.queryFile ? `; query kept in ${result.queryFile}` : ''} (tx ${result.txHash})`, () => result.inferenceId)
   })
 
   addChainOptions(
@@ -49,7 +49,7 @@ export function registerInferenceCommands(program: Command): void {
     await withChain(opts, options, async (chain) => {
       const result = await readInference({ chain, inferenceId, prover })
       printResult(opts, result, () => `${inferenceId}: ${result.status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}`)
-    })
+    }, { readOnly: true })
   })
 
   inference.command('save-query').description('keep the query text of an inference in <home>/queries/ (the node and the auditor read it)')

@@ -103,7 +103,7 @@ export function registerModelCommands(program: Command): void {
       chainDatanetId: o.chainDatanet, metadataURI: o.metadataUri, account: o.account,
     })
     printResult(opts, result, () =>
-      `registered model "${o.model}" as model #${result.modelId} over datanet #${result.chainDatanetId} v${result.datanetVersion}: index root ${hex(result.indexRoot)}, k ${result.k}, owner ${result.owner} (tx ${result.txHash})`)
+      `registered model "${o.model}" as model #${result.modelId} over datanet #${result.chainDatanetId} v${result.datanetVersion}: index root ${hex(result.indexRoot)}, k ${result.k}, owner ${result.owner} (tx ${result.txHash})`, () => String(result.modelId))
   })
 
   const queryCommand = (name: string, description: string) =>

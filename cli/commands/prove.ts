@@ -36,7 +36,7 @@ export function registerProveCommands(program: Command): void {
             prover: options.prover, workers: options.workers, log: note, onProgress: progressLine, signal: controller.signal,
           })
           const result = { inferenceId: proved.inferenceId, file: proved.file, modelId: proved.modelId, circuit: proved.pkg.circuit.name, candidates: proved.candidates, scoringMs: proved.scoringMs, provingMs: proved.provingMs }
-          printResult(opts, result, () => `proved inference ${proved.inferenceId} (model ${proved.modelId}, ${proved.candidates} candidates, ${(proved.provingMs / 1000).toFixed(1)} s): ${proved.file}; settle it with \`poa settle ${proved.inferenceId}\``)
+          printResult(opts, result, () => `proved inference ${proved.inferenceId} (model ${proved.modelId}, ${proved.candidates} candidates, ${(proved.provingMs / 1000).toFixed(1)} s): ${proved.file}; settle it with \`poa settle ${proved.inferenceId}\``, () => proved.file)
         } finally {
           process.off('SIGINT', abort)
         }

@@ -22,7 +22,7 @@ export function registerRewardsCommands(program: Command): void {
       const account = options.address === undefined ? await signerOf(chain, options.account).getAddress() : toChecksumAddress(options.address, '--address')
       const balanceWei = await rewardBalance({ settlement: settlementAddress(chain), runner: chain.provider, account })
       printResult(opts, { account, balanceWei }, () => `${account}: ${formatEther(balanceWei)} OPEN withdrawable`)
-    })
+    }, { readOnly: options.address !== undefined })
   })
   addChainOptions(
     rewards.command('claim').description('credit the payouts and fees of a settled inference to their owners (anyone may)')

@@ -16,6 +16,6 @@ export function registerSettlementCommands(program: Command): void {
     const { deployDevSettlement } = await import('../../prover/app/deployDevSettlement.ts')
     const result = await deployDevSettlement({ home: opts.home, buildDir: opts.buildDir, chain, circuitSet: options.circuit, log: note, onProgress: progressLine })
     printResult(opts, result, () =>
-      [`AttributionSettlement ${result.settlement}`, ...Object.entries(result.verifiers).map(([n, a]) => `verifier ${n} ${a}`)].join('\n'))
+      [`AttributionSettlement ${result.settlement}`, ...Object.entries(result.verifiers).map(([n, a]) => `verifier ${n} ${a}`)].join('\n'), () => result.settlement)
   })
 }

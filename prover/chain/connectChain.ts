@@ -1,15 +1,19 @@
 import { readFile } from 'node:fs/promises'
-import { Contract, Interface, JsonRpcProvider, Wallet, type AbstractProvider, type BaseWallet, type Signer } from 'ethers'
+import { Contract, Interface, JsonRpcProvider, VoidSigner, Wallet, ZeroAddress, type AbstractProvider, type BaseWallet, type Signer } from 'ethers'
 import { devWallet, startEmbeddedChain, type ChainProgress, type EmbeddedChain } from './embeddedChain.ts'
 import { JournalingSigner } from './journalingSigner.ts'
 import { CORE_CONTRACTS, deployCoreContracts, deploymentPath, loadArtifact, readDeployment, writeDeployment, type Deployment } from './deploy.ts'
 import { ChainConfigError, ContractNotDeployedError, DeploymentMismatchError, toChainError, type NamedInterface } from './chainErrors.ts'
 
-/** Which chain: the embedded one (no `rpc`), or a JSON-RPC endpoint with a private key or a keystore. */
+/**
+ * Which chain: the embedded one (no `rpc`), or a JSON-RPC endpoint with a private key or a keystore,
+ * or `readOnly` (reads only: the signer is a VoidSigner at the zero address that cannot sign).
+ */
 export type ChainTarget =
-  | { rpc?: undefined; privateKey?: undefined; keystore?: undefined; keystorePassword?: undefined }
-  | { rpc: string; privateKey: string; keystore?: undefined; keystorePassword?: undefined }
-  | { rpc: string; keystore: string; keystorePassword: string; privateKey?: undefined }
+  | { rpc?: undefined; privateKey?: undefined; keystore?: undefined; keystorePassword?: undefined; readOnly?: undefined }
+  | { rpc: string; privateKey: string; keystore?: undefined; keystorePassword?: undefined; readOnly?: undefined }
+  | { rpc: string; keystore: string; keystorePassword: string; privateKey?: undefined; readOnly?: undefined }
+  | { rpc: string; readOnly: true; privateKey?: undefined; keystore?: undefined; keystorePassword?: undefined }
 
 export type ConnectChainParameters = ChainTarget & {
   /** poa home: `<home>/chain/` holds the journal and deployment files. */
@@ -83,11 +87,14 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     // cacheTimeout -1: ethers would otherwise answer a repeated eth_getTransactionCount from a
     // 250 ms cache, and two transactions sent back to back (the deployments) would share a nonce.
     provider = new JsonRpcProvider(parameters.rpc, undefined, { cacheTimeout: -1 })
-    let wallet: BaseWallet
-    if (parameters.privateKey !== undefined) wallet = walletFromKey(parameters.privateKey, '--private-key')
-    else if (parameters.keystore !== undefined) wallet = await walletFromKeystore(parameters.keystore, parameters.keystorePassword)
-    else throw new ChainConfigError({ option: '--rpc', reason: 'needs --private-key <hex> or --keystore <file> to sign' })
-    signer = wallet.connect(provider)
+    if (parameters.readOnly === true) signer = new VoidSigner(ZeroAddress, provider)
+    else {
+      let wallet: BaseWallet
+      if (parameters.privateKey !== undefined) wallet = walletFromKey(parameters.privateKey, '--private-key')
+      else if (parameters.keystore !== undefined) wallet = await walletFromKeystore(parameters.keystore, parameters.keystorePassword)
+      else throw new ChainConfigError({ option: '--rpc', reason: 'needs --private-key <hex> or --keystore <file> to sign' })
+      signer = wallet.connect(provider)
+    }
     getSigner = (account) => {
       // A poa chain node serves the embedded chain's development accounts: an index names one.
       if (typeof account === 'number' && servedByNode) return devWallet(account).connect(provider)
@@ -112,7 +119,7 @@ export async function connectChain(parameters: ConnectChainParameters): Promise<
     const file = served ? `${parameters.rpc} (poa chain node)` : deploymentPath({ home, chainId, embedded: embeddedChain !== undefined })
     let deployment = served ?? (await readDeployment(file))
     if (deployment === undefined || CORE_CONTRACTS.some((name) => deployment!.contracts[name] === undefined)) {
-      if (!deploy) throw new ContractNotDeployedError({ contract: 'DatanetRegistry', chainId, file })
+      if (!deploy || parameters.readOnly === true) throw new ContractNotDeployedError({ contract: 'DatanetRegistry', chainId, file })
       const core = await deployCoreContracts({ signer })
       deployment = {
         chainId: chainId.toString(),
