@@ -1,16 +1,18 @@
 // The model owner's step from the CLI (issue 14, item 2): `poa model register` puts a trained and
 // indexed model on-chain over a committed datanet version, and refuses one the chain does not hold.
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/index.ts'
 import { runPoa } from './runPoa.ts'
+import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-model-register-'))
 
 describe('poa model register', () => {
-  it('registers an indexed model over the committed version, after refusing an uncommitted one', () => {
+  it('registers an indexed model over the committed version, after refusing an uncommitted one; prove survives a SIGKILL, settle a retry', async () => {
     const file = join(home, 'mail.jsonl')
     const mails = loadSpamAssassin({ limit: 40 })
     writeFileSync(file, mails.map((m) => JSON.stringify({ contributor: m.contributor, content: m.content, label: m.label })).join('\n'))
@@ -45,5 +47,33 @@ describe('poa model register', () => {
     expect(misfit.status, misfit.stdout + misfit.stderr).toBe(3)
     expect(misfit.json.error.code).toBe('INFERENCE_NOT_PROVABLE')
     expect(misfit.json.error.message).toMatch(/circuit set "demo" proves depth 8 and k = 128, the index has depth 8 and k = 8 \(use --circuit tiny\)/)
+
+    // Issue 21: `poa prove <id>` SIGKILLed while proving leaves no proof file (whole or half) and no
+    // lock that stops the next run, which proves it from scratch.
+    const proofs = join(home, 'proofs')
+    const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--home', home, 'prove', recorded.inferenceId], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        // The chain is open (its journal replayed): scoring and proving take about 10 s from here.
+        if (/replaying embedded chain: .*\(100%\)/.test(stderr)) setTimeout(resolve, 1_500)
+      })
+      void exited.then((code) => reject(new Error(`prove exited (${code}) before proving:\n${stderr}`)))
+    })
+    child.kill('SIGKILL')
+    await exited
+    expect(existsSync(proofs) ? readdirSync(proofs).filter((f) => f.endsWith('.json')) : []).toEqual([])
+    const proved = ok('prove', recorded.inferenceId)
+    expect(readdirSync(proofs)).toEqual([`${recorded.inferenceId}.json`])
+
+    // A settle retried after its transaction landed (its answer lost in a crash) sends nothing and
+    // says so; a settled inference is never settled twice.
+    const settled = ok('settle', recorded.inferenceId)
+    expect(settled.alreadySettled).toBeUndefined()
+    const again = ok('settle', recorded.inferenceId)
+    expect(again).toMatchObject({ alreadySettled: true, txHash: settled.txHash, payoutSlots: settled.payoutSlots })
+    expect(proved.file).toBe(join(proofs, `${recorded.inferenceId}.json`))
   }, 600_000)
 })

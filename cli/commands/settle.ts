@@ -25,7 +25,9 @@ export function registerSettleCommands(program: Command): void {
     const result = await settleProofFile({ home: opts.home, chain, file, inferenceId: options.inferenceId, prover: options.prover, account: options.account, onProgress: progressLine })
     printResult(opts, result, () =>
       [
-        `settled ${result.inferenceId} in tx ${result.txHash} (${result.gasUsed} gas)`,
+        result.alreadySettled
+          ? `${result.inferenceId} was already settled by this proof in tx ${result.txHash} (block ${result.blockNumber}): nothing sent`
+          : `settled ${result.inferenceId} in tx ${result.txHash} (${result.gasUsed} gas)`,
         ...result.payouts.map((p) => `  ${p.contributor} ${formatEther(p.amountWei)} OPEN`),
         `  prover ${formatEther(result.proverFeeWei)}, model owner ${formatEther(result.modelOwnerFeeWei)}, treasury ${formatEther(result.treasuryFeeWei)} OPEN (claim with \`poa rewards claim\`)`,
       ].join('\n'))

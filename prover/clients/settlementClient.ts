@@ -6,6 +6,7 @@ import { settlementId, unpackPayoutSlot } from '../witness/index.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
 import type { SolidityCalldata } from '../proof/proofSystem.ts'
 import { ProofPackageError } from '../proof/errors.ts'
+import { PoaError } from '../errors/index.ts'
 
 export type { SolidityCalldata }
 
@@ -135,6 +136,8 @@ export type SettleInferenceReturnType = TxResult & {
   modelOwnerFeeWei: bigint
   treasuryFeeWei: bigint
   payoutSlots: bigint[]
+  /** True when this proof had settled the inference already (a retried settle): nothing was sent. */
+  alreadySettled?: boolean
 }
 
 /** Submit a proof for a pending inference; returns the split the contract credited. */
@@ -149,18 +152,30 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
     settlement.settle(p.inferenceId, p.circuitId, p.prover ?? '0x0000000000000000000000000000000000000000', proof, publicInputs),
   )
   const event = receipt.logs.map((log) => settlement.interface.parseLog(log)).find((e) => e?.name === 'AttributionSettled')!
-  const payoutSlots = (event.args.payoutSlots as bigint[]).map((x) => BigInt(x))
+  return settledSplit(event.args, { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber })
+}
+
+/** The split an AttributionSettled event records, with the transaction that emitted it. */
+function settledSplit(args: any, tx: TxResult): SettleInferenceReturnType {
+  const payoutSlots = (args.payoutSlots as bigint[]).map((x) => BigInt(x))
   return {
-    txHash: receipt.hash,
-    gasUsed: receipt.gasUsed,
-    blockNumber: receipt.blockNumber,
-    prover: event.args.prover as string,
+    ...tx,
+    prover: args.prover as string,
     payoutSlots,
     payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayout),
-    paidToContributorsWei: event.args.paidToContributors,
-    proverFeeWei: event.args.proverFee,
-    modelOwnerFeeWei: event.args.modelOwnerFee,
-    treasuryFeeWei: event.args.treasuryFee,
+    paidToContributorsWei: args.paidToContributors,
+    proverFeeWei: args.proverFee,
+    modelOwnerFeeWei: args.modelOwnerFee,
+    treasuryFeeWei: args.treasuryFee,
+  }
+}
+
+/** The inference was settled by another proof (another prover or other payouts): this one cannot settle it. */
+export class InferenceAlreadySettledError extends PoaError {
+  constructor({ inferenceId, prover, txHash, blockNumber }: { inferenceId: string; prover: string; txHash: string; blockNumber: number }) {
+    super('INFERENCE_ALREADY_SETTLED', 'BAD_INPUT', `inference ${inferenceId} was settled by another proof: prover ${prover}, tx ${txHash} (block ${blockNumber})`, {
+      meta: { inferenceId, prover, txHash, blockNumber },
+    })
   }
 }
 
@@ -196,6 +211,18 @@ export async function settleProofPackage({ settlement, signer, pkg, inferenceId,
       expected: `${expected}, the id of inference ${id} at ${settlement} on chain ${chainId} for prover ${recipient} (prove again for that prover, or name the prover the package was made for)`,
       got: calldata.publicInputs[0],
     })
+  }
+  // Settling again after a crash (the transaction landed, its answer was lost) finds the earlier
+  // settlement of this very proof and returns it: a retried `poa settle` is safe.
+  const contract = await settlementAt(settlement, signer)
+  const earlier = (await read('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(id))))[0] as any
+  if (earlier) {
+    const slots = (earlier.args.payoutSlots as bigint[]).map((x) => BigInt(x))
+    const proven = calldata.publicInputs.slice(calldata.publicInputs.length - slots.length)
+    const same = (earlier.args.prover as string) === recipient && slots.length > 0 && slots.every((s, i) => s === proven[i])
+    if (!same) throw new InferenceAlreadySettledError({ inferenceId: id, prover: earlier.args.prover as string, txHash: earlier.transactionHash, blockNumber: earlier.blockNumber })
+    const receipt = await read('read the settlement receipt', () => signer.provider!.getTransactionReceipt(earlier.transactionHash))
+    return { ...settledSplit(earlier.args, { txHash: earlier.transactionHash, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: earlier.blockNumber }), alreadySettled: true }
   }
   return settleInference({ settlement, signer, inferenceId: id, circuitId: pkg.circuit.id, calldata, prover: recipient })
 }
