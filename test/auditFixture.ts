@@ -13,7 +13,7 @@ import { connectChain, type PoaChain } from '../prover/chain/connectChain.ts'
 import { ensureSettlement } from '../prover/clients/settlementSetup.ts'
 import { commitDatanetVersion } from '../prover/clients/commitDatanetVersion.ts'
 import { registerModelOnChain } from '../prover/clients/modelRegistry.ts'
-import { recordInference, settleProofPackage, settlementAt } from '../prover/clients/settlementClient.ts'
+import { newInferenceId, recordInference, settleProofPackage, settlementAt } from '../prover/clients/settlementClient.ts'
 import { openDatanetStore, type StoredRecord } from '../prover/datanet/index.ts'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { buildModelIndex, loadModel, modelDir, queryModel, saveModel, trainModel, type LoadedModel } from '../prover/influence/index.ts'
@@ -107,7 +107,7 @@ export async function recordQuery(world: World, text: string, { homes = [world.h
   const host = world.chain.getSigner(KEYS[1])
   const feeWei = parseUnits(feeOpen, 18)
   await (await world.chain.contracts.openToken.getFunction('transfer')(await host.getAddress(), feeWei)).wait()
-  const inferenceId = `0x${randomBytes(32).toString('hex')}`
+  const inferenceId = newInferenceId(await host.getAddress())
   for (const home of homes) await saveQueryText({ home, inferenceId, text })
   const tx = await recordInference({ settlement: world.settlement, signer: host, modelId: world.modelId, inferenceId, circuitId: world.keys.circuitId, queryCommitment: q.queryCommitment, feeWei })
   return { inferenceId, query: q, blockNumber: tx.blockNumber }

@@ -223,6 +223,32 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     expect(error.args.status).toBe(3n)
   })
 
+  it('records an id only for the host it starts with (no squatting), and keeps the refund time recorded when the timeout is lowered', async () => {
+    // Another account cannot take the host's next id: the client refuses before sending, the contract too.
+    const hostsId = newInferenceId(await host.getAddress())
+    const squatter = contributors[0]
+    await (await stack.token.transfer(await squatter.getAddress(), FEE)).wait()
+    await expect(recordInference({ settlement, signer: squatter, modelId, inferenceId: hostsId, circuitId: artifacts.keys.circuitId, queryCommitment: query.commitment, feeWei: FEE }))
+      .rejects.toThrow(/inference id 0x[0-9a-f]{64} must be 0x, the host's address 0x[0-9a-fA-F]{40}, then 24 hex digits/)
+    const raw = await settlementAt(settlement, squatter)
+    await (await stack.token.connect(squatter).approve(settlement, FEE)).wait()
+    const squat = await expectRevert(raw.recordInference(modelId, hostsId, artifacts.keys.circuitId, query.commitment, FEE).catch((e: unknown) => { throw wrap(e) }), 'SettlementInferenceIdNotHosts')
+    expect(squat.args).toMatchObject({ inferenceId: hostsId, host: await squatter.getAddress() })
+    await record(hostsId) // still free for its host
+
+    // Lowering the timeout applies to inferences recorded from now on: a prover mid-proof keeps its time.
+    const owner = await settlementAt(settlement, stack.deployer)
+    const recorded = await raw.inference(hostsId)
+    expect(recorded.refundableAt).toBe(recorded.recordedAt + (await owner.refundTimeout()))
+    await (await owner.setRefundTimeout(1n)).wait()
+    try {
+      await hre.network.provider.send('evm_increaseTime', [60])
+      await expectRevert(raw.refund(hostsId).catch((e: unknown) => { throw wrap(e) }), 'SettlementRefundTooEarly')
+    } finally {
+      await (await owner.setRefundTimeout(86_400n)).wait()
+    }
+  })
+
   it('rejects a withdrawal of more than the balance', async () => {
     const account = await contributors[3].getAddress()
     const balance = await rewardBalance({ settlement, runner: prover, account })

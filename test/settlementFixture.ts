@@ -1,7 +1,7 @@
 // Shared setup of the settlement tests and the gas bench: the tiny attribution circuit with dev keys
 // and a generated verifier, the real contracts on Hardhat's in-process chain, a random datanet and
 // attribution index (prover/merkle + prover/index), and real Groth16 proofs of the circuit.
-import { randomBytes } from 'node:crypto'
+import { newInferenceId as newHostInferenceId } from '../prover/clients/settlementClient.ts'
 import type { Signer } from 'ethers'
 import { settlementId } from '../prover/witness/settlementId.ts'
 import * as snarkjs from 'snarkjs'
@@ -91,8 +91,9 @@ export function settlementIdOf({ chainId, settlement, inferenceId, prover }: { c
   return settlementId({ chainId, settlementAddress: settlement, inferenceId, prover })
 }
 
-export function newInferenceId(): string {
-  return `0x${randomBytes(32).toString('hex')}`
+/** A fresh inference id of `host` (default: development account 1, the fixtures' host). */
+export function newInferenceId(host = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8'): string {
+  return newHostInferenceId(host)
 }
 
 const dot = (a: bigint[], b: bigint[]) => a.reduce((s, x, i) => s + x * b[i], 0n)

@@ -17,7 +17,7 @@ export function registerInferenceCommands(program: Command): void {
       .option('--file <path>', 'a file holding the query text (UTF-8, exactly as the model sees it)')
       .option('--query-commitment <field>', 'or a commitment computed elsewhere: Poseidon(inputHash, featureHash(phi_q))', fieldOption('--query-commitment'))
       .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', openAmountOption('--fee'))
-      .option('--inference-id <hex32>', 'the inference id (default: random)', inferenceIdOption('--inference-id'))
+      .option('--inference-id <hex32>', "the inference id: 0x, the host's address, then 24 hex digits (default: 12 random bytes)", inferenceIdOption('--inference-id'))
       .option('--circuit-id <hex32>', 'the approved circuit whose proof will settle it (default: the id of the deployed verifier of --circuit)', inferenceIdOption('--circuit-id'))
       .addOption(new Option('--circuit <set>', 'circuit parameter set whose deployed verifier names the circuit id').choices(CIRCUIT_SET_NAMES).default('tiny'))
       .option('--permit', 'authorise the fee with an ERC-2612 permit instead of an approve transaction')

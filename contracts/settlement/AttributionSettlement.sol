@@ -43,7 +43,9 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
 
     /// @dev Packed into 6 slots; the shares are snapshotted at record time so that the pool the
     ///      prover must prove cannot move under it when governance changes the shares, and so is the
-    ///      circuit id, so that approving a new setup's verifier never strands a recorded inference.
+    ///      circuit id, so that approving a new setup's verifier never strands a recorded inference,
+    ///      and so is the refund time, so that lowering the refund timeout cannot make inferences
+    ///      that provers are proving refundable at once.
     struct Inference {
         address host; // slot 0
         uint64 recordedAt;
@@ -52,6 +54,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         uint96 fee; // slot 1 (OPEN supply is 1e27 < 2^96)
         uint96 pool;
         uint16 modelOwnerBps;
+        uint48 refundableAt; // recordedAt + the refund timeout at record time
         uint256 modelId; // slot 2
         uint256 queryCommitment; // slot 3
         bytes32 payoutsHash; // slot 4, written at settlement
@@ -97,8 +100,10 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     }
 
     /// @notice Record an inference and escrow its fee (the caller must have approved `fee`).
+    /// @dev An inference id starts with its host's address (20 bytes, then 12 bytes of the host's
+    ///      choosing): nobody can take an id a host is about to use by recording it first.
     /// @param modelId The registered model that answered.
-    /// @param inferenceId A fresh id (the proof binds it through settlementId).
+    /// @param inferenceId A fresh id: the caller's address, then 12 bytes (the proof binds it through settlementId).
     /// @param circuitId The approved circuit whose proof will settle it (id over its verification key).
     /// @param queryCommitment Poseidon(inputHash, featureHash(phi_q)), < r.
     /// @param fee The fee in OPEN wei, 0 < fee < 2^96.
@@ -226,7 +231,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @param inferenceId The pending inference.
     function refund(bytes32 inferenceId) external nonReentrant {
         Inference storage inf = _pending(inferenceId);
-        uint256 refundableAt = uint256(inf.recordedAt) + refundTimeout();
+        uint256 refundableAt = inf.refundableAt;
         if (block.timestamp < refundableAt) revert SettlementRefundTooEarly(inferenceId, refundableAt);
         inf.status = Status.Refunded;
         emit InferenceRefunded(inferenceId, inf.host, inf.fee);
@@ -283,6 +288,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     function _record(uint256 modelId, bytes32 inferenceId, bytes32 circuitId, uint256 queryCommitment, uint256 fee)
         private
     {
+        if (address(bytes20(inferenceId)) != msg.sender) revert SettlementInferenceIdNotHosts(inferenceId, msg.sender);
         if (_inferences[inferenceId].status != Status.None) revert SettlementInferenceExists(inferenceId);
         _inputCountOf(circuitId); // reverts SettlementCircuitUnknown: a circuit nobody can settle is refused at once
         if (fee == 0 || fee >> 96 != 0) revert SettlementFeeOutOfRange(fee);
@@ -297,6 +303,8 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
             fee: uint96(fee),
             pool: uint96((fee * s.contributorsBps) / BPS),
             modelOwnerBps: s.modelOwnerBps,
+            // Saturates instead of reverting: a timeout so long that it passes 2^48 s never refunds.
+            refundableAt: uint48(_min(block.timestamp + refundTimeout(), type(uint48).max)),
             modelId: modelId,
             queryCommitment: queryCommitment,
             payoutsHash: bytes32(0),
@@ -306,6 +314,10 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
             inferenceId, modelId, msg.sender, circuitId, queryCommitment, fee, (fee * s.contributorsBps) / BPS
         );
         _token.safeTransferFrom(msg.sender, address(this), fee);
+    }
+
+    function _min(uint256 a, uint256 b) private pure returns (uint256) {
+        return a < b ? a : b;
     }
 
     function _copyModelFacts(uint256 modelId) private {

@@ -68,6 +68,10 @@ interface IAttributionSettlement {
     /// @param fee The refunded fee, in OPEN wei.
     event InferenceRefunded(bytes32 indexed inferenceId, address indexed host, uint256 fee);
 
+    /// @notice An inference id must start with its host's address (then 12 bytes of the host's choosing).
+    /// @param inferenceId The id.
+    /// @param host The caller, who would be its host.
+    error SettlementInferenceIdNotHosts(bytes32 inferenceId, address host);
     /// @notice The inference id is already used (pending, settled or refunded).
     /// @param inferenceId The id.
     error SettlementInferenceExists(bytes32 inferenceId);

@@ -85,7 +85,8 @@ abstract contract SettlementConfig is Ownable {
         _setTreasury(treasury_);
     }
 
-    /// @notice Set the refund timeout. Owner only.
+    /// @notice Set the refund timeout of inferences recorded from now on (each inference keeps the
+    ///         time it was recorded with). Owner only.
     /// @param timeoutSeconds Seconds after recording before an unsettled inference can be refunded.
     function setRefundTimeout(uint64 timeoutSeconds) external onlyOwner {
         _refundTimeout = timeoutSeconds;

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto'
-import { recordInference, settlementAt } from '../clients/settlementClient.ts'
+import { checkHostsInferenceId, newInferenceId, recordInference, settlementAt } from '../clients/settlementClient.ts'
 import { readModelOnChain } from '../clients/modelRegistry.ts'
 import { PoaError } from '../errors/index.ts'
 import { toFr } from '../field/index.ts'
@@ -66,7 +65,9 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
   // A commitment given is checked before any chain starts.
   if (p.queryCommitment !== undefined) toFr(p.queryCommitment, 'queryCommitment')
   return withChainSession({ home: p.home, chain: p.chain }, async (chain) => {
-    const inferenceId = p.inferenceId ?? `0x${randomBytes(32).toString('hex')}`
+    const host = await signerOf(chain, p.account).getAddress()
+    const inferenceId = p.inferenceId ?? newInferenceId(host)
+    checkHostsInferenceId(inferenceId, host)
     let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'queryFile'> = {}
     let queryCommitment = p.queryCommitment
     if (p.text !== undefined) {

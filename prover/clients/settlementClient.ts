@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { Contract, Interface, MaxUint256, Signature, type InterfaceAbi, type ContractRunner, type Signer, type TransactionReceipt } from 'ethers'
 import { toChainError, type NamedInterface } from '../chain/chainErrors.ts'
 import { settlementAbi } from './settlementDeploy.ts'
@@ -14,6 +15,28 @@ export type { SolidityCalldata }
 function checkCircuitId(circuitId: string, field: string): string {
   if (typeof circuitId !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(circuitId)) throw new TypeError(`${field} expected 0x and 64 hex digits (a circuit id), got ${JSON.stringify(circuitId)}`)
   return circuitId
+}
+
+/**
+ * A fresh inference id for `host`: its address, then 12 random bytes. The settlement records an id
+ * only for the host it starts with, so nobody can take a host's id by recording it first.
+ */
+export function newInferenceId(host: string): string {
+  return `${toChecksumAddress(host, 'host').toLowerCase()}${randomBytes(12).toString('hex')}`
+}
+
+/** An inference id the host cannot record: not 32 bytes, or not starting with the host's address. */
+export class InferenceIdNotHostsError extends PoaError {
+  constructor({ inferenceId, host }: { inferenceId: string; host: string }) {
+    super('INFERENCE_ID_NOT_HOSTS', 'BAD_INPUT', `inference id ${inferenceId} must be 0x, the host's address ${host}, then 24 hex digits of the host's choosing`, { meta: { inferenceId, host } })
+  }
+}
+
+/** Check before sending what the settlement would refuse (SettlementInferenceIdNotHosts). */
+export function checkHostsInferenceId(inferenceId: string, host: string): void {
+  if (typeof inferenceId !== 'string' || !/^0x[0-9a-fA-F]{64}$/.test(inferenceId) || inferenceId.slice(2, 42).toLowerCase() !== host.slice(2).toLowerCase()) {
+    throw new InferenceIdNotHostsError({ inferenceId: String(inferenceId), host })
+  }
 }
 
 /** One decoded payout slot: `contributor + amountWei * 2^160`. */
@@ -89,6 +112,7 @@ export type TxResult = { txHash: string; gasUsed: bigint; blockNumber: number }
 export async function recordInference(p: RecordInferenceParameters): Promise<TxResult> {
   toFr(p.queryCommitment, 'queryCommitment')
   checkCircuitId(p.circuitId, 'circuitId')
+  checkHostsInferenceId(p.inferenceId, await p.signer.getAddress())
   const settlement = await settlementAt(p.settlement, p.signer)
   const [tokenAddress] = await read('read settlement token', () => settlement.dependencies())
   const token = new Contract(tokenAddress, ERC20_ABI, p.signer)
