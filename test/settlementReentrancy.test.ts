@@ -77,7 +77,7 @@ describe('AttributionSettlement against a re-entering fee token', () => {
     const contract = await settlementAt(settlement, stack.deployer)
     const attackerAddress = await attacker.getAddress()
     await (await token.mint(attackerAddress, FEE)).wait()
-    const inferenceId = newInferenceId()
+    const inferenceId = newInferenceId(attackerAddress) // the attacker contract is the host
     await (await attacker.execute(await token.getAddress(), token.interface.encodeFunctionData('approve', [settlement, FEE]))).wait()
     await (await attacker.execute(settlement, contract.interface.encodeFunctionData('recordInference', [modelId, inferenceId, artifacts.keys.circuitId, query.commitment, FEE]))).wait()
     await hre.network.provider.send('evm_increaseTime', [86_400])
