@@ -1,4 +1,4 @@
-import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
+import { recordLeafOf } from '../datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import { queryModel, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
@@ -101,12 +101,12 @@ export type LocalRecord = { contributor: string; content: string | Uint8Array; l
 
 export async function checkDatanet(s: SettlementOnChain, records: readonly LocalRecord[], treeDepth: number) {
   const leaves: bigint[] = []
-  for (const r of records) leaves.push(await recordLeaf({ contributor: r.contributor, contentHash: contentHash(r.content) }))
+  for (const r of records) leaves.push(await recordLeafOf(r))
   const root = (await buildMerkleTree({ leaves, depth: treeDepth })).root
   if (root === s.datanetRoot) return { leaves, root, check: pass('datanetData', `${records.length} local records hash to the committed root`) }
   const i = leaves.findIndex((leaf, p) => leaf !== records[p].leaf)
   const check = i >= 0
-    ? fail('datanetData', `record ${i} content`, `leaf ${records[i].leaf} (as committed)`, `leaf ${leaves[i]} (content changed)`)
+    ? fail('datanetData', `record ${i} contributor, content and label`, `leaf ${records[i].leaf} (as committed)`, `leaf ${leaves[i]} (record changed)`)
     : fail('datanetData', `root of ${records.length} local records`, s.datanetRoot, root)
   return { leaves, root, check }
 }
