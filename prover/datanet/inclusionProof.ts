@@ -95,9 +95,6 @@ export function parseInclusionProof(json: unknown, file: string): RecordInclusio
   if (obj.format !== INCLUSION_PROOF_FORMAT) {
     throw new InclusionProofMalformedError({ file, field: 'format', reason: `expected "${INCLUSION_PROOF_FORMAT}", got ${JSON.stringify(obj.format)}` })
   }
-  if (obj.label !== null && typeof obj.label !== 'string') {
-    throw new InclusionProofMalformedError({ file, field: 'label', reason: `expected the record's label as a string, or null for an unlabelled record, got ${JSON.stringify(obj.label)}` })
-  }
   const depth = intAt(obj, 'depth', file, MAX_TREE_DEPTH)
   if (depth < 1) throw new InclusionProofMalformedError({ file, field: 'depth', reason: `expected an integer in [1, ${MAX_TREE_DEPTH}], got 0` })
   const leafIndex = intAt(obj, 'leafIndex', file, 2 ** depth - 1)
@@ -111,6 +108,9 @@ export function parseInclusionProof(json: unknown, file: string): RecordInclusio
     contributor = toChecksumAddress(obj.contributor, `${file} field "contributor"`)
   } catch (error) {
     throw new InclusionProofMalformedError({ file, field: 'contributor', reason: error instanceof PoaError ? error.shortMessage : String(error) })
+  }
+  if (obj.label !== null && typeof obj.label !== 'string') {
+    throw new InclusionProofMalformedError({ file, field: 'label', reason: `expected the record's label as a string, or null for an unlabelled record, got ${JSON.stringify(obj.label)}` })
   }
   const datanet = (obj.datanet ?? {}) as Record<string, unknown>
   return {
