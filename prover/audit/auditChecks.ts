@@ -1,4 +1,5 @@
 import { recordLeafOf } from '../datanet/recordLeaf.ts'
+import { ValueOutOfRangeError } from '../errors/index.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import { queryModel, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
@@ -113,11 +114,20 @@ export async function checkDatanet(s: SettlementOnChain, records: readonly Local
 
 export async function checkIndex(s: SettlementOnChain, p: { model: LoadedModel; records: readonly LocalRecord[]; leaves: bigint[]; root: bigint; params: AttributionParams; index?: AttributionIndex }) {
   const labels = p.model.manifest.labels
-  const { features } = await recordFeatures({
-    model: p.model, featureFracBits: s.model.featureScale,
-    // A stored label is a class name, or a class index written as digits.
-    records: p.records.map((r) => ({ content: r.content, label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? labels[0]) })),
-  })
+  let computed: Awaited<ReturnType<typeof recordFeatures>>
+  try {
+    computed = await recordFeatures({
+      model: p.model, featureFracBits: s.model.featureScale,
+      // A stored label is a class name, or a class index written as digits.
+      records: p.records.map((r) => ({ content: r.content, label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? labels[0]) })),
+    })
+  } catch (error) {
+    // Records other than the indexed ones (a changed content or label) can give features that do not
+    // fit the committed scale: that is a failed check to report, not a crash of the audit.
+    if (!(error instanceof ValueOutOfRangeError)) throw error
+    return { features: undefined, check: fail('indexFeatures', `features at the registered scale 2^-${s.model.featureScale}`, 'every feature within +-(2^15 - 1)', error.shortMessage) }
+  }
+  const { features } = computed
   const k = p.model.manifest.projection.k
   if (p.index) {
     const i = firstDiff(Array.from(p.index.features), Array.from(features))
