@@ -8,7 +8,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
-import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { recordLeafOf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../prover/merkle/index.ts'
 import { trainModel, buildModelIndex, createScoringPool, scoreReference, selectTopK, summarizeScores } from '../prover/influence/index.ts'
 
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   let t = Date.now()
   const model = await trainModel({ name: 'default', records: mails, projection: { kind: 'trak', k: K } })
   line({ case: 'train', records: mails.length, seconds: (Date.now() - t) / 1000, trainAccuracy: model.manifest.training!.trainAccuracy })
-  const records = await Promise.all(mails.map(async (m) => ({ ...m, leaf: await recordLeaf({ contributor: m.contributor, contentHash: contentHash(m.content) }) })))
+  const records = await Promise.all(mails.map(async (m) => ({ ...m, datanetLabel: m.label, leaf: await recordLeafOf(m) })))
   const tree = await buildMerkleTree({ leaves: records.map((r) => r.leaf), depth: 20 })
   t = Date.now()
   const { index, provider } = await buildModelIndex({ model, records, datanet: { id: 'spam-assassin', version: 1, root: tree.root }, provider: 'cpu' })

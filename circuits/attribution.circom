@@ -23,9 +23,10 @@ include "./lib/rewardSplit.circom";
 // address, the inference id and the prover-fee recipient, so a copied settle cannot redirect the
 // fee) and compares it, and snarkjs's setup adds a constraint per public input.
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
-// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 13,831 at (3, 8, 8)
-// (tiny, 2^14); 16,230 at (2, 128, 8) (demo, 2^14); 29,929 at (3, 128, 14) (full demo, 2^15);
-// 184,460 at (16, 128, 20) (production, 2^18): 11,337 per additional candidate at depth 20.
+// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 13,894 at (3, 8, 8)
+// (tiny, 2^14); 16,272 at (2, 128, 8) (demo, 2^14); 29,992 at (3, 128, 14) (full demo, 2^15);
+// 184,796 at (16, 128, 20) (production, 2^18): 11,358 per additional candidate at depth 20. The
+// record leaf's labelHash (Poseidon(3) instead of Poseidon(2)) costs 21 of them per candidate.
 template Attribution(K, k, depth, bits) {
     var levels = (depth + 1) \ 2;
     signal input settlementId;
@@ -41,6 +42,7 @@ template Attribution(K, k, depth, bits) {
     signal input leafIndex[K];
     signal input contributor[K];
     signal input contentHash[K];
+    signal input labelHash[K];
     signal input datanetSiblings[K][depth];
     signal input indexChildren[K][levels][4];
     signal input features[K][k];
@@ -60,6 +62,7 @@ template Attribution(K, k, depth, bits) {
         candidates[i].leafIndex <== leafIndex[i];
         candidates[i].contributor <== contributor[i];
         candidates[i].contentHash <== contentHash[i];
+        candidates[i].labelHash <== labelHash[i];
         candidates[i].datanetSiblings <== datanetSiblings[i];
         candidates[i].indexChildren <== indexChildren[i];
         candidates[i].features <== features[i];

@@ -73,7 +73,21 @@ describe('poa audit', () => {
     expect(check(r, 'topK').difference!.what).toMatch(new RegExp(`^record ${dishonest.top[0]} \\(score \\d+, rank 1 of 48\\)`))
   })
 
-  it('fails the datanetData check when a record content changed in the local store copy', async () => {
+  it('fails the datanetData check when a record content or label changed in the local store copy', async () => {
+    // Labels are committed in the leaf: a copy whose record 5 was relabelled no longer gives the root.
+    const relabelled = join(dir, 'relabelled')
+    cpSync(world.home, relabelled, { recursive: true })
+    const db0 = new Database(join(relabelled, 'poa.sqlite'))
+    try {
+      db0.exec('DROP TRIGGER records_no_update')
+      db0.prepare("UPDATE records SET label = CASE label WHEN 'spam' THEN 'ham' ELSE 'spam' END WHERE datanet_id = ? AND position = ?").run(world.datanetId, 5)
+    } finally {
+      db0.close()
+    }
+    const byLabel = await audit(honest.inferenceId, honest.text, { home: relabelled })
+    expect(byLabel.failed).toContain('datanetData')
+    expect(check(byLabel, 'datanetData').difference!.what).toBe('record 5 contributor, content and label')
+
     const home = join(dir, 'tampered')
     cpSync(world.home, home, { recursive: true })
     const path = openDatanetStore({ home })
@@ -90,7 +104,7 @@ describe('poa audit', () => {
     const r = await audit(honest.inferenceId, honest.text, { home })
     expect(r.ok).toBe(false)
     expect(r.failed).toContain('datanetData')
-    expect(check(r, 'datanetData').difference!.what).toBe('record 5 content')
+    expect(check(r, 'datanetData').difference!.what).toBe('record 5 contributor, content and label')
     expect(check(r, 'proof').ok).toBe(true)
   })
 

@@ -81,7 +81,7 @@ export async function createWorld({ home, records: n = 48 }: { home: string; rec
     const model = await loadModel(dir)
     const records = store.getRecords(datanet.id, version.version)
     const { index } = await buildModelIndex({
-      model, records: records.map((r) => ({ contributor: r.contributor, content: r.content, label: r.label ?? 'ham', leaf: r.leaf })),
+      model, records: records.map((r) => ({ contributor: r.contributor, content: r.content, label: r.label ?? 'ham', datanetLabel: r.label, leaf: r.leaf })),
       datanet: { id: String(datanet.id), version: version.version, root: version.root }, treeDepth: PARAMS.treeDepth,
     })
     await saveAttributionIndex(indexDir(dir, String(datanet.id), version.version), index)

@@ -9,9 +9,10 @@ import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { buildAttributionWitness, fieldToSigned, packPayoutSlot, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
-import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels } from '../prover/merkle/index.ts'
+import { buildMerkleTree, buildQuaternaryTree, computeMerkleRoot, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels } from '../prover/merkle/index.ts'
 import { featureHash, indexLeaf } from '../prover/index/featureHash.ts'
-import { recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { CandidateProofError } from '../prover/witness/errors.ts'
 
 // Tiny parameters: K = 3 slots, k = 8 features, depth 8. Score sign bit at 33 (PositivePart(34)),
 // RewardSplit(3, 33): remainders in 36 bits, LessThan(36) decomposes 37 bits.
@@ -202,7 +203,7 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     const contributor = (1n << 160n) + 7n
     const contentHash = 12345n
     const features = randomFeatures(rng(29), params.featureCount)
-    const leaf = p.hash([contributor, contentHash])
+    const leaf = p.hash([contributor, contentHash, 0n])
     const datanet = await buildMerkleTree({ leaves: [leaf], depth: params.treeDepth })
     const index = await buildQuaternaryTree({ leaves: [p.hash([leaf, await featureHash(features)])], levels: quaternaryLevels(params.treeDepth) })
     const base = await buildAttributionWitness(await randomScenario({ params, seed: 29, candidateCount: 0 }))
@@ -224,11 +225,34 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     await expectRejected({ ...input, payoutSlot: [contributor + (payouts[0] << 160n), 0n, 0n] }, ADDRESS_RANGE)
   })
 
+  it('rejects a tampered labelHash: another label, no label, or a labelled record claimed unlabelled', async () => {
+    const { built, witness } = await honest(32, { records: 40 })
+    const labels = built.input.labelHash as bigint[]
+    // Slot by slot: the label is part of the leaf, so the datanet root comparison is what fails.
+    for (const [i, changed] of [[0, labelHash('relabelled')], [1, labels[1] === 0n ? labelHash('spam') : 0n]] as const) {
+      await expectRejected({ ...built.input, labelHash: labels.map((x, j) => (j === i ? changed : x)) }, DATANET_ROOT)
+      expect(h.satisfies(h.tamper(witness, { [`main.labelHash[${i}]`]: changed }))).toBe(false)
+    }
+  })
+
+  it('refuses a witness made with a record\'s old label against the root that commits its new label', async () => {
+    const { parameters, built } = await honest(33, { records: 40 })
+    // The owner relabels candidate 1's record: only its leaf changes, so the new root is its path's.
+    const c = parameters.candidates[1]
+    const relabelled = await recordLeaf({ contributor: c.contributor, contentHash: c.contentHash, labelHash: labelHash('relabelled') })
+    const newRoot = await computeMerkleRoot({ leaf: relabelled, leafIndex: c.leafIndex, siblings: c.datanetProof.siblings })
+    expect(newRoot).not.toBe(built.publicInputs.datanetRoot)
+    // The old labels' witness cannot prove against the new root: the TS builder refuses it first,
+    // and the circuit refuses it when forced.
+    await expect(buildAttributionWitness({ ...parameters, datanetRoot: newRoot })).rejects.toThrow(CandidateProofError)
+    await expectRejected({ ...built.input, datanetRoot: newRoot }, DATANET_ROOT)
+  })
+
   it('rejects a duplicate candidate, a decreasing order and a gap before an active slot', async () => {
     const { built } = await honest(30)
     const input = built.input
     const copy = <T>(key: string, from: number, to: number) => (input[key] as T[]).map((v, i) => (i === to ? (input[key] as T[])[from] : v))
-    const keys = ['leafIndex', 'contributor', 'contentHash', 'datanetSiblings', 'indexChildren', 'features', 'payoutSlot']
+    const keys = ['leafIndex', 'contributor', 'contentHash', 'labelHash', 'datanetSiblings', 'indexChildren', 'features', 'payoutSlot']
     // Slot 1 := slot 0 (the same record twice), slots recomputed for the doubled score.
     const dup: Record<string, unknown> = { ...input }
     for (const key of keys) dup[key] = copy(key, 0, 1)
@@ -257,7 +281,7 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     // Each attack also carries a consistent padding path for the changed empty slot, so the check
     // that fires is the one under test, not the index path's position check.
     const withPadding = async (c: string, features: bigint[]) => {
-      const leaf = await indexLeaf({ recordLeaf: await recordLeaf({ contributor: c, contentHash: 0n }), features })
+      const leaf = await indexLeaf({ recordLeaf: await recordLeaf({ contributor: c, contentHash: 0n, labelHash: 0n }), features })
       const children = (built.input.indexChildren as bigint[][][]).slice()
       children[2] = await paddingQuaternaryChildren(leaf, 0, quaternaryLevels(TINY_PARAMS.treeDepth))
       return children

@@ -5,7 +5,7 @@ import { Wallet } from 'ethers'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { ensureDevKeys, type DevKeys } from '../ceremony/devSetup.ts'
-import { contentHash, recordLeaf } from '../prover/datanet/index.ts'
+import { contentHash, labelHash, recordLeaf } from '../prover/datanet/index.ts'
 import { addressToField } from '../prover/field/index.ts'
 import { buildMerkleTree, getMerkleProof, type MerkleTree } from '../prover/merkle/index.ts'
 
@@ -15,7 +15,7 @@ const SEED = Number(process.env.POA_TEST_SEED ?? 20261127)
 // A seeded generator, so a failing tree can be rebuilt from the printed seed.
 const rng = mulberry32
 
-type Rec = { contributor: string; contentHash: bigint }
+type Rec = { contributor: string; contentHash: bigint; labelHash: bigint }
 type Case = { records: Rec[]; tree: MerkleTree }
 
 async function randomTree(seed: number): Promise<Case> {
@@ -25,7 +25,8 @@ async function randomTree(seed: number): Promise<Case> {
   for (let i = 0; i < count; i++) {
     const key = `0x${Array.from({ length: 32 }, () => Math.floor(next() * 256).toString(16).padStart(2, '0')).join('')}`
     const bytes = Uint8Array.from({ length: 1 + Math.floor(next() * 64) }, () => Math.floor(next() * 256))
-    records.push({ contributor: new Wallet(key).address, contentHash: contentHash(bytes) })
+    // Every third record is unlabelled (labelHash 0), the others carry a class name.
+    records.push({ contributor: new Wallet(key).address, contentHash: contentHash(bytes), labelHash: i % 3 === 0 ? 0n : labelHash(i % 2 ? 'spam' : 'ham') })
   }
   const leaves = await Promise.all(records.map((r) => recordLeaf(r)))
   return { records, tree: await buildMerkleTree({ leaves, depth: DEPTH }) }
@@ -37,6 +38,7 @@ function inputFor({ records, tree }: Case, position: number) {
     root: tree.root.toString(),
     contributor: addressToField(records[position].contributor).toString(),
     contentHash: records[position].contentHash.toString(),
+    labelHash: records[position].labelHash.toString(),
     leafIndex: String(position),
     siblings: proof.siblings.map(String),
   }
@@ -67,8 +69,8 @@ async function witnessFails(input: Record<string, unknown>): Promise<void> {
 describe(`DatanetInclusion(${DEPTH}) agrees with the TypeScript tree (seed ${SEED})`, () => {
   it('keeps its constraint count (a drift means a template changed)', async () => {
     const info = await snarkjs.r1cs.info(circuit.r1csPath)
-    // RecordLeaf: Poseidon(2) + Num2Bits(160); per level: Poseidon(2) + the left/right selector; Num2Bits(8) on the index.
-    expect(Number(info.nConstraints)).toBe(2336)
+    // RecordLeaf: Poseidon(3) + Num2Bits(160); per level: Poseidon(2) + the left/right selector; Num2Bits(8) on the index.
+    expect(Number(info.nConstraints)).toBe(2357)
     expect(Number(info.nPubInputs)).toBe(1)
   })
 
@@ -87,7 +89,7 @@ describe(`DatanetInclusion(${DEPTH}) agrees with the TypeScript tree (seed ${SEE
     }
   })
 
-  it('fails witness generation for a tampered sibling, a wrong index, a wrong root and a wrong contributor', async () => {
+  it('fails witness generation for a tampered sibling, a wrong index, a wrong root, a wrong contributor and a wrong label', async () => {
     const c = await randomTree(SEED + 100)
     const position = Math.min(5, c.records.length - 1)
     const good = inputFor(c, position)
@@ -104,6 +106,9 @@ describe(`DatanetInclusion(${DEPTH}) agrees with the TypeScript tree (seed ${SEE
     const other = c.records.find((r) => r.contributor !== c.records[position].contributor) ?? { contributor: Wallet.createRandom().address }
     await witnessFails({ ...good, contributor: addressToField(other.contributor).toString() })
     await witnessFails({ ...good, contentHash: (BigInt(good.contentHash) + 1n).toString() })
+    // The label is committed: another label's hash, or dropping the label (0), misses the root.
+    await witnessFails({ ...good, labelHash: labelHash('another label').toString() })
+    await witnessFails({ ...good, labelHash: good.labelHash === '0' ? labelHash('spam').toString() : '0' })
     // A contributor of 2^160 or more cannot pass for an address, even as part of an honest-looking leaf.
     await witnessFails({ ...good, contributor: (BigInt(good.contributor) + (1n << 160n)).toString() })
   })

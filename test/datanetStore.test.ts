@@ -5,8 +5,14 @@ import { join } from 'node:path'
 import { spawn } from 'node:child_process'
 import Database from 'better-sqlite3'
 import { Wallet } from 'ethers'
-import { openDatanetStore, recordLeaf, contentHash, type DatanetStore, type ImportRecord } from '../prover/datanet/index.ts'
+import { existsSync } from 'node:fs'
+import {
+  openDatanetStore, recordLeaf, recordLeafOf, contentHash, labelHash, migrateDatanetStore, proveRecordInclusion, verifyRecordInclusion, parseInclusionProof,
+  DatanetStoreFormatError, InclusionProofRejectedError, InclusionProofMalformedError, type DatanetStore, type ImportRecord,
+} from '../prover/datanet/index.ts'
 import { buildMerkleTree, verifyMerkleProof } from '../prover/merkle/index.ts'
+import { getPoseidon } from '../prover/hash/index.ts'
+import { jsonSafe } from '../prover/errors/index.ts'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
 const OWNER = '0x52908400098527886E0F7030069857D2E4169EE7'
@@ -49,7 +55,7 @@ describe('datanet store', () => {
     const v2 = await store.importRecords('mail', { records: [3, 4].map((i) => rec(i)) })
     expect([v1.version, v1.recordCount, v2.version, v2.recordCount]).toEqual([1, 3, 2, 5])
     expect(v1.source).toBe('a.jsonl')
-    const leaves = await Promise.all([0, 1, 2, 3, 4].map((i) => recordLeaf({ contributor: rec(i).contributor, contentHash: contentHash(rec(i).content) })))
+    const leaves = await Promise.all([0, 1, 2, 3, 4].map((i) => recordLeafOf(rec(i))))
     expect(v1.root).toBe((await buildMerkleTree({ leaves: leaves.slice(0, 3), depth: 6 })).root)
     expect(v2.root).toBe((await buildMerkleTree({ leaves, depth: 6 })).root)
     expect(v1.root).not.toBe(v2.root)
@@ -222,5 +228,95 @@ describe('datanet store', () => {
     raw.prepare('UPDATE records SET leaf = ? WHERE position = 1').run('1'.padStart(64, '0'))
     raw.close()
     await expect(store.buildTree('e', 1)).rejects.toThrow(/stored leaves give root 0x[0-9a-f]+, the version records 0x/)
+  })
+
+  it('commits labels: one relabelled record changes the root and its inclusion proof; no label is labelHash 0', async () => {
+    const { store } = freshStore()
+    const records = [0, 1, 2, 3].map((i) => rec(i))
+    store.createDatanet({ name: 'a', owner: OWNER, depth: 4 })
+    store.createDatanet({ name: 'b', owner: OWNER, depth: 4 })
+    const a = await store.importRecords('a', { records })
+    const b = await store.importRecords('b', { records: records.map((r, i) => (i === 2 ? { ...r, label: 'phishing' } : r)) })
+    expect(b.root).not.toBe(a.root)
+    const [la, lb] = [store.getLeaves('a'), store.getLeaves('b')]
+    expect(lb.map((leaf, i) => leaf === la[i])).toEqual([true, true, false, true])
+    expect(lb[2]).toBe(await recordLeaf({ contributor: records[2].contributor, contentHash: contentHash(records[2].content), labelHash: labelHash('phishing') }))
+    // An unlabelled record hashes its label as 0; "" is a label of its own.
+    expect(labelHash(undefined)).toBe(0n)
+    expect(labelHash('')).not.toBe(0n)
+    expect(await recordLeafOf({ ...records[0], label: undefined })).not.toBe(await recordLeafOf({ ...records[0], label: '' }))
+
+    const pa = await proveRecordInclusion(store, 'a', 1, 2)
+    const pb = await proveRecordInclusion(store, 'b', 1, 2)
+    expect([pa.label, pb.label]).toEqual(['ham', 'phishing'])
+    expect(pb.leaf).not.toBe(pa.leaf)
+    await expect(verifyRecordInclusion(pb, { expectedRoot: b.root })).resolves.toEqual({ root: b.root, leafIndex: 2 })
+    // The old label's proof does not open the new root.
+    await expect(verifyRecordInclusion(pa, { expectedRoot: b.root })).rejects.toThrow(/the proof root is not the expected root/)
+    // A proof whose label was edited is refused, with or without its labelHash recomputed.
+    await expect(verifyRecordInclusion({ ...pb, label: 'ham' })).rejects.toThrow(InclusionProofRejectedError)
+    await expect(verifyRecordInclusion({ ...pb, label: 'ham', labelHash: labelHash('ham') })).rejects.toThrow(/leaf is not Poseidon\(contributor, contentHash, labelHash\)/)
+    // The JSON form carries the label; a v1 proof (no label) is refused, naming v2.
+    const json = JSON.parse(JSON.stringify(jsonSafe(pb)))
+    expect(parseInclusionProof(json, 'p.json')).toEqual(pb)
+    expect(() => parseInclusionProof({ ...json, format: 'poa-datanet-inclusion-v1' }, 'p.json')).toThrow(/poa-datanet-inclusion-v1.*without the label.*poa-datanet-inclusion-v2/)
+    expect(() => parseInclusionProof({ ...json, label: 7 }, 'p.json')).toThrow(InclusionProofMalformedError)
+  })
+
+  it('refuses a schema-1 store (leaves without labels), naming the migration, and migrates it keeping the old file', async () => {
+    const { store, home } = freshStore()
+    store.createDatanet({ name: 'old', owner: OWNER, depth: 5 })
+    store.createDatanet({ name: 'bin', owner: OWNER, depth: 3 })
+    const v1 = await store.importRecords('old', { records: [0, 1, 2].map((i) => rec(i)), source: 'a.jsonl' })
+    const v2 = await store.importRecords('old', { records: [{ ...rec(3), label: undefined, metadata: { m: 1 } }] })
+    await store.importRecords('bin', { records: [{ contributor: people[1], content: new Uint8Array([0, 255]) }] })
+    const txHash = `0x${'ab'.repeat(32)}`
+    store.recordVersionCommit({ datanet: 'old', version: 1, txHash, blockNumber: 3, chainId: 31337, registry: OWNER })
+    const before = store.getRecords('old')
+    store.close()
+    stores.splice(stores.indexOf(store), 1)
+    // Rewrite the file as poa before issue 15 wrote it: Poseidon(contributor, contentHash) leaves, their roots, user_version 1.
+    const poseidon = await getPoseidon()
+    const raw = new Database(join(home, 'poa.sqlite'))
+    raw.exec('DROP TRIGGER records_no_update')
+    const oldLeaves = new Map<number, bigint[]>()
+    for (const row of raw.prepare('SELECT datanet_id, position, contributor, content_hash FROM records ORDER BY datanet_id, position').all() as { datanet_id: number; position: number; contributor: string; content_hash: string }[]) {
+      const leaf = poseidon.hash([BigInt(row.contributor), BigInt(`0x${row.content_hash}`)])
+      raw.prepare('UPDATE records SET leaf = ? WHERE datanet_id = ? AND position = ?').run(leaf.toString(16).padStart(64, '0'), row.datanet_id, row.position)
+      oldLeaves.set(row.datanet_id, [...(oldLeaves.get(row.datanet_id) ?? []), leaf])
+    }
+    const oldRoots: bigint[] = []
+    for (const v of raw.prepare('SELECT datanet_id, version, record_count FROM versions ORDER BY datanet_id, version').all() as { datanet_id: number; version: number; record_count: number }[]) {
+      const depth = (raw.prepare('SELECT depth FROM datanets WHERE id = ?').get(v.datanet_id) as { depth: number }).depth
+      const root = (await buildMerkleTree({ leaves: oldLeaves.get(v.datanet_id)!.slice(0, v.record_count), depth })).root
+      raw.prepare('UPDATE versions SET root = ? WHERE datanet_id = ? AND version = ?').run(root.toString(16).padStart(64, '0'), v.datanet_id, v.version)
+      oldRoots.push(root)
+    }
+    raw.pragma('user_version = 1')
+    raw.close()
+
+    expect(() => openDatanetStore({ home })).toThrow(DatanetStoreFormatError)
+    expect(() => openDatanetStore({ home })).toThrow(/schema 1: its 5 records have leaves Poseidon\(contributor, contentHash\), which do not commit labels.*Run "poa datanet migrate"/)
+
+    const migrated = await migrateDatanetStore({ home })
+    expect(migrated).toMatchObject({ migrated: true, fromSchema: 1, keptAs: join(home, 'poa.schema1.sqlite') })
+    // Same version boundaries; the new roots are exactly those a fresh import under today's leaves gives.
+    expect(migrated.datanets.map((d) => [d.id, d.name, d.versions.map((v) => [v.version, v.recordCount])])).toEqual([[1, 'old', [[1, 3], [2, 4]]], [2, 'bin', [[1, 1]]]])
+    expect(migrated.datanets[0].versions.map((v) => v.root)).toEqual([v1.root, v2.root])
+    expect(migrated.datanets.flatMap((d) => d.versions.map((v) => v.oldRoot))).toEqual(oldRoots)
+    expect(migrated.datanets[0].versions[0].oldCommit).toEqual({ txHash, chainId: 31337, registry: OWNER })
+    const after = openDatanetStore({ home })
+    stores.push(after)
+    expect(after.getRecords('old').map(({ leaf: _l, ...r }) => r)).toEqual(before.map(({ leaf: _l, ...r }) => r))
+    expect(after.getRecords('bin')[0].content).toEqual(new Uint8Array([0, 255]))
+    expect(after.getVersion('old', 1).commit).toBeUndefined()
+    expect(after.getVersion('old', 1).source).toMatch(/^migrated from schema 1 v1 \(root 0x[0-9a-f]+, committed in 0xabab.* on chain 31337\): a.jsonl$/)
+    // The old file is kept as it was: its roots and commit records stay readable.
+    const kept = new Database(join(home, 'poa.schema1.sqlite'), { readonly: true })
+    expect(kept.pragma('user_version', { simple: true })).toBe(1)
+    expect((kept.prepare('SELECT tx_hash FROM versions WHERE datanet_id = 1 AND version = 1').get() as { tx_hash: string }).tx_hash).toBe(txHash)
+    kept.close()
+    expect(await migrateDatanetStore({ home })).toMatchObject({ migrated: false })
+    expect(existsSync(join(home, 'poa.sqlite'))).toBe(true)
   })
 })

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
-import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { recordLeafOf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree, getQuaternaryProof, verifyQuaternaryProof } from '../prover/merkle/index.ts'
 import { trainModel, buildModelIndex, recordFeatures, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
 import {
@@ -16,7 +16,7 @@ let records: (IndexRecord & { content: string })[]
 let datanet: DatanetRef
 
 async function toIndexRecords(mails: ReturnType<typeof loadSpamAssassin>): Promise<(IndexRecord & { content: string })[]> {
-  return Promise.all(mails.map(async (m) => ({ ...m, leaf: await recordLeaf({ contributor: m.contributor, contentHash: contentHash(m.content) }) })))
+  return Promise.all(mails.map(async (m) => ({ ...m, datanetLabel: m.label, leaf: await recordLeafOf(m) })))
 }
 
 beforeAll(async () => {
@@ -113,5 +113,8 @@ describe('attribution index', () => {
     const tampered = records.map((r, i) => (i === 3 ? { ...r, content: `${r.content} ` } : r))
     await expect(buildModelIndex({ model, records: tampered, datanet })).rejects.toThrow(RecordLeafMismatchError)
     await expect(buildModelIndex({ model, records: tampered, datanet })).rejects.toThrow(/record 3: leaf/)
+    // The leaf commits the label: a record relabelled after the datanet was built is refused too.
+    const relabelled = records.map((r, i) => (i === 5 ? { ...r, datanetLabel: r.datanetLabel === 'spam' ? 'ham' : 'spam' } : r))
+    await expect(buildModelIndex({ model, records: relabelled, datanet })).rejects.toThrow(/record 5: leaf/)
   })
 })

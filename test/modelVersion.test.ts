@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
-import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { contentHash, labelHash, recordLeafOf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree, getMerkleProof, getQuaternaryProof } from '../prover/merkle/index.ts'
 import { trainModel, buildModelIndex, recordFeatures, type IndexRecord } from '../prover/influence/index.ts'
 import { indexFeatures, type AttributionIndex, type DatanetRef } from '../prover/index/index.ts'
@@ -14,13 +14,13 @@ import { loadHarness, type CircuitHarness } from './circuitHarness.ts'
 // same whitening/projection, same features, same root), and a record scored with another model
 // version's features is refused by the TS witness builder and rejected by the circuit.
 const { featureCount: k, treeDepth: depth } = TINY_PARAMS
-let records: (IndexRecord & { content: string })[]
+let records: (IndexRecord & { content: string; label: string })[]
 let datanet: DatanetRef
 let h: CircuitHarness
 
 beforeAll(async () => {
   const mails = loadSpamAssassin({ limit: 60, seed: 21 })
-  records = await Promise.all(mails.map(async (m) => ({ ...m, leaf: await recordLeaf({ contributor: m.contributor, contentHash: contentHash(m.content) }) })))
+  records = await Promise.all(mails.map(async (m) => ({ ...m, datanetLabel: m.label, leaf: await recordLeafOf(m) })))
   const tree = await buildMerkleTree({ leaves: records.map((r) => r.leaf), depth })
   datanet = { id: 'spam-assassin', version: 1, root: tree.root }
   h = await loadHarness()
@@ -64,7 +64,7 @@ describe('model versions and index features', () => {
     // TS: v2's features and v2's index path, claimed under v1's root.
     const datanetTree = await buildMerkleTree({ leaves: records.map((r) => r.leaf), depth })
     const v2Candidate = {
-      leafIndex: position, contributor: records[position].contributor, contentHash: contentHash(records[position].content),
+      leafIndex: position, contributor: records[position].contributor, contentHash: contentHash(records[position].content), labelHash: labelHash(records[position].label),
       features: indexFeatures(v2.index, position), datanetProof: getMerkleProof(datanetTree, position), indexProof: getQuaternaryProof(v2.index.tree, position),
     }
     const claim = { params: TINY_PARAMS, settlementId: 5n, datanetRoot: datanet.root, indexRoot: v1.index.tree.root, query, pool: 10n ** 18n }

@@ -51,7 +51,7 @@ describe('package exports', () => {
       // 4,200 leaves on 2 workers: the compiled subtree worker (.js) runs, not its TypeScript twin.
       const tree = await buildMerkleTree({ leaves: Array.from({ length: 4200 }, (_, i) => BigInt(i + 1)), depth: 13, workers: 2 })
       const scored = await scoreIndex({ features: new Int16Array([1, 2, 3, 4, -1, 0]), k: 2, query: [2n, 1n], topK: 2, workers: 1 })
-      const leaf = await recordLeaf({ contributor: '0x52908400098527886E0F7030069857D2E4169EE7', contentHash: 7n })
+      const leaf = await recordLeaf({ contributor: '0x52908400098527886E0F7030069857D2E4169EE7', contentHash: 7n, labelHash: 0n })
       console.log(JSON.stringify({
         error: new PoaError('X', 'USAGE', 'x') instanceof Error,
         field: FIELD_MODULUS > 0n,

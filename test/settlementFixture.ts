@@ -8,7 +8,7 @@ import * as snarkjs from 'snarkjs'
 import { addressToField } from '../prover/field/index.ts'
 import { paddingIndexChildren } from '../prover/witness/buildAttributionWitness.ts'
 import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels, type MerkleTree, type QuaternaryTree } from '../prover/merkle/index.ts'
-import { contentHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { contentHash, labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { indexLeaf, queryCommitment as commitQuery } from '../prover/index/featureHash.ts'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
 import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
@@ -50,7 +50,7 @@ export function rng(seed: number): () => number {
   }
 }
 
-export type Record_ = { contributor: string; contentHash: bigint; features: bigint[]; recordLeaf: bigint }
+export type Record_ = { contributor: string; contentHash: bigint; labelHash: bigint; features: bigint[]; recordLeaf: bigint }
 
 export type DatanetFixture = {
   records: Record_[]
@@ -67,7 +67,9 @@ export async function buildDatanet({ contributors, n, random }: { contributors: 
     const contributor = contributors[i % contributors.length]
     const hash = contentHash(`record ${i} ${random()}`)
     const features = Array.from({ length: FEATURES }, () => BigInt(Math.floor(random() * 2001) - 1000))
-    records.push({ contributor, contentHash: hash, features, recordLeaf: await recordLeaf({ contributor, contentHash: hash }) })
+    // Every third record unlabelled (labelHash 0), the others "spam" / "ham": both kinds get settled.
+    const label = i % 3 === 0 ? 0n : labelHash(i % 2 ? 'spam' : 'ham')
+    records.push({ contributor, contentHash: hash, labelHash: label, features, recordLeaf: await recordLeaf({ contributor, contentHash: hash, labelHash: label }) })
   }
   const datanetTree = await buildMerkleTree({ leaves: records.map((r) => r.recordLeaf), depth: DEPTH })
   const indexLeaves = await Promise.all(records.map((r) => indexLeaf({ recordLeaf: r.recordLeaf, features: r.features })))
@@ -116,12 +118,12 @@ export function attributionInput({ data, query, pool, settlementId }: { data: Da
   const total = chosen.reduce((s, c) => s + c.score, 0n)
   const slots: bigint[] = []
   const payouts: AttributionCase['payouts'] = []
-  const cols = { active: [] as string[], leafIndex: [] as string[], contributor: [] as string[], contentHash: [] as string[], datanetSiblings: [] as string[][], indexChildren: [] as string[][][], features: [] as string[][] }
+  const cols = { active: [] as string[], leafIndex: [] as string[], contributor: [] as string[], contentHash: [] as string[], labelHash: [] as string[], datanetSiblings: [] as string[][], indexChildren: [] as string[][][], features: [] as string[][] }
   for (let s = 0; s < K; s++) {
     const c = chosen[s]
     if (!c) {
       slots.push(0n)
-      cols.active.push('0'); cols.leafIndex.push('0'); cols.contributor.push('0'); cols.contentHash.push('0')
+      cols.active.push('0'); cols.leafIndex.push('0'); cols.contributor.push('0'); cols.contentHash.push('0'); cols.labelHash.push('0')
       cols.datanetSiblings.push(Array(DEPTH).fill('0')); cols.indexChildren.push(data.paddingChildren.map((l) => l.map(String))); cols.features.push(Array(FEATURES).fill('0'))
       continue
     }
@@ -129,7 +131,7 @@ export function attributionInput({ data, query, pool, settlementId }: { data: Da
     const amount = total === 0n ? 0n : (pool * c.score) / total
     slots.push(addressToField(r.contributor) + (amount << 160n))
     payouts.push({ contributor: r.contributor, amountWei: amount })
-    cols.active.push('1'); cols.leafIndex.push(String(c.i)); cols.contributor.push(addressToField(r.contributor).toString()); cols.contentHash.push(r.contentHash.toString())
+    cols.active.push('1'); cols.leafIndex.push(String(c.i)); cols.contributor.push(addressToField(r.contributor).toString()); cols.contentHash.push(r.contentHash.toString()); cols.labelHash.push(r.labelHash.toString())
     cols.datanetSiblings.push(getMerkleProof(data.datanetTree, c.i).siblings.map(String))
     cols.indexChildren.push(getQuaternaryProof(data.indexTree, c.i).children.map((l) => l.map(String)))
     cols.features.push(r.features.map(fr))

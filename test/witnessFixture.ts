@@ -1,6 +1,6 @@
 import { getAddress } from 'ethers'
 import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels } from '../prover/merkle/index.ts'
-import { recordLeaf } from '../prover/datanet/recordLeaf.ts'
+import { labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { FEATURE_BOUND, indexLeaf } from '../prover/index/featureHash.ts'
 import { buildAttributionWitness, type AttributionCandidateInput, type AttributionParams, type BuildAttributionWitnessParameters } from '../prover/witness/index.ts'
 
@@ -32,6 +32,11 @@ export type ScenarioOptions = {
   pool?: bigint
 }
 
+/** Record i of a scenario: unlabelled when i % 3 = 0 (labelHash 0), else labelled "spam" or "ham". */
+export function scenarioLabelHash(i: number): bigint {
+  return i % 3 === 0 ? 0n : labelHash(i % 2 === 0 ? 'spam' : 'ham')
+}
+
 /**
  * A random datanet + index of `records` records, a query and a candidate set, as the witness
  * builder's parameters (real Poseidon trees, real proofs).
@@ -43,7 +48,9 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
   const contributors = Array.from({ length: n }, () => getAddress(`0x${randomBigint(next, 160).toString(16).padStart(40, '0')}`))
   const contentHashes = Array.from({ length: n }, () => randomBigint(next, 248))
   const features = Array.from({ length: n }, (_, i) => options.featuresOf?.(i, next) ?? randomFeatures(next, params.featureCount))
-  const leaves = await Promise.all(contributors.map((contributor, i) => recordLeaf({ contributor, contentHash: contentHashes[i] })))
+  // Labels take no draws from `next`, so seeded scenarios keep their contributors, hashes and features.
+  const labelHashes = Array.from({ length: n }, (_, i) => scenarioLabelHash(i))
+  const leaves = await Promise.all(contributors.map((contributor, i) => recordLeaf({ contributor, contentHash: contentHashes[i], labelHash: labelHashes[i] })))
   const indexLeaves = await Promise.all(leaves.map((leaf, i) => indexLeaf({ recordLeaf: leaf, features: features[i] })))
   const datanet = await buildMerkleTree({ leaves, depth: params.treeDepth })
   const index = await buildQuaternaryTree({ leaves: indexLeaves, levels: quaternaryLevels(params.treeDepth) })
@@ -58,6 +65,7 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
     leafIndex: i,
     contributor: contributors[i],
     contentHash: contentHashes[i],
+    labelHash: labelHashes[i],
     features: features[i],
     datanetProof: getMerkleProof(datanet, i),
     indexProof: getQuaternaryProof(index, i),

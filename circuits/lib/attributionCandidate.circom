@@ -9,7 +9,7 @@ include "./dotProduct.circom";
 include "./signedRange.circom";
 
 // AttributionCandidate(k, depth, bits): one candidate slot of the attribution statement.
-// When active = 1 it proves (1) the record (contributor, contentHash) is leaf `leafIndex` of the
+// When active = 1 it proves (1) the record (contributor, contentHash, labelHash) is leaf `leafIndex` of the
 // binary datanet tree `datanetRoot`, (2) Poseidon(recordLeaf, PackedFeatureHash(features)) is leaf
 // `leafIndex` of the 4-ary index tree `indexRoot` (node = Poseidon(c0..c3), ceil(depth / 2) levels;
 // the same leafIndex opens both trees), and (3) positiveScore = max(<features, queryFeatures>, 0).
@@ -17,20 +17,21 @@ include "./signedRange.circom";
 // empty slot pays nobody (its payout is then 0 by RewardSplit). The index path's position checks
 // are not gated: an empty slot still supplies a consistent path (prover/witness pads it).
 // Why a 4-ary index tree and PackedFeatureHash: docs/quality.md (k = 128 in 11,337 constraints per
-// candidate at depth 20 instead of 13,285). At bits = 16 PackedFeatureHash equals FeatureHash(k) on
+// candidate at depth 20 instead of 13,285; 11,358 since the leaf commits labelHash). At bits = 16 PackedFeatureHash equals FeatureHash(k) on
 // every vector prover/index accepts, so index leaves are those of docs/architecture.md.
 // Inputs: active in {0,1} (checked here); leafIndex < 2^depth (Num2Bits in MerkleRoot; the index
 // path's Num2Bits(2 ceil(depth/2)) only splits it); contributor < 2^160 (RecordLeaf); features
 // `bits`-bit signed (checked here); queryFeatures within +-(2^15 - 1) (the caller checks them once
 // with FeatureHash); siblings and children any field elements.
 // Output: positiveScore in [0, 2^(bits + 14 + ceil(log2 k))).
-// constraints: 4,174 at (8, 8, 16); 11,138 at (128, 20, 16); 10,715 at (128, 20, 13)
+// constraints: 4,195 at (8, 8, 16); 11,159 at (128, 20, 16); 10,736 at (128, 20, 13)
 template AttributionCandidate(k, depth, bits) {
     var levels = (depth + 1) \ 2;
     signal input active;
     signal input leafIndex;
     signal input contributor;
     signal input contentHash;
+    signal input labelHash;
     signal input datanetSiblings[depth];
     signal input indexChildren[levels][4];
     signal input features[k];
@@ -44,6 +45,7 @@ template AttributionCandidate(k, depth, bits) {
     component record = RecordLeaf();
     record.contributor <== contributor;
     record.contentHash <== contentHash;
+    record.labelHash <== labelHash;
 
     component datanetPath = MerkleRoot(depth);
     datanetPath.leaf <== record.leaf;

@@ -19,6 +19,7 @@ template AttributionCandidateBothQuaternary(k, depth, bits) {
     signal input leafIndex;
     signal input contributor;
     signal input contentHash;
+    signal input labelHash;
     signal input datanetChildren[depth \ 2][4];
     signal input indexChildren[depth \ 2][4];
     signal input features[k];
@@ -32,6 +33,7 @@ template AttributionCandidateBothQuaternary(k, depth, bits) {
     component record = RecordLeaf();
     record.contributor <== contributor;
     record.contentHash <== contentHash;
+    record.labelHash <== labelHash;
 
     component datanetPath = QuaternaryMerkleRoot(depth \ 2);
     datanetPath.leaf <== record.leaf;

@@ -15,7 +15,7 @@ function versionLine(v: DatanetVersion): string {
   return `  v${v.version}: ${v.recordCount} records, root ${hex(v.root)}${v.source ? ` (from ${v.source})` : ''}${chain}`
 }
 
-/** Registers: datanet create|import|status|list|prove|verify|commit. */
+/** Registers: datanet create|import|status|list|prove|verify|commit|migrate. */
 export function registerDatanetCommands(program: Command): void {
   const datanet = program.command('datanet').description('create datanets, import records, commit roots on-chain, publish and check inclusion proofs')
 
@@ -34,7 +34,7 @@ export function registerDatanetCommands(program: Command): void {
     .command('import <datanet> <file>')
     .description('append the records of a JSONL or CSV file as one new version (all or nothing)')
     .addOption(new Option('--format <format>', 'file format (default: from the extension)').choices(['jsonl', 'csv']))
-    .option('--workers <n>', 'threads for leaf and tree hashing (default: cores)', integerOption('--workers', 1, 64))
+    .option('--workers <n>', 'threads for tree hashing (default: cores)', integerOption('--workers', 1, 64))
     .option('--max-record-bytes <n>', 'largest content of one record in bytes (default 1 MiB)', integerOption('--max-record-bytes', 1, Number.MAX_SAFE_INTEGER))
     .option('--max-import-bytes <n>', 'largest import file in bytes (default 256 MiB)', integerOption('--max-import-bytes', 1, Number.MAX_SAFE_INTEGER))
     .action(async (ref: string, file: string, options: { format?: RecordFormat; workers?: number; maxRecordBytes?: number; maxImportBytes?: number }, cmd: Command) => {
@@ -99,7 +99,23 @@ export function registerDatanetCommands(program: Command): void {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const { verifyInclusionFile } = await import('../../prover/app/datanetWorkflows.ts')
       const result = await verifyInclusionFile({ home: opts.home, file, root: options.root })
-      printResult(opts, result, () => `valid: record ${result.leafIndex} of "${result.datanet.name}" v${result.version} (contributor ${result.contributor}) is under root ${hex(result.root)}, checked against ${result.checkedAgainst}`)
+      printResult(opts, result, () => `valid: record ${result.leafIndex} of "${result.datanet.name}" v${result.version} (contributor ${result.contributor}) is under root ${hex(result.root)} with ${result.label === null ? 'no label' : `label ${JSON.stringify(result.label)}`}, checked against ${result.checkedAgainst}`)
+    })
+
+  datanet
+    .command('migrate')
+    .description('move a datanet store of an older leaf format (schema 1: labels not committed) to today\'s; keeps the old file as poa.schema1.sqlite')
+    .action(async (_options: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const { migrateDatanetStore } = await import('../../prover/datanet/index.ts')
+      const result = await migrateDatanetStore({ home: opts.home })
+      if (result.migrated) note('migrated versions are not committed: commit them again (a chain datanet that holds the old roots refuses new roots at the same version numbers)')
+      printResult(opts, result, () =>
+        !result.migrated
+          ? `${result.path} already commits labels: nothing to migrate`
+          : [`migrated ${result.path} from schema ${result.fromSchema}; the old store is kept as ${result.keptAs}`,
+            ...result.datanets.flatMap((d) => [`datanet "${d.name}" (id ${d.id})`, ...d.versions.map((v) => `  v${v.version}: ${v.recordCount} records, root ${hex(v.oldRoot)} -> ${hex(v.root)}${v.oldCommit ? ` (old root committed in ${v.oldCommit.txHash})` : ''}`)]),
+          ].join('\n'))
     })
 
   addChainOptions(

@@ -42,7 +42,12 @@ export async function importDatanetFile(p: ImportDatanetFileParameters): Promise
 
 export type VerifyInclusionFileParameters = Pick<AppFolders, 'home'> & { file: string; root?: bigint }
 
-export type VerifyInclusionFileReturnType = { valid: true; datanet: { name: string }; version: number; leafIndex: number; root: bigint; contributor: string; checkedAgainst: string }
+export type VerifyInclusionFileReturnType = {
+  valid: true; datanet: { name: string }; version: number; leafIndex: number; root: bigint; contributor: string
+  /** The record's committed label (null: unlabelled). */
+  label: string | null
+  checkedAgainst: string
+}
 
 /**
  * Check an inclusion proof file: against `root` when given, else against this home's copy of the
@@ -69,7 +74,7 @@ export async function verifyInclusionFile(p: VerifyInclusionFileParameters): Pro
     })
   }
   const { root, leafIndex } = await verifyRecordInclusion(proof, { expectedRoot })
-  return { valid: true, datanet: proof.datanet, version: proof.version, leafIndex, root, contributor: proof.contributor, checkedAgainst }
+  return { valid: true, datanet: proof.datanet, version: proof.version, leafIndex, root, contributor: proof.contributor, label: proof.label, checkedAgainst }
 }
 
 export type CommitDatanetParameters = Pick<AppFolders, 'home'> & AppChain & Pick<AppReporting, 'onProgress'> & {

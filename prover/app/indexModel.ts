@@ -27,7 +27,7 @@ export async function indexModel(p: IndexModelParameters): Promise<IndexModelRet
     const info = store.getDatanet(p.datanet)
     const v = store.getVersion(info.id, p.version)
     const records: IndexRecord[] = store.getRecords(info.id, v.version).map((r) => ({
-      contributor: r.contributor, content: r.content, leaf: r.leaf,
+      contributor: r.contributor, content: r.content, leaf: r.leaf, datanetLabel: r.label,
       // A stored label is a class name, or a class index written as digits.
       label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? ''),
     }))

@@ -20,7 +20,7 @@ export type VerifyProofFileReturnType = { valid: true; circuit: string; publicIn
 export async function verifyProofFile(p: VerifyProofFileParameters): Promise<VerifyProofFileReturnType> {
   const pkg = (await readJsonFile(p.file)) as any
   // A datanet inclusion proof is no SNARK: say which command checks it instead of "no verification key".
-  if (pkg?.format === INCLUSION_PROOF_FORMAT) {
+  if (typeof pkg?.format === 'string' && (pkg.format === INCLUSION_PROOF_FORMAT || pkg.format.startsWith('poa-datanet-inclusion-'))) {
     throw new InputFileError({ file: p.file, reason: 'is a datanet inclusion proof (poa datanet prove), not a proof package: check it with `poa datanet verify`' })
   }
   const name = typeof pkg?.circuit?.name === 'string' ? pkg.circuit.name : undefined

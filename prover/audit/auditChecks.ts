@@ -1,4 +1,5 @@
-import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
+import { recordLeafOf } from '../datanet/recordLeaf.ts'
+import { ValueOutOfRangeError } from '../errors/index.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import { queryModel, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
@@ -101,23 +102,32 @@ export type LocalRecord = { contributor: string; content: string | Uint8Array; l
 
 export async function checkDatanet(s: SettlementOnChain, records: readonly LocalRecord[], treeDepth: number) {
   const leaves: bigint[] = []
-  for (const r of records) leaves.push(await recordLeaf({ contributor: r.contributor, contentHash: contentHash(r.content) }))
+  for (const r of records) leaves.push(await recordLeafOf(r))
   const root = (await buildMerkleTree({ leaves, depth: treeDepth })).root
   if (root === s.datanetRoot) return { leaves, root, check: pass('datanetData', `${records.length} local records hash to the committed root`) }
   const i = leaves.findIndex((leaf, p) => leaf !== records[p].leaf)
   const check = i >= 0
-    ? fail('datanetData', `record ${i} content`, `leaf ${records[i].leaf} (as committed)`, `leaf ${leaves[i]} (content changed)`)
+    ? fail('datanetData', `record ${i} contributor, content and label`, `leaf ${records[i].leaf} (as committed)`, `leaf ${leaves[i]} (record changed)`)
     : fail('datanetData', `root of ${records.length} local records`, s.datanetRoot, root)
   return { leaves, root, check }
 }
 
 export async function checkIndex(s: SettlementOnChain, p: { model: LoadedModel; records: readonly LocalRecord[]; leaves: bigint[]; root: bigint; params: AttributionParams; index?: AttributionIndex }) {
   const labels = p.model.manifest.labels
-  const { features } = await recordFeatures({
-    model: p.model, featureFracBits: s.model.featureScale,
-    // A stored label is a class name, or a class index written as digits.
-    records: p.records.map((r) => ({ content: r.content, label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? labels[0]) })),
-  })
+  let computed: Awaited<ReturnType<typeof recordFeatures>>
+  try {
+    computed = await recordFeatures({
+      model: p.model, featureFracBits: s.model.featureScale,
+      // A stored label is a class name, or a class index written as digits.
+      records: p.records.map((r) => ({ content: r.content, label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? labels[0]) })),
+    })
+  } catch (error) {
+    // Records other than the indexed ones (a changed content or label) can give features that do not
+    // fit the committed scale: that is a failed check to report, not a crash of the audit.
+    if (!(error instanceof ValueOutOfRangeError)) throw error
+    return { features: undefined, check: fail('indexFeatures', `features at the registered scale 2^-${s.model.featureScale}`, 'every feature within +-(2^15 - 1)', error.shortMessage) }
+  }
+  const { features } = computed
   const k = p.model.manifest.projection.k
   if (p.index) {
     const i = firstDiff(Array.from(p.index.features), Array.from(features))

@@ -105,8 +105,8 @@ export async function auditInference(p: AuditInferenceParameters): Promise<Audit
   if (existsSync(join(dir, 'index.json'))) index = await loadAttributionIndex(dir).catch(() => undefined)
   const indexed = await checkIndex(onChain, { model: p.model, records, leaves: datanet.leaves, root: datanet.root, params, index })
   checks.push(indexed.check)
-  if (query.features) checks.push(...checkScoresPayoutsTopK(onChain, { records, features: indexed.features, query: query.features, params, index }))
-  else checks.push(...(['scores', 'payouts', 'topK'] as const).map((name) => ({ name, ok: false, detail: 'needs the query features (see the query check)' })))
+  if (query.features && indexed.features) checks.push(...checkScoresPayoutsTopK(onChain, { records, features: indexed.features, query: query.features, params, index }))
+  else checks.push(...(['scores', 'payouts', 'topK'] as const).map((name) => ({ name, ok: false, detail: `needs the ${query.features ? 'record features (see the indexFeatures check)' : 'query features (see the query check)'}` })))
   const failed = checks.filter((c) => !c.ok).map((c) => c.name)
   return { inferenceId: p.inferenceId, ok: failed.length === 0, circuit, failed, checks }
 }

@@ -65,3 +65,19 @@ export class ImportAbortedError extends PoaError {
     super('IMPORT_ABORTED', 'USAGE', `import into datanet "${datanet}" was aborted before it committed; nothing was written`, { meta: { datanet }, cause })
   }
 }
+
+/**
+ * The store was written by another leaf format. Schema 1 cached leaves Poseidon(contributor,
+ * contentHash), which do not commit labels: reading them as today's leaves would silently give other
+ * roots than the ones recorded, so the store is refused and `poa datanet migrate` names the way out.
+ */
+export class DatanetStoreFormatError extends PoaError {
+  constructor({ path, found, expected, records }: { path: string; found: number; expected: number; records: number }) {
+    const message =
+      found > expected
+        ? `${path} is a datanet store of schema ${found}, newer than this poa reads (schema ${expected}); upgrade poa`
+        : `${path} is a datanet store of schema ${found}: its ${records} records have leaves Poseidon(contributor, contentHash), which do not commit labels; ` +
+          `this poa reads schema ${expected}, whose leaves are Poseidon(contributor, contentHash, labelHash). Run "poa datanet migrate" (keeps this file as poa.schema${found}.sqlite and re-imports every version with the new leaves)`
+    super('DATANET_STORE_FORMAT', 'BAD_INPUT', message, { meta: { path, found, expected, records } })
+  }
+}

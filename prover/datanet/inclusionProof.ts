@@ -1,7 +1,7 @@
 import { PoaError } from '../errors/index.ts'
 import { toChecksumAddress, toFr } from '../field/index.ts'
 import { computeMerkleRoot, MAX_TREE_DEPTH } from '../merkle/index.ts'
-import { recordLeaf } from './recordLeaf.ts'
+import { labelHash, recordLeaf, RECORD_LEAF_FORMULA } from './recordLeaf.ts'
 import type { DatanetRef, DatanetStore } from './store.ts'
 
 /**
@@ -19,10 +19,15 @@ export type RecordInclusionProof = {
   leaf: bigint
   contributor: string
   contentHash: bigint
+  /** The record's label as stored, or null for an unlabelled record (labelHash 0). */
+  label: string | null
+  /** keccak256(UTF-8 label) >> 8, 0 without a label: recomputed from `label` by the verifier. */
+  labelHash: bigint
   siblings: bigint[]
 }
 
-export const INCLUSION_PROOF_FORMAT = 'poa-datanet-inclusion-v1'
+/** v2: the leaf commits the label (Poseidon(contributor, contentHash, labelHash)); v1 proofs are refused. */
+export const INCLUSION_PROOF_FORMAT = 'poa-datanet-inclusion-v2'
 
 /** The proof file is not a well-formed inclusion proof (names the field). */
 export class InclusionProofMalformedError extends PoaError {
@@ -54,6 +59,8 @@ export async function proveRecordInclusion(store: DatanetStore, ref: DatanetRef,
     leaf: proof.leaf,
     contributor: record.contributor,
     contentHash: record.contentHash,
+    label: record.label ?? null,
+    labelHash: labelHash(record.label),
     siblings: proof.siblings.slice(),
   }
 }
@@ -82,6 +89,9 @@ function intAt(obj: Record<string, unknown>, field: string, file: string, max: n
 export function parseInclusionProof(json: unknown, file: string): RecordInclusionProof {
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new InclusionProofMalformedError({ file, field: '(root)', reason: 'expected a JSON object' })
   const obj = json as Record<string, unknown>
+  if (obj.format === 'poa-datanet-inclusion-v1') {
+    throw new InclusionProofMalformedError({ file, field: 'format', reason: `"poa-datanet-inclusion-v1" proves a leaf Poseidon(contributor, contentHash) without the label; datanets now commit ${RECORD_LEAF_FORMULA}: make a new proof with "poa datanet prove" (format "${INCLUSION_PROOF_FORMAT}")` })
+  }
   if (obj.format !== INCLUSION_PROOF_FORMAT) {
     throw new InclusionProofMalformedError({ file, field: 'format', reason: `expected "${INCLUSION_PROOF_FORMAT}", got ${JSON.stringify(obj.format)}` })
   }
@@ -99,6 +109,9 @@ export function parseInclusionProof(json: unknown, file: string): RecordInclusio
   } catch (error) {
     throw new InclusionProofMalformedError({ file, field: 'contributor', reason: error instanceof PoaError ? error.shortMessage : String(error) })
   }
+  if (obj.label !== null && typeof obj.label !== 'string') {
+    throw new InclusionProofMalformedError({ file, field: 'label', reason: `expected the record's label as a string, or null for an unlabelled record, got ${JSON.stringify(obj.label)}` })
+  }
   const datanet = (obj.datanet ?? {}) as Record<string, unknown>
   return {
     format: INCLUSION_PROOF_FORMAT,
@@ -110,18 +123,24 @@ export function parseInclusionProof(json: unknown, file: string): RecordInclusio
     leaf: fieldAt(obj, 'leaf', file),
     contributor,
     contentHash: fieldAt(obj, 'contentHash', file),
+    label: obj.label,
+    labelHash: fieldAt(obj, 'labelHash', file),
     siblings,
   }
 }
 
 /**
- * Check a proof: its leaf is Poseidon(contributor, contentHash), its path leads to its root, and
- * that root is `expectedRoot` when given (the one committed on-chain, say). Throws
- * `InclusionProofRejectedError` naming the first check that failed.
+ * Check a proof: its labelHash is the hash of its label, its leaf is Poseidon(contributor,
+ * contentHash, labelHash), its path leads to its root, and that root is `expectedRoot` when given
+ * (the one committed on-chain, say). Throws `InclusionProofRejectedError` naming the first check
+ * that failed.
  */
 export async function verifyRecordInclusion(proof: RecordInclusionProof, { expectedRoot }: { expectedRoot?: bigint } = {}): Promise<{ root: bigint; leafIndex: number }> {
-  const leaf = await recordLeaf({ contributor: proof.contributor, contentHash: proof.contentHash })
-  if (leaf !== proof.leaf) throw new InclusionProofRejectedError({ reason: 'leaf is not Poseidon(contributor, contentHash)', expected: leaf, got: proof.leaf })
+  // The label is what a reader of the proof sees: its hash is recomputed, never taken on trust.
+  const hashed = labelHash(proof.label ?? undefined)
+  if (hashed !== proof.labelHash) throw new InclusionProofRejectedError({ reason: `labelHash is not the hash of label ${JSON.stringify(proof.label)}`, expected: hashed, got: proof.labelHash })
+  const leaf = await recordLeaf({ contributor: proof.contributor, contentHash: proof.contentHash, labelHash: hashed })
+  if (leaf !== proof.leaf) throw new InclusionProofRejectedError({ reason: `leaf is not ${RECORD_LEAF_FORMULA}`, expected: leaf, got: proof.leaf })
   const root = await computeMerkleRoot({ leaf, leafIndex: proof.leafIndex, siblings: proof.siblings })
   if (root !== proof.root) throw new InclusionProofRejectedError({ reason: 'the Merkle path does not lead to the proof root', expected: proof.root, got: root })
   if (expectedRoot !== undefined && expectedRoot !== root) throw new InclusionProofRejectedError({ reason: 'the proof root is not the expected root', expected: expectedRoot, got: root })

@@ -9,8 +9,34 @@ export function contentHash(content: string | Uint8Array): bigint {
   return hashToField(content)
 }
 
-/** Datanet leaf = Poseidon(contributor as a 160-bit integer, contentHash). Circuit: `RecordLeaf()`. */
-export async function recordLeaf({ contributor, contentHash }: { contributor: string; contentHash: bigint }): Promise<bigint> {
-  const poseidon = await getPoseidon()
-  return poseidon.hash([addressToField(contributor, 'contributor'), contentHash])
+/**
+ * The label hash of a record: `keccak256(UTF-8 bytes of label) >> 8`, the content hash's encoding,
+ * and 0 for a record without a label. 0 cannot collide with a label: keccak256 output >> 8 is 0
+ * only for a preimage of 248 zero bits, which nobody can find. The empty string "" is a label
+ * (keccak256 of no bytes), distinct from no label, because the store keeps the two apart.
+ */
+export function labelHash(label: string | undefined): bigint {
+  return label === undefined ? 0n : hashToField(label)
 }
+
+/**
+ * Datanet leaf = Poseidon(contributor as a 160-bit integer, contentHash, labelHash). Circuit:
+ * `RecordLeaf()`. The label is committed because it is part of what a contributor gives and it
+ * changes every attribution score (the record gradient is (p - y) x): two imports of the same texts
+ * with different labels must not share a root.
+ */
+export async function recordLeaf({ contributor, contentHash, labelHash }: { contributor: string; contentHash: bigint; labelHash: bigint }): Promise<bigint> {
+  const poseidon = await getPoseidon()
+  return poseidon.hash([addressToField(contributor, 'contributor'), contentHash, labelHash])
+}
+
+/** The leaf of a record as stored or imported: hashes its content and label, then `recordLeaf`. */
+export function recordLeafOf(record: { contributor: string; content: string | Uint8Array; label?: string }): Promise<bigint> {
+  return recordLeaf({ contributor: record.contributor, contentHash: contentHash(record.content), labelHash: labelHash(record.label) })
+}
+
+/**
+ * What the leaf commits, named in formats and errors: stores of schema 1 and inclusion proofs
+ * `poa-datanet-inclusion-v1` used Poseidon(contributor, contentHash) and are refused.
+ */
+export const RECORD_LEAF_FORMULA = 'Poseidon(contributor, contentHash, labelHash)'

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { DatanetStoreFormatError } from './errors.ts'
 
 /**
  * The store's tables. Field elements (content hashes, leaves, roots) are 64-digit lower-case hex
@@ -6,10 +7,16 @@ import type Database from 'better-sqlite3'
  *
  * - `records` is append-only (triggers refuse UPDATE and DELETE): a version is a prefix of it, so
  *   every older version's root and proofs can be rebuilt forever. `position` is the leaf index.
- * - `leaf` caches Poseidon(contributor, contentHash) so rebuilding a tree hashes no content again.
+ * - `leaf` caches Poseidon(contributor, contentHash, labelHash) so rebuilding a tree hashes no
+ *   content again.
  * - `versions` holds one row per import; the chain columns are filled by `recordVersionCommit`.
+ *
+ * The schema version (SQLite `user_version`) is also the leaf format: schema 1 cached
+ * Poseidon(contributor, contentHash) leaves (labels not committed) in the same tables. A schema-1
+ * store with records is refused (`DatanetStoreFormatError`, naming `poa datanet migrate`); an
+ * empty one is taken over, since it holds no leaf to reinterpret.
  */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 const DDL = `
 CREATE TABLE IF NOT EXISTS datanets (
@@ -54,8 +61,21 @@ CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
   BEGIN SELECT RAISE(ABORT, 'datanet records are append-only'); END;
 `
 
-/** Create the tables if missing. WAL + synchronous=FULL: a committed import survives a crash or power cut. */
-export function applySchema(db: Database.Database): void {
+/** The schema a store file was written with (0: a new, empty file). */
+export function storeSchemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number
+}
+
+/**
+ * Create the tables if missing, after refusing a store of another leaf format.
+ * WAL + synchronous=FULL: a committed import survives a crash or power cut.
+ */
+export function applySchema(db: Database.Database, path: string): void {
+  const found = storeSchemaVersion(db)
+  if (found !== 0 && found !== SCHEMA_VERSION) {
+    const records = found < SCHEMA_VERSION ? (db.prepare('SELECT COUNT(*) AS n FROM records').get() as { n: number }).n : 0
+    if (found > SCHEMA_VERSION || records > 0) throw new DatanetStoreFormatError({ path, found, expected: SCHEMA_VERSION, records })
+  }
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = FULL')
   db.pragma('foreign_keys = ON')

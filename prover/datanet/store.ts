@@ -112,7 +112,12 @@ export function openDatanetStore({ home }: { home: string }): DatanetStore {
   mkdirSync(home, { recursive: true })
   const path = join(home, 'poa.sqlite')
   const db = new Database(path)
-  applySchema(db)
+  try {
+    applySchema(db, path)
+  } catch (error) {
+    db.close()
+    throw error
+  }
   const trees = new Map<string, MerkleTree>()
 
   const findDatanet = (ref: DatanetRef): DatanetDbRow => {

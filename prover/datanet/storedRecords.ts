@@ -10,8 +10,9 @@ export type StoredRecord = {
   content: string | Uint8Array
   /** keccak256(content) >> 8. */
   contentHash: bigint
-  /** Poseidon(contributor, contentHash). */
+  /** Poseidon(contributor, contentHash, labelHash). */
   leaf: bigint
+  /** Committed in the leaf as labelHash (0 when absent). */
   label?: string
   metadata?: Record<string, unknown>
   /** Where it was imported from (`file:line`), if known. */

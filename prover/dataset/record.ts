@@ -5,9 +5,9 @@ import { DEFAULT_RECORD_LIMITS } from './limits.ts'
 import { hasLoneSurrogate } from './utf8.ts'
 
 /**
- * One datanet record as a contributor submits it. `content` is text (hashed as UTF-8) or raw bytes;
- * `label` and `metadata` travel with the record but are not part of its leaf: the leaf commits to
- * the contributor and the content only (docs/architecture.md).
+ * One datanet record as a contributor submits it. `content` is text (hashed as UTF-8) or raw bytes.
+ * The leaf commits the contributor, the content and the `label` (its hash, 0 when absent);
+ * `metadata` travels with the record but is not committed (docs/architecture.md).
  */
 export type DatanetRecord = {
   /** EIP-55 checksummed EVM address (validated at the door). */

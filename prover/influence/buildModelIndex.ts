@@ -1,5 +1,5 @@
 import { PoaError } from '../errors/index.ts'
-import { contentHash, recordLeaf } from '../datanet/recordLeaf.ts'
+import { recordLeafOf, RECORD_LEAF_FORMULA } from '../datanet/recordLeaf.ts'
 import { buildAttributionIndex, type AttributionIndex, type DatanetRef } from '../index/buildAttributionIndex.ts'
 import type { ProviderName, ProviderRequest } from './createSession.ts'
 import type { LoadedModel } from './modelStore.ts'
@@ -12,8 +12,12 @@ import { recordFeatures } from './recordFeatures.ts'
  * they were computed from. Features: projected head gradients at the record's own label, from
  * the features ONNX graph (onnxruntime-node), quantised at a scale chosen from these features.
  */
-/** `label`: class index or class name. `content` as stored: text, or bytes that are decoded as UTF-8 for the vectoriser (the leaf hashes the bytes). */
-export type IndexRecord = { contributor: string; content: string | Uint8Array; label: number | string; leaf: bigint }
+/**
+ * `label`: class index or class name (what features are computed at). `datanetLabel`: the label as
+ * the datanet stores it, absent for an unlabelled record; the leaf commits its hash. `content` as
+ * stored: text, or bytes that are decoded as UTF-8 for the vectoriser (the leaf hashes the bytes).
+ */
+export type IndexRecord = { contributor: string; content: string | Uint8Array; label: number | string; datanetLabel?: string; leaf: bigint }
 
 export type BuildModelIndexParameters = {
   model: Pick<LoadedModel, 'manifest' | 'featureBytes' | 'contract'>
@@ -31,7 +35,7 @@ export type BuildModelIndexReturnType = { index: AttributionIndex; provider: Pro
 
 export class RecordLeafMismatchError extends PoaError {
   constructor({ position, expected, got }: { position: number; expected: bigint; got: bigint }) {
-    super('RECORD_LEAF_MISMATCH', 'BAD_INPUT', `record ${position}: leaf ${got} does not match Poseidon(contributor, contentHash(content)) = ${expected}`, {
+    super('RECORD_LEAF_MISMATCH', 'BAD_INPUT', `record ${position}: leaf ${got} does not match ${RECORD_LEAF_FORMULA} of its contributor, content and label = ${expected}`, {
       meta: { position, expected, got },
     })
   }
@@ -42,7 +46,7 @@ export async function buildModelIndex(p: BuildModelIndexParameters): Promise<Bui
   const { manifest } = model
   for (let i = 0; i < records.length; i++) {
     const r = records[i]
-    const expected = await recordLeaf({ contributor: r.contributor, contentHash: contentHash(r.content) })
+    const expected = await recordLeafOf({ contributor: r.contributor, content: r.content, label: r.datanetLabel })
     if (expected !== r.leaf) throw new RecordLeafMismatchError({ position: i, expected, got: r.leaf })
   }
   const { features: values, featureFracBits, provider, fallbackReason } = await recordFeatures({

@@ -26,8 +26,8 @@ export type AttributeInferenceParameters = {
   params: AttributionParams
   /** The model's attribution index over the datanet version the model was registered with. */
   index: AttributionIndex
-  /** That version's records in position order. */
-  records: readonly { contributor: string; content: string | Uint8Array }[]
+  /** That version's records in position order, labels as stored (the leaf commits them). */
+  records: readonly { contributor: string; content: string | Uint8Array; label?: string }[]
   /** The query as committed: inputHash = contentHash(query text), features = phi_q at the index's scale. */
   query: { inputHash: bigint; features: readonly bigint[] }
   /** Contributor reward pool of the inference, OPEN wei (the settlement's `inference(id).pool`). */

@@ -31,19 +31,19 @@ export function attributionSpec(params: AttributionParams): CircuitSpec {
 }
 
 /**
- * Tests and CI: small and fast, fits a 2^14 powers of tau (13,831 constraints). Models in tests use
+ * Tests and CI: small and fast, fits a 2^14 powers of tau (13,894 constraints). Models in tests use
  * k = 8 to keep training and witnesses quick; the circuit logic is the same at every k.
  */
 export const TINY_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 3, featureCount: 8, treeDepth: 8 })
 /**
  * `poa demo`: the default k = 128 features (docs/quality.md: 0.84x the exact influence function's
- * LDS) over a 256-record datanet, 2 candidates: 16,230 constraints, the most that fits the 2^14
+ * LDS) over a 256-record datanet, 2 candidates: 16,272 constraints, the most that fits the 2^14
  * powers of tau the tests already prepare (K = 3 would need 2^15).
  */
 export const DEMO_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 2, featureCount: 128, treeDepth: 8 })
 /**
  * `poa demo --full`: the whole Spam Assassin datanet (6,046 records, depth 14 so the 4-ary index
- * tree has 7 full levels) with k = 128 and 3 candidates: 29,929 constraints, fits 2^15.
+ * tree has 7 full levels) with k = 128 and 3 candidates: 29,992 constraints, fits 2^15.
  */
 export const FULL_DEMO_PARAMS: AttributionParams = Object.freeze({ candidateSlots: 3, featureCount: 128, treeDepth: 14 })
 /**

@@ -21,6 +21,8 @@ export type AttributionCandidateInput = {
   contributor: string
   /** keccak256(content) >> 8. */
   contentHash: bigint
+  /** keccak256(UTF-8 label) >> 8, or 0 for a record without a label (prover/datanet/recordLeaf.ts). */
+  labelHash: bigint
   /** phi_i, k signed integers within +-(2^15 - 1). */
   features: readonly bigint[]
   /** Opens the record leaf in the datanet tree. */
@@ -106,7 +108,7 @@ async function checkProof(where: string, proof: MerkleProof, expected: { leaf: b
  * proofs, candidate records and features, the query) and the TS reference of scores and payouts.
  * Everything is validated here, so a witness that the circuit would reject fails early with an
  * error naming the input. Empty slots (fewer than K candidates) are padded with active = 0, zero
- * features, contributor 0, leafIndex 0 and zero siblings: the circuit skips their root comparisons
+ * features, contributor 0, contentHash 0, labelHash 0, leafIndex 0 and zero siblings: the circuit skips their root comparisons
  * and pays them 0. Their 4-ary index path must still place each node at its position (that check
  * is not gated), so it is the padding leaf's own path with zero siblings.
  */
@@ -137,8 +139,9 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     if (c.features.length !== k) throw new WitnessShapeError({ where: `${where}.features`, expected: `${k} features`, got: c.features.length })
     checkFeatures(c.features, `${where}.features`)
     toFr(c.contentHash, `${where}.contentHash`)
+    toFr(c.labelHash, `${where}.labelHash`)
     contributors.push(addressToField(c.contributor, `${where}.contributor`))
-    const record = await recordLeaf({ contributor: c.contributor, contentHash: c.contentHash })
+    const record = await recordLeaf({ contributor: c.contributor, contentHash: c.contentHash, labelHash: c.labelHash })
     await checkProof(`${where}.datanetProof`, c.datanetProof, { leaf: record, leafIndex: c.leafIndex, root: datanetRoot, depth })
     const leaf = await indexLeaf({ recordLeaf: record, features: c.features })
     await checkIndexProof(`${where}.indexProof`, c.indexProof, { leaf, leafIndex: c.leafIndex, root: indexRoot, levels })
@@ -166,6 +169,7 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     leafIndex: Array.from({ length: K }, (_, i) => slot(i, (c) => BigInt(c.leafIndex), 0n)),
     contributor: Array.from({ length: K }, (_, i) => (i < candidates.length ? contributors[i] : 0n)),
     contentHash: Array.from({ length: K }, (_, i) => slot(i, (c) => c.contentHash, 0n)),
+    labelHash: Array.from({ length: K }, (_, i) => slot(i, (c) => c.labelHash, 0n)),
     datanetSiblings: Array.from({ length: K }, (_, i) => slot(i, (c) => c.datanetProof.siblings.slice(), zeros(depth))),
     indexChildren: Array.from({ length: K }, (_, i) => slot(i, (c) => c.indexProof.children.map((level) => level.slice()), padding)),
     features: Array.from({ length: K }, (_, i) => slot(i, (c) => c.features.map(signedToField), zeros(k))),
@@ -182,9 +186,9 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
   }
 }
 
-/** The index path of an empty slot: its leaf (contributor 0, contentHash 0, zero features) at leafIndex 0. */
+/** The index path of an empty slot: its leaf (contributor 0, contentHash 0, labelHash 0, zero features) at leafIndex 0. */
 export async function paddingIndexChildren(k: number, levels: number): Promise<bigint[][]> {
-  const record = await recordLeaf({ contributor: ZeroAddress, contentHash: 0n })
+  const record = await recordLeaf({ contributor: ZeroAddress, contentHash: 0n, labelHash: 0n })
   return paddingQuaternaryChildren(await indexLeaf({ recordLeaf: record, features: new Array<bigint>(k).fill(0n) }), 0, levels)
 }
 

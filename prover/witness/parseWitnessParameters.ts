@@ -27,6 +27,7 @@ export function parseWitnessParameters(json: unknown): BuildAttributionWitnessPa
         leafIndex: int(o.leafIndex, `${where}.leafIndex`),
         contributor: o.contributor,
         contentHash: big(o.contentHash, `${where}.contentHash`),
+        labelHash: big(o.labelHash, `${where}.labelHash`),
         features: bigs(o.features, `${where}.features`),
         datanetProof: proof(o.datanetProof, `${where}.datanetProof`),
         indexProof: quaternaryProof(o.indexProof, `${where}.indexProof`),

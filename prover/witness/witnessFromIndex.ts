@@ -1,6 +1,6 @@
 import { PoaError } from '../errors/index.ts'
 import { buildMerkleTree, getMerkleProof, getQuaternaryProof } from '../merkle/index.ts'
-import { contentHash } from '../datanet/recordLeaf.ts'
+import { contentHash, labelHash } from '../datanet/recordLeaf.ts'
 import { indexFeatures, type AttributionIndex } from '../index/index.ts'
 import type { AttributionParams } from './attributionParams.ts'
 import { buildAttributionWitness, type BuildAttributionWitnessReturnType } from './buildAttributionWitness.ts'
@@ -15,8 +15,8 @@ export class CircuitIndexMismatchError extends PoaError {
 export type WitnessFromIndexParameters = {
   params: AttributionParams
   index: Pick<AttributionIndex, 'manifest' | 'features' | 'recordLeaves' | 'tree'>
-  /** The datanet version's records in position order (the index was built over them). */
-  records: readonly { contributor: string; content: string | Uint8Array }[]
+  /** The datanet version's records in position order (the index was built over them); `label` as stored (committed in the leaf). */
+  records: readonly { contributor: string; content: string | Uint8Array; label?: string }[]
   /** Chosen candidate positions (at most K); order does not matter, duplicates are an error downstream. */
   positions: readonly number[]
   query: { inputHash: bigint; features: readonly bigint[] }
@@ -45,6 +45,7 @@ export async function witnessFromIndex(p: WitnessFromIndexParameters): Promise<B
         leafIndex: position,
         contributor: record.contributor,
         contentHash: contentHash(record.content),
+        labelHash: labelHash(record.label),
         features: indexFeatures(index, position),
         datanetProof: getMerkleProof(datanetTree, position),
         indexProof: getQuaternaryProof(index.tree, position),

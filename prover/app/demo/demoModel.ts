@@ -27,7 +27,7 @@ export async function trainDemoModel(run: DemoRun, p: { home: string; chain: Poa
   const { index, provider } = await run.timed('index', () =>
     buildModelIndex({
       model,
-      records: stored.map((r, i) => ({ contributor: r.contributor, content: r.content, label: r.label ?? 'ham', leaf: leaves[i] })),
+      records: stored.map((r, i) => ({ contributor: r.contributor, content: r.content, label: r.label ?? 'ham', datanetLabel: r.label, leaf: leaves[i] })),
       datanet: { id: String(datanet.id), version: version.version, root: version.root },
       treeDepth: p.treeDepth,
       onProgress: run.progress('index features'),
