@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { Contract, Wallet } from 'ethers'
 import { buildLayout } from '../prover/layout/index.ts'
 import { DEFAULT_SHARES, deploySettlement, prepareVerifiers } from '../prover/clients/settlementDeploy.ts'
-import { recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
+import { recordInference, settleInference, settlementAt, termsTuple } from '../prover/clients/settlementClient.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { addressToField } from '../prover/field/index.ts'
 import {
@@ -96,10 +96,10 @@ line(`settle K=${K} real proof (first: fresh prover/owner/treasury balances)`, s
 const s2 = await settleInference({ settlement, signer: prover, inferenceId: second.inferenceId, circuitId: prepared.keys.circuitId, calldata: second.calldata })
 line(`settle K=${K} real proof (steady state)`, s2.gasUsed, { vsVerify: Number((Number(s2.gasUsed) / Number(verifyGas)).toFixed(2)) })
 
-const claimAll = await (await contract.claimAll(first.inferenceId, s1.prover, s1.payoutSlots)).wait()
+const claimAll = await (await contract.claimAll(first.inferenceId, termsTuple(s1.terms), s1.payoutSlots)).wait()
 line(`claimAll K=${K} (credits ${s1.payouts.length} payouts + 3 fees)`, claimAll.gasUsed)
 const one = s2.payoutSlots.findIndex((x) => x !== 0n)
-const claimOne = await (await contract.claim(second.inferenceId, s2.prover, s2.payoutSlots, one)).wait()
+const claimOne = await (await contract.claim(second.inferenceId, termsTuple(s2.terms), s2.payoutSlots, one)).wait()
 line('claim one payout', claimOne.gasUsed)
 const addresses = await Promise.all(stack.signers.map((s) => s.getAddress()))
 const payeeSigner = stack.signers[addresses.indexOf(s1.payouts[0].contributor)]
@@ -136,7 +136,7 @@ async function probeSettle(slots: number, fixedSlots?: bigint[]): Promise<bigint
   const payoutSlots = fixedSlots ?? Array.from({ length: slots }, () => addressToField(Wallet.createRandom().address) + ((POOL / BigInt(slots)) << 160n))
   const inputs = [settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, ...payoutSlots]
   const r = await settleInference({ settlement, signer: prover, inferenceId, circuitId, calldata: { proof, publicInputs: inputs } })
-  const claim = await (await contract.claimAll(inferenceId, r.prover, payoutSlots)).wait()
+  const claim = await (await contract.claimAll(inferenceId, termsTuple(r.terms), payoutSlots)).wait()
   if (!fixedSlots) line(`claimAll K=${slots} (fresh contributor balances; paid later by whoever claims)`, claim.gasUsed)
   return r.gasUsed
 }

@@ -11,6 +11,7 @@ import { ensureDevKeys, type DevKeys } from '../ceremony/devSetup.ts'
 import { createHardhatNetwork, getHardhatRuntime } from '../prover/chain/hardhatRuntime.ts'
 import { connectChain, type PoaChain } from '../prover/chain/connectChain.ts'
 import { ensureSettlement } from '../prover/clients/settlementSetup.ts'
+import { NO_CHALLENGE_GAME } from '../prover/clients/settlementDeploy.ts'
 import { commitDatanetVersion } from '../prover/clients/commitDatanetVersion.ts'
 import { registerModelOnChain } from '../prover/clients/modelRegistry.ts'
 import { newInferenceId, recordInference, settleProofPackage, settlementAt } from '../prover/clients/settlementClient.ts'
@@ -65,7 +66,8 @@ export async function createWorld({ home, records: n = 48 }: { home: string; rec
   const { port } = await server.listen()
   const url = `http://127.0.0.1:${port}`
   const chain = await connectChain({ home, rpc: url, privateKey: KEYS[0] })
-  const { settlement } = await ensureSettlement({ chain, circuits: [{ circuitName: TINY_SPEC.name, zkeyPath: keys.zkeyPath }] })
+  // No window or bond: these tests are about auditing and proving nodes (test/challengeGame.test.ts plays the game).
+  const { settlement } = await ensureSettlement({ chain, circuits: [{ circuitName: TINY_SPEC.name, zkeyPath: keys.zkeyPath }], game: NO_CHALLENGE_GAME })
 
   const store = openDatanetStore({ home })
   try {

@@ -4,7 +4,7 @@
 // helpers that move the chain's blocks and time.
 import type { Signer } from 'ethers'
 import { parseEther } from 'ethers'
-import { deploySettlement } from '../prover/clients/settlementDeploy.ts'
+import { deploySettlement, NO_CHALLENGE_GAME } from '../prover/clients/settlementDeploy.ts'
 import { deployGovernance, type DeployGovernanceReturnType, type GovernanceSettings } from '../prover/governance/deploy.ts'
 import { buildGovernanceCall } from '../prover/governance/actions.ts'
 import type { GovernanceAddresses } from '../prover/governance/contracts.ts'
@@ -60,7 +60,7 @@ export async function setupGovernedNetwork(seed: number): Promise<GovernedNetwor
   const token = await stack.token.getAddress()
   const deployed = await deploySettlement({
     signer: deployer, token, datanetRegistry: await stack.datanets.getAddress(), modelRegistry: await stack.models.getAddress(),
-    treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME],
+    treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME], game: NO_CHALLENGE_GAME,
   })
   const governance = await deployGovernance({
     signer: deployer, token, settlement: deployed.settlement, modelRegistry: await stack.models.getAddress(), settings: TEST_SETTINGS,

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { FIELD_MODULUS } from '../prover/field/index.ts'
 import { Interface, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../prover/chain/chainErrors.ts'
-import { deploySettlement, DEFAULT_SHARES, settlementAbi } from '../prover/clients/settlementDeploy.ts'
-import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, withdrawRewards, type SolidityCalldata } from '../prover/clients/settlementClient.ts'
+import { deploySettlement, DEFAULT_SHARES, settlementAbi, NO_CHALLENGE_GAME } from '../prover/clients/settlementDeploy.ts'
+import { claimRewards, recordInference, rewardBalance, settleInference, settlementAt, termsTuple, withdrawRewards, type SolidityCalldata } from '../prover/clients/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf, type CircuitArtifacts, type DatanetFixture, type Query, type Stack,
@@ -66,7 +66,7 @@ beforeAll(async () => {
   chainId = (await hre.ethers.provider.getNetwork()).chainId
   const deployed = await deploySettlement({
     signer: stack.deployer, token: await stack.token.getAddress(), datanetRegistry: await stack.datanets.getAddress(),
-    modelRegistry: await stack.models.getAddress(), treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME],
+    modelRegistry: await stack.models.getAddress(), treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME], game: NO_CHALLENGE_GAME,
   })
   settlement = deployed.settlement
   abi = await settlementAbi()
@@ -171,7 +171,7 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     const before = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
     const settled = await settleInference({ settlement, signer: frontRunner, inferenceId, circuitId: artifacts.keys.circuitId, calldata, prover: proverAddress })
     expect(settled.prover).toBe(proverAddress)
-    await (await contract.claimAll(inferenceId, settled.prover, settled.payoutSlots)).wait()
+    await (await contract.claimAll(inferenceId, termsTuple(settled.terms), settled.payoutSlots)).wait()
     const after = await Promise.all([proverAddress, frontRunnerAddress].map((account) => rewardBalance({ settlement, runner: frontRunner, account })))
     expect(after[0] - before[0]).toBe((FEE * BigInt(DEFAULT_SHARES.proverBps)) / 10_000n)
     expect(after[1]).toBe(before[1])
@@ -261,12 +261,12 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     const settled = await settle(inferenceId, calldata)
     const contract = await settlementAt(settlement, prover)
     const index = settled.payoutSlots.findIndex((s) => s !== 0n)
-    await (await contract.claim(inferenceId, settled.prover, settled.payoutSlots, index)).wait()
-    await expectRevert(contract.claim(inferenceId, settled.prover, settled.payoutSlots, index).catch((e: unknown) => { throw wrap(e) }), 'SettlementAlreadyClaimed')
+    await (await contract.claim(inferenceId, termsTuple(settled.terms), settled.payoutSlots, index)).wait()
+    await expectRevert(contract.claim(inferenceId, termsTuple(settled.terms), settled.payoutSlots, index).catch((e: unknown) => { throw wrap(e) }), 'SettlementAlreadyClaimed')
     const inflated = settled.payoutSlots.map((s, i) => (i === index ? s + (1n << 160n) : s))
-    await expectRevert(contract.claimAll(inferenceId, settled.prover, inflated).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+    await expectRevert(contract.claimAll(inferenceId, termsTuple(settled.terms), inflated).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
     // Naming oneself as the prover does not match the settled hash either.
-    await expectRevert(contract.claimAll(inferenceId, await host.getAddress(), settled.payoutSlots).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+    await expectRevert(contract.claimAll(inferenceId, termsTuple({ ...settled.terms, prover: await host.getAddress() }), settled.payoutSlots).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
     await expectRevert(claimRewards({ settlement, signer: prover, inferenceId: newInferenceId() }), 'SettlementNotSettled')
     expect(payouts.length).toBeGreaterThan(0)
   })

@@ -11,7 +11,7 @@ import { ensureDevPtau, requiredPower } from '../ceremony/devSetup.ts'
 import { defaultBuildDir, PACKAGE_ROOT } from '../prover/layout/index.ts'
 import { groth16CircuitId } from '../prover/proof/groth16/circuitId.ts'
 import { getProofSystem } from '../prover/proof/proofSystems.ts'
-import { DEFAULT_SHARES, deploySettlement } from '../prover/clients/settlementDeploy.ts'
+import { DEFAULT_SHARES, deploySettlement, NO_CHALLENGE_GAME } from '../prover/clients/settlementDeploy.ts'
 import { recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
 import {
   attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase, registerDatanetAndModel, rng,
@@ -68,7 +68,7 @@ describe('a verifier exported by poa ceremony export', () => {
     const [deployer, host, modelOwner, prover, treasury] = stack.signers as Signer[]
     const { settlement } = await deploySettlement({
       signer: deployer, token: await stack.token.getAddress(), datanetRegistry: await stack.datanets.getAddress(),
-      modelRegistry: await stack.models.getAddress(), treasury: await treasury.getAddress(),
+      modelRegistry: await stack.models.getAddress(), treasury: await treasury.getAddress(), game: NO_CHALLENGE_GAME,
     })
     const verifier = await hre.ethers.deployContract(CONTRACT)
     expect(await verifier.circuitId()).toBe(exported.circuitId)

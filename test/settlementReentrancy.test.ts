@@ -3,7 +3,7 @@
 // attacker contract that, on receiving tokens, calls back into `withdraw` or `refund`.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { Interface, type Signer } from 'ethers'
-import { deploySettlement, DEFAULT_SHARES } from '../prover/clients/settlementDeploy.ts'
+import { deploySettlement, DEFAULT_SHARES, NO_CHALLENGE_GAME } from '../prover/clients/settlementDeploy.ts'
 import { claimRewards, recordInference, settleInference, settlementAt } from '../prover/clients/settlementClient.ts'
 import {
   CIRCUIT_NAME, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
@@ -32,7 +32,7 @@ beforeAll(async () => {
   attacker = await hre.ethers.deployContract('MaliciousReceiver')
   const deployed = await deploySettlement({
     signer: stack.deployer, token: await token.getAddress(), datanetRegistry: await stack.datanets.getAddress(),
-    modelRegistry: await stack.models.getAddress(), treasury: await attacker.getAddress(), circuits: [CIRCUIT_NAME],
+    modelRegistry: await stack.models.getAddress(), treasury: await attacker.getAddress(), circuits: [CIRCUIT_NAME], game: NO_CHALLENGE_GAME,
   })
   settlement = deployed.settlement
   await (await token.mint(await host.getAddress(), 10n * FEE)).wait()

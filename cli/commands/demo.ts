@@ -24,6 +24,7 @@ function renderReport(r: DemoReport): string {
     '',
     `Split    contributors ${r.split.contributorsOpen}, prover ${r.split.proverOpen}, model owner ${r.split.modelOwnerOpen}, treasury ${r.split.treasuryOpen} OPEN`,
     `Proof    Groth16, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s`,
+    `Game     ${r.challenge.bondOpen} OPEN bond locked by the prover; challenge window ${r.challenge.windowSeconds} s (a proven better record takes ${r.challenge.challengerBps / 100}% of the bond), passed unchallenged: claimed`,
     `Govern   PoaGovernor ${r.governance.governor}, Timelock ${r.governance.timelock} owns ${r.governance.owns.join(', ')}`,
     'Transactions:',
     ...r.transactions.map((t) => `  ${t.step.padEnd(32)} ${t.txHash}${t.gasUsed !== '0' ? `  gas ${t.gasUsed}` : ''}`),

@@ -12,6 +12,7 @@ import { registerDemoCommands } from './demo.ts'
 import { registerGovCommands } from './gov.ts'
 import { registerAuditCommands } from './audit.ts'
 import { registerNodeCommands } from './node.ts'
+import { registerTokenCommands } from './token.ts'
 
 /**
  * One file per command group (or top-level command), each adding itself to the program here.
@@ -32,4 +33,5 @@ export function registerCommands(program: Command): void {
   registerGovCommands(program)
   registerAuditCommands(program)
   registerNodeCommands(program)
+  registerTokenCommands(program)
 }

@@ -8,7 +8,7 @@ const accountFlag = (what: string) => ['--account <n|key>', `${what}: Hardhat in
 const clients = () => import('../../prover/clients/settlementClient.ts')
 const app = () => import('../../prover/app/settlementAddress.ts')
 
-/** Registers: rewards balance|claim|withdraw. */
+/** Registers: rewards balance|claim|withdraw|deposit. */
 export function registerRewardsCommands(program: Command): void {
   const rewards = program.command('rewards').description('credited OPEN: claim, balance, withdraw')
   addChainOptions(
@@ -47,6 +47,19 @@ export function registerRewardsCommands(program: Command): void {
       const signer = signerOf(chain, options.account)
       const tx = await withdrawRewards({ settlement: settlementAddress(chain), signer, amountWei: options.amount })
       printResult(opts, { account: await signer.getAddress(), ...tx }, () => `withdrew ${formatEther(tx.amountWei)} OPEN (tx ${tx.txHash})`)
+    })
+  })
+  addChainOptions(
+    rewards.command('deposit').description("move OPEN from the signer's wallet into its settlement balance, where settlement bonds are locked from (poa settle deposits what is missing by itself)")
+      .argument('<OPEN>', 'amount, e.g. 10', openAmountOption('<OPEN>'))
+      .option(...accountFlag('signer')),
+  ).action(async (amountWei: bigint, options: ChainCliOptions & AccountOption, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const [{ depositToSettlement }, { settlementAddress, signerOf }, { formatEther }] = await Promise.all([clients(), app(), import('ethers')])
+    await withChain(opts, options, async (chain) => {
+      const signer = signerOf(chain, options.account)
+      const tx = await depositToSettlement({ settlement: settlementAddress(chain), signer, amountWei })
+      printResult(opts, { account: await signer.getAddress(), amountWei, ...tx }, () => `deposited ${formatEther(amountWei)} OPEN into the settlement (tx ${tx.txHash})`)
     })
   })
 }

@@ -28,6 +28,7 @@ export function registerSettleCommands(program: Command): void {
         result.alreadySettled
           ? `${result.inferenceId} was already settled by this proof in tx ${result.txHash} (block ${result.blockNumber}): nothing sent`
           : `settled ${result.inferenceId} in tx ${result.txHash} (${result.gasUsed} gas)`,
+        `  bond ${formatEther(result.terms.bondWei)} OPEN locked${result.depositedWei > 0n ? ` (${formatEther(result.depositedWei)} deposited from the wallet)` : ''}; challenge window until ${new Date(result.claimableAt * 1000).toISOString()}, then \`poa rewards claim ${result.inferenceId}\` returns it with the fees`,
         ...result.payouts.map((p) => `  ${p.contributor} ${formatEther(p.amountWei)} OPEN`),
         `  prover ${formatEther(result.proverFeeWei)}, model owner ${formatEther(result.modelOwnerFeeWei)}, treasury ${formatEther(result.treasuryFeeWei)} OPEN (claim with \`poa rewards claim\`)`,
       ].join('\n'))

@@ -35,8 +35,9 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @dev BN254 scalar field order r (the snarkjs verifier's `r`): every public input must be below it.
     uint256 internal constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool.
-    uint256 internal constant FIXED_INPUTS = 5;
+    /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment,
+    ///      pool, threshold, paidLeavesHash.
+    uint256 internal constant FIXED_INPUTS = 7;
     /// @dev The claim bitmap is one word: bits 0..254 for slots, bit 255 for the fees.
     uint256 internal constant MAX_SLOTS = 255;
     uint256 internal constant FEES_BIT = 1 << 255;
@@ -57,7 +58,8 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         uint48 refundableAt; // recordedAt + the refund timeout at record time
         uint256 modelId; // slot 2
         uint256 queryCommitment; // slot 3
-        bytes32 payoutsHash; // slot 4, written at settlement
+        bytes20 payoutsHash; // slot 4, written at settlement: keccak256(terms, slots), 160 bits
+        uint64 claimableAt; // settlement time + the challenge window then in force
         bytes32 circuitId; // slot 5: the circuit (id over its verification key) that must prove it
     }
 
@@ -85,6 +87,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @param treasury_ Where the treasury share goes.
     /// @param shares_ The initial fee split.
     /// @param refundTimeout_ Seconds after recording before an unsettled inference can be refunded.
+    /// @param game_ The challenge window, bond and challenger's share.
     constructor(
         IERC20 token_,
         DatanetRegistry datanets,
@@ -92,8 +95,9 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         address initialOwner,
         address treasury_,
         Shares memory shares_,
-        uint64 refundTimeout_
-    ) SettlementConfig(initialOwner, treasury_, shares_, refundTimeout_) {
+        uint64 refundTimeout_,
+        ChallengeGame memory game_
+    ) SettlementConfig(initialOwner, treasury_, shares_, refundTimeout_, game_) {
         _token = token_;
         _datanets = datanets;
         _models = models;
@@ -170,16 +174,59 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         if (!IAttributionVerifier(_verifierOf(circuitId)).verify(proof, publicInputs)) {
             revert SettlementProofInvalid(inferenceId, circuitId);
         }
-        _split(inferenceId, inf, circuitId, prover, publicInputs[FIXED_INPUTS:]);
+        _split(inferenceId, inf, circuitId, prover, publicInputs);
+    }
+
+    /// @notice Prove, inside the challenge window, that a settlement left out a record that scores
+    ///         above its threshold: the settlement is cancelled (the inference is pending again, so a
+    ///         correct proof can settle it) and its bond goes to the challenger (`challengerBps`) and
+    ///         the treasury. Anyone may challenge.
+    /// @dev The challenge proof's public inputs are [challengeId, datanetRoot, indexRoot,
+    ///      queryCommitment, threshold, paidLeavesHash]: challengeId binds the sender (a copied
+    ///      challenge pays nobody else), the roots and the commitment are the inference's, and the
+    ///      threshold and paid leaves are the settlement's (the terms hashed at settle). The circuit
+    ///      shows record j is in both roots, j is not a paid leaf, and its score is above the threshold.
+    /// @param inferenceId The settled inference.
+    /// @param terms The settlement's terms, from its SettlementBonded and AttributionSettled events.
+    /// @param payoutSlots The settlement's payout slots, from AttributionSettled.
+    /// @param proof The challenge proof.
+    /// @param publicInputs Its public inputs.
+    function challenge(
+        bytes32 inferenceId,
+        SettlementTerms calldata terms,
+        uint256[] calldata payoutSlots,
+        bytes calldata proof,
+        uint256[] calldata publicInputs
+    ) external {
+        Inference storage inf = _checkSlots(inferenceId, terms, payoutSlots);
+        if (block.timestamp >= inf.claimableAt) revert SettlementChallengeWindowClosed(inferenceId, inf.claimableAt);
+        address verifier = challengeVerifierOf(inf.circuitId);
+        if (verifier == address(0)) revert SettlementChallengeUnsupported(inferenceId, inf.circuitId);
+        _checkChallengeInputs(inferenceId, inf, terms, publicInputs);
+        if (!IAttributionVerifier(verifier).verify(proof, publicInputs)) revert SettlementChallengeInvalid(inferenceId);
+        inf.status = Status.Pending;
+        inf.payoutsHash = bytes20(0);
+        inf.claimableAt = 0;
+        _slashBond(inferenceId, terms.prover, terms.bond);
+    }
+
+    /// @notice Move OPEN into the caller's settlement balance (the caller must have approved
+    ///         `amount`): the balance a settlement's bond is locked from.
+    /// @param amount The amount in OPEN wei.
+    function deposit(uint256 amount) external nonReentrant {
+        _balances[msg.sender] += amount;
+        emit Deposited(msg.sender, amount);
+        _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @notice Credit every unclaimed payout of a settled inference, and its prover, model-owner and
     ///         treasury fees, to the accounts' balances; anyone may call (a keeper, a contributor).
     /// @param inferenceId The settled inference.
-    /// @param prover The prover from its AttributionSettled event.
+    /// @dev Opens when the challenge window has passed; also returns the bond to the prover.
+    /// @param terms The settlement's terms, from its SettlementBonded and AttributionSettled events.
     /// @param payoutSlots The slots from its AttributionSettled event.
-    function claimAll(bytes32 inferenceId, address prover, uint256[] calldata payoutSlots) external {
-        Inference storage inf = _checkSlots(inferenceId, prover, payoutSlots);
+    function claimAll(bytes32 inferenceId, SettlementTerms calldata terms, uint256[] calldata payoutSlots) external {
+        Inference storage inf = _claimable(inferenceId, terms, payoutSlots);
         uint256 bitmap = _claimed[inferenceId];
         for (uint256 i = 0; i < payoutSlots.length; i++) {
             if (bitmap & (1 << i) == 0 && payoutSlots[i] >> 160 != 0 && uint160(payoutSlots[i]) != 0) {
@@ -190,7 +237,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         if (bitmap & FEES_BIT == 0) {
             bitmap |= FEES_BIT;
             (uint256 proverFee, uint256 ownerFee, uint256 treasuryFee) = _fees(inf, _paid(payoutSlots));
-            _credit(prover, inferenceId, proverFee);
+            _credit(terms.prover, inferenceId, proverFee + terms.bond);
             _credit(_modelFacts[inf.modelId].owner, inferenceId, ownerFee);
             _credit(treasury(), inferenceId, treasuryFee);
         }
@@ -199,11 +246,11 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
 
     /// @notice Credit one contributor payout of a settled inference; anyone may call.
     /// @param inferenceId The settled inference.
-    /// @param prover The prover from its AttributionSettled event.
+    /// @param terms The settlement's terms, from its SettlementBonded and AttributionSettled events.
     /// @param payoutSlots The slots from its AttributionSettled event.
     /// @param index Which slot.
-    function claim(bytes32 inferenceId, address prover, uint256[] calldata payoutSlots, uint256 index) external {
-        _checkSlots(inferenceId, prover, payoutSlots);
+    function claim(bytes32 inferenceId, SettlementTerms calldata terms, uint256[] calldata payoutSlots, uint256 index) external {
+        _claimable(inferenceId, terms, payoutSlots);
         if (index >= payoutSlots.length || payoutSlots[index] >> 160 == 0 || uint160(payoutSlots[index]) == 0) {
             revert SettlementSlotInvalid(index);
         }
@@ -254,6 +301,16 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @return The field-fitted id.
     function settlementIdOf(bytes32 inferenceId, address prover) public view returns (uint256) {
         return uint256(keccak256(abi.encode(block.chainid, address(this), inferenceId, prover))) >> 8;
+    }
+
+    /// @notice The challengeId a challenge proof for this inference and challenger must carry:
+    ///         uint256(keccak256(abi.encode(block.chainid, address(this), inferenceId, challenger))) >> 8,
+    ///         settlementIdOf's formula: the two ids go to different verifiers.
+    /// @param inferenceId The settled inference.
+    /// @param challenger Who sends the challenge (and is paid its share of the bond).
+    /// @return The field-fitted id.
+    function challengeIdOf(bytes32 inferenceId, address challenger) public view returns (uint256) {
+        return settlementIdOf(inferenceId, challenger);
     }
 
     /// @notice The model facts copied from the registries at the model's first recording.
@@ -307,7 +364,8 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
             refundableAt: uint48(_min(block.timestamp + refundTimeout(), type(uint48).max)),
             modelId: modelId,
             queryCommitment: queryCommitment,
-            payoutsHash: bytes32(0),
+            payoutsHash: bytes20(0),
+            claimableAt: 0,
             circuitId: circuitId
         });
         emit InferenceRecorded(
@@ -354,21 +412,63 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         _expect(4, inf.pool, inputs[4]);
     }
 
+    function _checkChallengeInputs(bytes32 inferenceId, Inference storage inf, SettlementTerms calldata terms, uint256[] calldata inputs)
+        private
+        view
+    {
+        if (inputs.length != CHALLENGE_INPUTS) revert SettlementInputCount(CHALLENGE_INPUTS, inputs.length);
+        for (uint256 i = 0; i < CHALLENGE_INPUTS; i++) {
+            if (inputs[i] >= FIELD_MODULUS) revert SettlementInputOutOfRange(i, inputs[i]);
+        }
+        ModelFacts storage facts = _modelFacts[inf.modelId];
+        _expect(0, challengeIdOf(inferenceId, msg.sender), inputs[0]);
+        _expect(1, facts.datanetRoot, inputs[1]);
+        _expect(2, facts.indexRoot, inputs[2]);
+        _expect(3, inf.queryCommitment, inputs[3]);
+        _expect(4, terms.threshold, inputs[4]);
+        _expect(5, terms.paidLeavesHash, inputs[5]);
+    }
+
+    /// @dev The challenger's share of a cancelled settlement's bond, the rest to the treasury.
+    function _slashBond(bytes32 inferenceId, address prover, uint256 bond) private {
+        uint256 toChallenger = (bond * challengeGame().challengerBps) / BPS;
+        emit SettlementChallenged(inferenceId, msg.sender, prover, toChallenger, bond - toChallenger);
+        _credit(msg.sender, inferenceId, toChallenger);
+        _credit(treasury(), inferenceId, bond - toChallenger);
+    }
+
     function _expect(uint256 index, uint256 expected, uint256 got) private pure {
         if (expected != got) revert SettlementInputMismatch(index, expected, got);
     }
 
-    /// @dev Effects only: status and one hash. No balance is credited and no token moves here.
-    function _split(bytes32 inferenceId, Inference storage inf, bytes32 circuitId, address prover, uint256[] calldata slots)
+    /// @dev Effects: the bond leaves the sender's balance, then status, one hash and the claimable
+    ///      time (one slot). No balance is credited and no token moves here.
+    function _split(bytes32 inferenceId, Inference storage inf, bytes32 circuitId, address prover, uint256[] calldata inputs)
         private
     {
+        uint256[] calldata slots = inputs[FIXED_INPUTS:];
         uint256 paid = _paid(slots);
-        uint256 pool = inf.pool;
-        if (paid > pool) revert SettlementPayoutsExceedPool(pool, paid);
+        if (paid > inf.pool) revert SettlementPayoutsExceedPool(inf.pool, paid);
+        _bond(inferenceId, inf, prover, inputs);
         (uint256 proverFee, uint256 ownerFee, uint256 treasuryFee) = _fees(inf, paid);
         inf.status = Status.Settled;
-        inf.payoutsHash = keccak256(abi.encodePacked(prover, slots));
         emit AttributionSettled(inferenceId, prover, circuitId, paid, proverFee, ownerFee, treasuryFee, slots);
+    }
+
+    /// @dev Lock the sender's bond and store the settlement's terms hash and claimable time (one slot).
+    function _bond(bytes32 inferenceId, Inference storage inf, address prover, uint256[] calldata inputs) private {
+        ChallengeGame memory game = challengeGame();
+        if (game.bond != 0) {
+            uint256 balance = _balances[msg.sender];
+            if (balance < game.bond) revert SettlementBondUnfunded(msg.sender, balance, game.bond);
+            unchecked {
+                _balances[msg.sender] = balance - game.bond; // balance >= bond, checked above
+            }
+        }
+        uint64 claimableAt = uint64(block.timestamp + game.windowSeconds);
+        inf.payoutsHash = bytes20(keccak256(abi.encodePacked(prover, game.bond, inputs[5], inputs[6], inputs[FIXED_INPUTS:])));
+        inf.claimableAt = claimableAt;
+        emit SettlementBonded(inferenceId, msg.sender, game.bond, inputs[5], inputs[6], claimableAt);
     }
 
     /// @dev Sum of the payouts to nonzero addresses: a slot paying the zero address is unclaimable,
@@ -391,16 +491,25 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         treasuryFee = fee - paid - proverFee - ownerFee;
     }
 
-    function _checkSlots(bytes32 inferenceId, address prover, uint256[] calldata slots)
+    function _checkSlots(bytes32 inferenceId, SettlementTerms calldata terms, uint256[] calldata slots)
         private
         view
         returns (Inference storage inf)
     {
         inf = _inferences[inferenceId];
         if (inf.status != Status.Settled) revert SettlementNotSettled(inferenceId, inf.status);
-        if (slots.length > MAX_SLOTS || keccak256(abi.encodePacked(prover, slots)) != inf.payoutsHash) {
-            revert SettlementPayoutsMismatch(inferenceId);
-        }
+        bytes20 hash = bytes20(keccak256(abi.encodePacked(terms.prover, terms.bond, terms.threshold, terms.paidLeavesHash, slots)));
+        if (slots.length > MAX_SLOTS || hash != inf.payoutsHash) revert SettlementPayoutsMismatch(inferenceId);
+    }
+
+    /// @dev A settled inference whose challenge window has passed.
+    function _claimable(bytes32 inferenceId, SettlementTerms calldata terms, uint256[] calldata slots)
+        private
+        view
+        returns (Inference storage inf)
+    {
+        inf = _checkSlots(inferenceId, terms, slots);
+        if (block.timestamp < inf.claimableAt) revert SettlementChallengeWindowOpen(inferenceId, inf.claimableAt);
     }
 
     function _credit(address account, bytes32 inferenceId, uint256 amount) private {

@@ -13,6 +13,16 @@ interface IAttributionSettlement {
         Refunded
     }
 
+    /// @notice What a settlement stands on besides its payout slots: who is paid the prover fee and
+    ///         the bond back, the bond locked, and the two public inputs a challenge needs. Claims and
+    ///         challenges pass them back; the settlement stores only their hash with the slots'.
+    struct SettlementTerms {
+        address prover;
+        uint96 bond;
+        uint256 threshold;
+        uint256 paidLeavesHash;
+    }
+
     /// @notice A host recorded an inference and escrowed its fee.
     /// @param inferenceId The inference.
     /// @param modelId The model that answered.
@@ -50,6 +60,30 @@ interface IAttributionSettlement {
         uint256 treasuryFee,
         uint256[] payoutSlots
     );
+
+    /// @notice A settlement locked its sender's bond and opened its challenge window.
+    /// @param inferenceId The inference.
+    /// @param settler Whose balance the bond was taken from.
+    /// @param bond The bond, in OPEN wei (returned to the prover with its fee when claimed).
+    /// @param threshold The proof's threshold: the smallest paid score, 0 when a slot is empty.
+    /// @param paidLeavesHash The proof's Poseidon hash of the paid leaves (leafIndex + 1, 0 for an empty slot).
+    /// @param claimableAt When claims open and challenges close.
+    event SettlementBonded(
+        bytes32 indexed inferenceId, address indexed settler, uint256 bond, uint256 threshold, uint256 paidLeavesHash, uint256 claimableAt
+    );
+
+    /// @notice A challenge proved a settlement left out a better record: it was cancelled.
+    /// @param inferenceId The inference, pending again.
+    /// @param challenger Who proved it, credited `toChallenger`.
+    /// @param prover The cancelled settlement's prover.
+    /// @param toChallenger The challenger's share of the bond.
+    /// @param toTreasury The rest of the bond.
+    event SettlementChallenged(bytes32 indexed inferenceId, address indexed challenger, address indexed prover, uint256 toChallenger, uint256 toTreasury);
+
+    /// @notice OPEN moved into an account's settlement balance.
+    /// @param account The account.
+    /// @param amount The amount, in OPEN wei.
+    event Deposited(address indexed account, uint256 amount);
 
     /// @notice An account's withdrawable balance grew.
     /// @param account Who was credited.
@@ -98,7 +132,8 @@ interface IAttributionSettlement {
     error SettlementInputOutOfRange(uint256 index, uint256 value);
     /// @notice A public input differs from what this contract, the registries or the inference require.
     /// @param index Its position (0 settlementId: a proof made for another chain, contract, inference or prover;
-    ///        1 datanetRoot, 2 indexRoot, 3 queryCommitment, 4 pool).
+    ///        1 datanetRoot, 2 indexRoot, 3 queryCommitment, 4 pool; in a challenge: 0 challengeId,
+    ///        1-3 the same, 4 threshold, 5 paidLeavesHash).
     /// @param expected The required value.
     /// @param got The value given.
     error SettlementInputMismatch(uint256 index, uint256 expected, uint256 got);
@@ -133,6 +168,26 @@ interface IAttributionSettlement {
     /// @param inferenceId The inference.
     /// @param index The slot.
     error SettlementAlreadyClaimed(bytes32 inferenceId, uint256 index);
+    /// @notice The sender's settlement balance is below the bond (deposit first).
+    /// @param settler The sender.
+    /// @param balance Its balance.
+    /// @param bond The bond.
+    error SettlementBondUnfunded(address settler, uint256 balance, uint256 bond);
+    /// @notice Claims wait for the challenge window to pass.
+    /// @param inferenceId The inference.
+    /// @param claimableAt When claims open.
+    error SettlementChallengeWindowOpen(bytes32 inferenceId, uint256 claimableAt);
+    /// @notice The challenge window has passed.
+    /// @param inferenceId The inference.
+    /// @param claimableAt When it closed.
+    error SettlementChallengeWindowClosed(bytes32 inferenceId, uint256 claimableAt);
+    /// @notice The inference's circuit has no approved challenge verifier.
+    /// @param inferenceId The inference.
+    /// @param circuitId Its attribution circuit.
+    error SettlementChallengeUnsupported(bytes32 inferenceId, bytes32 circuitId);
+    /// @notice The challenge verifier rejected the proof.
+    /// @param inferenceId The inference.
+    error SettlementChallengeInvalid(bytes32 inferenceId);
     /// @notice A withdrawal asked for more than the balance.
     /// @param account The account.
     /// @param balance Its balance.

@@ -6,14 +6,28 @@ import {IAttributionVerifier} from "./IAttributionVerifier.sol";
 
 /// @title SettlementConfig
 /// @notice The governable parameters of AttributionSettlement: the fee split, the treasury, the
-///         refund timeout and the verifier of each approved circuit. Owner-only setters; the owner is
-///         an EOA at deployment and governance's TimelockController after `transferOwnership`.
+///         refund timeout, the challenge game (window, bond, challenger's share), the verifier of
+///         each approved circuit and the challenge verifier beside it. Owner-only setters; the owner
+///         is an EOA at deployment and governance's TimelockController after `transferOwnership`.
 abstract contract SettlementConfig is Ownable {
     /// @dev Shares are in basis points of the fee.
     uint16 internal constant BPS = 10_000;
     /// @dev Public inputs before the payout slots, and the most slots a claim bitmap word can track.
-    uint256 private constant FIXED_INPUTS_ = 5;
+    uint256 private constant FIXED_INPUTS_ = 7;
     uint256 private constant MAX_SLOTS_ = 255;
+    /// @dev Public inputs of a challenge proof: challengeId, datanetRoot, indexRoot, queryCommitment,
+    ///      threshold, paidLeavesHash.
+    uint256 internal constant CHALLENGE_INPUTS = 6;
+
+    /// @notice The challenge game: a settlement locks `bond` OPEN of its sender; for `windowSeconds`
+    ///         anyone may prove that a record the settlement left out scores above its threshold
+    ///         (`challenge`), which cancels it and pays the challenger `challengerBps` of the bond
+    ///         (the rest to the treasury); claims open when the window has passed.
+    struct ChallengeGame {
+        uint32 windowSeconds;
+        uint96 bond;
+        uint16 challengerBps;
+    }
 
     /// @notice How a fee is split, in basis points; the four shares sum to 10,000.
     struct Shares {
@@ -33,6 +47,8 @@ abstract contract SettlementConfig is Ownable {
     address private _treasury;
     uint64 private _refundTimeout;
     mapping(bytes32 circuitId => VerifierEntry) private _verifiers;
+    ChallengeGame private _game;
+    mapping(bytes32 attributionCircuitId => address verifier) private _challengeVerifiers;
 
     /// @notice The fee split changed (applies to inferences recorded from now on).
     /// @param shares The new split.
@@ -48,13 +64,21 @@ abstract contract SettlementConfig is Ownable {
     /// @notice The refund timeout changed.
     /// @param timeoutSeconds The new timeout in seconds.
     event RefundTimeoutUpdated(uint256 timeoutSeconds);
+    /// @notice The challenge game changed (applies to settlements from now on).
+    /// @param game The new parameters.
+    event ChallengeGameUpdated(ChallengeGame game);
+    /// @notice The challenge verifier of an attribution circuit was set (address(0) removes it).
+    /// @param attributionCircuitId The attribution circuit whose settlements it challenges.
+    /// @param verifier The challenge circuit's verifier.
+    /// @param challengeCircuitId The challenge circuit's own id (over its verification key).
+    event ChallengeVerifierUpdated(bytes32 indexed attributionCircuitId, address indexed verifier, bytes32 challengeCircuitId);
 
     /// @notice The shares do not sum to 10,000 basis points.
     /// @param sum Their sum.
     error SettlementSharesInvalid(uint256 sum);
     /// @notice The treasury cannot be the zero address.
     error SettlementTreasuryZero();
-    /// @notice The verifier reports a public-input count the settlement cannot use (needs 6..260).
+    /// @notice The verifier reports a public-input count the settlement cannot use (attribution: 8..262; challenge: 6).
     /// @param verifier The verifier.
     /// @param inputCount Its count.
     error SettlementVerifierInvalid(address verifier, uint256 inputCount);
@@ -64,13 +88,58 @@ abstract contract SettlementConfig is Ownable {
     /// @param verifierCircuitId The id the verifier reports (over its verification key).
     error SettlementVerifierCircuitMismatch(address verifier, bytes32 circuitId, bytes32 verifierCircuitId);
 
-    constructor(address initialOwner, address treasury_, Shares memory shares_, uint64 refundTimeout_)
+    /// @notice The challenger's share is above 10,000 basis points.
+    /// @param challengerBps The share given.
+    error SettlementChallengeGameInvalid(uint256 challengerBps);
+
+    constructor(address initialOwner, address treasury_, Shares memory shares_, uint64 refundTimeout_, ChallengeGame memory game_)
         Ownable(initialOwner)
     {
         _setShares(shares_);
         _setTreasury(treasury_);
         _refundTimeout = refundTimeout_;
         emit RefundTimeoutUpdated(refundTimeout_);
+        _setChallengeGame(game_);
+    }
+
+    /// @notice Set the challenge window, bond and challenger's share for settlements from now on
+    ///         (a settled inference keeps its claimable time and the bond it locked). Owner only.
+    /// @param game_ The parameters; challengerBps at most 10,000.
+    function setChallengeGame(ChallengeGame calldata game_) external onlyOwner {
+        _setChallengeGame(game_);
+    }
+
+    /// @notice Approve the challenge verifier of an attribution circuit, or remove it with address(0).
+    ///         Owner only. Without one, that circuit's settlements cannot be challenged.
+    /// @param attributionCircuitId The attribution circuit (an approved verifier's id).
+    /// @param verifier The challenge circuit's verifier: CHALLENGE_INPUTS public inputs.
+    function setChallengeVerifier(bytes32 attributionCircuitId, IAttributionVerifier verifier) external onlyOwner {
+        bytes32 challengeCircuitId;
+        if (address(verifier) != address(0)) {
+            uint256 count = verifier.publicInputCount();
+            if (count != CHALLENGE_INPUTS) revert SettlementVerifierInvalid(address(verifier), count);
+            challengeCircuitId = verifier.circuitId();
+        }
+        _challengeVerifiers[attributionCircuitId] = address(verifier);
+        emit ChallengeVerifierUpdated(attributionCircuitId, address(verifier), challengeCircuitId);
+    }
+
+    /// @notice The challenge game's parameters. @return The window, bond and challenger's share.
+    function challengeGame() public view returns (ChallengeGame memory) {
+        return _game;
+    }
+
+    /// @notice The challenge verifier of an attribution circuit (zero when none).
+    /// @param attributionCircuitId The attribution circuit.
+    /// @return The verifier.
+    function challengeVerifierOf(bytes32 attributionCircuitId) public view returns (address) {
+        return _challengeVerifiers[attributionCircuitId];
+    }
+
+    function _setChallengeGame(ChallengeGame memory game_) private {
+        if (game_.challengerBps > BPS) revert SettlementChallengeGameInvalid(game_.challengerBps);
+        _game = game_;
+        emit ChallengeGameUpdated(game_);
     }
 
     /// @notice Set the fee split for inferences recorded from now on. Owner only.

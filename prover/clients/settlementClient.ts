@@ -151,9 +151,24 @@ export type SettleInferenceParameters = {
   prover?: string
 }
 
+/**
+ * What a settlement stands on besides its payout slots (the contract's SettlementTerms): who is paid
+ * the prover fee and the bond back, the bond locked, and the two public inputs a challenge needs.
+ */
+export type SettlementTerms = { prover: string; bondWei: bigint; threshold: bigint; paidLeavesHash: bigint }
+
+/** The challenge game of a settlement contract: window, bond and the challenger's share. */
+export type ChallengeGame = { windowSeconds: number; bondWei: bigint; challengerBps: number }
+
 export type SettleInferenceReturnType = TxResult & {
   /** Who may claim the prover fee. */
   prover: string
+  /** The settlement's terms: claims and challenges pass them back. */
+  terms: SettlementTerms
+  /** When claims open (unix seconds): the challenge window closes then. */
+  claimableAt: number
+  /** OPEN moved from the sender's wallet into its settlement balance to fund the bond (0 when it had enough). */
+  depositedWei: bigint
   payouts: Payout[]
   paidToContributorsWei: bigint
   proverFeeWei: bigint
@@ -164,27 +179,57 @@ export type SettleInferenceReturnType = TxResult & {
   alreadySettled?: boolean
 }
 
-/** Submit a proof for a pending inference; returns the split the contract credited. */
+/** The settlement's challenge game (window, bond, challenger's share). */
+export async function readChallengeGame({ settlement, runner }: { settlement: string; runner: ContractRunner }): Promise<ChallengeGame> {
+  const game = await read('read challenge game', async () => (await settlementAt(settlement, runner)).challengeGame())
+  return { windowSeconds: Number(game.windowSeconds), bondWei: BigInt(game.bond), challengerBps: Number(game.challengerBps) }
+}
+
+/**
+ * Move OPEN from the signer's wallet into its settlement balance (approve, then deposit): the
+ * balance a settlement's bond is locked from.
+ */
+export async function depositToSettlement({ settlement, signer, amountWei }: { settlement: string; signer: Signer; amountWei: bigint }): Promise<TxResult> {
+  const contract = await settlementAt(settlement, signer)
+  const [tokenAddress] = await read('read settlement token', () => contract.dependencies())
+  await send('approve the bond deposit', () => new Contract(tokenAddress, ERC20_ABI, signer).approve(settlement, amountWei))
+  const receipt = await send('deposit into the settlement', () => contract.deposit(amountWei))
+  return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
+}
+
+/**
+ * Submit a proof for a pending inference; returns the split the contract recorded. The settlement
+ * locks the challenge game's bond from the sender's settlement balance: what is missing is first
+ * deposited from its wallet.
+ */
 export async function settleInference(p: SettleInferenceParameters): Promise<SettleInferenceReturnType> {
   p.calldata.publicInputs.forEach((x, i) => {
     if (typeof x !== 'bigint') throw new TypeError(`publicInputs[${i}] expected bigint, got ${typeof x}`)
   })
   const settlement = await settlementAt(p.settlement, p.signer)
   checkCircuitId(p.circuitId, 'circuitId')
+  const { bondWei } = await readChallengeGame({ settlement: p.settlement, runner: p.signer })
+  const balance = bondWei === 0n ? 0n : await rewardBalance({ settlement: p.settlement, runner: p.signer, account: await p.signer.getAddress() })
+  const depositedWei = balance < bondWei ? bondWei - balance : 0n
+  if (depositedWei > 0n) await depositToSettlement({ settlement: p.settlement, signer: p.signer, amountWei: depositedWei })
   const { proof, publicInputs } = p.calldata
   const receipt = await send(`settle ${p.inferenceId}`, () =>
     settlement.settle(p.inferenceId, p.circuitId, p.prover ?? '0x0000000000000000000000000000000000000000', proof, publicInputs),
   )
-  const event = receipt.logs.map((log) => settlement.interface.parseLog(log)).find((e) => e?.name === 'AttributionSettled')!
-  return settledSplit(event.args, { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber })
+  const events = receipt.logs.map((log) => settlement.interface.parseLog(log))
+  const settled = events.find((e) => e?.name === 'AttributionSettled')!
+  const bonded = events.find((e) => e?.name === 'SettlementBonded')!
+  return { ...settledSplit(settled.args, bonded.args, { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }), depositedWei }
 }
 
-/** The split an AttributionSettled event records, with the transaction that emitted it. */
-function settledSplit(args: any, tx: TxResult): SettleInferenceReturnType {
+/** The split an AttributionSettled event records and the terms of its SettlementBonded, with the transaction that emitted them. */
+function settledSplit(args: any, bonded: any, tx: TxResult): Omit<SettleInferenceReturnType, 'depositedWei'> {
   const payoutSlots = (args.payoutSlots as bigint[]).map((x) => BigInt(x))
   return {
     ...tx,
     prover: args.prover as string,
+    terms: { prover: args.prover as string, bondWei: BigInt(bonded.bond), threshold: BigInt(bonded.threshold), paidLeavesHash: BigInt(bonded.paidLeavesHash) },
+    claimableAt: Number(bonded.claimableAt),
     payoutSlots,
     payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayout),
     paidToContributorsWei: args.paidToContributors,
@@ -238,39 +283,89 @@ export async function settleProofPackage({ settlement, signer, pkg, inferenceId,
   }
   // Settling again after a crash (the transaction landed, its answer was lost) finds the earlier
   // settlement of this very proof and returns it: a retried `poa settle` is safe.
-  const contract = await settlementAt(settlement, signer)
-  const earlier = (await read('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(id))))[0] as any
+  const earlier = await currentSettlement({ settlement, runner: signer, inferenceId: id })
   if (earlier) {
-    const slots = (earlier.args.payoutSlots as bigint[]).map((x) => BigInt(x))
+    const slots = earlier.payoutSlots
     const proven = calldata.publicInputs.slice(calldata.publicInputs.length - slots.length)
-    const same = (earlier.args.prover as string) === recipient && slots.length > 0 && slots.every((s, i) => s === proven[i])
-    if (!same) throw new InferenceAlreadySettledError({ inferenceId: id, prover: earlier.args.prover as string, txHash: earlier.transactionHash, blockNumber: earlier.blockNumber })
-    const receipt = await read('read the settlement receipt', () => signer.provider!.getTransactionReceipt(earlier.transactionHash))
-    return { ...settledSplit(earlier.args, { txHash: earlier.transactionHash, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: earlier.blockNumber }), alreadySettled: true }
+    const same = earlier.prover === recipient && slots.length > 0 && slots.every((s, i) => s === proven[i])
+    if (!same) throw new InferenceAlreadySettledError({ inferenceId: id, prover: earlier.prover, txHash: earlier.txHash, blockNumber: earlier.blockNumber })
+    return { ...earlier, depositedWei: 0n, alreadySettled: true }
   }
   return settleInference({ settlement, signer, inferenceId: id, circuitId: pkg.circuit.id, calldata, prover: recipient })
 }
 
-/** What a settlement proved, from its AttributionSettled event: the prover and the payout slots (what claims need). */
-export async function settledPayouts({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<{ prover: string; payoutSlots: bigint[] } | undefined> {
+/**
+ * The settlement that stands for an inference, from its events: the latest AttributionSettled and
+ * SettlementBonded, unless a SettlementChallenged cancelled it since (the inference is then pending
+ * again); undefined when none stands.
+ */
+export async function currentSettlement({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<Omit<SettleInferenceReturnType, 'depositedWei'> | undefined> {
   const contract = await settlementAt(settlement, runner)
-  const logs = await read('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId)))
-  const log = logs[0] as any
-  if (!log) return undefined
-  return { prover: log.args.prover as string, payoutSlots: (log.args.payoutSlots as bigint[]).map((x) => BigInt(x)) }
+  const [settled, bonded, challenged] = await Promise.all(['AttributionSettled', 'SettlementBonded', 'SettlementChallenged'].map((name) =>
+    read(`query ${name}`, () => contract.queryFilter(contract.filters[name](inferenceId))) as Promise<any[]>))
+  if (settled.length === 0 || challenged.length >= settled.length) return undefined
+  const last = settled[settled.length - 1]
+  const receipt = await read('read the settlement receipt', () => runner.provider!.getTransactionReceipt(last.transactionHash))
+  return settledSplit(last.args, bonded[bonded.length - 1].args, { txHash: last.transactionHash, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: last.blockNumber })
+}
+
+/** What a settlement proved: its terms and payout slots (what claims and challenges pass back). */
+export async function settledPayouts({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<{ prover: string; terms: SettlementTerms; payoutSlots: bigint[]; claimableAt: number } | undefined> {
+  return currentSettlement({ settlement, runner, inferenceId })
+}
+
+/** Claims wait for the settlement's challenge window to pass. */
+export class ChallengeWindowOpenError extends PoaError {
+  constructor({ inferenceId, claimableAt, now }: { inferenceId: string; claimableAt: number; now: number }) {
+    super('CHALLENGE_WINDOW_OPEN', 'BAD_INPUT', `inference ${inferenceId}: claims open at ${new Date(claimableAt * 1000).toISOString()} (in ${claimableAt - now} s), when its challenge window closes`, {
+      meta: { inferenceId, claimableAt, now },
+    })
+  }
 }
 
 /**
- * Credit every unclaimed payout and the prover/model-owner/treasury fees of a settled inference
- * (anyone may send it; the credits go to their owners, who then `withdraw`).
+ * Credit every unclaimed payout, the prover/model-owner/treasury fees and the bond (back to the
+ * prover) of a settled inference once its challenge window has passed (anyone may send it; the
+ * credits go to their owners, who then `withdraw`).
  */
 export async function claimRewards({ settlement, signer, inferenceId }: { settlement: string; signer: Signer; inferenceId: string }): Promise<TxResult> {
-  const settled = await settledPayouts({ settlement, runner: signer, inferenceId })
+  const settled = await currentSettlement({ settlement, runner: signer, inferenceId })
   const contract = await settlementAt(settlement, signer)
+  if (settled) {
+    const now = (await read('read the latest block', () => signer.provider!.getBlock('latest')))!.timestamp
+    if (now + 1 < settled.claimableAt) throw new ChallengeWindowOpenError({ inferenceId, claimableAt: settled.claimableAt, now })
+  }
   // An unsettled inference has no event: send anyway so the contract names the reason (SettlementNotSettled).
-  const { prover, payoutSlots } = settled ?? { prover: '0x0000000000000000000000000000000000000000', payoutSlots: [] }
-  const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, prover, payoutSlots))
+  const terms = settled ? termsTuple(settled.terms) : [ZERO_ADDRESS, 0n, 0n, 0n]
+  const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, terms, settled?.payoutSlots ?? []))
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
+}
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
+
+/** SettlementTerms as the contract's tuple (prover, bond, threshold, paidLeavesHash). */
+export function termsTuple(t: SettlementTerms): [string, bigint, bigint, bigint] {
+  return [t.prover, t.bondWei, t.threshold, t.paidLeavesHash]
+}
+
+export type ChallengeSettlementParameters = {
+  settlement: string
+  /** The challenger: it sends the challenge, the proof must carry its challengeId, and it is paid its share of the bond. */
+  signer: Signer
+  inferenceId: string
+  /** The challenge proof (public inputs [challengeId, datanetRoot, indexRoot, queryCommitment, threshold, paidLeavesHash]). */
+  calldata: SolidityCalldata
+}
+
+/** Cancel a settlement that left out a record scoring above its threshold; returns the challenger's share of the bond. */
+export async function challengeSettlement(p: ChallengeSettlementParameters): Promise<TxResult & { toChallengerWei: bigint; toTreasuryWei: bigint; prover: string }> {
+  const settled = await currentSettlement({ settlement: p.settlement, runner: p.signer, inferenceId: p.inferenceId })
+  if (!settled) throw new PoaError('NOTHING_TO_CHALLENGE', 'BAD_INPUT', `inference ${p.inferenceId} has no standing settlement to challenge`, { meta: { inferenceId: p.inferenceId } })
+  const contract = await settlementAt(p.settlement, p.signer)
+  const receipt = await send(`challenge the settlement of ${p.inferenceId}`, () =>
+    contract.challenge(p.inferenceId, termsTuple(settled.terms), settled.payoutSlots, p.calldata.proof, p.calldata.publicInputs))
+  const event = receipt.logs.map((log) => contract.interface.parseLog(log)).find((e) => e?.name === 'SettlementChallenged')!
+  return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber, toChallengerWei: event.args.toChallenger, toTreasuryWei: event.args.toTreasury, prover: event.args.prover }
 }
 
 /** Withdraw `amountWei` (default: the whole balance) of the signer's credited OPEN. */

@@ -16,6 +16,18 @@ export const DEFAULT_SHARES: SettlementShares = Object.freeze({ contributorsBps:
 /** One day: a prover has this long to settle before the host may take the fee back. */
 export const DEFAULT_REFUND_TIMEOUT_S = 86_400
 
+/** The challenge game: how long a settlement can be challenged, the bond it locks, the challenger's share of a slashed bond. */
+export type ChallengeGameParameters = { windowSeconds: number; bondWei: bigint; challengerBps: number }
+
+/**
+ * One hour, 10 OPEN, half to the challenger: an hour is long enough for a validator node to audit
+ * and prove a fault (minutes on 2 cores), short enough that contributors are paid the same day.
+ */
+export const DEFAULT_CHALLENGE_GAME: ChallengeGameParameters = Object.freeze({ windowSeconds: 3600, bondWei: 10n * 10n ** 18n, challengerBps: 5000 })
+
+/** No window and no bond: claims open at settlement (tests of other behaviour, never a default). */
+export const NO_CHALLENGE_GAME: ChallengeGameParameters = Object.freeze({ windowSeconds: 0, bondWei: 0n, challengerBps: 5000 })
+
 /** ABI of AttributionSettlement (for its calls, custom errors and events). */
 export async function settlementAbi(): Promise<InterfaceAbi> {
   return (await loadArtifact('AttributionSettlement')).abi
@@ -44,13 +56,19 @@ export type DeploySettlementParameters = {
   owner?: string
   shares?: SettlementShares
   refundTimeoutS?: number
+  /** The challenge game (default DEFAULT_CHALLENGE_GAME). */
+  game?: ChallengeGameParameters
   /** Circuits whose (already generated and compiled) verifiers are deployed and approved. */
   circuits?: readonly string[]
+  /** Attribution circuit name -> the challenge circuit whose (generated, compiled) verifier challenges its settlements. */
+  challengeCircuits?: Readonly<Record<string, string>>
 }
 
 export type DeploySettlementReturnType = {
   settlement: string
   verifiers: Record<string, { address: string; circuitId: string; deployGas: bigint }>
+  /** Challenge circuit name -> its verifier, approved for its attribution circuit. */
+  challengeVerifiers: Record<string, { address: string; circuitId: string; deployGas: bigint }>
   deployGas: bigint
 }
 
@@ -60,17 +78,25 @@ export type DeploySettlementReturnType = {
  * happen before `owner` (if different) takes over.
  */
 export async function deploySettlement(params: DeploySettlementParameters): Promise<DeploySettlementReturnType> {
-  const { signer, token, datanetRegistry, modelRegistry, treasury, circuits = [] } = params
+  const { signer, token, datanetRegistry, modelRegistry, treasury, circuits = [], challengeCircuits = {} } = params
   const shares = params.shares ?? DEFAULT_SHARES
+  const game = params.game ?? DEFAULT_CHALLENGE_GAME
   const self = await signer.getAddress()
   const deployed = await deployContract({
     signer,
     name: 'AttributionSettlement',
-    args: [token, datanetRegistry, modelRegistry, self, treasury, shares, params.refundTimeoutS ?? DEFAULT_REFUND_TIMEOUT_S],
+    args: [token, datanetRegistry, modelRegistry, self, treasury, shares, params.refundTimeoutS ?? DEFAULT_REFUND_TIMEOUT_S, [game.windowSeconds, game.bondWei, game.challengerBps]],
   })
   const iface = new Interface(await settlementAbi())
   const verifiers: DeploySettlementReturnType['verifiers'] = {}
-  for (const circuitName of circuits) verifiers[circuitName] = await deployVerifier({ signer, settlement: deployed.address, circuitName })
+  const challengeVerifiers: DeploySettlementReturnType['challengeVerifiers'] = {}
+  for (const circuitName of circuits) {
+    verifiers[circuitName] = await deployVerifier({ signer, settlement: deployed.address, circuitName })
+    const challengeName = challengeCircuits[circuitName]
+    if (challengeName !== undefined) {
+      challengeVerifiers[challengeName] = await deployChallengeVerifier({ signer, settlement: deployed.address, circuitName: challengeName, attributionCircuitId: verifiers[circuitName].circuitId })
+    }
+  }
   if (params.owner && params.owner.toLowerCase() !== self.toLowerCase()) {
     try {
       await (await deployed.contract.transferOwnership(params.owner)).wait()
@@ -78,7 +104,7 @@ export async function deploySettlement(params: DeploySettlementParameters): Prom
       throw toChainError(error, 'transfer settlement ownership', [{ name: 'AttributionSettlement', iface }])
     }
   }
-  return { settlement: deployed.address, verifiers, deployGas: deployed.gasUsed }
+  return { settlement: deployed.address, verifiers, challengeVerifiers, deployGas: deployed.gasUsed }
 }
 
 /** The circuit id a deployed IAttributionVerifier reports (over its verification key). */
@@ -102,6 +128,22 @@ export async function deployVerifier({ signer, settlement, circuitName }: { sign
     await (await new Contract(settlement, abi, signer).setVerifier(circuitId, verifier.address)).wait()
   } catch (error) {
     throw toChainError(error, `approve verifier of ${circuitName}`, [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
+  }
+  return { address: verifier.address, circuitId, deployGas: verifier.gasUsed }
+}
+
+/**
+ * Deploy a challenge circuit's generated (and compiled) verifier and approve it for the attribution
+ * circuit whose settlements it challenges; the signer must own the settlement.
+ */
+export async function deployChallengeVerifier({ signer, settlement, circuitName, attributionCircuitId }: { signer: Signer; settlement: string; circuitName: string; attributionCircuitId: string }): Promise<{ address: string; circuitId: string; deployGas: bigint }> {
+  const verifier = await deployContract({ signer, name: verifierContractName(circuitName) })
+  const circuitId = await verifierCircuitId({ verifier: verifier.address, runner: signer })
+  const abi = await settlementAbi()
+  try {
+    await (await new Contract(settlement, abi, signer).setChallengeVerifier(attributionCircuitId, verifier.address)).wait()
+  } catch (error) {
+    throw toChainError(error, `approve challenge verifier ${circuitName}`, [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
   }
   return { address: verifier.address, circuitId, deployGas: verifier.gasUsed }
 }

@@ -1,7 +1,7 @@
 import { Contract } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { compileQuietly, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
-import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type SettlementShares } from './settlementDeploy.ts'
+import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 
@@ -13,6 +13,8 @@ export type EnsureSettlementParameters = {
   treasury?: string
   shares?: SettlementShares
   refundTimeoutS?: number
+  /** The challenge game of a new settlement (default DEFAULT_CHALLENGE_GAME); an existing one keeps its own. */
+  game?: ChallengeGameParameters
 }
 
 export type EnsureSettlementReturnType = {
@@ -32,7 +34,7 @@ export type EnsureSettlementReturnType = {
  * in the chain's deployment file. Idempotent: a second call with the same keys sends nothing.
  * The chain's signer must own the settlement to approve a new verifier.
  */
-export async function ensureSettlement({ chain, circuits, treasury, shares, refundTimeoutS }: EnsureSettlementParameters): Promise<EnsureSettlementReturnType> {
+export async function ensureSettlement({ chain, circuits, treasury, shares, refundTimeoutS, game }: EnsureSettlementParameters): Promise<EnsureSettlementReturnType> {
   const generated = await prepareVerifiers({ circuits })
   const hre = await getHardhatRuntime()
   // getHardhatRuntime compiles once per process under a cross-process lock; compile again (unlocked)
@@ -49,7 +51,7 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
   if (settlement === undefined) {
     const result = await deploySettlement({
       signer: chain.signer, token: contracts.OpenToken, datanetRegistry: contracts.DatanetRegistry, modelRegistry: contracts.ModelRegistry,
-      treasury: treasury ?? chain.signerAddress, shares, refundTimeoutS, circuits: circuits.map((c) => c.circuitName),
+      treasury: treasury ?? chain.signerAddress, shares, refundTimeoutS, game, circuits: circuits.map((c) => c.circuitName),
     })
     settlement = result.settlement
     added.AttributionSettlement = settlement

@@ -1,6 +1,6 @@
 import { formatUnits, type Signer } from 'ethers'
 import type { PoaChain } from '../../chain/connectChain.ts'
-import { claimRewards, rewardBalance, settleInference, type SettleInferenceReturnType } from '../../clients/settlementClient.ts'
+import { claimRewards, readChallengeGame, rewardBalance, settleInference, type ChallengeGame, type SettleInferenceReturnType } from '../../clients/settlementClient.ts'
 import type { StoredRecord } from '../../datanet/index.ts'
 import { senderOf } from '../../dataset/spamAssassin.ts'
 import { attributeInference } from '../../proof/attributeInference.ts'
@@ -17,6 +17,8 @@ export type DemoContributor = { position: number; contributor: string; sender: s
 
 export type DemoSettlement = {
   settled: SettleInferenceReturnType
+  /** The challenge game the settlement ran under: the window passed (the embedded chain's clock moved) before the claim. */
+  game: ChallengeGame
   contributors: DemoContributor[]
   scoring: { records: number; positive: number; workers: number }
   publicSignals: number
@@ -45,8 +47,14 @@ export async function proveAndSettleDemo(run: DemoRun, p: {
   const { pkg, witness, candidates: chosen } = attributed
 
   const calldata = toSolidityCalldata(pkg)
+  // The prover locks the challenge game's bond from OPEN it holds (account 0 holds the supply).
+  const game = await readChallengeGame({ settlement: p.settlement, runner: p.prover })
+  if (game.bondWei > 0n) await (await p.chain.contracts.openToken.getFunction('transfer')(await p.prover.getAddress(), game.bondWei)).wait()
   const settled = await settleInference({ settlement: p.settlement, signer: p.prover, inferenceId, circuitId: pkg.circuit.id, calldata })
   run.tx('settle (verify proof + split)', settled)
+  // Nobody challenges in the demo: the embedded chain's clock moves past the window, then claims open.
+  const now = (await p.chain.provider.getBlock('latest'))!.timestamp
+  if (settled.claimableAt > now && p.chain.embeddedChain) await p.chain.embeddedChain.mine({ blocks: 1, intervalSeconds: settled.claimableAt - now })
   run.tx('claim payouts', await claimRewards({ settlement: p.settlement, signer: p.prover, inferenceId }))
 
   // witnessFromIndex orders candidates by position; witness.* are per candidate in that order.
@@ -66,7 +74,7 @@ export async function proveAndSettleDemo(run: DemoRun, p: {
   )
   contributors.sort((a, b) => (BigInt(b.score) > BigInt(a.score) ? 1 : BigInt(b.score) < BigInt(a.score) ? -1 : a.position - b.position))
   return {
-    settled, contributors,
+    settled, contributors, game,
     scoring: { records: attributed.distribution.count, positive: attributed.distribution.positive, workers: attributed.workers },
     publicSignals: pkg.publicSignals.length,
   }

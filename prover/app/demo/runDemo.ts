@@ -46,6 +46,8 @@ export type DemoReport = {
   scoring: { records: number; positive: number; workers: number; provider: string; seconds: number }
   contributors: DemoContributor[]
   split: { contributorsOpen: string; proverOpen: string; modelOwnerOpen: string; treasuryOpen: string }
+  /** The challenge game the settlement ran under (the embedded chain's clock moved past the window before claiming). */
+  challenge: { windowSeconds: number; bondOpen: string; challengerBps: number; claimableAt: number }
   proof: { seconds: number; publicSignals: number }
   governance: { governor: string; timelock: string; owns: string[] }
   transactions: DemoTransaction[]
@@ -110,6 +112,7 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
           contributorsOpen: open(proved.settled.paidToContributorsWei), proverOpen: open(proved.settled.proverFeeWei),
           modelOwnerOpen: open(proved.settled.modelOwnerFeeWei), treasuryOpen: open(proved.settled.treasuryFeeWei),
         },
+        challenge: { windowSeconds: proved.game.windowSeconds, bondOpen: open(proved.game.bondWei), challengerBps: proved.game.challengerBps, claimableAt: proved.settled.claimableAt },
         proof: { seconds: run.timings.prove, publicSignals: proved.publicSignals },
         governance: { governor: governance.governor, timelock: governance.timelock, owns: governance.handedOver.map((h) => h.contract) },
         transactions: run.transactions,
