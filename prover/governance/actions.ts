@@ -52,6 +52,20 @@ const SPECS: Record<string, Spec> = {
     target: 'settlement', contract: 'AttributionSettlement', fn: 'setRefundTimeout',
     encode: ([s], action) => [integer(s, action, 'seconds', 0n, U64_MAX)],
   },
+  'set-challenge-game': {
+    usage: '<windowSeconds> <bondOPEN> <challenger%>', help: 'challenge window, prover bond and challenger\'s share of a slashed bond, for settlements after execution',
+    target: 'settlement', contract: 'AttributionSettlement', fn: 'setChallengeGame',
+    encode: ([w, b, c], action) => [{
+      windowSeconds: integer(w, action, 'windowSeconds', 0n, 2n ** 32n - 1n),
+      bond: open(b, action, 'bondOPEN'),
+      challengerBps: percentToBps(c, action, 'challenger%'),
+    }],
+  },
+  'set-challenge-verifier': {
+    usage: '<circuitId> <verifierAddress>', help: 'challenge settlements of an attribution circuit (its id) with this challenge circuit verifier (0x0...0 removes it)',
+    target: 'settlement', contract: 'AttributionSettlement', fn: 'setChallengeVerifier',
+    encode: ([c, v], action) => [circuitId(c, action), address(v, action, 'verifierAddress')],
+  },
   'set-verifier': {
     usage: '<circuitId> <verifierAddress>', help: 'accept proofs of a circuit (id over its verification key, circuit_id.json) through this verifier (rotation after a new ceremony)',
     target: 'settlement', contract: 'AttributionSettlement', fn: 'setVerifier',
