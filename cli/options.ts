@@ -1,4 +1,5 @@
 import { PoaError } from '../prover/errors/index.ts'
+import { parseVectorizerSpec } from '../prover/influence/vectorizerSpec.ts'
 
 /**
  * The one set of option and argument parsers every command group uses. Each is a commander
@@ -136,4 +137,30 @@ export function accountOption(option: string): Parser<number | string> {
 /** Exactly one of two flags, for example --text or --file. */
 export function exactlyOne(option: string, a: unknown, b: unknown): void {
   if ((a === undefined) === (b === undefined)) throw new CliOptionConflictError({ option, reason: 'give exactly one of them' })
+}
+
+/**
+ * A vectoriser spec (`hashing-v1`, `char:1-3`, `word:1-2@4096`, see prover/influence/vectorizerSpec.ts),
+ * parsed into its config here so a bad spec is a usage error naming the flag.
+ */
+export function vectoriserOption(option: string): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig> {
+  return (text) => {
+    try {
+      return parseVectorizerSpec(text)
+    } catch (error) {
+      if (!(error instanceof PoaError)) throw error
+      throw new CliUsageError({ option, value: text, expected: String(error.meta?.field === 'spec' ? error.meta.expected : `a vectoriser spec (${error.message})`) })
+    }
+  }
+}
+
+/** Class names separated by commas, at least two, distinct, none empty: `--labels a,b,c`. */
+export function labelsOption(option: string): Parser<string[]> {
+  return (text) => {
+    const labels = text.split(',')
+    if (labels.length < 2 || labels.some((l) => l === '') || new Set(labels).size !== labels.length) {
+      throw new CliUsageError({ option, value: text, expected: 'at least two distinct, non-empty class names separated by commas' })
+    }
+    return labels
+  }
 }

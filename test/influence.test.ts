@@ -1,6 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import {
+  queryInputHash,
   trainModel, createSession, computeFeatures, referenceFeatures, vectorize, chooseFracBits, quantizeFeatures,
   queryModel, scoreIndex, scoreReference, createScoringPool, QueryDimensionError, InputDimensionError,
   checkModelContract, onnx, summarizeScores, summarizeChunk, mergeSummaries, type TrainModelReturnType,
@@ -65,7 +66,10 @@ describe('queries', () => {
     expect(q.prediction.label).toBe(['ham', 'spam'][q.prediction.class])
     expect(q.features).toHaveLength(32)
     for (const f of q.features) expect(f <= FEATURE_BOUND && f >= -FEATURE_BOUND).toBe(true)
-    expect(q.inputHash).toBe(contentHash(spam.content))
+    // The inputHash binds the text, the vectoriser and the attributed class (the predicted one here).
+    expect(q.target).toEqual({ class: q.prediction.class, label: q.prediction.label, predicted: true })
+    expect(q.inputHash).toBe(queryInputHash({ vectorizer: model.manifest.vectorizer, classIndex: q.prediction.class, input: spam.content }))
+    expect(q.inputHash).not.toBe(contentHash(spam.content))
     expect(q.queryCommitment).toBe(await queryCommitment({ inputHash: q.inputHash, features: q.features }))
   })
 

@@ -158,7 +158,7 @@ describe('default model', () => {
   })
 
   it('rejects training labels outside the classes and a zero regulariser', async () => {
-    await expect(trainModel({ name: 'x', records: [{ content: 'a', label: 'eggs' }] })).rejects.toThrow(/record 0: label "eggs" is not a class index in \[0, 1\] or one of ham, spam/)
+    await expect(trainModel({ name: 'x', labels: ['ham', 'spam'], records: [{ content: 'a', label: 'eggs' }] })).rejects.toThrow(/record 0: label "eggs" is not one of the classes \(classes: ham, spam\)/)
     const rows = [vectorize('a b c')]
     await expect(trainSoftmax({ rows, labels: [2], classes: 2, dim: 1024 })).rejects.toThrow(/labels\[0\] = 2: expected a class index in \[0, 1\]/)
     await expect(trainSoftmax({ rows, labels: [0], classes: 2, dim: 1024, l2: 0 })).rejects.toThrow(TrainingDataError)

@@ -5,6 +5,7 @@ import { CliOptionConflictError, inferenceIdOption, integerOption, type GlobalOp
 import { EXIT_CODES, note, printResult, progressLine } from '../output.ts'
 
 type AuditOptions = ChainCliOptions & {
+  class?: string
   all?: boolean; fromBlock?: number; toBlock?: number; datanet: string; model: string; queryFile?: string; vkey?: string; settlement?: string
 }
 
@@ -25,6 +26,7 @@ export function registerAuditCommands(program: Command): void {
       .requiredOption('--datanet <ref>', 'the local datanet the model was trained on (id or name)')
       .requiredOption('--model <name>', 'the local model (under <home>/models/)')
       .option('--query-file <file>', 'the query text (default: the local inference store, <home>/queries/)')
+      .option('--class <label>', 'the class the inference must attribute (default: report the class its commitment carries)')
       .option('--vkey <file>', 'Groth16 verification key (default: the local dev setup of the settled circuit)')
       .option('--settlement <address>', 'AttributionSettlement address (default: the deployment file)'),
   ).action(async (inferenceId: string | undefined, options: AuditOptions, cmd: Command) => {
@@ -36,7 +38,7 @@ export function registerAuditCommands(program: Command): void {
     const chain = chainTargetOf(options, { readOnly: true })
     const { auditInferences } = await import('../../prover/app/auditInferences.ts')
     const { ok, reports } = await auditInferences({
-      home: opts.home, buildDir: opts.buildDir, chain, datanet: options.datanet, model: options.model, queryFile: options.queryFile, vkey: options.vkey, settlement: options.settlement,
+      home: opts.home, buildDir: opts.buildDir, chain, datanet: options.datanet, model: options.model, queryFile: options.queryFile, expectedClass: options.class, vkey: options.vkey, settlement: options.settlement,
       select: inferenceId !== undefined ? { inferenceId, fromBlock: options.fromBlock, toBlock: options.toBlock } : { all: true, fromBlock: options.fromBlock!, toBlock: options.toBlock },
       log: note, onProgress: progressLine,
     })

@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander'
 import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { addChainOptions, chainTargetOf, withChain, type ChainCliOptions } from '../chainOptions.ts'
-import { accountOption, addressOption, exactlyOne, fieldOption, inferenceIdOption, openAmountOption, bigintOption, type GlobalOptions } from '../options.ts'
+import { CliOptionConflictError, accountOption, addressOption, exactlyOne, fieldOption, inferenceIdOption, openAmountOption, bigintOption, type GlobalOptions } from '../options.ts'
 import { printResult } from '../output.ts'
 
-type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment?: bigint; text?: string; file?: string; fee: bigint; inferenceId?: string; circuitId?: string; circuit: string; permit?: boolean; account?: number | string }
+type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment?: bigint; text?: string; file?: string; fee: bigint; class?: string; inferenceId?: string; circuitId?: string; circuit: string; permit?: boolean; account?: number | string }
 
 /** Registers: inference record|show|save-query. */
 export function registerInferenceCommands(program: Command): void {
@@ -16,6 +16,7 @@ export function registerInferenceCommands(program: Command): void {
       .option('--text <text>', 'the query: the host computes and commits it with its copy of the model, and keeps the text in <home>/queries/')
       .option('--file <path>', 'a file holding the query text (UTF-8, exactly as the model sees it)')
       .option('--query-commitment <field>', 'or a commitment computed elsewhere: Poseidon(inputHash, featureHash(phi_q))', fieldOption('--query-commitment'))
+      .option('--class <label>', 'the class to attribute, a label or class index (default: the predicted class); the query commitment carries it')
       .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', openAmountOption('--fee'))
       .option('--inference-id <hex32>', "the inference id: 0x, the host's address, then 24 hex digits (default: 12 random bytes)", inferenceIdOption('--inference-id'))
       .option('--circuit-id <hex32>', 'the approved circuit whose proof will settle it (default: the id of the deployed verifier of --circuit)', inferenceIdOption('--circuit-id'))
@@ -26,15 +27,16 @@ export function registerInferenceCommands(program: Command): void {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     exactlyOne('--text/--file/--query-commitment', options.text ?? options.file, options.queryCommitment)
     if (options.text !== undefined && options.file !== undefined) exactlyOne('--text/--file', options.text, options.file)
+    if (options.class !== undefined && options.queryCommitment !== undefined) throw new CliOptionConflictError({ option: '--class', reason: 'needs the query (--text or --file): a given commitment already carries its class' })
     const [{ formatEther }, { readFileSync }, { recordQueryInference }] = await Promise.all([import('ethers'), import('node:fs'), import('../../prover/app/recordQueryInference.ts')])
     const text = options.queryCommitment !== undefined ? undefined : (options.text ?? readFileSync(options.file!, 'utf8'))
     const result = await recordQueryInference({
-      home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), modelId: options.model, text, queryCommitment: options.queryCommitment, feeWei: options.fee,
+      home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), modelId: options.model, text, queryCommitment: options.queryCommitment, target: options.class, feeWei: options.fee,
       inferenceId: options.inferenceId, circuitId: options.circuitId, circuitSet: options.circuit as CircuitSetName, permit: options.permit, account: options.account,
     })
     // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
     printResult(opts, result, () =>
-      `recorded inference ${result.inferenceId} of model ${result.modelId}${result.localModel ? ` ("${result.localModel}" answers ${result.prediction!.label})` : ''}: ` +
+      `recorded inference ${result.inferenceId} of model ${result.modelId}${result.localModel ? ` ("${result.localModel}" answers ${result.prediction!.label}, attributes ${result.target!.label})` : ''}: ` +
       `fee ${formatEther(result.feeWei)} OPEN, contributor pool ${formatEther(result.poolWei)} OPEN${result.queryFile ? `; query kept in ${result.queryFile}` : ''} (tx ${result.txHash})`, () => result.inferenceId)
   })
 

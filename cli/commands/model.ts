@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
 import { availableParallelism } from 'node:os'
 import type { ModelManifest, ProjectionKind, ProviderRequest } from '../../prover/influence/index.ts'
-import { CliOptionConflictError, accountOption, bigintOption, exactlyOne, integerOption, positiveNumberOption, type GlobalOptions } from '../options.ts'
+import { CliOptionConflictError, accountOption, bigintOption, exactlyOne, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
 import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
@@ -15,7 +15,7 @@ async function queryText(options: { text?: string; file?: string }): Promise<str
 }
 
 function summary(m: ModelManifest) {
-  return { name: m.name, source: m.source, modelSha256: m.modelSha256, modelHash: m.modelHash, featuresSha256: m.featuresSha256, labels: m.labels, projection: m.projection, training: m.training }
+  return { name: m.name, source: m.source, vectorizer: m.vectorizerSpec, modelSha256: m.modelSha256, modelHash: m.modelHash, featuresSha256: m.featuresSha256, labels: m.labels, projection: m.projection, training: m.training }
 }
 
 const providerOption = () => new Option('--provider <p>', 'onnxruntime execution provider (cuda falls back to cpu)').choices(['auto', 'cuda', 'cpu']).default('auto')
@@ -23,7 +23,9 @@ const versionOption = () => new Option('--version <v>', 'datanet version (defaul
 const kOption = () => new Option('--k <k>', 'attribution features per record (default 128)').argParser(integerOption('--k', 1, 4096))
 const projectionSeedOption = () => new Option('--projection-seed <s>', 'projection seed (default 1)').argParser(integerOption('--projection-seed', 0, 2 ** 32 - 1))
 
-type QueryOptions = { model: string; datanet: string; version?: number; text?: string; file?: string; provider: ProviderRequest }
+type QueryOptions = { model: string; datanet: string; version?: number; text?: string; file?: string; class?: string; provider: ProviderRequest }
+
+const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096`).argParser(vectoriserOption('--vectoriser'))
 
 /** Registers: model train|register-local|index|register|query|attribute. */
 export function registerModelCommands(program: Command): void {
@@ -31,10 +33,12 @@ export function registerModelCommands(program: Command): void {
 
   model
     .command('train')
-    .description('train the default model (hashing vectoriser + L2 linear softmax, ONNX) on a datanet or the Spam Assassin corpus')
+    .description('train a linear softmax classifier (hashing vectoriser + L2 linear softmax, ONNX) on a datanet or the Spam Assassin corpus')
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
     .option('--datanet <ref>', 'train on this datanet (labels: class names or indices)')
     .addOption(versionOption())
+    .addOption(vectoriserFlag('input vectoriser (default hashing-v1)'))
+    .option('--labels <a,b,...>', "the classes in output order (default: the sorted distinct labels of the data); a record with another label is refused", labelsOption('--labels'))
     .option('--spam-assassin', 'train on the Spam Assassin corpus directly')
     .option('--limit <n>', 'balanced subset of the corpus (with --spam-assassin)', integerOption('--limit', 2, 6046))
     .option('--seed <s>', 'subset seed (with --spam-assassin)', integerOption('--seed', 0, 2 ** 32 - 1), 0)
@@ -48,13 +52,13 @@ export function registerModelCommands(program: Command): void {
       if (o.spamAssassin === (o.datanet !== undefined)) throw new CliOptionConflictError({ option: '--datanet/--spam-assassin', reason: 'give exactly one of them' })
       const { trainLocalModel } = await import('../../prover/app/trainLocalModel.ts')
       const trained = await trainLocalModel({
-        home: opts.home, name: o.name, l2: o.l2, provider: o.provider as ProviderRequest,
+        home: opts.home, name: o.name, l2: o.l2, provider: o.provider as ProviderRequest, vectorizer: o.vectoriser, labels: o.labels,
         source: o.spamAssassin ? { spamAssassin: { limit: o.limit, seed: o.seed } } : { datanet: o.datanet, version: o.version },
         projection: { kind: o.projection as ProjectionKind, k: o.k, seed: o.projectionSeed },
         log: note, onProgress: progressLine,
       })
       printResult(opts, { dir: trained.dir, ...summary(trained.manifest) }, () =>
-        `trained model "${o.name}" in ${trained.dir}: train accuracy ${(100 * trained.manifest.training!.trainAccuracy).toFixed(1)}%, model hash ${trained.manifest.modelSha256}`)
+        `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * trained.manifest.training!.trainAccuracy).toFixed(1)}%, model hash ${trained.manifest.modelSha256}`)
     })
 
   model
@@ -63,10 +67,11 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
     .addOption(kOption())
     .addOption(projectionSeedOption())
+    .addOption(vectoriserFlag("how text becomes the model's input, recorded in the stored model.onnx (default: the file's poa.vectorizer metadata, else hashing-v1 at its input width)"))
     .action(async (file: string, o, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const { registerOnnxModel } = await import('../../prover/app/registerOnnxModel.ts')
-      const reg = await registerOnnxModel({ home: opts.home, name: o.name, file, projection: { k: o.k, seed: o.projectionSeed } })
+      const reg = await registerOnnxModel({ home: opts.home, name: o.name, file, vectorizer: o.vectoriser, projection: { k: o.k, seed: o.projectionSeed } })
       printResult(opts, { dir: reg.dir, ...summary(reg.manifest), head: reg.head }, () =>
         `registered "${o.name}" from ${file}: ${reg.head.classes} classes, head input "${reg.head.hiddenName}" (${reg.head.hiddenDim}), model hash ${reg.manifest.modelSha256}`)
     })
@@ -115,15 +120,16 @@ export function registerModelCommands(program: Command): void {
       .addOption(versionOption())
       .option('--text <text>', 'query text')
       .option('--file <path>', 'read the query text from a file')
+      .option('--class <label>', 'the class to attribute, a label or class index (default: the predicted class); the query commitment carries it')
       .addOption(providerOption())
 
   queryCommand('query', "the model's prediction, query features and query commitment").action(async (o: QueryOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     const text = await queryText(o)
     const { queryIndexedModel } = await import('../../prover/app/queryIndexedModel.ts')
-    const q = await queryIndexedModel({ home: opts.home, model: o.model, datanet: o.datanet, version: o.version, text, provider: o.provider })
+    const q = await queryIndexedModel({ home: opts.home, model: o.model, datanet: o.datanet, version: o.version, text, target: o.class, provider: o.provider })
     printResult(opts, q, () =>
-      `prediction: ${q.prediction.label} (${q.prediction.probabilities.map((p) => p.toFixed(4)).join(', ')})\nquery commitment: ${hex(q.queryCommitment)}\nphi_q (scale 2^-${q.featureFracBits}): [${q.features.join(', ')}]`)
+      `prediction: ${q.prediction.label} (${q.prediction.probabilities.map((p) => p.toFixed(4)).join(', ')}), attributed class ${q.target.label}\nquery commitment: ${hex(q.queryCommitment)}\nphi_q (scale 2^-${q.featureFracBits}): [${q.features.join(', ')}]`)
   })
 
   queryCommand('attribute', 'score every record of the index against a query and list the top-K contributors')
@@ -134,10 +140,10 @@ export function registerModelCommands(program: Command): void {
       const text = await queryText(o)
       const { attributeQuery } = await import('../../prover/app/attributeQuery.ts')
       const result = await attributeQuery({
-        home: opts.home, model: o.model, datanet: o.datanet, version: o.version, text, topK: o.topK, workers: o.workers ?? availableParallelism(), provider: o.provider,
+        home: opts.home, model: o.model, datanet: o.datanet, version: o.version, text, target: o.class, topK: o.topK, workers: o.workers ?? availableParallelism(), provider: o.provider,
       })
       printResult(opts, result, () => [
-        `prediction: ${result.prediction.label}; ${result.distribution.count} records scored (${result.distribution.positive} positive) with ${result.workers} workers`,
+        `prediction: ${result.prediction.label}, attributed class ${result.target.label}; ${result.distribution.count} records scored (${result.distribution.positive} positive) with ${result.workers} workers`,
         ...result.top.map((t, i) => `  ${i + 1}. record ${t.position} ${t.contributor} [${t.label ?? ''}] score ${t.score}`),
       ].join('\n'))
     })

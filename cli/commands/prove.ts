@@ -21,8 +21,9 @@ export function registerProveCommands(program: Command): void {
     .option('--inference-id <id>', 'with --input: the inference settled, recorded in the package', inferenceIdOption('--inference-id'))
     .addOption(new Option('--circuit <set>', 'circuit parameter set whose keys prove it (its id must be the recorded one)').choices(CIRCUIT_SET_NAMES).default('tiny'))
     .option('--prover <address>', 'the prover-fee recipient the proof binds (default: the signer, who sends settle)', addressOption('--prover'))
-    .option('--workers <n>', 'scoring threads (default 1)', integerOption('--workers', 1, 64)),
-  ).action(async (inferenceArg: string | undefined, options: ChainCliOptions & { input?: string; out?: string; inferenceId?: string; circuit: CircuitSetName; prover?: string; workers?: number }, command: Command) => {
+    .option('--workers <n>', 'scoring threads (default 1)', integerOption('--workers', 1, 64))
+    .option('--class <label>', 'with an inference id: the class its commitment must attribute (default: the one it carries, found by trying each class)'),
+  ).action(async (inferenceArg: string | undefined, options: ChainCliOptions & { input?: string; out?: string; inferenceId?: string; circuit: CircuitSetName; prover?: string; workers?: number; class?: string }, command: Command) => {
       const opts = command.optsWithGlobals() as GlobalOptions
       exactlyOne('<inference-id>/--input', inferenceArg, options.input)
       const controller = new AbortController()
@@ -33,7 +34,7 @@ export function registerProveCommands(program: Command): void {
           const { proveInference } = await import('../../prover/app/proveInference.ts')
           const proved = await proveInference({
             home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), inferenceId: inferenceArg, circuitSet: options.circuit, out: options.out,
-            prover: options.prover, workers: options.workers, log: note, onProgress: progressLine, signal: controller.signal,
+            prover: options.prover, workers: options.workers, target: options.class, log: note, onProgress: progressLine, signal: controller.signal,
           })
           const result = { inferenceId: proved.inferenceId, file: proved.file, modelId: proved.modelId, circuit: proved.pkg.circuit.name, candidates: proved.candidates, scoringMs: proved.scoringMs, provingMs: proved.provingMs }
           printResult(opts, result, () => `proved inference ${proved.inferenceId} (model ${proved.modelId}, ${proved.candidates} candidates, ${(proved.provingMs / 1000).toFixed(1)} s): ${proved.file}; settle it with \`poa settle ${proved.inferenceId}\``, () => proved.file)

@@ -10,6 +10,8 @@ export type AttributeQueryParameters = Pick<AppFolders, 'home'> & {
   version?: number
   /** The query text (exactly as it will be committed). */
   text: string
+  /** The class to attribute (a label or class index); default: the predicted class. */
+  target?: number | string
   /** Candidates to return. */
   topK: number
   /** Scoring worker threads. */
@@ -19,6 +21,8 @@ export type AttributeQueryParameters = Pick<AppFolders, 'home'> & {
 
 export type AttributeQueryReturnType = {
   prediction: { label: string; probabilities: number[] }
+  /** The attributed class (carried in the query commitment's inputHash). */
+  target: { class: number; label: string; predicted: boolean }
   queryCommitment: bigint
   inputHash: bigint
   provider: string
@@ -38,7 +42,7 @@ export type AttributeQueryReturnType = {
  */
 export async function attributeQuery(p: AttributeQueryParameters): Promise<AttributeQueryReturnType> {
   const { model, index, records } = await openModelIndex({ home: p.home, model: p.model, datanet: p.datanet, version: p.version, withRecords: true })
-  const q = await queryModel({ model, text: p.text, featureFracBits: index.manifest.featureFracBits, provider: p.provider })
+  const q = await queryModel({ model, text: p.text, target: p.target, featureFracBits: index.manifest.featureFracBits, provider: p.provider })
   const pool = createScoringPool({ workers: p.workers })
   let scored
   try {
@@ -47,7 +51,7 @@ export async function attributeQuery(p: AttributeQueryParameters): Promise<Attri
     await pool.destroy()
   }
   return {
-    prediction: q.prediction, queryCommitment: q.queryCommitment, inputHash: q.inputHash, provider: q.provider, workers: scored.workers,
+    prediction: q.prediction, target: q.target, queryCommitment: q.queryCommitment, inputHash: q.inputHash, provider: q.provider, workers: scored.workers,
     datanet: index.manifest.datanet, indexRoot: index.manifest.root, scoreFracBits: 2 * index.manifest.featureFracBits,
     top: scored.top.map((t) => ({ ...t, contributor: records![t.position].contributor, label: records![t.position].label })),
     distribution: scored.distribution,

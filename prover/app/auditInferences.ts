@@ -26,6 +26,8 @@ export type AuditInferencesParameters = AppFolders & Pick<AppReporting, 'log' | 
   model: string
   /** The query text file of a single inference (default: `<home>/queries/`). */
   queryFile?: string
+  /** The class each audited inference must attribute (a label or index); default: any, reported. */
+  expectedClass?: number | string
   vkey?: string
   settlement?: string
 }
@@ -49,7 +51,7 @@ export async function auditInferences(p: AuditInferencesParameters): Promise<Aud
         log(`auditing ${one}`)
         const queryText = p.queryFile !== undefined ? readFileSync(p.queryFile, 'utf8') : await loadQueryText({ home: p.home, inferenceId: one })
         reports.push(await auditInference({
-          chain: c, settlement, inferenceId: one, store, datanet: p.datanet, model, queryText, vkeyPath: p.vkey, buildDir: p.buildDir,
+          chain: c, settlement, inferenceId: one, store, datanet: p.datanet, model, queryText, expectedClass: p.expectedClass, vkeyPath: p.vkey, buildDir: p.buildDir,
           fromBlock: s.fromBlock, toBlock: s.toBlock,
         }))
       }

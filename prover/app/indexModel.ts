@@ -32,7 +32,7 @@ export async function indexModel(p: IndexModelParameters): Promise<IndexModelRet
       label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? ''),
     }))
     const datanet = { id: String(info.id), version: v.version, root: v.root }
-    const built = await buildModelIndex({ model: loaded, records, datanet, treeDepth: info.depth, provider: p.provider, onProgress: (p.onProgress ?? noProgress)('indexing') })
+    const built = await buildModelIndex({ model: loaded, records, datanet, treeDepth: info.depth, recordName: (i) => `datanet "${info.name}" v${v.version} position ${i}`, provider: p.provider, onProgress: (p.onProgress ?? noProgress)('indexing') })
     const dir = homeLayout(p.home).indexDir(loaded.dir, datanet.id, datanet.version)
     await saveAttributionIndex(dir, built.index)
     return { dir, provider: built.provider, ...built.index.manifest }

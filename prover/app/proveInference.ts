@@ -35,6 +35,8 @@ export type ProveInferenceParameters = AppFolders & AppChain & AppReporting & {
   /** The prover-fee recipient the proof binds (default: this chain's signer, who will send settle). */
   prover?: string
   workers?: number
+  /** The class the recorded commitment must attribute (a label or index); default: whichever it carries. */
+  target?: number | string
 }
 
 export type ProveInferenceReturnType = { inferenceId: string; file: string; pkg: ProofPackage; modelId: bigint; candidates: number; scoringMs: number; provingMs: number }
@@ -79,7 +81,7 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
       throw fail(`it was recorded for circuit ${recorded.circuitId}; the keys of circuit set "${p.circuitSet ?? 'tiny'}" have id ${keys.circuitId} (pick the set, or the keys, of that circuit)`)
     }
     const attributed = await proveRecordedInference({
-      home: p.home, chain, settlement, inferenceId: id, served, circuit, keys, params, prover: p.prover ?? chain.signerAddress,
+      home: p.home, chain, settlement, inferenceId: id, served, circuit, keys, params, prover: p.prover ?? chain.signerAddress, target: p.target,
       scoring: { workers: p.workers ?? 1 }, onProgress: (p.onProgress ?? noProgress)(`proving ${circuit.name}`), signal: p.signal,
     })
     if ('kind' in attributed) throw fail(attributed.reason)

@@ -10,13 +10,15 @@ export type QueryIndexedModelParameters = Pick<AppFolders, 'home'> & {
   datanet: DatanetRef
   version?: number
   text: string
+  /** The class to attribute (a label or class index); default: the predicted class. */
+  target?: number | string
   provider?: ProviderRequest
 }
 
 /** The model's prediction, the query features at the index's scale, and the query commitment. */
 export async function queryIndexedModel(p: QueryIndexedModelParameters) {
   const { model, index } = await openModelIndex(p)
-  const q = await queryModel({ model, text: p.text, featureFracBits: index.manifest.featureFracBits, provider: p.provider })
+  const q = await queryModel({ model, text: p.text, target: p.target, featureFracBits: index.manifest.featureFracBits, provider: p.provider })
   return { ...q, featureFracBits: index.manifest.featureFracBits }
 }
 

@@ -28,6 +28,8 @@ export type RecordQueryInferenceParameters = AppFolders & AppChain & {
   text?: string
   /** Or a query commitment computed elsewhere (then nothing is computed or kept here). */
   queryCommitment?: bigint
+  /** With text: the class to attribute (a label or class index); default the predicted class. The commitment carries it. */
+  target?: number | string
   feeWei: bigint
   inferenceId?: string
   /** Circuit the proof must use (default: the deployed verifier of `circuitSet`). */
@@ -45,6 +47,8 @@ export type RecordQueryInferenceReturnType = {
   /** The local model that answered, and its answer (absent when a commitment was given). */
   localModel?: string
   prediction?: { class: number; label: string; probabilities: number[] }
+  /** The attributed class the commitment carries (absent when a commitment was given). */
+  target?: { class: number; label: string; predicted: boolean }
   queryCommitment: bigint
   circuitId: string
   feeWei: bigint
@@ -68,17 +72,17 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
     const host = await signerOf(chain, p.account).getAddress()
     const inferenceId = p.inferenceId ?? newInferenceId(host)
     checkHostsInferenceId(inferenceId, host)
-    let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'queryFile'> = {}
+    let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'target' | 'queryFile'> = {}
     let queryCommitment = p.queryCommitment
     if (p.text !== undefined) {
       const onChain = await readModelOnChain({ chain, modelId: p.modelId })
       const dir = findLocalModelDir(p.home, onChain.modelHash)
       if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir })
       const model: LoadedModel = await loadModel(dir)
-      const query = await queryModel({ model, text: p.text, featureFracBits: onChain.featureScale, provider: p.provider })
+      const query = await queryModel({ model, text: p.text, target: p.target, featureFracBits: onChain.featureScale, provider: p.provider })
       queryCommitment = query.queryCommitment
       // Kept before the transaction: a crash in between never loses the text of a recorded inference.
-      answered = { localModel: model.manifest.name, prediction: query.prediction, queryFile: await saveQueryText({ home: p.home, inferenceId, text: p.text }) }
+      answered = { localModel: model.manifest.name, prediction: query.prediction, target: query.target, queryFile: await saveQueryText({ home: p.home, inferenceId, text: p.text }) }
     }
     const settlement = settlementAddress(chain)
     const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny' }))

@@ -1,4 +1,4 @@
-import { modelDir, registerLocalModel, saveModel, type ModelManifest } from '../influence/index.ts'
+import { modelDir, registerLocalModel, saveModel, type ModelManifest, type VectorizerConfig } from '../influence/index.ts'
 import type { AppFolders } from './appOptions.ts'
 
 /** Options of registerOnnxModel. */
@@ -7,6 +7,8 @@ export type RegisterOnnxModelParameters = Pick<AppFolders, 'home'> & {
   /** An ONNX classifier that satisfies the model contract (a Gemm head feeding Softmax). */
   file: string
   projection?: { k?: number; seed?: number }
+  /** The vectoriser that turns text into the model's input (default: the file's metadata, else hashing-v1 at its input width); stored in model.onnx's metadata. */
+  vectorizer?: VectorizerConfig
 }
 
 export type RegisterOnnxModelReturnType = {
@@ -18,7 +20,7 @@ export type RegisterOnnxModelReturnType = {
 /** Check an ONNX classifier against the model contract and save it under `<home>/models/<name>/`. */
 export async function registerOnnxModel(p: RegisterOnnxModelParameters): Promise<RegisterOnnxModelReturnType> {
   const dir = modelDir(p.home, p.name)
-  const reg = await registerLocalModel({ name: p.name, file: p.file, projection: p.projection })
+  const reg = await registerLocalModel({ name: p.name, file: p.file, projection: p.projection, vectorizer: p.vectorizer })
   await saveModel({ dir, ...reg })
   return { dir, manifest: reg.manifest, head: { classes: reg.contract.classes, hiddenName: reg.contract.hiddenName, hiddenDim: reg.contract.hiddenDim } }
 }

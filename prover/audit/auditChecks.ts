@@ -2,7 +2,7 @@ import { recordLeafOf } from '../datanet/recordLeaf.ts'
 import { ValueOutOfRangeError } from '../errors/index.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
-import { queryModel, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
+import { queryClassIndex, queryForCommitment, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
 import { getProofSystem, isProofSystemName, PROOF_SYSTEM_NAMES } from '../proof/proofSystems.ts'
 import { candidatesOfScores } from '../proof/attributeInference.ts'
 import { settlementId, splitRewards, unpackPayoutSlot, type AttributionParams } from '../witness/index.ts'
@@ -89,13 +89,25 @@ export function checkModel(s: SettlementOnChain, model: LoadedModel): AuditCheck
   return pass('model', `${model.dir} hashes to the registered model hash`)
 }
 
-export async function checkQuery(s: SettlementOnChain, model: LoadedModel, text: string | undefined) {
+/**
+ * Re-run the model on the query text and find the class whose commitment is the recorded one (the
+ * inputHash binds the attributed class and the vectoriser): the check names that class, and fails
+ * when no class reproduces the commitment or when it is not `expectedClass` (the auditor's `--class`).
+ */
+export async function checkQuery(s: SettlementOnChain, model: LoadedModel, text: string | undefined, expectedClass?: number | string) {
   if (text === undefined) return { check: fail('query', 'query text', 'the query (--query-file or the local inference store)', 'none') }
-  const q = await queryModel({ model, text, featureFracBits: s.model.featureScale })
-  if (q.queryCommitment !== s.inference.queryCommitment) {
-    return { check: fail('query', 'Poseidon(inputHash, featureHash(phi_q))', s.inference.queryCommitment, q.queryCommitment), features: q.features }
+  const found = await queryForCommitment({ model, text, featureFracBits: s.model.featureScale, commitment: s.inference.queryCommitment })
+  const q = found.query
+  if (!found.matched) {
+    return { check: fail('query', 'Poseidon(inputHash, featureHash(phi_q))', s.inference.queryCommitment, q.queryCommitment, `no class of the model (${model.manifest.labels.join(', ')}) reproduces the recorded commitment ${s.inference.queryCommitment} from the query text; the predicted class gives ${q.queryCommitment}`), features: q.features }
   }
-  return { check: pass('query', `re-running the model on the query gives the recorded commitment (prediction ${q.prediction.label})`), features: q.features }
+  const attributed = q.target
+  if (expectedClass !== undefined) {
+    const want = queryClassIndex(expectedClass, model.manifest.labels)
+    if (want !== attributed.class) return { check: fail('query', 'attributed class', expectedClass, attributed.label), features: q.features, target: attributed }
+  }
+  const which = attributed.predicted ? 'the predicted class' : `not the predicted class ${q.prediction.label}`
+  return { check: pass('query', `re-running the model on the query gives the recorded commitment, which attributes class ${attributed.label} (${which})`), features: q.features, target: attributed }
 }
 
 export type LocalRecord = { contributor: string; content: string | Uint8Array; label?: string; leaf: bigint }

@@ -31,6 +31,8 @@ export type AuditInferenceParameters = {
   model: LoadedModel
   /** The query text of the inference (the host's copy); without it the query check fails. */
   queryText?: string
+  /** The class the inference must attribute (a label or index); default: report whichever class its commitment carries. */
+  expectedClass?: number | string
   /** A verification key file; default: the local dev setup build of the settled circuit. */
   vkeyPath?: string
   /** Build folder holding that dev setup (default `<package>/build`). */
@@ -95,7 +97,7 @@ export async function auditInference(p: AuditInferenceParameters): Promise<Audit
   const info = p.store.getDatanet(p.datanet)
   const version = Number(onChain.model.datanetVersion)
   const records: LocalRecord[] = p.store.getRecords(info.id, version).map((r) => ({ contributor: r.contributor, content: r.content, label: r.label, leaf: r.leaf }))
-  const query = await checkQuery(onChain, p.model, p.queryText)
+  const query = await checkQuery(onChain, p.model, p.queryText, p.expectedClass)
   checks.push(query.check)
   const datanet = await checkDatanet(onChain, records, params.treeDepth)
   checks.push(datanet.check)

@@ -25,6 +25,8 @@ export type BuildModelIndexParameters = {
   datanet: DatanetRef
   /** Depth of the datanet's tree (default 20, the datanet default). */
   treeDepth?: number
+  /** How each record is named in an error (default `record <i>`). */
+  recordName?: (i: number) => string
   provider?: ProviderRequest
   batchSize?: number
   onProgress?: (p: { done: number; total: number; unit: string }) => void
@@ -50,7 +52,7 @@ export async function buildModelIndex(p: BuildModelIndexParameters): Promise<Bui
     if (expected !== r.leaf) throw new RecordLeafMismatchError({ position: i, expected, got: r.leaf })
   }
   const { features: values, featureFracBits, provider, fallbackReason } = await recordFeatures({
-    model, records, provider: p.provider, batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
+    model, records, recordName: p.recordName, provider: p.provider, batchSize: p.batchSize, onProgress: p.onProgress, signal: p.signal,
   })
   const index = await buildAttributionIndex({
     records, features: values, k: manifest.projection.k, featureFracBits, treeDepth: p.treeDepth ?? 20, datanet: p.datanet,

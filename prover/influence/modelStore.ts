@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
 import { modelHash } from './onnxModel.ts'
 import { checkModelContract, type ModelContract } from './modelContract.ts'
-import type { VectorizerConfig } from './vectorize.ts'
+import { sameVectorizer, vectorizerSpec, type VectorizerConfig } from './vectorize.ts'
+import { effectiveVectorizer } from './modelVectorizer.ts'
 import type { ProjectionKind } from './projection.ts'
 
 /**
@@ -24,7 +25,10 @@ export type ModelManifest = {
   classes: number
   inputDim: number
   hiddenDim: number
+  /** The input vectoriser (also in model.onnx's `poa.vectorizer` metadata, so the model hash binds it). */
   vectorizer: VectorizerConfig
+  /** Its spec string (`hashing-v1`, `char:1-3@1024`...); absent in manifests written before n-gram vectorisers. */
+  vectorizerSpec?: string
   projection: { kind: ProjectionKind; k: number; seed: number; damping: number }
   training?: { records: number; l2: number; iterations: number; loss: number; trainAccuracy: number }
 }
@@ -44,8 +48,8 @@ export class ModelNotFoundError extends PoaError {
 }
 
 export class ModelIntegrityError extends PoaError {
-  constructor({ file, expected, got }: { file: string; expected: string; got: string }) {
-    super('MODEL_INTEGRITY', 'VERIFICATION_FAILED', `${file} has sha256 ${got}: expected ${expected} from model.json`, { meta: { file, expected, got } })
+  constructor({ file, expected, got, what = 'sha256' }: { file: string; expected: string; got: string; what?: string }) {
+    super('MODEL_INTEGRITY', 'VERIFICATION_FAILED', `${file} has ${what} ${got}: expected ${expected}${what === 'sha256' ? ' from model.json' : ''}`, { meta: { file, expected, got, what } })
   }
 }
 
@@ -76,5 +80,11 @@ export async function loadModel(dir: string): Promise<LoadedModel> {
   if (m !== manifest.modelSha256) throw new ModelIntegrityError({ file: join(dir, 'model.onnx'), expected: manifest.modelSha256, got: m })
   const f = modelHash(featureBytes).sha256
   if (f !== manifest.featuresSha256) throw new ModelIntegrityError({ file: join(dir, 'features.onnx'), expected: manifest.featuresSha256, got: f })
-  return { dir, manifest, modelBytes, featureBytes, contract: checkModelContract(modelBytes, join(dir, 'model.onnx')) }
+  const contract = checkModelContract(modelBytes, join(dir, 'model.onnx'))
+  // The manifest's vectoriser must be the one the hashed file commits (what an auditor recomputes with).
+  const committed = effectiveVectorizer(contract, join(dir, 'model.onnx'))
+  if (!sameVectorizer(committed, manifest.vectorizer)) {
+    throw new ModelIntegrityError({ file: join(dir, 'model.json'), expected: `vectorizer ${vectorizerSpec(committed)} (model.onnx)`, got: vectorizerSpec(manifest.vectorizer), what: 'vectorizer' })
+  }
+  return { dir, manifest, modelBytes, featureBytes, contract }
 }

@@ -1,7 +1,7 @@
 import { createSession, type ProviderName, type ProviderRequest } from './createSession.ts'
 import { computeFeatures } from './computeFeatures.ts'
 import { chooseFracBits, quantizeFeatures } from './quantize.ts'
-import { vectorize } from './vectorize.ts'
+import { vectorizeNonEmpty } from './vectorize.ts'
 import { classIndex } from './trainModel.ts'
 import type { LoadedModel } from './modelStore.ts'
 
@@ -15,6 +15,8 @@ export type RecordFeaturesParameters = {
   model: Pick<LoadedModel, 'manifest' | 'featureBytes' | 'contract'>
   records: readonly { content: string | Uint8Array; label: number | string }[]
   featureFracBits?: number
+  /** How each record is named in an error (default `record <i>`), e.g. its datanet position. */
+  recordName?: (i: number) => string
   provider?: ProviderRequest
   batchSize?: number
   onProgress?: (p: { done: number; total: number; unit: string }) => void
@@ -25,9 +27,10 @@ export type RecordFeaturesReturnType = { features: Int16Array; featureFracBits: 
 
 export async function recordFeatures(p: RecordFeaturesParameters): Promise<RecordFeaturesReturnType> {
   const { manifest, contract } = p.model
-  const labels = p.records.map((r, i) => classIndex(r.label, manifest.labels, i))
+  const recordName = p.recordName ?? ((i: number) => `record ${i}`)
+  const labels = p.records.map((r, i) => classIndex(r.label, manifest.labels, i, recordName(i)))
   const decoder = new TextDecoder()
-  const rows = p.records.map((r) => vectorize(typeof r.content === 'string' ? r.content : decoder.decode(r.content), manifest.vectorizer))
+  const rows = vectorizeNonEmpty(p.records.map((r) => (typeof r.content === 'string' ? r.content : decoder.decode(r.content))), manifest.vectorizer, recordName)
   const opened = await createSession({ bytes: p.model.featureBytes, provider: p.provider })
   let floats: Float32Array
   try {

@@ -3,7 +3,7 @@ import { trainSoftmax } from './trainSoftmax.ts'
 import { buildClassifierOnnx, modelHash } from './onnxModel.ts'
 import { checkModelContract } from './modelContract.ts'
 import { prepareAttribution } from './prepareAttribution.ts'
-import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorize, type VectorizerConfig } from './vectorize.ts'
+import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorizeNonEmpty, vectorizerSpec, type VectorizerConfig } from './vectorize.ts'
 import type { ProjectionKind } from './projection.ts'
 import type { LoadedModel, ModelManifest } from './modelStore.ts'
 import type { ProviderRequest } from './createSession.ts'
@@ -16,10 +16,19 @@ import type { ProviderRequest } from './createSession.ts'
  */
 export type TrainModelParameters = {
   name: string
-  /** `label` is a class index or a class name from `labels`. */
-  records: readonly { content: string; label: number | string }[]
-  /** Class names, index = class (default ['ham', 'spam']). */
+  /** `label` is a class name, or a class index into `labels`. */
+  records: readonly { content: string; label: number | string | undefined }[]
+  /**
+   * Class names, index = class: the model's outputs in this order. Default: the distinct labels of
+   * the records, sorted (JavaScript's default string order, UTF-16 code units). A record whose
+   * label is not among them is refused.
+   */
   labels?: readonly string[]
+  /** How each record is named in an error (default `record <i>`): a datanet position, a file line. */
+  recordName?: (i: number) => string
+  /** Where the records come from, for the one-class error (default "the training records"). */
+  source?: string
+  /** Default hashing-v1 (the spam model's word vectoriser); see vectorizerSpec.ts for the n-gram ones. */
   vectorizer?: VectorizerConfig
   l2?: number
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
@@ -41,29 +50,56 @@ export const DEFAULT_PROJECTION_SEED = 1
 export const DEFAULT_PROJECTION: ProjectionKind = 'whitened-pca'
 
 export class LabelError extends PoaError {
-  constructor({ index, value, labels }: { index: number; value: unknown; labels: readonly string[] }) {
-    super('RECORD_LABEL', 'BAD_INPUT', `record ${index}: label ${JSON.stringify(value)} is not a class index in [0, ${labels.length - 1}] or one of ${labels.join(', ')}`, {
-      meta: { index, value, labels },
+  constructor({ index, value, labels, record }: { index: number; value: unknown; labels: readonly string[]; record?: string }) {
+    const where = record ?? `record ${index}`
+    const what = value === undefined || value === '' ? 'has no label' : `label ${JSON.stringify(value)} is not ${typeof value === 'number' ? `a class index in [0, ${labels.length - 1}]` : 'one of the classes'}`
+    super('RECORD_LABEL', 'BAD_INPUT', `${where}: ${what} (classes: ${labels.join(', ')})`, {
+      meta: { index, record: where, value, labels },
     })
   }
 }
 
-/** A record's label as a class index: an integer in range, or a class name from `labels`. */
-export function classIndex(label: unknown, labels: readonly string[], index: number): number {
-  if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < labels.length) return label
+/** Training data whose records all carry one class (or a label list of fewer than two): no classifier can be trained. */
+export class SingleClassError extends PoaError {
+  constructor({ source, labels, present, records }: { source: string; labels: readonly string[]; present: readonly string[]; records: number }) {
+    super('SINGLE_CLASS', 'BAD_INPUT',
+      `${source}: ${records} records carry ${present.length === 0 ? 'no class' : `only the class ${present.map((l) => JSON.stringify(l)).join(', ')}`}${labels.length > present.length ? ` of ${labels.join(', ')}` : ''}: a classifier needs records of at least 2 classes`,
+      { meta: { source, labels, present, records } })
+  }
+}
+
+/** A record's label as a class index: a class name from `labels`, or an integer index in range. */
+export function classIndex(label: unknown, labels: readonly string[], index: number, record?: string): number {
   if (typeof label === 'string' && labels.includes(label)) return labels.indexOf(label)
-  throw new LabelError({ index, value: label, labels })
+  if (typeof label === 'number' && Number.isInteger(label) && label >= 0 && label < labels.length) return label
+  throw new LabelError({ index, value: label, labels, record })
+}
+
+/** The classes of a data set: its distinct labels as strings, sorted (UTF-16 code unit order). */
+export function labelsOfRecords(records: readonly { label: number | string | undefined }[], recordName: (i: number) => string = (i) => `record ${i}`): string[] {
+  const seen = new Set<string>()
+  records.forEach((r, i) => {
+    if (r.label === undefined || r.label === '') throw new LabelError({ index: i, value: r.label, labels: [...seen].sort(), record: recordName(i) })
+    seen.add(String(r.label))
+  })
+  return [...seen].sort()
 }
 
 export async function trainModel(p: TrainModelParameters): Promise<TrainModelReturnType> {
-  const labels = [...(p.labels ?? ['ham', 'spam'])]
+  const recordName = p.recordName ?? ((i: number) => `record ${i}`)
+  const source = p.source ?? 'the training records'
+  // Labels from the data are strings (a numeric label names the class "1", not index 1).
+  const labels = p.labels ? [...p.labels] : labelsOfRecords(p.records, recordName)
+  const records = p.labels ? p.records : p.records.map((r) => ({ ...r, label: String(r.label) }))
   const vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
   const l2 = p.l2 ?? DEFAULT_L2
   const kind = p.projection?.kind ?? DEFAULT_PROJECTION
   const k = p.projection?.k ?? DEFAULT_K
   const seed = p.projection?.seed ?? DEFAULT_PROJECTION_SEED
-  const y = Int32Array.from(p.records, (r, i) => classIndex(r.label, labels, i))
-  const rows = p.records.map((r) => vectorize(r.content, vectorizer))
+  const y = Int32Array.from(records, (r, i) => classIndex(r.label, labels, i, recordName(i)))
+  const present = [...new Set(y)].sort((a, b) => a - b).map((c) => labels[c])
+  if (labels.length < 2 || present.length < 2) throw new SingleClassError({ source, labels, present, records: y.length })
+  const rows = vectorizeNonEmpty(records.map((r) => r.content), vectorizer, recordName)
   const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, signal: p.signal })
   const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
   const { featureBytes } = await prepareAttribution({
@@ -93,6 +129,7 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
     inputDim: vectorizer.dim,
     hiddenDim: vectorizer.dim,
     vectorizer,
+    vectorizerSpec: vectorizerSpec(vectorizer),
     projection: { kind, k, seed, damping: l2 },
     training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length },
   }

@@ -1,64 +1,62 @@
 import { PoaError } from '../errors/index.ts'
+import { ngramTerms } from './ngramTerms.ts'
+import { DEFAULT_VECTORIZER, vectorizerSpec, type VectorizerConfig } from './vectorizerSpec.ts'
+
+export * from './vectorizerSpec.ts'
+export { ngramTerms, ngramWords, NGRAM_MAX_WORDS, NGRAM_MAX_WORD_CODE_POINTS } from './ngramTerms.ts'
 
 /**
- * The signed hashing vectoriser of the default model (computed in TS; its output is the ONNX
- * model's input). Given text:
+ * The signed hashing vectorisers (computed in TS; the output is the ONNX model's input).
+ * Terms: `hashing-v1` (the spam model's):
  * 1. tokens = maximal runs of [a-z0-9$!] in the lower-cased text, at most 30 chars each, the first
  *    `maxTokens` of them (mail headers are included: they carry much of the spam signal);
  * 2. terms = the tokens plus, when `ngrams` = 2, each adjacent pair "a b";
+ * `ngram-v1`: word or character n-grams (ngramTerms.ts).
+ * Then, for both:
  * 3. each term t: h = fmix32(FNV-1a-32(t) ^ hashSeed); bucket = (h >>> 1) mod dim, sign = +1 if h is
- *    odd else -1; the bucket accumulates sign (signed hashing keeps collisions unbiased);
+ *    odd else -1; the bucket accumulates sign (signed hashing keeps collisions unbiased). FNV-1a runs
+ *    over the UTF-16 code units of t for hashing-v1 (its tokens are ASCII) and over the UTF-8 bytes
+ *    of t for ngram-v1 (whose terms are any Unicode); ngram-v1 uses the default seed 0x9e3779b9;
  * 4. value = sign(c) * ln(1 + |c|) per bucket (log term frequency), then the vector is scaled to
  *    unit L2 norm (an empty text stays all-zero), and rounded to float32.
  * The config is stored in the model's ONNX metadata (`poa.vectorizer`), so the model hash commits it.
  */
-export type VectorizerConfig = {
-  kind: 'hashing-v1'
-  dim: number
-  ngrams: 1 | 2
-  maxTokens: number
-  hashSeed: number
-}
-
-export const DEFAULT_VECTORIZER: VectorizerConfig = Object.freeze({
-  kind: 'hashing-v1',
-  dim: 1024,
-  ngrams: 2,
-  maxTokens: 2000,
-  hashSeed: 0x9e3779b9,
-}) as VectorizerConfig
 
 /** A sparse float32 vector: `indices` strictly increasing, `values` the non-zero entries. */
 export type SparseVector = { indices: Int32Array; values: Float32Array }
 
-export class VectorizerConfigError extends PoaError {
-  constructor({ field, value, expected }: { field: string; value: unknown; expected: string }) {
-    super('VECTORIZER_CONFIG', 'BAD_INPUT', `vectorizer ${field} = ${JSON.stringify(value)}: expected ${expected}`, {
-      meta: { field, value, expected },
+/** A vectorised text, with how many terms (tokens or n-grams) were hashed into it. */
+export type VectorizedText = SparseVector & { terms: number }
+
+/** The seed every ngram-v1 term hash uses (the golden ratio's bits, as hashing-v1's default). */
+export const NGRAM_HASH_SEED = 0x9e3779b9
+
+/** A text that yields no term at all: its vector is zero, so it can neither train nor be attributed. */
+export class EmptyVectorError extends PoaError {
+  constructor({ record, vectorizer }: { record: string; vectorizer: string }) {
+    super('EMPTY_VECTOR', 'BAD_INPUT', `${record}: the text has no ${vectorizer} term (no word of letters or digits), so its vector is empty`, {
+      meta: { record, vectorizer },
     })
   }
 }
 
-/** Validate a config read from a file or flag. */
-export function checkVectorizerConfig(config: VectorizerConfig): VectorizerConfig {
-  if (config?.kind !== 'hashing-v1') throw new VectorizerConfigError({ field: 'kind', value: config?.kind, expected: '"hashing-v1"' })
-  if (!Number.isInteger(config.dim) || config.dim < 2 || config.dim > 1 << 20) {
-    throw new VectorizerConfigError({ field: 'dim', value: config.dim, expected: 'an integer in [2, 2^20]' })
-  }
-  if (config.ngrams !== 1 && config.ngrams !== 2) throw new VectorizerConfigError({ field: 'ngrams', value: config.ngrams, expected: '1 or 2' })
-  if (!Number.isInteger(config.maxTokens) || config.maxTokens < 1) {
-    throw new VectorizerConfigError({ field: 'maxTokens', value: config.maxTokens, expected: 'a positive integer' })
-  }
-  if (!Number.isInteger(config.hashSeed) || config.hashSeed < 0 || config.hashSeed > 0xffffffff) {
-    throw new VectorizerConfigError({ field: 'hashSeed', value: config.hashSeed, expected: 'a uint32' })
-  }
-  return config
-}
-
-function fnv1a(text: string): number {
+/** FNV-1a over UTF-16 code units (hashing-v1's definition, kept bit for bit for existing models). */
+function fnv1aCodeUnits(text: string): number {
   let h = 0x811c9dc5
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return h >>> 0
+}
+
+const utf8 = new TextEncoder()
+
+/** FNV-1a over the UTF-8 bytes of the text. */
+function fnv1aUtf8(text: string): number {
+  let h = 0x811c9dc5
+  for (const byte of utf8.encode(text)) {
+    h ^= byte
     h = Math.imul(h, 0x01000193)
   }
   return h >>> 0
@@ -75,18 +73,31 @@ function fmix32(x: number): number {
   return h >>> 0
 }
 
-/** Vectorise one text (see the module comment). */
-export function vectorize(text: string, config: VectorizerConfig = DEFAULT_VECTORIZER): SparseVector {
+/** The 32-bit hash of one term under a config (rule 3): bucket = (h >>> 1) mod dim, sign = low bit. */
+export function termHash(term: string, config: VectorizerConfig): number {
+  return config.kind === 'ngram-v1' ? fmix32(fnv1aUtf8(term) ^ NGRAM_HASH_SEED) : fmix32(fnv1aCodeUnits(term) ^ config.hashSeed)
+}
+
+/** The terms of a text under a config (rules 1-2 of hashing-v1, or ngramTerms.ts). */
+export function vectorizerTerms(text: string, config: VectorizerConfig): string[] {
+  if (config.kind === 'ngram-v1') return ngramTerms(text, config.unit, config.minN, config.maxN)
   const tokens = (text.toLowerCase().match(/[a-z0-9$!]{1,30}/g) ?? []).slice(0, config.maxTokens)
+  const terms: string[] = []
+  for (let i = 0; i < tokens.length; i++) {
+    terms.push(tokens[i])
+    if (config.ngrams === 2 && i + 1 < tokens.length) terms.push(`${tokens[i]} ${tokens[i + 1]}`)
+  }
+  return terms
+}
+
+/** Vectorise one text (see the module comment). */
+export function vectorize(text: string, config: VectorizerConfig = DEFAULT_VECTORIZER): VectorizedText {
+  const terms = vectorizerTerms(text, config)
   const counts = new Map<number, number>()
-  const add = (term: string) => {
-    const h = fmix32(fnv1a(term) ^ config.hashSeed)
+  for (const term of terms) {
+    const h = termHash(term, config)
     const bucket = (h >>> 1) % config.dim
     counts.set(bucket, (counts.get(bucket) ?? 0) + (h & 1 ? 1 : -1))
-  }
-  for (let i = 0; i < tokens.length; i++) {
-    add(tokens[i])
-    if (config.ngrams === 2 && i + 1 < tokens.length) add(`${tokens[i]} ${tokens[i + 1]}`)
   }
   const entries = [...counts.entries()].filter(([, c]) => c !== 0).sort((a, b) => a[0] - b[0])
   const indices = new Int32Array(entries.length)
@@ -100,7 +111,20 @@ export function vectorize(text: string, config: VectorizerConfig = DEFAULT_VECTO
   norm = Math.sqrt(norm)
   const values = new Float32Array(entries.length)
   for (let j = 0; j < raw.length; j++) values[j] = raw[j] / norm
-  return { indices, values }
+  return { indices, values, terms: terms.length }
+}
+
+/**
+ * Vectorise texts that must each carry at least one term (training records, index records, a
+ * query): an empty one throws EmptyVectorError naming it by `nameOf(i)` (a datanet position, a
+ * file line). A text whose terms all cancel in their buckets is not empty: it did hash terms.
+ */
+export function vectorizeNonEmpty(texts: readonly string[], config: VectorizerConfig, nameOf: (i: number) => string): SparseVector[] {
+  return texts.map((text, i) => {
+    const row = vectorize(text, config)
+    if (row.terms === 0) throw new EmptyVectorError({ record: nameOf(i), vectorizer: vectorizerSpec(config) })
+    return row
+  })
 }
 
 /** Write sparse rows into one dense row-major float32 matrix [rows, dim] (the ONNX input layout). */

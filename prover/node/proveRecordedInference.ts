@@ -1,5 +1,5 @@
 import type { PoaChain } from '../chain/connectChain.ts'
-import { queryModel } from '../influence/index.ts'
+import { queryForCommitment } from '../influence/index.ts'
 import { attributeInference, type AttributeInferenceParameters, type AttributeInferenceReturnType } from '../proof/attributeInference.ts'
 import { loadQueryText } from './queryStore.ts'
 import type { ServedModel } from './servedModels.ts'
@@ -17,20 +17,27 @@ export type ProveRecordedInferenceParameters = Pick<AttributeInferenceParameters
   served: ServedModel
   /** The prover-fee recipient the proof binds (the account that sends settle). */
   prover: string
+  /** The class the recorded commitment must attribute (a label or index); default: whichever class it carries. */
+  target?: number | string
 }
 
 /**
  * Prove one recorded inference from what the chain holds and this home keeps: recompute the query
- * features from the saved query text with the served model, check them against the recorded
- * commitment, then score, choose and prove with `attributeInference`. Shared by `poa node` (each
+ * features from the saved query text with the served model at the class the recorded commitment
+ * carries (the predicted one unless the host asked for another), then score, choose and prove with `attributeInference`. Shared by `poa node` (each
  * job) and `poa prove <inference-id>`.
  */
 export async function proveRecordedInference(p: ProveRecordedInferenceParameters): Promise<AttributeInferenceReturnType | NotProven> {
   const inf = await inferenceStatus(p.chain, p.settlement, p.inferenceId)
   const text = await loadQueryText({ home: p.home, inferenceId: p.inferenceId })
   if (text === undefined) return { kind: 'wait', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
-  const q = await queryModel({ model: p.served.model, text, featureFracBits: p.served.featureScale })
-  if (q.queryCommitment !== inf.queryCommitment) return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment}, the inference recorded ${inf.queryCommitment}` }
+  // The commitment carries the attributed class (queryInputHash.ts): find the one the host chose.
+  const found = await queryForCommitment({ model: p.served.model, text, featureFracBits: p.served.featureScale, commitment: inf.queryCommitment, target: p.target })
+  const q = found.query
+  if (!found.matched) {
+    const classes = found.tried.map((c) => p.served.model.manifest.labels[c] ?? c).join(', ')
+    return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment} (class ${q.target.label}; none of the classes ${classes} gives the recorded ${inf.queryCommitment})` }
+  }
   return attributeInference({
     circuit: p.circuit, keys: p.keys, params: p.params, index: p.served.index, records: p.served.records,
     query: { inputHash: q.inputHash, features: q.features }, poolWei: inf.poolWei,

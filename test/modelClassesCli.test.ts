@@ -1,0 +1,64 @@
+// Issue 15 from the CLI: a non-spam, four-class Datanet of real sentences (State of the Union
+// addresses by century, a registry package) trains with labels read from the data and a character
+// n-gram vectoriser, is indexed and attributed for the predicted class and for another class; bad
+// data exits 3 naming the datanet position (one-class data: test/vectorizers.test.ts).
+import { describe, expect, it } from 'vitest'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadStateOfTheUnion } from '../prover/dataset/index.ts'
+import { runPoa } from './runPoa.ts'
+
+const home = mkdtempSync(join(tmpdir(), 'poa-model-classes-'))
+const OWNER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
+
+function writeJsonl(name: string, records: { contributor: string; content: string; label: string }[]): string {
+  const file = join(home, name)
+  writeFileSync(file, records.map((r) => JSON.stringify({ contributor: r.contributor, content: r.content, label: r.label })).join('\n'))
+  return file
+}
+
+const ok = (...args: string[]) => {
+  const run = runPoa(home, '--json', ...args)
+  expect(run.status, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0)
+  return run.json.result
+}
+
+describe('poa model train / index / attribute on a multi-class datanet', () => {
+  it('trains with the labels of the data, and attributes the predicted class or a chosen one', () => {
+    const sentences = loadStateOfTheUnion({ perLabel: 24, seed: 3 })
+    ok('datanet', 'create', 'sotu', '--depth', '8', '--owner', OWNER)
+    ok('datanet', 'import', 'sotu', writeJsonl('sotu.jsonl', sentences))
+    const trained = ok('model', 'train', '--name', 'era', '--datanet', 'sotu', '--vectoriser', 'char:1-3@256', '--k', '8')
+    expect(trained.labels).toEqual(['18th', '19th', '20th', '21st'])
+    expect(trained.vectorizer).toBe('char:1-3@256')
+    ok('model', 'index', '--model', 'era', '--datanet', 'sotu')
+
+    const text = 'We must secure the blessings of liberty for our children and our grandchildren.'
+    const predicted = ok('model', 'attribute', '--model', 'era', '--datanet', 'sotu', '--text', text, '--top-k', '3', '--workers', '1')
+    expect(predicted.target).toMatchObject({ label: predicted.prediction.label, predicted: true })
+    expect(predicted.top).toHaveLength(3)
+    expect(predicted.distribution.count).toBe(96)
+    const other = ['18th', '19th', '20th', '21st'].find((l) => l !== predicted.prediction.label)!
+    const chosen = ok('model', 'attribute', '--model', 'era', '--datanet', 'sotu', '--text', text, '--top-k', '3', '--workers', '1', '--class', other)
+    expect(chosen.target).toMatchObject({ label: other, predicted: false })
+    expect(chosen.queryCommitment).not.toBe(predicted.queryCommitment)
+
+  })
+
+  it('exits 3 naming the datanet position for an unknown label or a text with no n-gram, 2 for a bad spec', () => {
+    const few = loadStateOfTheUnion({ perLabel: 2, seed: 1, labels: ['19th', '20th'] })
+    ok('datanet', 'create', 'bad', '--depth', '8', '--owner', OWNER)
+    ok('datanet', 'import', 'bad', writeJsonl('bad.jsonl', [...few, { ...few[0], content: '— … ?!', label: '19th' }]))
+    const unknown = runPoa(home, '--json', 'model', 'train', '--name', 'b', '--datanet', 'bad', '--labels', '19th,21st')
+    expect(unknown.status).toBe(3)
+    expect(unknown.json.error.message).toMatch(/datanet "bad" v1 position 2: label "20th" is not one of the classes \(classes: 19th, 21st\)/)
+    const empty = runPoa(home, '--json', 'model', 'train', '--name', 'b', '--datanet', 'bad', '--vectoriser', 'word:1-2', '--k', '8')
+    expect(empty.status).toBe(3)
+    expect(empty.json.error.message).toMatch(/datanet "bad" v1 position 4: the text has no word:1-2@1024 term/)
+
+    const usage = runPoa(home, '--json', 'model', 'train', '--name', 'b', '--datanet', 'bad', '--vectoriser', 'char:1-3@1000')
+    expect(usage.status).toBe(2)
+    expect(usage.json.error.message).toMatch(/--vectoriser: expected a vectoriser spec \(vectorizer dim = 1000: expected a power of two/)
+  })
+})
