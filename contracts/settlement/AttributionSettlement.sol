@@ -15,7 +15,7 @@ import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 /// @notice Proof-gated settlement of inference fees. A model host records an inference, with the
 ///         circuit whose proof will settle it, and escrows its fee in OPEN; anyone then submits an
 ///         attribution proof (any proof system behind IAttributionVerifier) whose public inputs
-///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]] match this
+///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]] match this
 ///         contract, the registries and the recorded inference; the fee is then split between the
 ///         contributors (the proven payouts), the prover, the model owner and the treasury.
 ///         settlementId binds the prover-fee recipient, so a proof pays only the prover it was made for.
@@ -35,8 +35,10 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @dev BN254 scalar field order r (the snarkjs verifier's `r`): every public input must be below it.
     uint256 internal constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
-    /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool.
-    uint256 internal constant FIXED_INPUTS = 5;
+    /// @dev Public inputs before the payout slots: settlementId, datanetRoot, indexRoot, queryCommitment, pool,
+    ///      threshold, paidLeavesHash. The last two are the challenge game's (the smallest paid score and
+    ///      the paid leaves, committed); settle accepts them as the proof made them.
+    uint256 internal constant FIXED_INPUTS = 7;
     /// @dev The claim bitmap is one word: bits 0..254 for slots, bit 255 for the fees.
     uint256 internal constant MAX_SLOTS = 255;
     uint256 internal constant FEES_BIT = 1 << 255;
@@ -153,7 +155,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @param circuitId The circuit the proof is for; must be the one recorded with the inference.
     /// @param prover Who gets the prover fee; address(0) means the caller. The proof must be made for it.
     /// @param proof The proof in its system's encoding (Groth16: abi.encode(a, b, c)).
-    /// @param publicInputs [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]].
+    /// @param publicInputs [settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]].
     function settle(
         bytes32 inferenceId,
         bytes32 circuitId,

@@ -12,7 +12,7 @@ abstract contract SettlementConfig is Ownable {
     /// @dev Shares are in basis points of the fee.
     uint16 internal constant BPS = 10_000;
     /// @dev Public inputs before the payout slots, and the most slots a claim bitmap word can track.
-    uint256 private constant FIXED_INPUTS_ = 5;
+    uint256 private constant FIXED_INPUTS_ = 7;
     uint256 private constant MAX_SLOTS_ = 255;
 
     /// @notice How a fee is split, in basis points; the four shares sum to 10,000.
