@@ -13,6 +13,7 @@ import { DEFAULT_SHARES, deploySettlement, prepareVerifiers } from '../prover/cl
 import { recordInference, settleInference, settlementAt, termsTuple } from '../prover/clients/settlementClient.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { addressToField } from '../prover/field/index.ts'
+import { ATTRIBUTION_FIXED_INPUTS } from '../prover/proof/circuitParams.ts'
 import {
   CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, deployRegistries, newInferenceId, prepareTinyCircuit, proveCase,
   registerDatanetAndModel, rng, settlementIdOf,
@@ -126,7 +127,7 @@ if (haveInclusion) {
 
 // The settlement's own cost at K = 16 with the probe, then the real verifier's extra cost added.
 async function probeSettle(slots: number, fixedSlots?: bigint[]): Promise<bigint> {
-  const n = 5 + slots
+  const n = ATTRIBUTION_FIXED_INPUTS + slots
   // The probe reports whatever circuit id it is given: a made-up one per case (bench only).
   const circuitId = keccak256(toUtf8Bytes(`gas_probe_K${slots}${fixedSlots ? '_real_slots' : ''}`))
   const probe = await probeFactory.deploy(n, circuitId)
@@ -134,7 +135,7 @@ async function probeSettle(slots: number, fixedSlots?: bigint[]): Promise<bigint
   const inferenceId = newInferenceId()
   await recordInference({ settlement, signer: host, modelId, inferenceId, circuitId, queryCommitment: query.commitment, feeWei: FEE })
   const payoutSlots = fixedSlots ?? Array.from({ length: slots }, () => addressToField(Wallet.createRandom().address) + ((POOL / BigInt(slots)) << 160n))
-  const inputs = [settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, ...payoutSlots]
+  const inputs = [settlementIdOf({ chainId, settlement, inferenceId, prover: proverAddress }), data.datanetTree.root, data.indexTree.root, query.commitment, POOL, 0n, 0n, ...payoutSlots] // threshold, paidLeavesHash: the probe accepts any
   const r = await settleInference({ settlement, signer: prover, inferenceId, circuitId, calldata: { proof, publicInputs: inputs } })
   const claim = await (await contract.claimAll(inferenceId, termsTuple(r.terms), payoutSlots)).wait()
   if (!fixedSlots) line(`claimAll K=${slots} (fresh contributor balances; paid later by whoever claims)`, claim.gasUsed)

@@ -97,6 +97,16 @@ export async function requiredPower(r1csPath: string): Promise<number> {
   return Math.max(8, Math.ceil(Math.log2(needed)))
 }
 
+/**
+ * The power whose dev ptau a circuit's keys come from: the smallest prepared one already there that
+ * is at least `required` (a 2^14 ptau serves a 2^13 circuit: the tiny challenge circuit reuses the
+ * attribution circuit's instead of spending minutes preparing its own), else `required` itself.
+ */
+function usablePower(required: number, options: DevSetupOptions): number {
+  for (let power = required; power <= 20; power++) if (existsSync(devPtauPath(power, options))) return power
+  return required
+}
+
 /** Keys of the development setup: zkey, verification key, the zkey's sha256 and the circuit id over the key. */
 export type DevKeys = CircuitKeys
 
@@ -113,7 +123,7 @@ export async function ensureDevKeys(circuit: CompiledCircuit, log: DevSetupLog =
   const done = () => existsSync(stamp) && readFileSync(stamp, 'utf8').startsWith(circuit.sourceHash)
   const load = (): Promise<DevKeys> => system.loadKeys({ zkeyPath, vkeyPath, zkeyHash: readFileSync(stamp, 'utf8').split(' ')[1] })
   if (done()) return load()
-  const power = await requiredPower(circuit.r1csPath)
+  const power = usablePower(await requiredPower(circuit.r1csPath), options)
   const ptau = await ensureDevPtau(power, log, options)
   return withLock(zkeyPath, async () => {
     if (done()) return load()

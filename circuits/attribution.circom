@@ -3,9 +3,11 @@ pragma circom 2.1.9;
 include "circomlib/circuits/bitify.circom";
 include "circomlib/circuits/comparators.circom";
 include "./lib/attributionCandidate.circom";
-include "./lib/featureHash.circom";
+include "./lib/packedFeatureHash.circom";
 include "./lib/indexLeaf.circom";
 include "./lib/rewardSplit.circom";
+include "./lib/paidThreshold.circom";
+include "./lib/paidLeaves.circom";
 
 // Attribution(K, k, depth, bits): the statement of docs/architecture.md. For K candidate slots over a
 // binary datanet tree of depth `depth` and a 4-ary index tree of ceil(depth / 2) levels, with k
@@ -14,26 +16,38 @@ include "./lib/rewardSplit.circom";
 //   - each active candidate's record is in datanetRoot and its features are in indexRoot at the same
 //     leafIndex (AttributionCandidate); active slots come first, with strictly increasing leafIndex,
 //     so no record is paid twice;
-//   - queryCommitment = Poseidon(inputHash, FeatureHash(queryFeatures));
+//   - queryCommitment = Poseidon(inputHash, FeatureHash(queryFeatures)) (packed as FeatureHash packs);
 //   - payout_i = floor(pool * max(score_i, 0) / sum_j max(score_j, 0)), 0 when the sum is 0
-//     (RewardSplit), and payoutSlot[i] = contributor_i + payout_i * 2^160 (0 for an empty slot).
+//     (RewardSplit), and payoutSlot[i] = contributor_i + payout_i * 2^160 (0 for an empty slot);
+//   - threshold = min_i max(score_i, 0) over the K slots (PaidThreshold): the smallest paid score
+//     when all K slots are active, 0 when one is empty;
+//   - paidLeavesHash = Poseidon(p_0..p_{K-1}), p_i = active_i (leafIndex_i + 1) (PaidLeavesHash).
+//   The last two are what a challenger needs (circuits/challenge.circom): the proof alone shows the
+//   split over the records the prover chose, the challenge game that they are the ones to pay.
 // Public inputs, in this order (circom orders public signals by declaration):
-//   settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K].
+//   settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K].
+// K <= 16: circomlib's Poseidon takes at most 16 inputs.
 // settlementId is only bound, not constrained: the settlement contract derives it (chain id, its
 // address, the inference id and the prover-fee recipient, so a copied settle cannot redirect the
 // fee) and compares it, and snarkjs's setup adds a constraint per public input.
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
-// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 13,894 at (3, 8, 8)
-// (tiny, 2^14); 16,272 at (2, 128, 8) (demo, 2^14); 29,992 at (3, 128, 14) (full demo, 2^15);
-// 184,796 at (16, 128, 20) (production, 2^18): 11,358 per additional candidate at depth 20. The
-// record leaf's labelHash (Poseidon(3) instead of Poseidon(2)) costs 21 of them per candidate.
+// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 14,124 at (3, 8, 8)
+// (tiny, 2^14); 16,329 at (2, 128, 8) (demo, 2^14, 45 to spare); 30,110 at (3, 128, 14) (full demo,
+// 2^15); 185,782 at (16, 128, 20) (production, 2^18): about 11,360 per additional candidate at depth
+// 20. The record leaf's labelHash (Poseidon(3) instead of Poseidon(2)) costs 21 of them per
+// candidate. The challenge game's inputs added 334 at tiny and 281 at demo (PaidThreshold +
+// PaidLeavesHash); dropping two redundant checks (RewardSplit's sum <= pool, 96, and the query's
+// symmetric range, k) paid for them, so the demo still fits the 2^14 powers of tau the tests prepare.
 template Attribution(K, k, depth, bits) {
+    assert(K >= 1 && K <= 16);
     var levels = (depth + 1) \ 2;
     signal input settlementId;
     signal input datanetRoot;
     signal input indexRoot;
     signal input queryCommitment;
     signal input pool;
+    signal input threshold;
+    signal input paidLeavesHash;
     signal input payoutSlot[K];
 
     signal input inputHash;
@@ -47,8 +61,13 @@ template Attribution(K, k, depth, bits) {
     signal input indexChildren[K][levels][4];
     signal input features[K][k];
 
-    // The query: FeatureHash also range-checks every query feature, which DotProduct relies on.
-    component queryHash = FeatureHash(k);
+    // The query, packed as prover/index/featureHash.ts packs it (16 bits a feature). The packing's
+    // Num2Bits also range-checks every query feature (|phi_q| <= 2^15), which DotProduct relies on.
+    // Until the challenge game it was FeatureHash(k), whose extra u != 0 check (one constraint a
+    // feature, 128 at k = 128) only made the range symmetric: a query feature of -2^15 (which TS
+    // refuses to commit) is still one fixed integer, and with it |score| <= k 2^(bits + 14), which
+    // PositivePart refuses only at the all--2^15 extreme (unprovable, never unsound).
+    component queryHash = PackedFeatureHash(k, 16);
     queryHash.features <== queryFeatures;
     component query = IndexLeaf();
     query.recordLeaf <== inputHash;
@@ -92,4 +111,16 @@ template Attribution(K, k, depth, bits) {
     for (var i = 0; i < K; i++) {
         payoutSlot[i] === contributor[i] + split.payout[i] * (1 << 160);
     }
+
+    // What a challenger needs (circuits/challenge.circom): the smallest paid score (0 when a slot is
+    // empty) and the paid records. Without them the proof shows the split of the records the prover
+    // chose, not that they are the ones that should be paid.
+    component paidThreshold = PaidThreshold(K, bits + 14 + logK);
+    for (var i = 0; i < K; i++) paidThreshold.score[i] <== candidates[i].positiveScore;
+    threshold === paidThreshold.threshold;
+
+    component paidLeaves = PaidLeavesHash(K);
+    paidLeaves.active <== active;
+    paidLeaves.leafIndex <== leafIndex;
+    paidLeavesHash === paidLeaves.hash;
 }

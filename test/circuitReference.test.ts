@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadHarness, type CircuitHarness } from './circuitHarness.ts'
 import { randomScenario, randomFeatures, rng, type ScenarioOptions } from './witnessFixture.ts'
 import { readAttributionVector } from './vectors/attributionVector.ts'
-import { TINY_PARAMS } from '../prover/proof/circuitParams.ts'
+import { ATTRIBUTION_FIXED_INPUTS, TINY_PARAMS } from '../prover/proof/circuitParams.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
-import { buildAttributionWitness, fieldToSigned, unpackPayoutSlot } from '../prover/witness/index.ts'
+import { buildAttributionWitness, fieldToSigned, paidLeavesHash, paidThreshold, unpackPayoutSlot } from '../prover/witness/index.ts'
 import { FEATURE_BOUND } from '../prover/index/featureHash.ts'
 
 const { candidateSlots: K, featureCount: k } = TINY_PARAMS
@@ -38,9 +38,14 @@ async function compare(options: Omit<ScenarioOptions, 'params'>) {
     expect(h.read(witness, `main.candidates[${i}].positive.range.isNonNegative`), `sign ${i}`).toBe(expected >= 0n ? 1n : 0n)
     const remainder = i < built.scores.length && total > 0n ? (parameters.pool * positive[i]) % total : 0n
     expect(h.read(witness, `main.split.remainder[${i}]`), `remainder ${i}`).toBe(remainder)
-    const slot = unpackPayoutSlot(witness[1 + 5 + i])
+    const slot = unpackPayoutSlot(witness[1 + ATTRIBUTION_FIXED_INPUTS + i])
     expect(slot.payout, `payout ${i}`).toBe(i < built.payouts.length ? built.payouts[i] : 0n)
   }
+  // The challenge game's inputs: the circuit's threshold and paid-leaves hash are the TS reference's.
+  const leafIndices = parameters.candidates.map((c) => c.leafIndex)
+  expect(h.read(witness, 'main.threshold'), 'threshold').toBe(paidThreshold({ candidateSlots: K, scores: built.scores }))
+  expect(h.read(witness, 'main.paidLeavesHash'), 'paidLeavesHash').toBe(await paidLeavesHash({ candidateSlots: K, leafIndices }))
+  expect(built.publicInputs.threshold).toBe(built.scores.length < K ? 0n : positive.reduce((a, b) => (b < a ? b : a)))
   return built
 }
 

@@ -3,11 +3,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getAddress } from 'ethers'
 import { loadHarness, type CircuitHarness } from './circuitHarness.ts'
-import { randomScenario, randomFeatures, rng } from './witnessFixture.ts'
-import { TINY_PARAMS } from '../prover/proof/circuitParams.ts'
+import { challengeScenario, randomScenario, randomFeatures, rng } from './witnessFixture.ts'
+import { TINY_CHALLENGE_SPEC, TINY_PARAMS } from '../prover/proof/circuitParams.ts'
 import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
-import { buildAttributionWitness, fieldToSigned, packPayoutSlot, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
+import { buildAttributionWitness, buildChallengeInput, ChallengeNotAFaultError, fieldToSigned, packPayoutSlot, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
 import { buildMerkleTree, buildQuaternaryTree, computeMerkleRoot, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels } from '../prover/merkle/index.ts'
 import { featureHash, indexLeaf } from '../prover/index/featureHash.ts'
@@ -49,7 +49,9 @@ const EMPTY_SCORE = at('lib/attributionCandidate.circom', 'AttributionCandidate'
 const EMPTY_CONTRIBUTOR = at('lib/attributionCandidate.circom', 'AttributionCandidate', '(1 - active) * contributor')
 const QUATERNARY_POSITION = /failed in QuaternaryChild:\d+ < QuaternaryMerkleRoot:\d+ < AttributionCandidate/
 const FEATURE_RANGE = /failed in Num2Bits:\d+ < PackedFeatureHash:\d+ < AttributionCandidate/
-const QUERY_RANGE = /failed in Num2Bits:\d+ < SignedRange:\d+ < FeatureHash:\d+ < Attribution:/
+const QUERY_RANGE = /failed in Num2Bits:\d+ < PackedFeatureHash:\d+ < Attribution:/
+const THRESHOLD = at('attribution.circom', 'Attribution', 'threshold === paidThreshold.threshold')
+const PAID_LEAVES = at('attribution.circom', 'Attribution', 'paidLeavesHash === paidLeaves.hash')
 const ADDRESS_RANGE = /failed in Num2Bits:\d+ < RecordLeaf/
 
 /** The witness calculator refuses the input (an assertion or a range check inside the circuit). */
@@ -187,6 +189,36 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     await expectRejected({ ...built.input, features, payoutSlot: contributors.map((c, i) => packPayoutSlot(c, split.payouts[i])) }, FEATURE_RANGE)
   })
 
+  it('rejects a threshold above or below the smallest paid score, and a nonzero one with an empty slot', async () => {
+    // Seed 34: three positive scores, so the threshold is the smallest of them.
+    const query = randomFeatures(rng(34), TINY_PARAMS.featureCount)
+    const { built, witness } = await honest(34, { queryFeatures: query, featuresOf: (i, next) => randomFeatures(next, TINY_PARAMS.featureCount).map((x, t) => (x < 0n ? -x : x) * (query[t] < 0n ? -1n : 1n)) })
+    const min = built.scores.reduce((a, b) => (b < a ? b : a))
+    expect(min > 0n).toBe(true)
+    expect(built.publicInputs.threshold).toBe(min)
+    for (const threshold of [min + 1n, min - 1n, 0n]) {
+      await expectRejected({ ...built.input, threshold }, THRESHOLD)
+      expect(h.satisfies(h.tamper(witness, { 'main.threshold': threshold }))).toBe(false)
+    }
+    // One empty slot: the threshold is 0, and any other value fails (here the smallest paid score).
+    const two = await honest(35, { candidateCount: 2 })
+    expect(two.built.publicInputs.threshold).toBe(0n)
+    const paidMin = two.built.scores.map((x) => (x > 0n ? x : 0n)).reduce((a, b) => (b < a ? b : a))
+    for (const threshold of [1n, paidMin > 0n ? paidMin : 2n]) await expectRejected({ ...two.built.input, threshold }, THRESHOLD)
+  })
+
+  it('rejects a paidLeavesHash of other leaves: another record, leaf 0 for an empty slot, or no + 1', async () => {
+    const p = await getPoseidon()
+    const { built, witness } = await honest(36, { candidateCount: 2, records: 40 })
+    const leaves = (built.input.leafIndex as bigint[]).slice(0, 2)
+    expect(built.publicInputs.paidLeavesHash).toBe(p.hash([leaves[0] + 1n, leaves[1] + 1n, 0n]))
+    const others = [p.hash([leaves[0] + 1n, leaves[1] + 2n, 0n]), p.hash([leaves[0] + 1n, leaves[1] + 1n, 1n]), p.hash([leaves[0], leaves[1], 0n]), built.publicInputs.paidLeavesHash + 1n]
+    for (const paidLeavesHash of others) {
+      await expectRejected({ ...built.input, paidLeavesHash }, PAID_LEAVES)
+      expect(h.satisfies(h.tamper(witness, { 'main.paidLeavesHash': paidLeavesHash }))).toBe(false)
+    }
+  })
+
   it('rejects a query feature of 2^15 even when the commitment is computed over it', async () => {
     const { built } = await honest(28)
     const p = await getPoseidon()
@@ -303,3 +335,109 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
 function computeScoresUnchecked(candidateFeatures: bigint[][], queryFeatures: bigint[]): bigint[] {
   return candidateFeatures.map((f) => f.reduce((acc, x, t) => acc + x * queryFeatures[t], 0n))
 }
+
+describe('challenge circuit soundness (tiny: K=3, k=8, depth 8)', () => {
+  let c: CircuitHarness
+  let scenario: Awaited<ReturnType<typeof challengeScenario>>
+  beforeAll(async () => {
+    c = await loadHarness(TINY_CHALLENGE_SPEC)
+    scenario = await challengeScenario(40, TINY_PARAMS)
+  })
+
+  const NOT_PAID = at('challenge.circom', 'Challenge', 'inverse[i] * (leafIndex + 1 - paid[i]) === 1')
+  const PAID_HASH = at('challenge.circom', 'Challenge', 'paidHash.out === paidLeavesHash')
+  const CHALLENGE_QUERY = at('challenge.circom', 'Challenge', 'query.leaf === queryCommitment')
+  const line = (file: string, text: string) => readFileSync(join('circuits', file), 'utf8').split('\n').findIndex((l) => l.includes(text)) + 1
+  const ABOVE = new RegExp(`failed in Num2Bits:\\d+ < Challenge:${line('challenge.circom', 'above.in <==')}( |$)`)
+  const THRESHOLD_RANGE = new RegExp(`failed in Num2Bits:\\d+ < Challenge:${line('challenge.circom', 'thresholdBits.in <==')}( |$)`)
+  const RECORD_ROOT = new RegExp(`failed in AttributionCandidate:${line('lib/attributionCandidate.circom', 'active * (datanetPath.root - datanetRoot)')} < Challenge:`)
+  const INDEX_ROOT_OF_RECORD = new RegExp(`failed in AttributionCandidate:${line('lib/attributionCandidate.circom', 'active * (indexPath.root - indexRoot)')} < Challenge:`)
+
+  /** The challenge input of record j, built by the TS builder when honest, else by hand (what a cheating challenger would feed). */
+  async function challengeOf(j: number, overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
+    const { all, paid, settlement } = scenario
+    const base = await buildChallengeInput({
+      params: TINY_PARAMS, challengeId: 99n, datanetRoot: all.datanetRoot, indexRoot: all.indexRoot, query: all.query,
+      record: all.candidates[scenario.byScore[0].i],
+      settlement: { threshold: settlement.publicInputs.threshold, paidLeavesHash: settlement.publicInputs.paidLeavesHash, paidLeaves: paid },
+    })
+    const r = all.candidates[j]
+    return {
+      ...base.input,
+      leafIndex: BigInt(j), contributor: BigInt(r.contributor), contentHash: r.contentHash, labelHash: r.labelHash,
+      datanetSiblings: r.datanetProof.siblings.slice(), indexChildren: r.indexProof.children.map((l) => l.slice()), features: r.features.map(signedToField),
+      ...overrides,
+    }
+  }
+  async function rejected(input: Record<string, unknown>, where: RegExp) {
+    const error = await c.witness(input).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(WitnessUnsatisfiedError)
+    expect((error as Error).message).toMatch(where)
+  }
+
+  it('accepts an omitted record scoring above the settlement threshold, and the TS builder agrees', async () => {
+    const { byScore, settlement, all, paid } = scenario
+    const threshold = settlement.publicInputs.threshold
+    expect(threshold).toBe(byScore[7].score)
+    expect(threshold > 0n).toBe(true)
+    for (const { i } of byScore.slice(0, 5)) {
+      const built = await buildChallengeInput({
+        params: TINY_PARAMS, challengeId: 99n, datanetRoot: all.datanetRoot, indexRoot: all.indexRoot, query: all.query, record: all.candidates[i],
+        settlement: { threshold, paidLeavesHash: settlement.publicInputs.paidLeavesHash, paidLeaves: paid },
+      })
+      const witness = await c.witness(built.input)
+      expect(c.satisfies(witness), `record ${i}`).toBe(true)
+      built.publicSignals.forEach((s, n) => expect(witness[1 + n]).toBe(s))
+    }
+  })
+
+  it('rejects a paid record, a record at the threshold, one below it and one with a negative score', async () => {
+    const { byScore, paid, settlement, scores } = scenario
+    for (const j of paid) await rejected(await challengeOf(j), NOT_PAID)
+    // The record whose score is the threshold: paid here, so unpaid at a threshold equal to its score instead.
+    const top = byScore[0]
+    await rejected(await challengeOf(top.i, { threshold: top.score }), ABOVE)
+    await rejected(await challengeOf(top.i, { threshold: top.score + 1n }), ABOVE)
+    const below = byScore.find((s) => !paid.includes(s.i) && s.score < settlement.publicInputs.threshold && s.score > 0n)!
+    await rejected(await challengeOf(below.i), ABOVE)
+    const negative = scores.findIndex((s) => s < 0n)
+    expect(negative).toBeGreaterThanOrEqual(0)
+    await rejected(await challengeOf(negative, { threshold: 0n, paidLeavesHash: settlement.publicInputs.paidLeavesHash }), ABOVE)
+    // The TS builder refuses the same claims before any proving.
+    const all = scenario.all
+    const make = (j: number, threshold = settlement.publicInputs.threshold) => buildChallengeInput({
+      params: TINY_PARAMS, challengeId: 99n, datanetRoot: all.datanetRoot, indexRoot: all.indexRoot, query: all.query, record: all.candidates[j],
+      settlement: { threshold, paidLeavesHash: settlement.publicInputs.paidLeavesHash, paidLeaves: paid },
+    })
+    await expect(make(paid[0])).rejects.toThrow(ChallengeNotAFaultError)
+    await expect(make(top.i, top.score)).rejects.toThrow(/is not above the settlement's threshold/)
+    await expect(make(below.i)).rejects.toThrow(ChallengeNotAFaultError)
+  })
+
+  it('rejects paid values that do not open paidLeavesHash (hiding the record among them)', async () => {
+    const { byScore, paid } = scenario
+    const j = byScore[0].i
+    // Claiming the settlement paid other leaves than it did: the hash no longer matches.
+    await rejected(await challengeOf(j, { paid: [BigInt(paid[0]) + 1n, BigInt(paid[1]) + 1n, 0n] }), PAID_HASH)
+  })
+
+  it('rejects a wrong datanet path, another datanet root, another index root and a tampered query feature', async () => {
+    const j = scenario.byScore[0].i
+    const honest = await challengeOf(j)
+    const siblings = (honest.datanetSiblings as bigint[]).slice()
+    siblings[2] += 1n
+    await rejected({ ...honest, datanetSiblings: siblings }, RECORD_ROOT)
+    await rejected({ ...honest, datanetRoot: (honest.datanetRoot as bigint) + 1n }, RECORD_ROOT)
+    await rejected({ ...honest, indexRoot: (honest.indexRoot as bigint) + 1n }, INDEX_ROOT_OF_RECORD)
+    // A threshold past the score width cannot stand for a settlement's: refused by its range check.
+    await rejected({ ...honest, threshold: 1n << 40n }, THRESHOLD_RANGE)
+    // Another record's opening at j's position: the leaf is not the one the path leads from.
+    await rejected({ ...honest, leafIndex: BigInt(scenario.byScore[1].i) }, /failed in (AttributionCandidate|QuaternaryChild):\d+/)
+    const queryFeatures = (honest.queryFeatures as bigint[]).slice()
+    queryFeatures[1] = signedToField(fieldToSigned(queryFeatures[1]) === 100n ? 101n : 100n)
+    await rejected({ ...honest, queryFeatures }, CHALLENGE_QUERY)
+    const witness = await c.witness(honest)
+    expect(c.satisfies(c.tamper(witness, { 'main.queryFeatures[1]': queryFeatures[1] }))).toBe(false)
+    expect(c.satisfies(c.tamper(witness, { 'main.threshold': scenario.byScore[0].score }))).toBe(false)
+  })
+})

@@ -77,10 +77,10 @@ describe('poa inference record, settle, rewards', () => {
     const c = attributionInput({ data, query, pool, settlementId: settlementIdOf({ chainId, settlement, inferenceId, prover: settler }) })
     const { proof, publicSignals } = await proveRaw(c, artifacts)
     const pkg = join(home, 'proof.json')
-    const [settlementId, datanetRoot, indexRoot, queryCommitment, poolSignal, ...payoutSlots] = publicSignals.map(BigInt)
+    const [settlementId, datanetRoot, indexRoot, queryCommitment, poolSignal, threshold, paidLeavesHash, ...payoutSlots] = publicSignals.map(BigInt)
     const written = makeProofPackage({
       circuit: { id: artifacts.keys.circuitId, name: CIRCUIT_NAME, template: 'Attribution', params: TINY_PARAMS, r1csSha256: 'not checked here', zkeySha256: artifacts.keys.zkeyHash },
-      proof, publicInputs: { settlementId, datanetRoot, indexRoot, queryCommitment, pool: poolSignal, payoutSlots }, queryInputHash: query.inputHash, inferenceId,
+      proof, publicInputs: { settlementId, datanetRoot, indexRoot, queryCommitment, pool: poolSignal, threshold, paidLeavesHash, payoutSlots }, queryInputHash: query.inputHash, inferenceId,
     })
     writeFileSync(pkg, JSON.stringify(written))
     const shownBefore = await poa('inference', 'show', inferenceId, '--prover', settler)

@@ -7,6 +7,8 @@ import { settlementId } from '../prover/witness/settlementId.ts'
 import * as snarkjs from 'snarkjs'
 import { addressToField } from '../prover/field/index.ts'
 import { paddingIndexChildren } from '../prover/witness/buildAttributionWitness.ts'
+import { paidLeafValues } from '../prover/witness/paidLeaves.ts'
+import { getPoseidon, type Poseidon } from '../prover/hash/index.ts'
 import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels, type MerkleTree, type QuaternaryTree } from '../prover/merkle/index.ts'
 import { contentHash, labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { indexLeaf, queryCommitment as commitQuery } from '../prover/index/featureHash.ts'
@@ -58,6 +60,8 @@ export type DatanetFixture = {
   indexTree: QuaternaryTree
   /** The 4-ary index path an empty slot carries (its leaf at position 0, zero siblings). */
   paddingChildren: bigint[][]
+  /** Kept so attributionInput can hash the paid leaves without awaiting. */
+  poseidon: Poseidon
 }
 
 /** `n` records by the given contributors (round robin), random texts and features in +-1000. */
@@ -74,7 +78,7 @@ export async function buildDatanet({ contributors, n, random }: { contributors: 
   const datanetTree = await buildMerkleTree({ leaves: records.map((r) => r.recordLeaf), depth: DEPTH })
   const indexLeaves = await Promise.all(records.map((r) => indexLeaf({ recordLeaf: r.recordLeaf, features: r.features })))
   const indexTree = await buildQuaternaryTree({ leaves: indexLeaves, levels: quaternaryLevels(DEPTH) })
-  return { records, datanetTree, indexTree, paddingChildren: await paddingIndexChildren(FEATURES, quaternaryLevels(DEPTH)) }
+  return { records, datanetTree, indexTree, paddingChildren: await paddingIndexChildren(FEATURES, quaternaryLevels(DEPTH)), poseidon: await getPoseidon() }
 }
 
 export type Query = { inputHash: bigint; features: bigint[]; commitment: bigint }
@@ -136,10 +140,14 @@ export function attributionInput({ data, query, pool, settlementId }: { data: Da
     cols.indexChildren.push(getQuaternaryProof(data.indexTree, c.i).children.map((l) => l.map(String)))
     cols.features.push(r.features.map(fr))
   }
-  const publicInputs = [settlementId, data.datanetTree.root, data.indexTree.root, query.commitment, pool, ...slots]
+  // The challenge game's inputs: the smallest paid score when all K slots are taken, else 0, and the
+  // paid leaves (leafIndex + 1 per paid slot, 0 per empty one) under Poseidon.
+  const threshold = chosen.length < K ? 0n : chosen.reduce((min, c) => (c.score < min ? c.score : min), chosen[0].score)
+  const paidLeavesHash = data.poseidon.hash(paidLeafValues({ candidateSlots: K, leafIndices: chosen.map((c) => c.i) }))
+  const publicInputs = [settlementId, data.datanetTree.root, data.indexTree.root, query.commitment, pool, threshold, paidLeavesHash, ...slots]
   const input = {
     settlementId: settlementId.toString(), datanetRoot: data.datanetTree.root.toString(), indexRoot: data.indexTree.root.toString(),
-    queryCommitment: query.commitment.toString(), pool: pool.toString(), payoutSlot: slots.map(String),
+    queryCommitment: query.commitment.toString(), pool: pool.toString(), threshold: threshold.toString(), paidLeavesHash: paidLeavesHash.toString(), payoutSlot: slots.map(String),
     inputHash: query.inputHash.toString(), queryFeatures: query.features.map(fr), ...cols,
   }
   return { input, publicInputs, payouts }

@@ -16,6 +16,10 @@ import {
   PayoutOverflowError,
   InvalidHexError,
   parseWitnessParameters,
+  paidThreshold,
+  paidLeafValues,
+  paidLeavesHash,
+  challengeId,
 } from '../prover/witness/index.ts'
 import { ValueOutOfRangeError, FieldOutOfRangeError, InvalidAddressError, jsonSafe } from '../prover/errors/index.ts'
 import { readR1cs } from '../prover/proof/readR1cs.ts'
@@ -51,6 +55,28 @@ describe('splitRewards (TS reference)', () => {
   })
 })
 
+describe('paidThreshold and paidLeavesHash (TS reference of the challenge game inputs)', () => {
+  it('is the smallest positive part of K scores, and 0 with an empty slot or a non-positive score', () => {
+    expect(paidThreshold({ candidateSlots: 3, scores: [7n, 3n, 9n] })).toBe(3n)
+    expect(paidThreshold({ candidateSlots: 3, scores: [7n, 3n] })).toBe(0n)
+    expect(paidThreshold({ candidateSlots: 3, scores: [7n, -3n, 9n] })).toBe(0n)
+    expect(paidThreshold({ candidateSlots: 1, scores: [5n] })).toBe(5n)
+    expect(paidThreshold({ candidateSlots: 2, scores: [] })).toBe(0n)
+    expect(() => paidThreshold({ candidateSlots: 1, scores: [1n, 2n] })).toThrow(WitnessShapeError)
+  })
+
+  it('hashes leafIndex + 1 per paid slot and 0 per empty one, so leaf 0 paid differs from no one paid', async () => {
+    const { getPoseidon } = await import('../prover/hash/index.ts')
+    const p = await getPoseidon()
+    expect(paidLeafValues({ candidateSlots: 3, leafIndices: [0, 4] })).toEqual([1n, 5n, 0n])
+    expect(await paidLeavesHash({ candidateSlots: 3, leafIndices: [0, 4] })).toBe(p.hash([1n, 5n, 0n]))
+    expect(await paidLeavesHash({ candidateSlots: 2, leafIndices: [0] })).not.toBe(await paidLeavesHash({ candidateSlots: 2, leafIndices: [] }))
+    expect(() => paidLeafValues({ candidateSlots: 2, leafIndices: [4, 4] })).toThrow(CandidateOrderError)
+    expect(() => paidLeafValues({ candidateSlots: 17, leafIndices: [] })).toThrow(/at most 16|\[1, 16\]/)
+    expect(() => paidLeafValues({ candidateSlots: 1, leafIndices: [1, 2] })).toThrow(WitnessShapeError)
+  })
+})
+
 describe('computeScores', () => {
   it('is the exact integer dot product, and rejects wrong lengths and out-of-range features', () => {
     expect(computeScores({ candidateFeatures: [[1n, -2n, 3n], [32767n, 32767n, -32767n]], queryFeatures: [4n, 5n, -6n] })).toEqual([-24n, 32767n * 15n])
@@ -78,6 +104,13 @@ describe('settlementId', () => {
       settlementId({ ...params, prover: '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65' }),
     ]
     for (const other of others) expect(other).not.toBe(settlementId(params))
+  })
+
+  it('challengeId has the same encoding with the challenger in the prover\'s place, and refuses a zero challenger', () => {
+    const { prover, ...rest } = params
+    expect(challengeId({ ...rest, challenger: prover })).toBe(settlementId(params))
+    expect(challengeId({ ...rest, challenger: '0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65' })).not.toBe(settlementId(params))
+    expect(() => challengeId({ ...rest, challenger: '0x0000000000000000000000000000000000000000' })).toThrow(/challenger: .* is the zero address/)
   })
 
   it('rejects a bad address, a bad or zero prover, a short inference id and a negative chain id', () => {
@@ -116,7 +149,11 @@ describe('buildAttributionWitness validates at the door', () => {
     expect(built.input.active).toEqual([1n, 0n, 0n])
     expect(built.publicInputs.payoutSlots.slice(1)).toEqual([0n, 0n])
     expect((built.input.datanetSiblings as bigint[][])[2]).toEqual(new Array(TINY_PARAMS.treeDepth).fill(0n))
-    expect(built.publicSignals.length).toBe(5 + TINY_PARAMS.candidateSlots)
+    expect(built.publicSignals.length).toBe(7 + TINY_PARAMS.candidateSlots)
+    // One empty slot: threshold 0; the paid leaves are leafIndex + 1 of the one candidate, then zeros.
+    expect(built.publicInputs.threshold).toBe(0n)
+    expect(built.publicInputs.paidLeavesHash).toBe(await paidLeavesHash({ candidateSlots: 3, leafIndices: [p.candidates[0].leafIndex] }))
+    expect(built.publicSignals.slice(5, 7)).toEqual([0n, built.publicInputs.paidLeavesHash])
   })
 
   it('rejects more candidates than slots, duplicates and a decreasing order', async () => {

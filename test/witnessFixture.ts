@@ -2,7 +2,7 @@ import { getAddress } from 'ethers'
 import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels } from '../prover/merkle/index.ts'
 import { labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { FEATURE_BOUND, indexLeaf } from '../prover/index/featureHash.ts'
-import { buildAttributionWitness, type AttributionCandidateInput, type AttributionParams, type BuildAttributionWitnessParameters } from '../prover/witness/index.ts'
+import { buildAttributionWitness, computeScores, type AttributionCandidateInput, type AttributionParams, type BuildAttributionWitnessParameters } from '../prover/witness/index.ts'
 
 /** A seeded PRNG, so every random scenario can be replayed from its printed seed. */
 import { mulberry32 } from '../prover/dataset/mulberry32.ts'
@@ -84,4 +84,20 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
 export async function randomWitness(options: ScenarioOptions) {
   const parameters = await randomScenario(options)
   return { parameters, witness: await buildAttributionWitness(parameters) }
+}
+
+/**
+ * A settlement that paid three middling records of a 40-record datanet (so records above its
+ * threshold were left out), with every record's opening under the same roots and query: seeded
+ * scenarios with explicit candidate indices draw the same datanet, query and pool.
+ */
+export async function challengeScenario(seed: number, params: AttributionParams) {
+  const records = 40
+  const all = await randomScenario({ params, seed, records, candidateIndices: Array.from({ length: records }, (_, i) => i) })
+  const scores = computeScores({ candidateFeatures: all.candidates.map((c) => c.features), queryFeatures: all.query.features })
+  // Score descending, ties by lower position (the prover's rule).
+  const byScore = scores.map((score, i) => ({ i, score })).sort((a, b) => (b.score > a.score ? 1 : b.score < a.score ? -1 : a.i - b.i))
+  const paid = byScore.slice(5, 8).map((s) => s.i).sort((a, b) => a - b)
+  const settlement = await buildAttributionWitness({ ...all, candidates: paid.map((i) => all.candidates[i]) })
+  return { all, scores, byScore, paid, settlement }
 }

@@ -21,8 +21,8 @@ include "./signedRange.circom";
 // every vector prover/index accepts, so index leaves are those of docs/architecture.md.
 // Inputs: active in {0,1} (checked here); leafIndex < 2^depth (Num2Bits in MerkleRoot; the index
 // path's Num2Bits(2 ceil(depth/2)) only splits it); contributor < 2^160 (RecordLeaf); features
-// `bits`-bit signed (checked here); queryFeatures within +-(2^15 - 1) (the caller checks them once
-// with FeatureHash); siblings and children any field elements.
+// `bits`-bit signed (checked here); queryFeatures within +-2^15 (the caller checks them once
+// with PackedFeatureHash(k, 16)); siblings and children any field elements.
 // Output: positiveScore in [0, 2^(bits + 14 + ceil(log2 k))).
 // constraints: 4,195 at (8, 8, 16); 11,159 at (128, 20, 16); 10,736 at (128, 20, 13)
 template AttributionCandidate(k, depth, bits) {

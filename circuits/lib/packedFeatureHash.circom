@@ -14,7 +14,8 @@ include "circomlib/circuits/bitify.circom";
 // fills at most `bits` bits, so p_j has one preimage) and bound |phi| <= 2^(bits-1), which is all
 // the dot product needs to stay far below r. FeatureHash's extra "u != 0" constraint only makes the
 // range symmetric; a committed -2^(bits-1) is still one fixed integer, so dropping it lets no
-// prover change a score (the query side keeps its symmetric check, so |phi_i phi_q| < 2^(2 bits - 2)).
+// prover change a score. Since the challenge game the query is packed by this template too (16 bits),
+// so |phi_i phi_q| <= 2^(bits + 14); PositivePart refuses only the all -2^15 extreme (unprovable).
 // Inputs: features[k] (any field element; out of range -> unsatisfiable). 2 <= bits <= 16.
 // constraints: bits per feature + Poseidon chain; 2,048 + 368 (Poseidon(9)) at (128, 16)
 template PackedFeatureHash(k, bits) {

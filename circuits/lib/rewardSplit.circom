@@ -8,7 +8,10 @@ include "circomlib/circuits/comparators.circom";
 //   pool * score[i] === payout[i] * S + remainder[i]       (integer equality: no side reaches r)
 //   remainder[i] < S  (or remainder[i] = 0 and payout[i] = 0 when S = 0)
 //   payout[i] < 2^93, remainder[i] < 2^(bits + log2 K), pool < 2^96      (Num2Bits)
-//   sum_i payout[i] <= pool                                 (implied by the above, checked anyway)
+//   sum_i payout[i] <= pool: implied, not checked (sum_i floor(P s_i / S) <= P sum_i s_i / S = P).
+//   It was checked as well (a Num2Bits(96) of pool - sum) until the challenge game's public inputs
+//   needed its 96 constraints to keep the demo circuit within 2^14; the settlement contract checks it
+//   again (SettlementPayoutsExceedPool).
 // Why no wrap: pool * score < 2^96 * 2^bits and payout * S + remainder < 2^93 * 2^(bits+log K+1),
 // both < 2^200 for bits <= 100, so equality in the field is equality in the integers, and with
 // 0 <= remainder < S the quotient is exactly the floor.
@@ -16,7 +19,7 @@ include "circomlib/circuits/comparators.circom";
 // whole value would go to one candidate is therefore unprovable (the TS reference rejects it).
 // Inputs: pool (range-checked here), score[K] non-negative with score[i] < 2^bits (the caller's
 // duty: they come from PositivePart of range-checked scores). bits <= 100.
-// constraints: about K * (97 + 2 * sbits) + 100, sbits = bits + ceil(log2 K) + 1; 698 at (3, 33), 3,010 at (16, 35)
+// constraints: about K * (97 + 2 * sbits) + 4, sbits = bits + ceil(log2 K) + 1; 602 at (3, 33), 2,914 at (16, 35)
 template RewardSplit(K, bits) {
     assert(K >= 1 && bits >= 1 && bits <= 100);
     signal input pool;
@@ -44,7 +47,6 @@ template RewardSplit(K, bits) {
     component payoutBits[K];
     component remainderBits[K];
     component remainderBelow[K];
-    var payoutSum = 0;
     for (var i = 0; i < K; i++) {
         payout[i] <-- total == 0 ? 0 : (pool * score[i]) \ total;
         remainder[i] <-- total == 0 ? 0 : (pool * score[i]) % total;
@@ -66,10 +68,5 @@ template RewardSplit(K, bits) {
 
         // With S = 0 the equation above holds for any payout: force it to 0.
         payout[i] * totalIsZero.out === 0;
-        payoutSum += payout[i];
     }
-
-    // pool - sum(payout) must be a 96-bit number: a negative difference wraps to ~2^254 and fails.
-    component leftover = Num2Bits(96);
-    leftover.in <== pool - payoutSum;
 }

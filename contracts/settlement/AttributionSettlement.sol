@@ -15,7 +15,7 @@ import {IAttributionSettlement} from "./IAttributionSettlement.sol";
 /// @notice Proof-gated settlement of inference fees. A model host records an inference, with the
 ///         circuit whose proof will settle it, and escrows its fee in OPEN; anyone then submits an
 ///         attribution proof (any proof system behind IAttributionVerifier) whose public inputs
-///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]] match this
+///         [settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]] match this
 ///         contract, the registries and the recorded inference; the fee is then split between the
 ///         contributors (the proven payouts), the prover, the model owner and the treasury.
 ///         settlementId binds the prover-fee recipient, so a proof pays only the prover it was made for.
@@ -157,7 +157,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     /// @param circuitId The circuit the proof is for; must be the one recorded with the inference.
     /// @param prover Who gets the prover fee; address(0) means the caller. The proof must be made for it.
     /// @param proof The proof in its system's encoding (Groth16: abi.encode(a, b, c)).
-    /// @param publicInputs [settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]].
+    /// @param publicInputs [settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]].
     function settle(
         bytes32 inferenceId,
         bytes32 circuitId,

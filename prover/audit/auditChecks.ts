@@ -4,6 +4,7 @@ import { buildMerkleTree } from '../merkle/index.ts'
 import { buildAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import { queryClassIndex, queryForCommitment, recordFeatures, scoreReference, type LoadedModel, type ScoredRecord } from '../influence/index.ts'
 import { getProofSystem, isProofSystemName, PROOF_SYSTEM_NAMES } from '../proof/proofSystems.ts'
+import { ATTRIBUTION_FIXED_INPUTS } from '../proof/circuitParams.ts'
 import { candidatesOfScores } from '../proof/attributeInference.ts'
 import { settlementId, splitRewards, unpackPayoutSlot, type AttributionParams } from '../witness/index.ts'
 import type { SettlementOnChain } from './auditSettlement.ts'
@@ -27,7 +28,7 @@ export function checkSettlement(s: SettlementOnChain): AuditCheck {
   if (s.status !== 2) return fail('settlement', 'inference status', '2 (Settled)', s.status)
   if (s.calldata.publicInputs.length === 0) return fail('settlement', 'settle calldata', 'a direct settle() call', `a call to ${s.event.txHash} that is not settle()`)
   if (s.calldata.inferenceId.toLowerCase() !== s.inferenceId.toLowerCase()) return fail('settlement', 'calldata inferenceId', s.inferenceId, s.calldata.inferenceId)
-  const slots = s.calldata.publicInputs.slice(5)
+  const slots = s.calldata.publicInputs.slice(ATTRIBUTION_FIXED_INPUTS)
   const i = firstDiff(slots, s.event.payoutSlots)
   if (i !== undefined) return fail('settlement', `payout slot ${i} (calldata vs event)`, s.event.payoutSlots[i], slots[i])
   return pass('settlement', `settled in block ${s.event.blockNumber} (tx ${s.event.txHash}) by ${s.event.prover}`)

@@ -8,7 +8,7 @@ import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
 import type { LoadedModel } from '../influence/index.ts'
 import { buildLayout } from '../layout/index.ts'
-import { CIRCUIT_SETS, attributionSpec, type AttributionParams } from '../proof/circuitParams.ts'
+import { ATTRIBUTION_FIXED_INPUTS, CIRCUIT_SETS, attributionSpec, type AttributionParams } from '../proof/circuitParams.ts'
 import {
   checkDatanet, checkIndex, checkModel, checkProof, checkPublicInputs, checkQuery, checkScoresPayoutsTopK, checkSettlement, checkVerifier,
   type AuditCheck, type LocalRecord,
@@ -64,7 +64,7 @@ export class UnknownCircuitError extends PoaError {
 /**
  * Which attribution circuit a settlement's circuit id is. The id is over a verification key (one per
  * setup), so it names no parameters: first a local dev key with that id, else the one parameter set
- * whose K (public inputs - 5) and k (the model's) match what the chain holds.
+ * whose K (public inputs - ATTRIBUTION_FIXED_INPUTS) and k (the model's) match what the chain holds.
  */
 export function circuitOfId({ circuitId, inputCount, k, buildDir }: { circuitId: string; inputCount: number; k: number; buildDir?: string }): { name: string; params: AttributionParams } {
   const id = circuitId.toLowerCase()
@@ -73,7 +73,7 @@ export function circuitOfId({ circuitId, inputCount, k, buildDir }: { circuitId:
     return isProofSystemName(key?.protocol) && getProofSystem(key.protocol).circuitId(key) === id
   })
   if (byKey) return byKey
-  const byShape = KNOWN_CIRCUITS.filter((c) => c.params.candidateSlots + 5 === inputCount && c.params.featureCount === k)
+  const byShape = KNOWN_CIRCUITS.filter((c) => c.params.candidateSlots + ATTRIBUTION_FIXED_INPUTS === inputCount && c.params.featureCount === k)
   if (byShape.length !== 1) throw new UnknownCircuitError({ circuitId, inputCount, k })
   return byShape[0]
 }

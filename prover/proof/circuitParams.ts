@@ -8,8 +8,14 @@ export type { AttributionParams }
  * and the demo compile and set up the same circuit.
  */
 
-/** Public inputs of `Attribution(K, k, depth)`, in circuit order (docs/architecture.md). */
-export const ATTRIBUTION_PUBLIC_INPUTS = ['settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'payoutSlot'] as const
+/** Public inputs of `Attribution(K, k, depth)`, in circuit order (docs/architecture.md); payoutSlot is K of them. */
+export const ATTRIBUTION_PUBLIC_INPUTS = ['settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'threshold', 'paidLeavesHash', 'payoutSlot'] as const
+
+/** Attribution public inputs before the K payout slots (the settlement's FIXED_INPUTS). */
+export const ATTRIBUTION_FIXED_INPUTS = ATTRIBUTION_PUBLIC_INPUTS.length - 1
+
+/** Public inputs of `Challenge(K, k, depth)`, in circuit order: the fraud proof of the challenge game. */
+export const CHALLENGE_PUBLIC_INPUTS = ['challengeId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'threshold', 'paidLeavesHash'] as const
 
 /**
  * Bits of each index feature in the circuit (PackedFeatureHash): 16, so index leaves are the
@@ -27,6 +33,22 @@ export function attributionSpec(params: AttributionParams): CircuitSpec {
     template: 'Attribution',
     params: [K, k, depth, INDEX_FEATURE_BITS],
     publicInputs: [...ATTRIBUTION_PUBLIC_INPUTS],
+  }
+}
+
+/**
+ * The challenge circuit of an attribution parameter set: one record of the same datanet and index
+ * (same k and depth) against a settlement of K slots. Named like the attribution circuit it
+ * challenges (`challenge_d8_k8_K3` for tiny).
+ */
+export function challengeSpec(params: AttributionParams): CircuitSpec {
+  const { candidateSlots: K, featureCount: k, treeDepth: depth } = params
+  return {
+    name: `challenge_d${depth}_k${k}_K${K}`,
+    source: 'circuits/challenge.circom',
+    template: 'Challenge',
+    params: [K, k, depth, INDEX_FEATURE_BITS],
+    publicInputs: [...CHALLENGE_PUBLIC_INPUTS],
   }
 }
 
@@ -61,3 +83,9 @@ export const TINY_SPEC = attributionSpec(TINY_PARAMS)
 export const DEMO_SPEC = attributionSpec(DEMO_PARAMS)
 export const FULL_DEMO_SPEC = attributionSpec(FULL_DEMO_PARAMS)
 export const PRODUCTION_SPEC = attributionSpec(PRODUCTION_PARAMS)
+
+/** The challenge circuits of the named sets (tiny: 5,101 constraints, 2^13). */
+export const TINY_CHALLENGE_SPEC = challengeSpec(TINY_PARAMS)
+export const DEMO_CHALLENGE_SPEC = challengeSpec(DEMO_PARAMS)
+export const FULL_DEMO_CHALLENGE_SPEC = challengeSpec(FULL_DEMO_PARAMS)
+export const PRODUCTION_CHALLENGE_SPEC = challengeSpec(PRODUCTION_PARAMS)

@@ -10,11 +10,12 @@ import { getProofSystem, isProofSystemName, PROOF_SYSTEM_NAMES } from './proofSy
 export type { Groth16Proof, SolidityCalldata }
 
 /**
- * 2: the package names its proof `system` and the `circuit.id` (over the verification key) the
- * settlement keys verifiers by. Version 1 packages (no system, no id) are refused with their version
- * named: the id cannot be recovered from a v1 package, so it could not be settled anyway.
+ * 3: the public inputs carry the challenge game's `threshold` and `paidLeavesHash` (issue 16).
+ * 2 named the proof `system` and the `circuit.id` (over the verification key) the settlement keys
+ * verifiers by. Older packages are refused with their version named: a v2 proof has neither new
+ * input, a v1 package no circuit id, so neither could be settled anyway.
  */
-export const PROOF_PACKAGE_SCHEMA_VERSION = 2
+export const PROOF_PACKAGE_SCHEMA_VERSION = 3
 
 /**
  * What a prover publishes: the proof, its public signals, what they mean, and which proof system,
@@ -36,7 +37,7 @@ export type ProofPackage = {
   }
   /** The proof in its system's JSON form (Groth16: snarkjs's pi_a, pi_b, pi_c). */
   proof: Groth16Proof
-  /** Circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]. */
+  /** Circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]. */
   publicSignals: string[]
   publicInputs: {
     settlementId: string
@@ -44,6 +45,10 @@ export type ProofPackage = {
     indexRoot: string
     queryCommitment: string
     pool: string
+    /** Smallest paid score (0 when a slot is empty): a challenge must prove an omitted record above it. */
+    threshold: string
+    /** Poseidon of leafIndex + 1 per paid slot (0 per empty one): the paid records, committed. */
+    paidLeavesHash: string
     /** Decoded payout slots; an empty slot is contributor 0x000...0 with payout 0. */
     payouts: { contributor: string; payout: string }[]
   }
@@ -88,6 +93,8 @@ export function makeProofPackage({ system = 'groth16', circuit, proof, publicInp
       indexRoot: String(p.indexRoot),
       queryCommitment: String(p.queryCommitment),
       pool: String(p.pool),
+      threshold: String(p.threshold),
+      paidLeavesHash: String(p.paidLeavesHash),
       payouts: p.payoutSlots.map((slot) => {
         const { contributor, payout } = unpackPayoutSlot(slot)
         return { contributor, payout: String(payout) }
@@ -120,10 +127,14 @@ function decimal(value: unknown, field: string): bigint {
 export function readProofPackage(json: unknown): { pkg: ProofPackage; publicSignals: bigint[]; publicInputs: AttributionPublicInputs } {
   const pkg = json as ProofPackage
   if (pkg === null || typeof pkg !== 'object') throw new ProofPackageError({ field: '(root)', expected: 'an object', got: json })
-  if ((pkg.schemaVersion as number) === 1) {
+  const older: Record<number, string> = {
+    1: 'a version 1 package names no proof system and no circuit id over its key',
+    2: 'a version 2 proof has no threshold and no paidLeavesHash, which the challenge game needs',
+  }
+  if (Object.hasOwn(older, pkg.schemaVersion as number)) {
     throw new ProofPackageError({
       field: 'schemaVersion',
-      expected: `${PROOF_PACKAGE_SCHEMA_VERSION} (a version 1 package names no proof system and no circuit id over its key: prove it again with this poa)`,
+      expected: `${PROOF_PACKAGE_SCHEMA_VERSION} (${older[pkg.schemaVersion as number]}: prove it again with this poa)`,
       got: pkg.schemaVersion,
     })
   }
@@ -157,6 +168,8 @@ export function readProofPackage(json: unknown): { pkg: ProofPackage; publicSign
     indexRoot: decimal(inputs.indexRoot, 'publicInputs.indexRoot'),
     queryCommitment: decimal(inputs.queryCommitment, 'publicInputs.queryCommitment'),
     pool: decimal(inputs.pool, 'publicInputs.pool'),
+    threshold: decimal(inputs.threshold, 'publicInputs.threshold'),
+    paidLeavesHash: decimal(inputs.paidLeavesHash, 'publicInputs.paidLeavesHash'),
     payoutSlots,
   }
   const rebuilt = publicSignalsOf(publicInputs)

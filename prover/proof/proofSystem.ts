@@ -1,6 +1,7 @@
 import type { AttributionParams } from '../witness/attributionParams.ts'
 import type { ProofPackage } from './proofPackage.ts'
 import type { ProveAttributionParameters } from './proveAttribution.ts'
+import type { ProveInputParameters } from './proveInput.ts'
 
 /*
  * The seam between poa and a proof system. Everything that sets up keys, proves, verifies, encodes
@@ -88,6 +89,12 @@ export type VerifierSource = {
   changed: boolean
 }
 
+/**
+ * The statements poa proves: the attribution of an inference, and the challenge (fraud proof) that
+ * one omitted record scores above a settlement's threshold (docs/architecture.md).
+ */
+export type Statement = 'attribution' | 'challenge'
+
 /** What one proof system provides to poa. Heavy code (the prover library) loads on first use. */
 export interface ProofSystem {
   readonly name: ProofSystemName
@@ -97,6 +104,11 @@ export interface ProofSystem {
   loadKeys(p: { zkeyPath: string; vkeyPath: string; zkeyHash?: string }): Promise<CircuitKeys>
   /** Prove an attribution witness; the package names this system and the keys' circuit id. */
   prove(p: ProveAttributionParameters): Promise<ProofPackage>
+  /**
+   * Prove any circuit's input with its keys (the challenge circuit's): the proof in the system's
+   * JSON form and the public signals the circuit computed, in circuit order. Not verified here.
+   */
+  proveInput(p: ProveInputParameters): Promise<{ proof: unknown; publicSignals: bigint[] }>
   /** Check a proof against a verification key: false for a proof that does not verify; throws for a malformed key or proof. */
   verify(p: VerifyProofParameters): Promise<boolean>
   /** The on-chain verifier's arguments for a proof (its `proof` field) and its public signals. */
@@ -107,6 +119,6 @@ export interface ProofSystem {
   verifierSource(p: GenerateVerifierSourceParameters): Promise<VerifierSource>
   /** The circuit id over a verification key: equal to the generated verifier's `circuitId()`. */
   circuitId(verificationKey: any): Hex
-  /** Names of the public inputs, in the order the verifier takes them. */
-  publicInputLayout(params: AttributionParams): string[]
+  /** Names of the public inputs of a statement's circuit (default attribution), in the order the verifier takes them. */
+  publicInputLayout(params: AttributionParams, statement?: Statement): string[]
 }

@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { MessageChannel } from 'node:worker_threads'
 import type { AttributionParams } from '../witness/attributionParams.ts'
 import type { AttributionCircuitInput, AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
 import { publicSignalsOf } from '../witness/buildAttributionWitness.ts'
 import type { CompiledCircuit } from './compileCircuit.ts'
-import { WitnessUnsatisfiedError } from './calculateWitness.ts'
-import { ProofRejectedError, ProveAbortedError, ProverWorkerError } from './errors.ts'
+import { ProofRejectedError, ProveAbortedError } from './errors.ts'
 import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
-import { createWorkerPool } from '../workers/index.ts'
-import type { ProveOutcome, ProveProgressMessage, ProveRequest, ProveTask } from './proveWorker.ts'
+import { runProveWorker } from './proveInput.ts'
+import type { ProveRequest } from './proveWorker.ts'
 
 /**
  * Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns);
@@ -18,7 +16,8 @@ import type { ProveOutcome, ProveProgressMessage, ProveRequest, ProveTask } from
  */
 export type ProvingKeys = { zkeyPath: string; verificationKey: any; zkeyHash: string; vkeyPath?: string; circuitId: `0x${string}` }
 
-export type ProveProgress = { done: number; total: number; unit: string }
+export type { ProveProgress } from './proveInput.ts'
+import type { ProveProgress } from './proveInput.ts'
 
 export type ProveAttributionParameters = {
   circuit: CompiledCircuit
@@ -48,48 +47,6 @@ function r1csSha256(path: string): Promise<string> {
 }
 
 /**
- * Run the prover worker in a one-thread pool, destroyed afterwards (snarkjs's WebAssembly memory
- * goes with the thread); resolves with snarkjs's proof and public signals. Progress comes back on a
- * MessagePort handed to the task. Abort terminates the thread.
- */
-async function runWorker(request: ProveRequest, circuit: string, onProgress: (p: ProveProgress) => void, signal?: AbortSignal) {
-  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'start' })
-  // The worker loads snarkjs, whose curve spawns ffjavascript threads of its own.
-  const pool = createWorkerPool({ from: import.meta.url, worker: 'proveWorker', threads: 1, ffjavascript: true })
-  const channel = new MessageChannel()
-  let stage = 'witness'
-  let reported = 0
-  const report = (done: number) => {
-    for (; reported < done; reported++) {
-      stage = reported === 0 ? 'prove' : 'verify'
-      onProgress({ done: reported + 1, total: 3, unit: 'stages' })
-    }
-  }
-  channel.port1.on('message', (m: ProveProgressMessage) => report(m.done))
-  try {
-    let outcome: ProveOutcome
-    try {
-      const task: ProveTask = { ...request, progress: channel.port2 }
-      outcome = await pool.run(task, { signal, transferList: [channel.port2] })
-    } catch (error) {
-      if (signal?.aborted) throw new ProveAbortedError({ circuit, stage })
-      throw new ProverWorkerError({ circuit, message: error instanceof Error ? error.message : String(error), cause: error })
-    }
-    // Progress and result travel on different ports, so the result may overtake the last progress
-    // message: report any stage still missing, in order; later arrivals are then no-ops.
-    if (outcome.type === 'result') {
-      report(2)
-      return { proof: outcome.proof, publicSignals: outcome.publicSignals }
-    }
-    if (outcome.stage === 'witness') throw new WitnessUnsatisfiedError({ circuit, cause: new Error(outcome.message) })
-    throw new ProverWorkerError({ circuit, message: outcome.message })
-  } finally {
-    channel.port1.close()
-    await pool.destroy()
-  }
-}
-
-/**
  * Prove an attribution witness with snarkjs Groth16 in a worker thread (the calling thread stays
  * responsive), verify the proof locally against the verification key, and return the proof
  * package. The worker is terminated on abort. Throws WitnessUnsatisfiedError when the circuit
@@ -98,7 +55,7 @@ async function runWorker(request: ProveRequest, circuit: string, onProgress: (p:
 export async function proveAttribution(parameters: ProveAttributionParameters): Promise<ProofPackage> {
   const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
   const request: ProveRequest = { wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input }
-  const { proof, publicSignals } = await runWorker(request, circuit.name, onProgress, signal)
+  const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal)
   const expected = publicSignalsOf(witness.publicInputs).map(String)
   if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
     throw new ProofRejectedError({ circuit: circuit.name, reason: 'the circuit produced public signals other than the witness builder computed' })

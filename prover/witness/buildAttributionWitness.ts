@@ -1,7 +1,7 @@
 import { ZeroAddress } from 'ethers'
-import { addressToField, fieldToAddress, toFr } from '../field/index.ts'
+import { fieldToAddress, toFr } from '../field/index.ts'
 import { ValueOutOfRangeError } from '../errors/index.ts'
-import { computeMerkleRoot, computeQuaternaryRoot, paddingQuaternaryChildren, quaternaryLevels, type MerkleProof, type QuaternaryProof } from '../merkle/index.ts'
+import { paddingQuaternaryChildren, quaternaryLevels } from '../merkle/index.ts'
 import { recordLeaf } from '../datanet/recordLeaf.ts'
 import { checkFeatures, indexLeaf, queryCommitment as commitQuery } from '../index/featureHash.ts'
 import type { AttributionParams } from './attributionParams.ts'
@@ -9,27 +9,16 @@ import { computeScores } from './computeScores.ts'
 import { splitRewards } from './splitRewards.ts'
 import { signedToField } from './fieldEncoding.ts'
 import { packPayoutSlot } from './payoutSlot.ts'
-import { CandidateOrderError, CandidateProofError, WitnessShapeError } from './errors.ts'
+import { paidThreshold } from './paidThreshold.ts'
+import { MAX_CANDIDATE_SLOTS, paidLeavesHash } from './paidLeaves.ts'
+import { CandidateOrderError, WitnessShapeError } from './errors.ts'
+import { checkCandidate, type RecordOpening } from './checkCandidate.ts'
 
 /** settlementId is keccak256 >> 8: 248 bits (the circuit only binds it; TS checks the width). */
 export const SETTLEMENT_ID_BITS = 248
 
 /** One attributed record: its datanet record, its features and the proofs that open both trees at leafIndex. */
-export type AttributionCandidateInput = {
-  leafIndex: number
-  /** EVM address of the record's contributor. */
-  contributor: string
-  /** keccak256(content) >> 8. */
-  contentHash: bigint
-  /** keccak256(UTF-8 label) >> 8, or 0 for a record without a label (prover/datanet/recordLeaf.ts). */
-  labelHash: bigint
-  /** phi_i, k signed integers within +-(2^15 - 1). */
-  features: readonly bigint[]
-  /** Opens the record leaf in the datanet tree. */
-  datanetProof: MerkleProof
-  /** Opens the index leaf Poseidon(recordLeaf, featureHash(phi_i)) in the 4-ary index tree. */
-  indexProof: QuaternaryProof
-}
+export type AttributionCandidateInput = RecordOpening
 
 export type BuildAttributionWitnessParameters = {
   params: AttributionParams
@@ -50,6 +39,10 @@ export type AttributionPublicInputs = {
   indexRoot: bigint
   queryCommitment: bigint
   pool: bigint
+  /** The smallest max(score, 0) over the K slots (0 when a slot is empty): what a challenge must beat. */
+  threshold: bigint
+  /** Poseidon(p_0..p_{K-1}), p_i = leafIndex_i + 1 for a paid slot, 0 for an empty one. */
+  paidLeavesHash: bigint
   /** contributor + payout * 2^160 per slot; 0 for an empty slot. */
   payoutSlots: bigint[]
 }
@@ -67,40 +60,6 @@ export type BuildAttributionWitnessReturnType = {
   payouts: bigint[]
   contributors: string[]
   undistributed: bigint
-}
-
-async function checkIndexProof(where: string, proof: QuaternaryProof, expected: { leaf: bigint; leafIndex: number; root: bigint; levels: number }): Promise<void> {
-  if (proof.children.length !== expected.levels) {
-    throw new WitnessShapeError({ where: `${where}.children`, expected: `${expected.levels} levels (the 4-ary index tree)`, got: proof.children.length })
-  }
-  proof.children.forEach((c, l) => {
-    if (c.length !== 4) throw new WitnessShapeError({ where: `${where}.children[${l}]`, expected: '4 children', got: c.length })
-  })
-  proof.children.forEach((c, l) => c.forEach((x, t) => toFr(x, `${where}.children[${l}][${t}]`)))
-  checkOpening(where, proof, expected)
-  const computed = await computeQuaternaryRoot(proof)
-  if (computed === undefined) throw new CandidateProofError({ where, reason: 'a path node is not at its position among its children' })
-  checkPathRoot(where, computed, expected.root)
-}
-
-/** The proof opens the expected leaf, at the expected index, under the expected root (either tree). */
-function checkOpening(where: string, proof: { leaf: bigint; leafIndex: number; root: bigint }, expected: { leaf: bigint; leafIndex: number; root: bigint }): void {
-  if (proof.leafIndex !== expected.leafIndex) throw new CandidateProofError({ where, reason: `opens leaf ${proof.leafIndex}, expected ${expected.leafIndex}` })
-  if (proof.leaf !== expected.leaf) throw new CandidateProofError({ where, reason: `leaf ${proof.leaf} is not the recomputed leaf ${expected.leaf}` })
-  if (proof.root !== expected.root) throw new CandidateProofError({ where, reason: `root ${proof.root} is not the expected root ${expected.root}` })
-}
-
-function checkPathRoot(where: string, computed: bigint, root: bigint): void {
-  if (computed !== root) throw new CandidateProofError({ where, reason: `path leads to ${computed}, not to root ${root}` })
-}
-
-async function checkProof(where: string, proof: MerkleProof, expected: { leaf: bigint; leafIndex: number; root: bigint; depth: number }): Promise<void> {
-  if (proof.siblings.length !== expected.depth) {
-    throw new WitnessShapeError({ where: `${where}.siblings`, expected: `${expected.depth} siblings (the tree depth)`, got: proof.siblings.length })
-  }
-  proof.siblings.forEach((s, l) => toFr(s, `${where}.siblings[${l}]`))
-  checkOpening(where, proof, expected)
-  checkPathRoot(where, await computeMerkleRoot(proof), expected.root)
 }
 
 /**
@@ -123,34 +82,25 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
   const datanetRoot = toFr(parameters.datanetRoot, 'datanetRoot')
   const indexRoot = toFr(parameters.indexRoot, 'indexRoot')
   const inputHash = toFr(query.inputHash, 'query.inputHash')
+  if (K > MAX_CANDIDATE_SLOTS) throw new WitnessShapeError({ where: 'params.candidateSlots', expected: `at most ${MAX_CANDIDATE_SLOTS} (Poseidon takes 16 inputs)`, got: K })
   if (candidates.length > K) throw new WitnessShapeError({ where: 'candidates', expected: `at most ${K} (the circuit's slots)`, got: candidates.length })
   if (query.features.length !== k) throw new WitnessShapeError({ where: 'query.features', expected: `${k} features`, got: query.features.length })
   checkFeatures(query.features, 'query.features')
 
   const contributors: bigint[] = []
   for (const [i, c] of candidates.entries()) {
-    const where = `candidates[${i}]`
-    if (!Number.isInteger(c.leafIndex) || c.leafIndex < 0 || c.leafIndex >= 2 ** depth) {
-      throw new ValueOutOfRangeError({ where: `${where}.leafIndex`, value: c.leafIndex, min: 0, max: 2 ** depth - 1 })
-    }
     if (i > 0 && c.leafIndex <= candidates[i - 1].leafIndex) {
       throw new CandidateOrderError({ index: i, leafIndex: c.leafIndex, previous: candidates[i - 1].leafIndex })
     }
-    if (c.features.length !== k) throw new WitnessShapeError({ where: `${where}.features`, expected: `${k} features`, got: c.features.length })
-    checkFeatures(c.features, `${where}.features`)
-    toFr(c.contentHash, `${where}.contentHash`)
-    toFr(c.labelHash, `${where}.labelHash`)
-    contributors.push(addressToField(c.contributor, `${where}.contributor`))
-    const record = await recordLeaf({ contributor: c.contributor, contentHash: c.contentHash, labelHash: c.labelHash })
-    await checkProof(`${where}.datanetProof`, c.datanetProof, { leaf: record, leafIndex: c.leafIndex, root: datanetRoot, depth })
-    const leaf = await indexLeaf({ recordLeaf: record, features: c.features })
-    await checkIndexProof(`${where}.indexProof`, c.indexProof, { leaf, leafIndex: c.leafIndex, root: indexRoot, levels })
+    contributors.push(await checkCandidate(`candidates[${i}]`, c, { params, datanetRoot, indexRoot }))
   }
 
   const scores = computeScores({ candidateFeatures: candidates.map((c) => c.features), queryFeatures: query.features })
   const { payouts, undistributed } = splitRewards({ pool: parameters.pool, scores })
   const pool = parameters.pool
   const commitment = await commitQuery({ inputHash, features: query.features })
+  const threshold = paidThreshold({ candidateSlots: K, scores })
+  const paidHash = await paidLeavesHash({ candidateSlots: K, leafIndices: candidates.map((c) => c.leafIndex) })
 
   const zeros = (n: number) => new Array<bigint>(n).fill(0n)
   const padding = K > candidates.length ? await paddingIndexChildren(k, levels) : []
@@ -162,6 +112,8 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     indexRoot,
     queryCommitment: commitment,
     pool,
+    threshold,
+    paidLeavesHash: paidHash,
     payoutSlot: payoutSlots,
     inputHash,
     queryFeatures: query.features.map(signedToField),
@@ -174,7 +126,7 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
     indexChildren: Array.from({ length: K }, (_, i) => slot(i, (c) => c.indexProof.children.map((level) => level.slice()), padding)),
     features: Array.from({ length: K }, (_, i) => slot(i, (c) => c.features.map(signedToField), zeros(k))),
   }
-  const publicInputs: AttributionPublicInputs = { settlementId, datanetRoot, indexRoot, queryCommitment: commitment, pool, payoutSlots }
+  const publicInputs: AttributionPublicInputs = { settlementId, datanetRoot, indexRoot, queryCommitment: commitment, pool, threshold, paidLeavesHash: paidHash, payoutSlots }
   return {
     input,
     publicInputs,
@@ -192,7 +144,7 @@ export async function paddingIndexChildren(k: number, levels: number): Promise<b
   return paddingQuaternaryChildren(await indexLeaf({ recordLeaf: record, features: new Array<bigint>(k).fill(0n) }), 0, levels)
 }
 
-/** Public signals in circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, payoutSlot[K]. */
+/** Public signals in circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]. */
 export function publicSignalsOf(p: AttributionPublicInputs): bigint[] {
-  return [p.settlementId, p.datanetRoot, p.indexRoot, p.queryCommitment, p.pool, ...p.payoutSlots]
+  return [p.settlementId, p.datanetRoot, p.indexRoot, p.queryCommitment, p.pool, p.threshold, p.paidLeavesHash, ...p.payoutSlots]
 }

@@ -39,3 +39,19 @@ export class InvalidHexError extends PoaError {
     super('INVALID_HEX', 'BAD_INPUT', `${where}: "${value}" is not ${expected}`, { meta: { where, value, expected } })
   }
 }
+
+/** The record a challenge names is no fault of the settlement: it was paid, or it does not score above the threshold. */
+export class ChallengeNotAFaultError extends PoaError {
+  constructor({ leafIndex, reason }: { leafIndex: number; reason: string }) {
+    super('CHALLENGE_NOT_A_FAULT', 'BAD_INPUT', `record ${leafIndex} proves no fault: ${reason}`, { meta: { leafIndex, reason } })
+  }
+}
+
+/** The paid leaves given for a settlement do not hash to its paidLeavesHash (another settlement's, or a wrong order). */
+export class PaidLeavesMismatchError extends PoaError {
+  constructor({ expected, got, paidLeaves }: { expected: bigint; got: bigint; paidLeaves: readonly number[] }) {
+    super('PAID_LEAVES_MISMATCH', 'BAD_INPUT', `paid leaves [${paidLeaves.join(', ')}] hash to ${got}, not to the settlement's paidLeavesHash ${expected}`, {
+      meta: { expected, got, paidLeaves: [...paidLeaves] },
+    })
+  }
+}

@@ -1,4 +1,4 @@
-import { ATTRIBUTION_PUBLIC_INPUTS } from '../circuitParams.ts'
+import { ATTRIBUTION_FIXED_INPUTS, ATTRIBUTION_PUBLIC_INPUTS, CHALLENGE_PUBLIC_INPUTS } from '../circuitParams.ts'
 import type { ProofSystem } from '../proofSystem.ts'
 import { groth16Calldata, groth16ProofOfCalldata } from './calldata.ts'
 import { groth16CircuitId } from './circuitId.ts'
@@ -20,6 +20,9 @@ const system: ProofSystem = {
   async prove(p) {
     return (await import('../proveAttribution.ts')).proveAttribution(p)
   },
+  async proveInput(p) {
+    return (await import('../proveInput.ts')).proveInput(p)
+  },
   async verify(p) {
     return (await import('./verify.ts')).verifyGroth16(p)
   },
@@ -29,7 +32,10 @@ const system: ProofSystem = {
     return (await import('./verifierGen.ts')).generateVerifier({ circuitName, zkeyPath: keys.zkeyPath, outDir, contractName })
   },
   circuitId: groth16CircuitId,
-  publicInputLayout: (params) => [...ATTRIBUTION_PUBLIC_INPUTS.slice(0, 5), ...Array.from({ length: params.candidateSlots }, (_, i) => `payoutSlot[${i}]`)],
+  publicInputLayout: (params, statement = 'attribution') =>
+    statement === 'challenge'
+      ? [...CHALLENGE_PUBLIC_INPUTS]
+      : [...ATTRIBUTION_PUBLIC_INPUTS.slice(0, ATTRIBUTION_FIXED_INPUTS), ...Array.from({ length: params.candidateSlots }, (_, i) => `payoutSlot[${i}]`)],
 }
 
 /** The Groth16 proof system (frozen: a registry entry nobody can retune). */

@@ -1,0 +1,71 @@
+import { MessageChannel } from 'node:worker_threads'
+import type { CompiledCircuit } from './compileCircuit.ts'
+import { WitnessUnsatisfiedError } from './calculateWitness.ts'
+import { ProveAbortedError, ProverWorkerError } from './errors.ts'
+import { createWorkerPool } from '../workers/index.ts'
+import type { ProveOutcome, ProveProgressMessage, ProveRequest, ProveTask } from './proveWorker.ts'
+
+export type ProveProgress = { done: number; total: number; unit: string }
+
+export type ProveInputParameters = {
+  circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>
+  keys: { zkeyPath: string }
+  /** The circuit's input signals, keyed by name (field elements). */
+  input: Record<string, unknown>
+  /** Stages: 1 witness, 2 proof. */
+  onProgress?: (p: ProveProgress) => void
+  signal?: AbortSignal
+}
+
+/**
+ * Run the prover worker in a one-thread pool, destroyed afterwards (snarkjs's WebAssembly memory
+ * goes with the thread); resolves with snarkjs's proof and public signals. Progress comes back on a
+ * MessagePort handed to the task. Abort terminates the thread.
+ */
+export async function runProveWorker(request: ProveRequest, circuit: string, onProgress: (p: ProveProgress) => void, signal?: AbortSignal) {
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'start' })
+  // The worker loads snarkjs, whose curve spawns ffjavascript threads of its own.
+  const pool = createWorkerPool({ from: import.meta.url, worker: 'proveWorker', threads: 1, ffjavascript: true })
+  const channel = new MessageChannel()
+  let stage = 'witness'
+  let reported = 0
+  const report = (done: number) => {
+    for (; reported < done; reported++) {
+      stage = reported === 0 ? 'prove' : 'verify'
+      onProgress({ done: reported + 1, total: 3, unit: 'stages' })
+    }
+  }
+  channel.port1.on('message', (m: ProveProgressMessage) => report(m.done))
+  try {
+    let outcome: ProveOutcome
+    try {
+      const task: ProveTask = { ...request, progress: channel.port2 }
+      outcome = await pool.run(task, { signal, transferList: [channel.port2] })
+    } catch (error) {
+      if (signal?.aborted) throw new ProveAbortedError({ circuit, stage })
+      throw new ProverWorkerError({ circuit, message: error instanceof Error ? error.message : String(error), cause: error })
+    }
+    // Progress and result travel on different ports, so the result may overtake the last progress
+    // message: report any stage still missing, in order; later arrivals are then no-ops.
+    if (outcome.type === 'result') {
+      report(2)
+      return { proof: outcome.proof, publicSignals: outcome.publicSignals }
+    }
+    if (outcome.stage === 'witness') throw new WitnessUnsatisfiedError({ circuit, cause: new Error(outcome.message) })
+    throw new ProverWorkerError({ circuit, message: outcome.message })
+  } finally {
+    channel.port1.close()
+    await pool.destroy()
+  }
+}
+
+/**
+ * Prove any circuit's input (the challenge circuit's, or the attribution circuit's) with Groth16 in
+ * a worker thread: snarkjs's proof JSON and the public signals the circuit computed, in circuit
+ * order. Throws WitnessUnsatisfiedError when the circuit rejects the input, ProveAbortedError on abort.
+ * Verifying the proof and checking the signals against what the caller expects are the caller's.
+ */
+export async function proveInput({ circuit, keys, input, onProgress = () => {}, signal }: ProveInputParameters): Promise<{ proof: any; publicSignals: bigint[] }> {
+  const { proof, publicSignals } = await runProveWorker({ wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input }, circuit.name, onProgress, signal)
+  return { proof, publicSignals: publicSignals.map(BigInt) }
+}
