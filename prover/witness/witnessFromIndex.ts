@@ -1,9 +1,10 @@
 import { PoaError } from '../errors/index.ts'
-import { buildMerkleTree, getMerkleProof, getQuaternaryProof } from '../merkle/index.ts'
+import { buildMerkleTree, getMerkleProof, getQuaternaryProof, type MerkleTree } from '../merkle/index.ts'
 import { contentHash, labelHash } from '../datanet/recordLeaf.ts'
 import { indexFeatures, type AttributionIndex } from '../index/index.ts'
 import type { AttributionParams } from './attributionParams.ts'
 import { buildAttributionWitness, type BuildAttributionWitnessReturnType } from './buildAttributionWitness.ts'
+import type { RecordOpening } from './checkCandidate.ts'
 
 /** The index was built at another depth or feature count than the circuit takes. */
 export class CircuitIndexMismatchError extends PoaError {
@@ -38,19 +39,7 @@ export async function witnessFromIndex(p: WitnessFromIndexParameters): Promise<B
   const datanetTree = await buildMerkleTree({ leaves: index.recordLeaves, depth: params.treeDepth })
   const candidates = [...p.positions]
     .sort((a, b) => a - b)
-    .map((position) => {
-      const record = p.records[position]
-      if (!record) throw new CircuitIndexMismatchError({ what: 'a record at position', circuit: position, index: p.records.length })
-      return {
-        leafIndex: position,
-        contributor: record.contributor,
-        contentHash: contentHash(record.content),
-        labelHash: labelHash(record.label),
-        features: indexFeatures(index, position),
-        datanetProof: getMerkleProof(datanetTree, position),
-        indexProof: getQuaternaryProof(index.tree, position),
-      }
-    })
+    .map((position) => recordOpeningFromIndex({ index, records: p.records, position, datanetTree }))
   return buildAttributionWitness({
     params,
     settlementId: p.settlementId,
@@ -60,4 +49,28 @@ export async function witnessFromIndex(p: WitnessFromIndexParameters): Promise<B
     pool: p.pool,
     candidates,
   })
+}
+
+/**
+ * One record of a model's index with the openings of both trees at its position: a candidate slot
+ * of an attribution witness, or the record a challenge is about. `datanetTree` is the datanet tree
+ * rebuilt from the index's record leaves (which the index build checked against the datanet root).
+ */
+export function recordOpeningFromIndex(p: {
+  index: Pick<AttributionIndex, 'features' | 'manifest' | 'tree'>
+  records: readonly { contributor: string; content: string | Uint8Array; label?: string }[]
+  position: number
+  datanetTree: MerkleTree
+}): RecordOpening {
+  const record = p.records[p.position]
+  if (!record) throw new CircuitIndexMismatchError({ what: 'a record at position', circuit: p.position, index: p.records.length })
+  return {
+    leafIndex: p.position,
+    contributor: record.contributor,
+    contentHash: contentHash(record.content),
+    labelHash: labelHash(record.label),
+    features: indexFeatures(p.index, p.position),
+    datanetProof: getMerkleProof(p.datanetTree, p.position),
+    indexProof: getQuaternaryProof(p.index.tree, p.position),
+  }
 }

@@ -1,0 +1,108 @@
+import type { PoaChain } from '../chain/connectChain.ts'
+import { challengeSettlement, currentSettlement, settlementAt } from '../clients/settlementClient.ts'
+import { buildMerkleTree } from '../merkle/index.ts'
+import { indexFeatures } from '../index/index.ts'
+import { queryForCommitment } from '../influence/index.ts'
+import { reconstructPaidLeaves } from '../audit/paidLeaves.ts'
+import type { CompiledCircuit } from '../proof/compileCircuit.ts'
+import { proveChallenge } from '../proof/proveChallenge.ts'
+import type { ProveProgress } from '../proof/proveInput.ts'
+import { buildChallengeInput, challengeId, computeScores, recordOpeningFromIndex, type AttributionParams } from '../witness/index.ts'
+import type { DevKeys } from '../../ceremony/devSetup.ts'
+import { loadQueryText } from './queryStore.ts'
+import type { ServedModel } from './servedModels.ts'
+
+export type ChallengeRecordedInferenceParameters = {
+  home: string
+  chain: PoaChain
+  settlement: string
+  inferenceId: string
+  /** The registered model with its index and the datanet version's records (a validator's copies). */
+  served: ServedModel
+  /** The challenge circuit of the inference's attribution parameters and its keys. */
+  circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>
+  keys: DevKeys
+  params: AttributionParams
+  /** The record to challenge with (default: the best-scoring record the settlement left out). */
+  position?: number
+  /** Send the challenge (default true); false only finds and proves it. */
+  send?: boolean
+  onProgress?: (p: ProveProgress) => void
+  signal?: AbortSignal
+}
+
+/** A settlement that stands (no left-out record scores above its threshold), or none to challenge. */
+export type NoFault = { kind: 'stands' | 'none'; reason: string }
+
+export type ChallengeFound = {
+  kind: 'challenged' | 'proved'
+  /** The challenged record and its score; the settlement's threshold and paid records. */
+  position: number
+  score: bigint
+  threshold: bigint
+  paidPositions: number[]
+  /** The challenge transaction, when sent, with the challenger's share of the bond. */
+  txHash?: string
+  toChallengerWei?: bigint
+  provingMs: number
+}
+
+/**
+ * The validator's job for one settled inference: recompute every record's score from this home's
+ * copies (the query at the class its commitment carries), rebuild the leaves the settlement paid
+ * (published only as a hash) from its payout slots, and if a record it left out scores strictly
+ * above its threshold, prove that with the challenge circuit and send the challenge inside the
+ * window: the settlement is cancelled and the challenger takes its share of the bond.
+ */
+export async function challengeRecordedInference(p: ChallengeRecordedInferenceParameters): Promise<ChallengeFound | NoFault> {
+  const id = p.inferenceId.toLowerCase()
+  const settled = await currentSettlement({ settlement: p.settlement, runner: p.chain.provider, inferenceId: id })
+  if (!settled) return { kind: 'none', reason: `inference ${id} has no standing settlement` }
+  const now = (await p.chain.provider.getBlock('latest'))!.timestamp
+  if (now >= settled.claimableAt) return { kind: 'none', reason: `the challenge window of ${id} closed at ${new Date(settled.claimableAt * 1000).toISOString()}` }
+  const inf = await (await settlementAt(p.settlement, p.chain.provider)).inference(id)
+  const text = await loadQueryText({ home: p.home, inferenceId: id })
+  if (text === undefined) return { kind: 'none', reason: `no query text of ${id} in ${p.home}/queries/ (save it with "poa inference save-query")` }
+  const found = await queryForCommitment({ model: p.served.model, text, featureFracBits: p.served.featureScale, commitment: BigInt(inf.queryCommitment) })
+  if (!found.matched) return { kind: 'none', reason: `the stored query text does not give the recorded commitment ${inf.queryCommitment}` }
+  const query = { inputHash: found.query.inputHash, features: found.query.features }
+
+  const { index, records } = p.served
+  const features = records.map((_, i) => indexFeatures(index, i))
+  const scores = computeScores({ candidateFeatures: features, queryFeatures: query.features })
+  const { threshold, paidLeavesHash } = settled.terms
+  const paid = await reconstructPaidLeaves({
+    payoutSlots: settled.payoutSlots, pool: BigInt(inf.pool), paidLeavesHash,
+    records: records.map((r, i) => ({ position: i, contributor: r.contributor, score: scores[i] })),
+  })
+  if (!paid) return { kind: 'none', reason: `no set of records of the paid contributors gives the settlement's payouts and paidLeavesHash (is this the registered datanet version and model?)` }
+  const paidPositions = paid.filter((x) => x >= 0)
+  let position = p.position
+  if (position === undefined) {
+    // The best left-out record (ties: the lower position); a fault only when strictly above the threshold.
+    let best = -1
+    scores.forEach((s, i) => {
+      if (!paidPositions.includes(i) && (best < 0 || s > scores[best])) best = i
+    })
+    if (best < 0 || scores[best] <= threshold) {
+      return { kind: 'stands', reason: `no left-out record scores above the threshold ${threshold}${best >= 0 ? ` (best: record ${best}, score ${scores[best]})` : ''}` }
+    }
+    position = best
+  }
+
+  const datanetTree = await buildMerkleTree({ leaves: index.recordLeaves, depth: p.params.treeDepth })
+  const witness = await buildChallengeInput({
+    params: p.params,
+    challengeId: challengeId({ chainId: p.chain.chainId, settlementAddress: p.settlement, inferenceId: id, challenger: p.chain.signerAddress }),
+    datanetRoot: datanetTree.root, indexRoot: index.tree.root, query,
+    record: recordOpeningFromIndex({ index, records, position, datanetTree }),
+    settlement: { threshold, paidLeavesHash, paidLeaves: paidPositions },
+  })
+  const started = performance.now()
+  const proved = await proveChallenge({ circuit: p.circuit, keys: p.keys, witness, onProgress: p.onProgress, signal: p.signal })
+  const provingMs = performance.now() - started
+  const result: ChallengeFound = { kind: 'proved', position, score: witness.score, threshold, paidPositions, provingMs }
+  if (p.send === false) return result
+  const sent = await challengeSettlement({ settlement: p.settlement, signer: p.chain.signer, inferenceId: id, calldata: proved.calldata })
+  return { ...result, kind: 'challenged', txHash: sent.txHash, toChallengerWei: sent.toChallengerWei }
+}
