@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
-import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
+import { TINY_CHALLENGE_SPEC, TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
+import { proveChallenge } from '../prover/proof/proveChallenge.ts'
 import { proveAttribution, type ProvingKeys } from '../prover/proof/proveAttribution.ts'
 import { verifyProofPackage } from '../prover/proof/verifyProofPackage.ts'
 import { readProofPackage, toSolidityCalldata, type ProofPackage } from '../prover/proof/proofPackage.ts'
@@ -15,9 +16,9 @@ import { getProofSystem, PROOF_SYSTEM_NAMES, UnknownProofSystemError } from '../
 import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { ensureDevKeys } from '../ceremony/devSetup.ts'
-import { buildAttributionWitness, type BuildAttributionWitnessReturnType } from '../prover/witness/index.ts'
+import { buildAttributionWitness, buildChallengeInput, signedToField, type BuildAttributionWitnessReturnType } from '../prover/witness/index.ts'
 import { readAttributionVector } from './vectors/attributionVector.ts'
-import { randomWitness } from './witnessFixture.ts'
+import { challengeScenario, randomWitness } from './witnessFixture.ts'
 
 const run = promisify(execFile)
 
@@ -52,7 +53,7 @@ function claim(change: (p: ProofPackage['publicInputs']) => void): ProofPackage 
   change(copy.publicInputs)
   const slots = copy.publicInputs.payouts.map((s) => BigInt(s.contributor) + (BigInt(s.payout) << 160n))
   const i = copy.publicInputs
-  copy.publicSignals = [i.settlementId, i.datanetRoot, i.indexRoot, i.queryCommitment, i.pool, ...slots.map(String)]
+  copy.publicSignals = [i.settlementId, i.datanetRoot, i.indexRoot, i.queryCommitment, i.pool, i.threshold, i.paidLeavesHash, ...slots.map(String)]
   return copy
 }
 
@@ -62,8 +63,9 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     expect(ticksWhileProving).toBeGreaterThan(0)
   })
 
-  it('writes a schema-2 package that names the proof system, the circuit, its id, params and hashes, and decodes the public inputs', () => {
-    expect(pkg.schemaVersion).toBe(2)
+  it('writes a schema-3 package that names the proof system, the circuit, its id, params and hashes, and decodes the public inputs', () => {
+    expect(pkg.schemaVersion).toBe(3)
+    expect(pkg.publicInputs).toMatchObject({ threshold: String(witness.publicInputs.threshold), paidLeavesHash: String(witness.publicInputs.paidLeavesHash) })
     expect(pkg.system).toBe('groth16')
     expect(pkg.circuit).toMatchObject({ id: keys.circuitId, name: TINY_SPEC.name, template: 'Attribution', params: TINY_PARAMS, zkeySha256: keys.zkeyHash })
     expect(pkg.circuit.r1csSha256).toBe(createHash('sha256').update(readFileSync(circuit.r1csPath)).digest('hex'))
@@ -82,6 +84,8 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
       claim((p) => void (p.indexRoot = String(BigInt(p.indexRoot) + 1n))),
       claim((p) => void (p.queryCommitment = String(BigInt(p.queryCommitment) + 1n))),
       claim((p) => void (p.pool = String(BigInt(p.pool) + 1n))),
+      claim((p) => void (p.threshold = String(BigInt(p.threshold) + 1n))),
+      claim((p) => void (p.paidLeavesHash = String(BigInt(p.paidLeavesHash) + 1n))),
       claim((p) => void (p.payouts[0].payout = String(BigInt(p.payouts[0].payout) + 1n))),
       claim((p) => void (p.payouts[1].contributor = p.payouts[0].contributor)),
       claim((p) => void ([p.payouts[0], p.payouts[1]] = [p.payouts[1], p.payouts[0]])),
@@ -101,10 +105,12 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
 
   it('refuses a package whose signals disagree with its decoded inputs, a wrong schema or a key of another size', async () => {
     const swapped = { ...pkg, publicSignals: [...pkg.publicSignals.slice(0, 4), String(BigInt(pkg.publicSignals[4]) + 1n), ...pkg.publicSignals.slice(5)] }
+    expect(() => readProofPackage({ ...pkg, publicInputs: { ...pkg.publicInputs, threshold: undefined } })).toThrow(/publicInputs\.threshold": expected a decimal string/)
     expect(() => readProofPackage(swapped)).toThrow(/publicSignals\[4\]": expected .* \(rebuilt from publicInputs\)/)
-    expect(() => readProofPackage({ ...pkg, schemaVersion: 3 })).toThrow(ProofPackageError)
+    expect(() => readProofPackage({ ...pkg, schemaVersion: 4 })).toThrow(ProofPackageError)
+    expect(() => readProofPackage({ ...pkg, schemaVersion: 2 })).toThrow(/"schemaVersion": expected 3 \(a version 2 proof has no threshold and no paidLeavesHash/)
     expect(() => readProofPackage({ ...pkg, publicInputs: { ...pkg.publicInputs, payouts: pkg.publicInputs.payouts.slice(1) } })).toThrow(/publicInputs\.payouts": expected 3 slots, got 2/)
-    await expect(verifyProofPackage(pkg, { ...keys.verificationKey, nPublic: 7 })).rejects.toThrow(/verificationKey\.nPublic/)
+    await expect(verifyProofPackage(pkg, { ...keys.verificationKey, nPublic: 8 })).rejects.toThrow(/verificationKey\.nPublic/)
   })
 
   it('gives Solidity calldata with b in EIP-197 order and the signals in circuit order', () => {
@@ -126,7 +132,7 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
   it('refuses a version 1 package naming its version, an unknown system, a malformed id, and a key of another setup', async () => {
     expect(keys.circuitId).toBe(getProofSystem('groth16').circuitId(keys.verificationKey))
     const { system: _system, ...v1 } = { ...pkg, schemaVersion: 1, circuit: { ...pkg.circuit, id: undefined } }
-    expect(() => readProofPackage(v1)).toThrow(/"schemaVersion": expected 2 \(a version 1 package names no proof system .*\), got 1/)
+    expect(() => readProofPackage(v1)).toThrow(/"schemaVersion": expected 3 \(a version 1 package names no proof system .*\), got 1/)
     expect(() => readProofPackage({ ...pkg, system: 'plonk' })).toThrow(/"system": expected one of groth16, got "plonk"/)
     expect(() => readProofPackage({ ...pkg, circuit: { ...pkg.circuit, id: 'attribution_d8_k8_K3' } })).toThrow(/"circuit\.id": expected a circuit id/)
     // A key of another setup of the same circuit: the ids differ, so the package is not valid for it.
@@ -143,8 +149,9 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     expect(() => getProofSystem('ultrahonk')).toThrow(UnknownProofSystemError)
     expect(() => getProofSystem('ultrahonk')).toThrow(/proof system "ultrahonk" is not one of groth16/)
     expect(getProofSystem('groth16').publicInputLayout(TINY_PARAMS)).toEqual([
-      'settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'payoutSlot[0]', 'payoutSlot[1]', 'payoutSlot[2]',
+      'settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'threshold', 'paidLeavesHash', 'payoutSlot[0]', 'payoutSlot[1]', 'payoutSlot[2]',
     ])
+    expect(getProofSystem('groth16').publicInputLayout(TINY_PARAMS, 'challenge')).toEqual(['challengeId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'threshold', 'paidLeavesHash'])
   })
 
   it('fails in the worker with WitnessUnsatisfiedError for an input the circuit rejects', async () => {
@@ -174,5 +181,35 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     const failed = await cli(bad).then(() => undefined, (e: any) => e)
     expect(failed?.code).toBe(4)
     expect(JSON.parse(failed.stdout)).toMatchObject({ ok: false, error: { code: 'PROOF_REJECTED' } })
+  })
+
+  it('proves a challenge (an omitted record above the threshold) that verifies with snarkjs, and gives the verifier\'s calldata and Solidity', async () => {
+    const scenario = await challengeScenario(41, TINY_PARAMS)
+    const { all, settlement, paid, byScore } = scenario
+    const challengeCircuit = await compileCircuit(TINY_CHALLENGE_SPEC)
+    const challengeKeys = await ensureDevKeys(challengeCircuit)
+    const built = await buildChallengeInput({
+      params: TINY_PARAMS, challengeId: 12345n, datanetRoot: all.datanetRoot, indexRoot: all.indexRoot, query: all.query, record: all.candidates[byScore[0].i],
+      settlement: { threshold: settlement.publicInputs.threshold, paidLeavesHash: settlement.publicInputs.paidLeavesHash, paidLeaves: paid },
+    })
+    const proved = await proveChallenge({ circuit: challengeCircuit, keys: challengeKeys, witness: built })
+    expect(proved.publicSignals).toEqual([12345n, all.datanetRoot, all.indexRoot, settlement.publicInputs.queryCommitment, settlement.publicInputs.threshold, settlement.publicInputs.paidLeavesHash])
+    expect(proved.calldata.proof).toHaveLength(2 + 2 * 256)
+    expect(proved.calldata.publicInputs).toEqual(proved.publicSignals)
+    const system = getProofSystem('groth16')
+    expect(await system.verify({ verificationKey: challengeKeys.verificationKey, proof: proved.proof, publicSignals: proved.publicSignals, keepCurve: true })).toBe(true)
+    // Bound to its challenger and to the settlement's threshold and paid set.
+    for (const n of [0, 4, 5]) {
+      const other = proved.publicSignals.map((x, i) => (i === n ? x + 1n : x))
+      expect(await system.verify({ verificationKey: challengeKeys.verificationKey, proof: proved.proof, publicSignals: other, keepCurve: true }), `signal ${n}`).toBe(false)
+    }
+    // A paid record cannot be challenged: the circuit refuses the witness in the worker.
+    const paidRecord = all.candidates[paid[0]]
+    const forged = { ...built.input, leafIndex: BigInt(paid[0]), contributor: BigInt(paidRecord.contributor), contentHash: paidRecord.contentHash, labelHash: paidRecord.labelHash, datanetSiblings: paidRecord.datanetProof.siblings.slice(), indexChildren: paidRecord.indexProof.children.map((l) => l.slice()), features: paidRecord.features.map(signedToField) }
+    await expect(proveChallenge({ circuit: challengeCircuit, keys: challengeKeys, witness: { input: forged, publicSignals: built.publicSignals } })).rejects.toBeInstanceOf(WitnessUnsatisfiedError)
+    // The verifier contract comes from the same generator: an IAttributionVerifier of 6 inputs with the key's id.
+    const source = await system.verifierSource({ circuitName: challengeCircuit.name, keys: challengeKeys, outDir: mkdtempSync(join(tmpdir(), 'poa-challenge-verifier-')) })
+    expect(source).toMatchObject({ contractName: `AttributionVerifier_${TINY_CHALLENGE_SPEC.name}`, publicInputCount: 6, circuitId: challengeKeys.circuitId })
+    expect(readFileSync(source.solPath, 'utf8')).toMatch(/contract AttributionVerifier_challenge_d8_k8_K3 is IAttributionVerifier/)
   })
 })
