@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { parseUnits, type Signer } from 'ethers'
 import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
-import { TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
+import { TINY_PARAMS, TINY_SPEC, challengeSpec } from '../prover/proof/circuitParams.ts'
 import { ensureDevKeys, type DevKeys } from '../ceremony/devSetup.ts'
 import { createHardhatNetwork, getHardhatRuntime } from '../prover/chain/hardhatRuntime.ts'
 import { connectChain, type PoaChain } from '../prover/chain/connectChain.ts'
 import { ensureSettlement } from '../prover/clients/settlementSetup.ts'
-import { NO_CHALLENGE_GAME } from '../prover/clients/settlementDeploy.ts'
+import { NO_CHALLENGE_GAME, type ChallengeGameParameters } from '../prover/clients/settlementDeploy.ts'
 import { commitDatanetVersion } from '../prover/clients/commitDatanetVersion.ts'
 import { registerModelOnChain } from '../prover/clients/modelRegistry.ts'
 import { newInferenceId, recordInference, settleProofPackage, settlementAt } from '../prover/clients/settlementClient.ts'
@@ -55,9 +55,11 @@ export type World = {
 type Server = { listen(): Promise<{ address: string; port: number }>; close(): Promise<void> }
 
 /** Start a JSON-RPC chain and build the whole world in `home` (about 20 s with cached circuit keys). */
-export async function createWorld({ home, records: n = 48 }: { home: string; records?: number }): Promise<World> {
+export async function createWorld({ home, records: n = 48, game }: { home: string; records?: number; game?: ChallengeGameParameters }): Promise<World> {
   const circuit = await compileCircuit(TINY_SPEC)
   const keys = await ensureDevKeys(circuit)
+  // With a challenge game, the tiny challenge circuit's verifier is approved too.
+  const challenge = game ? await ensureDevKeys(await compileCircuit(challengeSpec(TINY_PARAMS))) : undefined
   const hre = await getHardhatRuntime()
   const { JsonRpcServer } = createRequire(import.meta.url)('hardhat/internal/hardhat-network/jsonrpc/server') as {
     JsonRpcServer: new (c: { hostname: string; port: number; provider: unknown }) => Server
@@ -66,8 +68,11 @@ export async function createWorld({ home, records: n = 48 }: { home: string; rec
   const { port } = await server.listen()
   const url = `http://127.0.0.1:${port}`
   const chain = await connectChain({ home, rpc: url, privateKey: KEYS[0] })
-  // No window or bond: these tests are about auditing and proving nodes (test/challengeGame.test.ts plays the game).
-  const { settlement } = await ensureSettlement({ chain, circuits: [{ circuitName: TINY_SPEC.name, zkeyPath: keys.zkeyPath }], game: NO_CHALLENGE_GAME })
+  // By default no window or bond: most tests here are about auditing and proving nodes (test/challengeGame.test.ts plays the game).
+  const { settlement } = await ensureSettlement({
+    chain, circuits: [{ circuitName: TINY_SPEC.name, zkeyPath: keys.zkeyPath }], game: game ?? NO_CHALLENGE_GAME,
+    challenges: challenge ? [{ circuitName: challengeSpec(TINY_PARAMS).name, zkeyPath: challenge.zkeyPath, forCircuit: TINY_SPEC.name }] : [],
+  })
 
   const store = openDatanetStore({ home })
   try {

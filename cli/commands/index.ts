@@ -13,6 +13,7 @@ import { registerGovCommands } from './gov.ts'
 import { registerAuditCommands } from './audit.ts'
 import { registerNodeCommands } from './node.ts'
 import { registerTokenCommands } from './token.ts'
+import { registerChallengeCommands } from './challenge.ts'
 
 /**
  * One file per command group (or top-level command), each adding itself to the program here.
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerAuditCommands(program)
   registerNodeCommands(program)
   registerTokenCommands(program)
+  registerChallengeCommands(program)
 }

@@ -15,5 +15,13 @@ export type DeployDevSettlementParameters = AppFolders & AppChain & Pick<AppRepo
 /** Deploy AttributionSettlement and the verifier of a circuit set's dev keys (INSECURE), idempotently. */
 export async function deployDevSettlement(p: DeployDevSettlementParameters): Promise<EnsureSettlementReturnType & { circuit: string }> {
   const { spec, keys } = await ensureCircuitKeys({ circuitSet: p.circuitSet, buildDir: p.buildDir, log: p.log })
-  return withChainSession(p, async (chain) => ({ ...(await ensureSettlement({ chain, circuits: [{ circuitName: spec.name, zkeyPath: keys.zkeyPath }], game: p.game })), circuit: spec.name }))
+  // The challenge circuit of the same set: its verifier lets validators cancel a settlement that left out a better record.
+  const challenge = await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log })
+  return withChainSession(p, async (chain) => ({
+    ...(await ensureSettlement({
+      chain, circuits: [{ circuitName: spec.name, zkeyPath: keys.zkeyPath }], game: p.game,
+      challenges: [{ circuitName: challenge.spec.name, zkeyPath: challenge.keys.zkeyPath, forCircuit: spec.name }],
+    })),
+    circuit: spec.name,
+  }))
 }

@@ -1,7 +1,7 @@
 import { Contract } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { compileQuietly, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
-import { deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
+import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 
@@ -15,6 +15,8 @@ export type EnsureSettlementParameters = {
   refundTimeoutS?: number
   /** The challenge game of a new settlement (default DEFAULT_CHALLENGE_GAME); an existing one keeps its own. */
   game?: ChallengeGameParameters
+  /** Challenge circuits to approve, each for one of `circuits` (`forCircuit`), with the zkey its verifier is generated from. */
+  challenges?: readonly { circuitName: string; zkeyPath: string; forCircuit: string }[]
 }
 
 export type EnsureSettlementReturnType = {
@@ -34,13 +36,14 @@ export type EnsureSettlementReturnType = {
  * in the chain's deployment file. Idempotent: a second call with the same keys sends nothing.
  * The chain's signer must own the settlement to approve a new verifier.
  */
-export async function ensureSettlement({ chain, circuits, treasury, shares, refundTimeoutS, game }: EnsureSettlementParameters): Promise<EnsureSettlementReturnType> {
-  const generated = await prepareVerifiers({ circuits })
+export async function ensureSettlement({ chain, circuits, treasury, shares, refundTimeoutS, game, challenges = [] }: EnsureSettlementParameters): Promise<EnsureSettlementReturnType> {
+  const all = await prepareVerifiers({ circuits: [...circuits, ...challenges] })
+  const generated = all.slice(0, circuits.length)
   const hre = await getHardhatRuntime()
   // getHardhatRuntime compiles once per process under a cross-process lock; compile again (unlocked)
   // only if this process compiled before a verifier source was (re)written.
-  const missing = await Promise.all(generated.map((g) => hre.artifacts.artifactExists(g.contractName).then((ok) => !ok)))
-  if (generated.some((g, i) => g.changed || missing[i])) await compileQuietly(hre)
+  const missing = await Promise.all(all.map((g) => hre.artifacts.artifactExists(g.contractName).then((ok) => !ok)))
+  if (all.some((g, i) => g.changed || missing[i])) await compileQuietly(hre)
   const deployed: Record<string, bigint> = {}
   const contracts = chain.deployment.contracts
   for (const name of ['OpenToken', 'DatanetRegistry', 'ModelRegistry']) {
@@ -73,6 +76,20 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
       added[verifierContractName(circuitName)] = v.address
       deployed[verifierContractName(circuitName)] = v.deployGas
     }
+  }
+  // Each challenge circuit's verifier, approved for its attribution circuit (same rule: redeploy when the code differs).
+  const contract = new Contract(settlement, await settlementAbi(), chain.provider)
+  for (const challenge of challenges) {
+    const at = circuits.findIndex((c) => c.circuitName === challenge.forCircuit)
+    if (at < 0) throw new TypeError(`challenge circuit ${challenge.circuitName} is for ${challenge.forCircuit}, which is not one of the circuits`)
+    const forId = generated[at].circuitId
+    const current = (await chain.run(`read challenge verifier of ${challenge.forCircuit}`, () => contract.challengeVerifierOf(forId))) as string
+    const artifact = await hre.artifacts.readArtifact(verifierContractName(challenge.circuitName))
+    const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
+    if (code.toLowerCase() === artifact.deployedBytecode.toLowerCase()) continue
+    const v = await deployChallengeVerifier({ signer: chain.signer, settlement, circuitName: challenge.circuitName, attributionCircuitId: forId })
+    added[verifierContractName(challenge.circuitName)] = v.address
+    deployed[verifierContractName(challenge.circuitName)] = v.deployGas
   }
   if (Object.keys(added).length > 0) await chain.recordDeployment(added)
   const verifiers: Record<string, string> = {}
