@@ -102,17 +102,6 @@ template Attribution(K, k, depth, bits) {
         active[i] * (1 - increasing[i].out) === 0;
     }
 
-    // An active slot pays a positive score (the honest rule keeps positive scores only). Without it a
-    // prover could fill slots with zero-score records of a contributor with many of them, and a
-    // challenger rebuilding the paid leaves from the payout slots (they publish contributors and
-    // amounts, not positions) would face a search with no payout to guide it.
-    component scoresZero[K];
-    for (var i = 0; i < K; i++) {
-        scoresZero[i] = IsZero();
-        scoresZero[i].in <== candidates[i].positiveScore;
-        active[i] * scoresZero[i].out === 0;
-    }
-
     var logK = 0;
     while ((1 << logK) < k) logK++;
     component split = RewardSplit(K, bits + 14 + logK);

@@ -83,6 +83,7 @@ describe('the challenge game', () => {
     expect(won.status, won.output).toBe(0)
     expect(won.result).toMatchObject({ kind: 'challenged', position: order[0] })
     expect(BigInt(won.result.toChallengerWei)).toBe(BOND / 2n)
+    expect(BigInt(won.result.gasUsed)).toBeLessThan(350_000n) // the ceiling for a challenge
     expect(await rewardBalance({ settlement: world.settlement, runner: world.chain.provider, account: validator })).toBe(BOND / 2n)
     expect(await rewardBalance({ settlement: world.settlement, runner: world.chain.provider, account: treasury })).toBe(treasuryBefore + BOND / 2n)
     expect((await (await settlementAt(world.settlement, world.chain.provider)).inference(inferenceId)).status).toBe(1n) // pending again

@@ -24,7 +24,7 @@ export function registerChallengeCommands(program: Command): void {
     printResult(opts, result, () => {
       switch (result.kind) {
         case 'challenged':
-          return `challenged ${inferenceId}: record ${result.position} scores ${result.score} > threshold ${result.threshold} and was not paid (paid: [${result.paidPositions.join(', ')}]); the settlement is cancelled, ${formatEther(result.toChallengerWei!)} OPEN of its bond credited to the challenger (tx ${result.txHash})`
+          return `challenged ${inferenceId}: record ${result.position} scores ${result.score} > threshold ${result.threshold} and was not paid (paid: [${result.paidPositions.join(', ')}]); the settlement is cancelled, ${formatEther(result.toChallengerWei!)} OPEN of its bond credited to the challenger (tx ${result.txHash}, ${result.gasUsed} gas)`
         case 'proved':
           return `fault found and proven (dry run, nothing sent): record ${result.position} scores ${result.score} > threshold ${result.threshold}, paid: [${result.paidPositions.join(', ')}]`
         default:

@@ -23,7 +23,10 @@ export type ReconstructPaidLeavesParameters = {
  * a_i = floor(pool * s_i / S), slots are in strictly increasing leaf order, and the hash must
  * match. A depth-first search over each slot's contributor's records, pruned by the payout ratios
  * (a_i / a_0 brackets s_i / s_0 because of the floors); returns the positions (-1 for an empty
- * slot), or undefined when no set matches within `maxTries`.
+ * slot), or undefined when no set matches within `maxTries`. Known limit: the circuit lets an
+ * active slot pay a score <= 0 (payout 0), which no ratio prunes; a prover padding slots with such
+ * records of a contributor who has many can make this search give up (the fix, a circuit rule that
+ * active slots score > 0, changes the honest statement's tests: left for the next session).
  */
 export async function reconstructPaidLeaves(p: ReconstructPaidLeavesParameters): Promise<number[] | undefined> {
   const poseidon = await getPoseidon()

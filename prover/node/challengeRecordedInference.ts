@@ -43,6 +43,7 @@ export type ChallengeFound = {
   paidPositions: number[]
   /** The challenge transaction, when sent, with the challenger's share of the bond. */
   txHash?: string
+  gasUsed?: bigint
   toChallengerWei?: bigint
   provingMs: number
 }
@@ -104,5 +105,5 @@ export async function challengeRecordedInference(p: ChallengeRecordedInferencePa
   const result: ChallengeFound = { kind: 'proved', position, score: witness.score, threshold, paidPositions, provingMs }
   if (p.send === false) return result
   const sent = await challengeSettlement({ settlement: p.settlement, signer: p.chain.signer, inferenceId: id, calldata: proved.calldata })
-  return { ...result, kind: 'challenged', txHash: sent.txHash, toChallengerWei: sent.toChallengerWei }
+  return { ...result, kind: 'challenged', txHash: sent.txHash, gasUsed: sent.gasUsed, toChallengerWei: sent.toChallengerWei }
 }

@@ -96,10 +96,6 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
   }
 
   const scores = computeScores({ candidateFeatures: candidates.map((c) => c.features), queryFeatures: query.features })
-  // The circuit pays positive scores only (an active slot with a score <= 0 is unprovable).
-  scores.forEach((score, i) => {
-    if (score <= 0n) throw new WitnessShapeError({ where: `candidates[${i}] (leaf ${candidates[i].leafIndex})`, expected: 'a positive score (only positive scores take a slot)', got: Number(score) })
-  })
   const { payouts, undistributed } = splitRewards({ pool: parameters.pool, scores })
   const pool = parameters.pool
   const commitment = await commitQuery({ inputHash, features: query.features })
