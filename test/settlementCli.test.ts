@@ -96,10 +96,17 @@ describe('poa inference record, settle, rewards', () => {
     const shown = await poa('inference', 'show', inferenceId)
     expect(shown.body.result).toMatchObject({ status: 'settled', poolWei: pool.toString(), feeWei: FEE.toString() })
 
+    // A retried settle (its answer lost) finds the settlement of this same proof and sends nothing.
     const replay = await poa('settle', pkg)
-    expect(replay.status).toBe(5)
-    expect(replay.body.error.meta.error).toBe('SettlementNotPending')
+    expect(replay.status).toBe(0)
+    expect(replay.body.result).toMatchObject({ alreadySettled: true, txHash: settled.body.result.txHash })
 
+    // Claims wait for the challenge window (the default game: 3,600 s, a 10 OPEN bond the settle locked).
+    expect(BigInt(settled.body.result.terms.bondWei)).toBe(10n ** 19n)
+    const early = await poa('rewards', 'claim', inferenceId)
+    expect(early.status).toBe(3)
+    expect(early.body.error.message).toMatch(/claims open at .* \(in \d+ s\), when its challenge window closes/)
+    expect((await poa('chain', 'mine', '2', '--interval', '3600')).status).toBe(0) // the second block is an interval later
     expect((await poa('rewards', 'claim', inferenceId)).status).toBe(0)
     const payee = c.payouts[0].contributor
     const owed = c.payouts.filter((p) => p.contributor === payee).reduce((s, p) => s + p.amountWei, 0n)

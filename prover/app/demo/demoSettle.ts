@@ -54,7 +54,7 @@ export async function proveAndSettleDemo(run: DemoRun, p: {
   run.tx('settle (verify proof + split)', settled)
   // Nobody challenges in the demo: the embedded chain's clock moves past the window, then claims open.
   const now = (await p.chain.provider.getBlock('latest'))!.timestamp
-  if (settled.claimableAt > now && p.chain.embeddedChain) await p.chain.embeddedChain.mine({ blocks: 1, intervalSeconds: settled.claimableAt - now })
+  if (settled.claimableAt > now && p.chain.embeddedChain) await p.chain.embeddedChain.mine({ blocks: 2, intervalSeconds: settled.claimableAt - now }) // the second block lands an interval later
   run.tx('claim payouts', await claimRewards({ settlement: p.settlement, signer: p.prover, inferenceId }))
 
   // witnessFromIndex orders candidates by position; witness.* are per candidate in that order.
