@@ -97,7 +97,7 @@ describe(`verifier rotation through governance (seed ${SEED})`, () => {
     await queueAndExecute(net, await proposeAndPass(net, 'set-verifier', [rotated.keys.circuitId, verifier.address]))
     const [address, inputCount] = await net.settlement.verifierOf(rotated.keys.circuitId)
     expect(address).toBe(verifier.address)
-    expect(inputCount).toBe(8n)
+    expect(inputCount).toBe(10n) // 7 fixed public inputs (with the challenge game's threshold and paidLeavesHash) + K = 3 slots
     expect((await net.settlement.verifierOf(old.keys.circuitId))[0]).not.toBe('0x0000000000000000000000000000000000000000')
 
     const recordedAfter = await record(rotated)
