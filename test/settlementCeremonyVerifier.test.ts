@@ -74,7 +74,7 @@ describe('a verifier exported by poa ceremony export', () => {
     expect(await verifier.circuitId()).toBe(exported.circuitId)
     const owner = await settlementAt(settlement, deployer)
     await (await owner.setVerifier(exported.circuitId, await verifier.getAddress())).wait()
-    expect((await owner.verifierOf(exported.circuitId)).map(String)).toEqual([await verifier.getAddress(), String(5 + 3)])
+    expect((await owner.verifierOf(exported.circuitId)).map(String)).toEqual([await verifier.getAddress(), String(7 + 3)])
 
     const random = rng(2026)
     const data = await buildDatanet({ contributors: await Promise.all(stack.signers.slice(5, 8).map((s: Signer) => s.getAddress())), n: 10, random })

@@ -25,7 +25,7 @@ describe('generateVerifier', () => {
     const result = await generateVerifier({ circuitName: CIRCUIT_NAME, zkeyPath: artifacts.keys.zkeyPath, outDir })
     const text = readFileSync(result.solPath, 'utf8')
     expect(result.changed).toBe(true)
-    expect(result.publicInputCount).toBe(5 + K)
+    expect(result.publicInputCount).toBe(7 + K)
     expect(result.zkeyHash).toBe(artifacts.keys.zkeyHash)
     expect(text.split('\n')[0]).toMatch(/^\/\/ SPDX-License-Identifier:/)
     expect(text).toContain(`// zkey sha256: ${artifacts.keys.zkeyHash}`)
@@ -75,7 +75,7 @@ describe('generateVerifier', () => {
 describe('the generated verifier on chain', () => {
   it('accepts a real proof, returns false for an input >= r, and reverts on a wrong input count or proof length', async () => {
     const verifier = await hre.ethers.deployContract(`AttributionVerifier_${CIRCUIT_NAME}`)
-    expect(await verifier.publicInputCount()).toBe(BigInt(5 + K))
+    expect(await verifier.publicInputCount()).toBe(BigInt(7 + K))
     expect(await verifier.circuitId()).toBe(artifacts.keys.circuitId)
     const random = rng(5)
     const signers = await hre.ethers.getSigners()
