@@ -35,6 +35,8 @@ describe('named governance actions', () => {
       ['set-refund-timeout', ['3600'], addresses.settlement!, 'AttributionSettlement', 'setRefundTimeout', [3600n]],
       ['set-verifier', [`0x${'AB'.repeat(32)}`, VERIFIER], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [`0x${'ab'.repeat(32)}`, VERIFIER]],
       ['remove-verifier', [`0x${'cd'.repeat(32)}`], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [`0x${'cd'.repeat(32)}`, '0x0000000000000000000000000000000000000000']],
+      ['set-challenge-game', ['1800', '25', '40'], addresses.settlement!, 'AttributionSettlement', 'setChallengeGame', [[1800n, parseEther('25'), 4000n]]],
+      ['set-challenge-verifier', [`0x${'EF'.repeat(32)}`, VERIFIER], addresses.settlement!, 'AttributionSettlement', 'setChallengeVerifier', [`0x${'ef'.repeat(32)}`, VERIFIER]],
       ['set-registration-stake', ['2.5'], addresses.modelRegistry!, 'ModelRegistry', 'setRegistrationStake', [parseEther('2.5')]],
       ['set-voting-delay', ['7200'], addresses.governor, 'PoaGovernor', 'setVotingDelay', [7200n]],
       ['set-voting-period', ['50400'], addresses.governor, 'PoaGovernor', 'setVotingPeriod', [50400n]],
