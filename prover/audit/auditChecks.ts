@@ -157,25 +157,54 @@ export async function checkIndex(s: SettlementOnChain, p: { model: LoadedModel; 
   return { features, check: pass('indexFeatures', `features of ${p.records.length} records recomputed with the model give the registered index root`) }
 }
 
+export type IdentifyCandidatesParameters = {
+  /** The settlement's payout slots (contributor + payout * 2^160, 0 for an empty slot). */
+  payoutSlots: readonly bigint[]
+  /** The inference's contributor pool. */
+  pool: bigint
+  /** Every record of the datanet version, in position order, and its recomputed score. */
+  records: readonly { contributor: string }[]
+  scores: readonly bigint[]
+  /** Give up after this many search steps. */
+  limit?: number
+  /**
+   * A further test of a complete set (positions of the active slots): different records of one
+   * contributor can give the same split, and a challenger needs the set that opens the settlement's
+   * paidLeavesHash.
+   */
+  accept?: (positions: readonly number[]) => boolean
+}
+
 /**
  * Which records the settled slots paid: for each nonempty slot (active slots come first, by
  * increasing position) try the records of that contributor, and keep the set whose exact split of
- * the pool equals every slot. Bounded search: a contributor rarely owns many records.
+ * the pool equals every slot (and that `accept` takes). Bounded search, pruned by the payout
+ * ratios: a_i = floor(P s_i / S) puts s_i / s_0 in [a_i / (a_0 + 1), (a_i + 1) / a_0) when a_0 > 0.
+ * Used by the auditor's scores check and by a challenger rebuilding the paid leaves.
  */
-export function identifyCandidates(s: SettlementOnChain, records: readonly LocalRecord[], scores: readonly bigint[], limit = 200_000): number[] | undefined {
-  const slots = s.event.payoutSlots.filter((x) => x !== 0n).map(unpackPayoutSlot)
+export function identifyCandidates({ payoutSlots, pool, records, scores, limit = 200_000, accept }: IdentifyCandidatesParameters): number[] | undefined {
+  const slots = payoutSlots.filter((x) => x !== 0n).map(unpackPayoutSlot)
   const byContributor = new Map<string, number[]>()
   records.forEach((r, i) => byContributor.set(r.contributor.toLowerCase(), [...(byContributor.get(r.contributor.toLowerCase()) ?? []), i]))
+  const positive = (s: bigint) => (s > 0n ? s : 0n)
+  const fitsRatio = (j: number, p: number): boolean => {
+    const a0 = slots[0].payout
+    if (j === 0 || a0 === 0n) return true
+    const s0 = positive(scores[chosen[0]])
+    const sj = positive(scores[p])
+    const aj = slots[j].payout
+    return sj * (a0 + 1n) >= aj * s0 && sj * a0 < (aj + 1n) * s0
+  }
   let tries = 0
   const chosen: number[] = []
   const search = (j: number): boolean => {
     if (++tries > limit) return false
     if (j === slots.length) {
-      const { payouts } = splitRewards({ pool: s.inference.poolWei, scores: chosen.map((p) => scores[p]) })
-      return payouts.every((x, i) => x === slots[i].payout)
+      const { payouts } = splitRewards({ pool, scores: chosen.map((p) => scores[p]) })
+      return payouts.every((x, i) => x === slots[i].payout) && (accept === undefined || accept(chosen))
     }
     for (const p of byContributor.get(slots[j].contributor.toLowerCase()) ?? []) {
-      if (chosen.length > 0 && p <= chosen[chosen.length - 1]) continue
+      if ((chosen.length > 0 && p <= chosen[chosen.length - 1]) || !fitsRatio(j, p)) continue
       chosen.push(p)
       if (search(j + 1)) return true
       chosen.pop()
@@ -188,7 +217,7 @@ export function identifyCandidates(s: SettlementOnChain, records: readonly Local
 export function checkScoresPayoutsTopK(s: SettlementOnChain, p: { records: readonly LocalRecord[]; features: Int16Array; query: readonly bigint[]; params: AttributionParams; index?: AttributionIndex }): AuditCheck[] {
   const k = p.params.featureCount
   const scores = scoreReference({ features: p.features, k, query: p.query })
-  const paid = identifyCandidates(s, p.records, scores)
+  const paid = identifyCandidates({ payoutSlots: s.event.payoutSlots, pool: s.inference.poolWei, records: p.records, scores })
   const out: AuditCheck[] = []
   if (!paid) {
     out.push(fail('scores', 'scores of the paid records', 'a record set whose scores give the settled split', 'none'))

@@ -309,11 +309,6 @@ export async function currentSettlement({ settlement, runner, inferenceId }: { s
   return settledSplit(last.args, bonded[bonded.length - 1].args, { txHash: last.transactionHash, gasUsed: receipt?.gasUsed ?? 0n, blockNumber: last.blockNumber })
 }
 
-/** What a settlement proved: its terms and payout slots (what claims and challenges pass back). */
-export async function settledPayouts({ settlement, runner, inferenceId }: { settlement: string; runner: ContractRunner; inferenceId: string }): Promise<{ prover: string; terms: SettlementTerms; payoutSlots: bigint[]; claimableAt: number } | undefined> {
-  return currentSettlement({ settlement, runner, inferenceId })
-}
-
 /** Claims wait for the settlement's challenge window to pass. */
 export class ChallengeWindowOpenError extends PoaError {
   constructor({ inferenceId, claimableAt, now }: { inferenceId: string; claimableAt: number; now: number }) {

@@ -121,15 +121,7 @@ export async function verifierCircuitId({ verifier, runner }: { verifier: string
  * circuit id it reports (over its verification key); the signer must own the settlement.
  */
 export async function deployVerifier({ signer, settlement, circuitName }: { signer: Signer; settlement: string; circuitName: string }): Promise<{ address: string; circuitId: string; deployGas: bigint }> {
-  const verifier = await deployContract({ signer, name: verifierContractName(circuitName) })
-  const circuitId = await verifierCircuitId({ verifier: verifier.address, runner: signer })
-  const abi = await settlementAbi()
-  try {
-    await (await new Contract(settlement, abi, signer).setVerifier(circuitId, verifier.address)).wait()
-  } catch (error) {
-    throw toChainError(error, `approve verifier of ${circuitName}`, [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
-  }
-  return { address: verifier.address, circuitId, deployGas: verifier.gasUsed }
+  return deployAndApprove({ signer, settlement, circuitName, action: `approve verifier of ${circuitName}`, approve: (contract, circuitId, address) => contract.setVerifier(circuitId, address) })
 }
 
 /**
@@ -137,13 +129,24 @@ export async function deployVerifier({ signer, settlement, circuitName }: { sign
  * circuit whose settlements it challenges; the signer must own the settlement.
  */
 export async function deployChallengeVerifier({ signer, settlement, circuitName, attributionCircuitId }: { signer: Signer; settlement: string; circuitName: string; attributionCircuitId: string }): Promise<{ address: string; circuitId: string; deployGas: bigint }> {
-  const verifier = await deployContract({ signer, name: verifierContractName(circuitName) })
-  const circuitId = await verifierCircuitId({ verifier: verifier.address, runner: signer })
+  return deployAndApprove({
+    signer, settlement, circuitName, action: `approve challenge verifier ${circuitName}`,
+    approve: (contract, _circuitId, address) => contract.setChallengeVerifier(attributionCircuitId, address),
+  })
+}
+
+/** Deploy a circuit's generated verifier, read the circuit id it reports, and approve it with `approve` (owner only). */
+async function deployAndApprove(p: {
+  signer: Signer; settlement: string; circuitName: string; action: string
+  approve: (contract: Contract, circuitId: string, address: string) => Promise<{ wait(): Promise<unknown> }>
+}): Promise<{ address: string; circuitId: string; deployGas: bigint }> {
+  const verifier = await deployContract({ signer: p.signer, name: verifierContractName(p.circuitName) })
+  const circuitId = await verifierCircuitId({ verifier: verifier.address, runner: p.signer })
   const abi = await settlementAbi()
   try {
-    await (await new Contract(settlement, abi, signer).setChallengeVerifier(attributionCircuitId, verifier.address)).wait()
+    await (await p.approve(new Contract(p.settlement, abi, p.signer), circuitId, verifier.address)).wait()
   } catch (error) {
-    throw toChainError(error, `approve challenge verifier ${circuitName}`, [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
+    throw toChainError(error, p.action, [{ name: 'AttributionSettlement', iface: new Interface(abi) }])
   }
   return { address: verifier.address, circuitId, deployGas: verifier.gasUsed }
 }

@@ -63,30 +63,32 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
       added[verifierContractName(name)] = v.address
       deployed[verifierContractName(name)] = v.deployGas
     }
-  } else {
-    const contract = new Contract(settlement, await settlementAbi(), chain.provider)
+  }
+  const contract = new Contract(settlement, await settlementAbi(), chain.provider)
+  /** Whether `current` (a verifier address, zero when none) runs the compiled code of `circuitName`'s verifier. */
+  const isCurrent = async (current: string, circuitName: string) => {
+    const artifact = await hre.artifacts.readArtifact(verifierContractName(circuitName))
+    const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
+    return code.toLowerCase() === artifact.deployedBytecode.toLowerCase()
+  }
+  if (added.AttributionSettlement === undefined) {
     for (const [i, { circuitName }] of circuits.entries()) {
       const [current] = (await chain.run(`read verifier of ${circuitName}`, () => contract.verifierOf(generated[i].circuitId))) as [string, bigint]
-      const artifact = await hre.artifacts.readArtifact(verifierContractName(circuitName))
-      const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
       // New dev keys are a new circuit id; approve its verifier beside the old one (inferences
       // recorded under the old id keep theirs). Same id but other code (a regenerated template): redeploy.
-      if (code.toLowerCase() === artifact.deployedBytecode.toLowerCase()) continue
+      if (await isCurrent(current, circuitName)) continue
       const v = await deployVerifier({ signer: chain.signer, settlement, circuitName })
       added[verifierContractName(circuitName)] = v.address
       deployed[verifierContractName(circuitName)] = v.deployGas
     }
   }
   // Each challenge circuit's verifier, approved for its attribution circuit (same rule: redeploy when the code differs).
-  const contract = new Contract(settlement, await settlementAbi(), chain.provider)
   for (const challenge of challenges) {
     const at = circuits.findIndex((c) => c.circuitName === challenge.forCircuit)
     if (at < 0) throw new TypeError(`challenge circuit ${challenge.circuitName} is for ${challenge.forCircuit}, which is not one of the circuits`)
     const forId = generated[at].circuitId
     const current = (await chain.run(`read challenge verifier of ${challenge.forCircuit}`, () => contract.challengeVerifierOf(forId))) as string
-    const artifact = await hre.artifacts.readArtifact(verifierContractName(challenge.circuitName))
-    const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
-    if (code.toLowerCase() === artifact.deployedBytecode.toLowerCase()) continue
+    if (await isCurrent(current, challenge.circuitName)) continue
     const v = await deployChallengeVerifier({ signer: chain.signer, settlement, circuitName: challenge.circuitName, attributionCircuitId: forId })
     added[verifierContractName(challenge.circuitName)] = v.address
     deployed[verifierContractName(challenge.circuitName)] = v.deployGas

@@ -1,15 +1,15 @@
 import type { PoaChain } from '../chain/connectChain.ts'
 import { challengeSettlement, currentSettlement, settlementAt } from '../clients/settlementClient.ts'
+import { getPoseidon } from '../hash/index.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
-import { indexFeatures } from '../index/index.ts'
-import { queryForCommitment } from '../influence/index.ts'
-import { reconstructPaidLeaves } from '../audit/paidLeaves.ts'
+import { scoreReference } from '../influence/index.ts'
+import { identifyCandidates } from '../audit/auditChecks.ts'
 import type { CompiledCircuit } from '../proof/compileCircuit.ts'
 import { proveChallenge } from '../proof/proveChallenge.ts'
 import type { ProveProgress } from '../proof/proveInput.ts'
-import { buildChallengeInput, challengeId, computeScores, recordOpeningFromIndex, type AttributionParams } from '../witness/index.ts'
+import { buildChallengeInput, challengeId, paidLeafValues, recordOpeningFromIndex, type AttributionParams } from '../witness/index.ts'
 import type { DevKeys } from '../../ceremony/devSetup.ts'
-import { loadQueryText } from './queryStore.ts'
+import { recordedQuery } from './proveRecordedInference.ts'
 import type { ServedModel } from './servedModels.ts'
 
 export type ChallengeRecordedInferenceParameters = {
@@ -62,22 +62,21 @@ export async function challengeRecordedInference(p: ChallengeRecordedInferencePa
   const now = (await p.chain.provider.getBlock('latest'))!.timestamp
   if (now >= settled.claimableAt) return { kind: 'none', reason: `the challenge window of ${id} closed at ${new Date(settled.claimableAt * 1000).toISOString()}` }
   const inf = await (await settlementAt(p.settlement, p.chain.provider)).inference(id)
-  const text = await loadQueryText({ home: p.home, inferenceId: id })
-  if (text === undefined) return { kind: 'none', reason: `no query text of ${id} in ${p.home}/queries/ (save it with "poa inference save-query")` }
-  const found = await queryForCommitment({ model: p.served.model, text, featureFracBits: p.served.featureScale, commitment: BigInt(inf.queryCommitment) })
-  if (!found.matched) return { kind: 'none', reason: `the stored query text does not give the recorded commitment ${inf.queryCommitment}` }
-  const query = { inputHash: found.query.inputHash, features: found.query.features }
+  const recovered = await recordedQuery({ home: p.home, inferenceId: id, served: p.served, commitment: BigInt(inf.queryCommitment) })
+  if ('kind' in recovered) return { kind: 'none', reason: recovered.reason }
+  const query = { inputHash: recovered.inputHash, features: recovered.features }
 
   const { index, records } = p.served
-  const features = records.map((_, i) => indexFeatures(index, i))
-  const scores = computeScores({ candidateFeatures: features, queryFeatures: query.features })
+  const scores = scoreReference({ features: index.features, k: index.manifest.k, query: query.features })
   const { threshold, paidLeavesHash } = settled.terms
-  const paid = await reconstructPaidLeaves({
-    payoutSlots: settled.payoutSlots, pool: BigInt(inf.pool), paidLeavesHash,
-    records: records.map((r, i) => ({ position: i, contributor: r.contributor, score: scores[i] })),
+  // The settlement publishes its paid leaves only as a hash: rebuild them from its slots, checked against it.
+  const poseidon = await getPoseidon()
+  const K = p.params.candidateSlots
+  const paidPositions = identifyCandidates({
+    payoutSlots: settled.payoutSlots, pool: BigInt(inf.pool), records, scores,
+    accept: (positions) => poseidon.hash(paidLeafValues({ candidateSlots: K, leafIndices: positions })) === paidLeavesHash,
   })
-  if (!paid) return { kind: 'none', reason: `no set of records of the paid contributors gives the settlement's payouts and paidLeavesHash (is this the registered datanet version and model?)` }
-  const paidPositions = paid.filter((x) => x >= 0)
+  if (!paidPositions) return { kind: 'none', reason: `no set of records of the paid contributors gives the settlement's payouts and paidLeavesHash (is this the registered datanet version and model?)` }
   let position = p.position
   if (position === undefined) {
     // The best left-out record (ties: the lower position); a fault only when strictly above the threshold.

@@ -1,5 +1,5 @@
 import type { PoaChain } from '../chain/connectChain.ts'
-import { queryForCommitment } from '../influence/index.ts'
+import { queryForCommitment, type QueryModelReturnType } from '../influence/index.ts'
 import { attributeInference, type AttributeInferenceParameters, type AttributeInferenceReturnType } from '../proof/attributeInference.ts'
 import { loadQueryText } from './queryStore.ts'
 import type { ServedModel } from './servedModels.ts'
@@ -29,19 +29,27 @@ export type ProveRecordedInferenceParameters = Pick<AttributeInferenceParameters
  */
 export async function proveRecordedInference(p: ProveRecordedInferenceParameters): Promise<AttributeInferenceReturnType | NotProven> {
   const inf = await inferenceStatus(p.chain, p.settlement, p.inferenceId)
-  const text = await loadQueryText({ home: p.home, inferenceId: p.inferenceId })
-  if (text === undefined) return { kind: 'wait', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
-  // The commitment carries the attributed class (queryInputHash.ts): find the one the host chose.
-  const found = await queryForCommitment({ model: p.served.model, text, featureFracBits: p.served.featureScale, commitment: inf.queryCommitment, target: p.target })
-  const q = found.query
-  if (!found.matched) {
-    const classes = found.tried.map((c) => p.served.model.manifest.labels[c] ?? c).join(', ')
-    return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment} (class ${q.target.label}; none of the classes ${classes} gives the recorded ${inf.queryCommitment})` }
-  }
+  const q = await recordedQuery({ home: p.home, inferenceId: p.inferenceId, served: p.served, commitment: inf.queryCommitment, target: p.target })
+  if ('kind' in q) return q
   return attributeInference({
     circuit: p.circuit, keys: p.keys, params: p.params, index: p.served.index, records: p.served.records,
     query: { inputHash: q.inputHash, features: q.features }, poolWei: inf.poolWei,
     settlement: { chainId: p.chain.chainId, address: p.settlement, inferenceId: p.inferenceId, prover: p.prover },
     scoring: p.scoring, onStage: p.onStage, onProgress: p.onProgress, signal: p.signal,
   })
+}
+
+/**
+ * The query of a recorded inference, recomputed from the text saved in `home` with the served
+ * model, at the class the recorded commitment carries (queryInputHash.ts: the predicted one unless
+ * the host asked for another; `target` makes one required). Shared by proving and challenging.
+ */
+export async function recordedQuery(p: { home: string; inferenceId: string; served: ServedModel; commitment: bigint; target?: number | string }): Promise<QueryModelReturnType | NotProven> {
+  const text = await loadQueryText({ home: p.home, inferenceId: p.inferenceId })
+  if (text === undefined) return { kind: 'wait', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
+  const found = await queryForCommitment({ model: p.served.model, text, featureFracBits: p.served.featureScale, commitment: p.commitment, target: p.target })
+  if (found.matched) return found.query
+  const q = found.query
+  const classes = found.tried.map((c) => p.served.model.manifest.labels[c] ?? c).join(', ')
+  return { kind: 'failed', reason: `the stored query text commits to ${q.queryCommitment} (class ${q.target.label}; none of the classes ${classes} gives the recorded ${p.commitment})` }
 }
