@@ -15,7 +15,7 @@ include "./lib/paidLeaves.circom";
 // measures 13):
 //   - each active candidate's record is in datanetRoot and its features are in indexRoot at the same
 //     leafIndex (AttributionCandidate); active slots come first, with strictly increasing leafIndex,
-//     so no record is paid twice;
+//     so no record is paid twice, and each scores above 0;
 //   - queryCommitment = Poseidon(inputHash, FeatureHash(queryFeatures)) (packed as FeatureHash packs);
 //   - payout_i = floor(pool * max(score_i, 0) / sum_j max(score_j, 0)), 0 when the sum is 0
 //     (RewardSplit), and payoutSlot[i] = contributor_i + payout_i * 2^160 (0 for an empty slot);
@@ -31,13 +31,14 @@ include "./lib/paidLeaves.circom";
 // address, the inference id and the prover-fee recipient, so a copied settle cannot redirect the
 // fee) and compares it, and snarkjs's setup adds a constraint per public input.
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
-// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 14,124 at (3, 8, 8)
-// (tiny, 2^14); 16,329 at (2, 128, 8) (demo, 2^14, 45 to spare); 30,110 at (3, 128, 14) (full demo,
-// 2^15); 185,782 at (16, 128, 20) (production, 2^18): about 11,360 per additional candidate at depth
+// constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 14,130 at (3, 8, 8)
+// (tiny, 2^14); 16,333 at (2, 128, 8) (demo, 2^14, 41 to spare); 30,116 at (3, 128, 14) (full demo,
+// 2^15); 185,814 at (16, 128, 20) (production, 2^18): about 11,360 per additional candidate at depth
 // 20. The record leaf's labelHash (Poseidon(3) instead of Poseidon(2)) costs 21 of them per
 // candidate. The challenge game's inputs added 334 at tiny and 281 at demo (PaidThreshold +
 // PaidLeavesHash); dropping two redundant checks (RewardSplit's sum <= pool, 96, and the query's
 // symmetric range, k) paid for them, so the demo still fits the 2^14 powers of tau the tests prepare.
+// The rule that an active slot scores above 0 costs 2 a slot.
 template Attribution(K, k, depth, bits) {
     assert(K >= 1 && K <= 16);
     var levels = (depth + 1) \ 2;
@@ -100,6 +101,18 @@ template Attribution(K, k, depth, bits) {
         increasing[i].in[0] <== leafIndex[i - 1];
         increasing[i].in[1] <== leafIndex[i];
         active[i] * (1 - increasing[i].out) === 0;
+    }
+
+    // An active slot scores above 0 (its score has an inverse). Otherwise a prover could fill slots
+    // with records it pays nothing, whose leaves a challenger cannot tell apart from the same
+    // contributor's other records: the paid leaves (PaidLeavesHash) would be unfindable and the
+    // settlement unchallengeable. Two constraints a slot instead of IsZero's three.
+    signal scoreInverse[K];
+    signal inverted[K];
+    for (var i = 0; i < K; i++) {
+        scoreInverse[i] <-- candidates[i].positiveScore == 0 ? 0 : 1 / candidates[i].positiveScore;
+        inverted[i] <== candidates[i].positiveScore * scoreInverse[i];
+        active[i] * (inverted[i] - 1) === 0;
     }
 
     var logK = 0;

@@ -7,10 +7,11 @@ import { challengeScenario, randomScenario, randomFeatures, rng } from './witnes
 import { TINY_CHALLENGE_SPEC, TINY_PARAMS } from '../prover/proof/circuitParams.ts'
 import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
-import { buildAttributionWitness, buildChallengeInput, ChallengeNotAFaultError, fieldToSigned, packPayoutSlot, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
+import { buildAttributionWitness, buildChallengeInput, ChallengeNotAFaultError, fieldToSigned, packPayoutSlot, paidLeavesHash, signedToField, splitRewards, computeScores } from '../prover/witness/index.ts'
+import { addressToField } from '../prover/field/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
 import { buildMerkleTree, buildQuaternaryTree, computeMerkleRoot, getMerkleProof, getQuaternaryProof, paddingQuaternaryChildren, quaternaryLevels } from '../prover/merkle/index.ts'
-import { featureHash, indexLeaf } from '../prover/index/featureHash.ts'
+import { FEATURE_BOUND, featureHash, indexLeaf } from '../prover/index/featureHash.ts'
 import { labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
 import { CandidateProofError } from '../prover/witness/errors.ts'
 
@@ -51,6 +52,7 @@ const QUATERNARY_POSITION = /failed in QuaternaryChild:\d+ < QuaternaryMerkleRoo
 const FEATURE_RANGE = /failed in Num2Bits:\d+ < PackedFeatureHash:\d+ < AttributionCandidate/
 const QUERY_RANGE = /failed in Num2Bits:\d+ < PackedFeatureHash:\d+ < Attribution:/
 const THRESHOLD = at('attribution.circom', 'Attribution', 'threshold === paidThreshold.threshold')
+const NOT_POSITIVE = at('attribution.circom', 'Attribution', 'active[i] * (inverted[i] - 1) === 0')
 const PAID_LEAVES = at('attribution.circom', 'Attribution', 'paidLeavesHash === paidLeaves.hash')
 const ADDRESS_RANGE = /failed in Num2Bits:\d+ < RecordLeaf/
 
@@ -150,23 +152,34 @@ describe('attribution circuit soundness (tiny: K=3, k=8, depth 8)', () => {
     await expectRejected({ ...built.input, queryFeatures }, QUERY)
   })
 
-  it('pays a negative score nothing and rejects payouts that treat it as positive', async () => {
-    // Candidate features chosen so that record 3 scores negative against the query.
-    const query = randomFeatures(rng(26), TINY_PARAMS.featureCount)
-    const { built, witness } = await honest(26, {
-      queryFeatures: query,
-      candidateIndices: [1, 3, 5],
-      featuresOf: (i, next) => (i === 3 ? query.map((q) => -q) : randomFeatures(next, TINY_PARAMS.featureCount)),
-    })
-    expect(built.scores[1] < 0n).toBe(true)
-    expect(built.payouts[1]).toBe(0n)
+  it('rejects an active slot that scores 0 or below, even paid 0 with a consistent threshold and paid leaves', async () => {
+    // Slots a prover fills with records it pays nothing would hide the paid leaves from a challenger.
+    // Record 3 scores the most negative a slot can (-k (2^15 - 1)^2), record 5 scores 0.
+    const max = new Array<bigint>(TINY_PARAMS.featureCount).fill(FEATURE_BOUND)
+    const parameters = await randomScenario({ params: TINY_PARAMS, seed: 26, queryFeatures: max, candidateIndices: [1, 3, 5], featuresOf: (i) => (i === 3 ? max.map((x) => -x) : i === 5 ? max.map(() => 0n) : max) })
+    const { built, witness } = await honest(26, { queryFeatures: max, candidateIndices: [1], featuresOf: (i) => (i === 3 ? max.map((x) => -x) : i === 5 ? max.map(() => 0n) : max) })
     expect(h.satisfies(witness)).toBe(true)
-    // Attack 1: |score| instead of max(score, 0) in the split, with matching public slots.
-    const wrong = splitRewards({ pool: built.publicInputs.pool, scores: built.scores.map((s) => (s < 0n ? -s : s)) })
-    const contributors = built.input.contributor as bigint[]
-    await expectRejected({ ...built.input, payoutSlot: contributors.map((c, i) => packPayoutSlot(c, wrong.payouts[i])) }, SLOT)
-    // Attack 2: flip the sign bit in the witness.
-    expect(h.satisfies(h.tamper(witness, { 'main.candidates[1].positive.range.isNonNegative': 1n }))).toBe(false)
+    for (const record of parameters.candidates.slice(1)) {
+      const slots = [parameters.candidates[0], record]
+      const input = {
+        ...built.input,
+        paidLeavesHash: await paidLeavesHash({ candidateSlots: K, leafIndices: slots.map((c) => c.leafIndex) }),
+        payoutSlot: [(built.input.payoutSlot as bigint[])[0], packPayoutSlot(addressToField(record.contributor), 0n), 0n],
+        active: [1n, 1n, 0n],
+        leafIndex: [1n, BigInt(record.leafIndex), 0n],
+        contributor: [(built.input.contributor as bigint[])[0], addressToField(record.contributor), 0n],
+        contentHash: [(built.input.contentHash as bigint[])[0], record.contentHash, 0n],
+        labelHash: [(built.input.labelHash as bigint[])[0], record.labelHash, 0n],
+        datanetSiblings: [(built.input.datanetSiblings as bigint[][])[0], record.datanetProof.siblings.slice(), (built.input.datanetSiblings as bigint[][])[2]],
+        indexChildren: [(built.input.indexChildren as bigint[][][])[0], record.indexProof.children.map((c) => c.slice()), (built.input.indexChildren as bigint[][][])[2]],
+        features: [(built.input.features as bigint[][])[0], record.features.map(signedToField), (built.input.features as bigint[][])[2]],
+      }
+      // Every other check holds (both roots open, order, payouts, threshold 0 with an empty slot, paid
+      // leaves): only the new rule refuses it.
+      await expectRejected(input, NOT_POSITIVE)
+    }
+    // Claiming a paid record's positive score negative (its sign bit flipped) to pay it nothing.
+    expect(h.satisfies(h.tamper(witness, { 'main.candidates[0].positive.range.isNonNegative': 0n }))).toBe(false)
   })
 
   it('rejects features that alias the packing (a feature of 2^15 borrowed from its neighbour)', async () => {

@@ -23,7 +23,7 @@ export type ScenarioOptions = {
   params: AttributionParams
   seed: number
   records?: number
-  /** Leaf indices of the candidates (strictly increasing); default: random distinct ones. */
+  /** Leaf indices of the candidates (strictly increasing); default: random distinct ones that score above 0. */
   candidateIndices?: number[]
   candidateCount?: number
   /** Override features per record index (e.g. to force negative scores). */
@@ -54,11 +54,19 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
   const indexLeaves = await Promise.all(leaves.map((leaf, i) => indexLeaf({ recordLeaf: leaf, features: features[i] })))
   const datanet = await buildMerkleTree({ leaves, depth: params.treeDepth })
   const index = await buildQuaternaryTree({ leaves: indexLeaves, levels: quaternaryLevels(params.treeDepth) })
+  const settlementId = randomBigint(next, 248)
+  const inputHash = randomBigint(next, 248)
+  const queryFeatures = options.queryFeatures ?? randomFeatures(next, params.featureCount)
+  const pool = options.pool ?? 10n ** 18n * BigInt(1 + Math.floor(next() * 1000))
   let indices = options.candidateIndices
   if (!indices) {
+    // Random records among those that score above 0: the only ones a slot may hold.
+    const scores = computeScores({ candidateFeatures: features, queryFeatures })
+    const positive = scores.flatMap((s, i) => (s > 0n ? [i] : []))
     const count = options.candidateCount ?? params.candidateSlots
+    if (positive.length < count) throw new Error(`seed ${seed}: only ${positive.length} of ${n} records score above 0, ${count} candidates asked`)
     const set = new Set<number>()
-    while (set.size < count) set.add(Math.floor(next() * n))
+    while (set.size < count) set.add(positive[Math.floor(next() * positive.length)])
     indices = [...set].sort((a, b) => a - b)
   }
   const candidates: AttributionCandidateInput[] = indices.map((i) => ({
@@ -70,15 +78,7 @@ export async function randomScenario(options: ScenarioOptions): Promise<BuildAtt
     datanetProof: getMerkleProof(datanet, i),
     indexProof: getQuaternaryProof(index, i),
   }))
-  return {
-    params,
-    settlementId: randomBigint(next, 248),
-    datanetRoot: datanet.root,
-    indexRoot: index.root,
-    query: { inputHash: randomBigint(next, 248), features: options.queryFeatures ?? randomFeatures(next, params.featureCount) },
-    pool: options.pool ?? 10n ** 18n * BigInt(1 + Math.floor(next() * 1000)),
-    candidates,
-  }
+  return { params, settlementId, datanetRoot: datanet.root, indexRoot: index.root, query: { inputHash, features: queryFeatures }, pool, candidates }
 }
 
 export async function randomWitness(options: ScenarioOptions) {

@@ -177,21 +177,24 @@ export type IdentifyCandidatesParameters = {
 
 /**
  * Which records the settled slots paid: for each nonempty slot (active slots come first, by
- * increasing position) try the records of that contributor, and keep the set whose exact split of
+ * increasing position) try the records of that contributor that score above 0, and keep the set whose exact split of
  * the pool equals every slot (and that `accept` takes). Bounded search, pruned by the payout
  * ratios: a_i = floor(P s_i / S) puts s_i / s_0 in [a_i / (a_0 + 1), (a_i + 1) / a_0) when a_0 > 0.
  * Used by the auditor's scores check and by a challenger rebuilding the paid leaves.
  */
 export function identifyCandidates({ payoutSlots, pool, records, scores, limit = 200_000, accept }: IdentifyCandidatesParameters): number[] | undefined {
   const slots = payoutSlots.filter((x) => x !== 0n).map(unpackPayoutSlot)
+  // Only records that score above 0 can fill a slot (the circuit's rule), so a contributor's records
+  // that score 0 or less never widen the search.
   const byContributor = new Map<string, number[]>()
-  records.forEach((r, i) => byContributor.set(r.contributor.toLowerCase(), [...(byContributor.get(r.contributor.toLowerCase()) ?? []), i]))
-  const positive = (s: bigint) => (s > 0n ? s : 0n)
+  records.forEach((r, i) => {
+    if (scores[i] > 0n) byContributor.set(r.contributor.toLowerCase(), [...(byContributor.get(r.contributor.toLowerCase()) ?? []), i])
+  })
   const fitsRatio = (j: number, p: number): boolean => {
     const a0 = slots[0].payout
     if (j === 0 || a0 === 0n) return true
-    const s0 = positive(scores[chosen[0]])
-    const sj = positive(scores[p])
+    const s0 = scores[chosen[0]]
+    const sj = scores[p]
     const aj = slots[j].payout
     return sj * (a0 + 1n) >= aj * s0 && sj * a0 < (aj + 1n) * s0
   }

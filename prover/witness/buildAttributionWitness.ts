@@ -11,7 +11,7 @@ import { signedToField } from './fieldEncoding.ts'
 import { packPayoutSlot } from './payoutSlot.ts'
 import { paidThreshold } from './paidThreshold.ts'
 import { MAX_CANDIDATE_SLOTS, paidLeavesHash } from './paidLeaves.ts'
-import { CandidateOrderError, WitnessShapeError } from './errors.ts'
+import { CandidateOrderError, CandidateScoreError, WitnessShapeError } from './errors.ts'
 import { checkCandidate, type RecordOpening } from './checkCandidate.ts'
 
 /** settlementId is keccak256 >> 8: 248 bits (the circuit only binds it; TS checks the width). */
@@ -28,7 +28,7 @@ export type BuildAttributionWitnessParameters = {
   query: { inputHash: bigint; features: readonly bigint[] }
   /** Contributor reward pool, OPEN wei, < 2^96. */
   pool: bigint
-  /** At most K candidates, in strictly increasing leafIndex order. */
+  /** At most K candidates, in strictly increasing leafIndex order, each scoring above 0. */
   candidates: readonly AttributionCandidateInput[]
 }
 
@@ -96,6 +96,9 @@ export async function buildAttributionWitness(parameters: BuildAttributionWitnes
   }
 
   const scores = computeScores({ candidateFeatures: candidates.map((c) => c.features), queryFeatures: query.features })
+  scores.forEach((score, i) => {
+    if (score <= 0n) throw new CandidateScoreError({ index: i, leafIndex: candidates[i].leafIndex, score })
+  })
   const { payouts, undistributed } = splitRewards({ pool: parameters.pool, scores })
   const pool = parameters.pool
   const commitment = await commitQuery({ inputHash, features: query.features })

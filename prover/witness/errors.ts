@@ -55,3 +55,15 @@ export class PaidLeavesMismatchError extends PoaError {
     })
   }
 }
+
+/** A candidate that scores 0 or less: the circuit pays only records that score above 0 (a challenger must be able to find every paid record). */
+export class CandidateScoreError extends PoaError {
+  constructor({ index, leafIndex, score }: { index: number; leafIndex: number; score: bigint }) {
+    super(
+      'CANDIDATE_NOT_POSITIVE',
+      'BAD_INPUT',
+      `candidates[${index}] (record ${leafIndex}) scores ${score}: only records that score above 0 can take a slot (leave the slot empty instead)`,
+      { meta: { index, leafIndex, score } },
+    )
+  }
+}

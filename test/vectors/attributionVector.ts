@@ -29,7 +29,7 @@ export function readAttributionVector(): AttributionVector {
 }
 
 async function generate(): Promise<void> {
-  // Three candidates out of 40 records; two positive scores and a negative one (seed chosen so).
+  // Three candidates out of 40 records, drawn among those that score above 0 (the only ones a slot may hold).
   const parameters = await randomScenario({ params: TINY_PARAMS, seed: 2027, records: 40 })
   const built = await buildAttributionWitness(parameters)
   const vector = {
