@@ -284,6 +284,27 @@ describe(`AttributionSettlement on a real tiny proof (seed ${SEED})`, () => {
     }
   })
 
+  it('credits the treasury fee to the treasury in force at settlement when governance moves the treasury before the claim', async () => {
+    const { inferenceId, calldata } = await recordAndProve()
+    const settled = await settle(inferenceId, calldata)
+    const old = await treasury.getAddress()
+    expect(settled.terms.treasury).toBe(old)
+    const owner = await settlementAt(settlement, stack.deployer)
+    const moved = await host.getAddress()
+    await (await owner.setTreasury(moved)).wait()
+    try {
+      const contract = await settlementAt(settlement, prover)
+      // Terms naming the new treasury do not open the settlement.
+      await expectRevert(contract.claimAll(inferenceId, termsTuple({ ...settled.terms, treasury: moved }), settled.payoutSlots).catch((e: unknown) => { throw wrap(e) }), 'SettlementPayoutsMismatch')
+      const [oldBefore, movedBefore] = await Promise.all([old, moved].map((account) => rewardBalance({ settlement, runner: prover, account })))
+      await claimRewards({ settlement, signer: prover, inferenceId })
+      expect(await rewardBalance({ settlement, runner: prover, account: old })).toBe(oldBefore + settled.treasuryFeeWei)
+      expect(await rewardBalance({ settlement, runner: prover, account: moved })).toBe(movedBefore)
+    } finally {
+      await (await owner.setTreasury(old)).wait()
+    }
+  })
+
   it('rejects an unapproved circuit at record time, a proof for another circuit than the recorded one, a wrong number of public inputs, and a verifier set by a non-owner', async () => {
     const unknown = `0x${'99'.repeat(32)}`
     const unrecorded = newInferenceId()

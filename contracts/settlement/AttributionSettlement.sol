@@ -58,7 +58,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
         uint48 refundableAt; // recordedAt + the refund timeout at record time
         uint256 modelId; // slot 2
         uint256 queryCommitment; // slot 3
-        bytes20 payoutsHash; // slot 4, written at settlement: keccak256(terms, slots), 160 bits
+        bytes20 payoutsHash; // slot 4, written at settlement: keccak256(terms, slots), 160 bits (_termsHash)
         uint64 claimableAt; // settlement time + the challenge window then in force
         bytes32 circuitId; // slot 5: the circuit (id over its verification key) that must prove it
     }
@@ -239,7 +239,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
             (uint256 proverFee, uint256 ownerFee, uint256 treasuryFee) = _fees(inf, _paid(payoutSlots));
             _credit(terms.prover, inferenceId, proverFee + terms.bond);
             _credit(_modelFacts[inf.modelId].owner, inferenceId, ownerFee);
-            _credit(treasury(), inferenceId, treasuryFee);
+            _credit(terms.treasury, inferenceId, treasuryFee); // the treasury at settlement
         }
         _claimed[inferenceId] = bitmap;
     }
@@ -466,9 +466,19 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
             }
         }
         uint64 claimableAt = uint64(block.timestamp + game.windowSeconds);
-        inf.payoutsHash = bytes20(keccak256(abi.encodePacked(prover, game.bond, inputs[5], inputs[6], inputs[FIXED_INPUTS:])));
+        address treasury_ = treasury();
+        inf.payoutsHash = _termsHash(prover, game.bond, inputs[5], inputs[6], treasury_, inputs[FIXED_INPUTS:]);
         inf.claimableAt = claimableAt;
-        emit SettlementBonded(inferenceId, msg.sender, game.bond, inputs[5], inputs[6], claimableAt);
+        emit SettlementBonded(inferenceId, msg.sender, game.bond, inputs[5], inputs[6], claimableAt, treasury_);
+    }
+
+    /// @dev The settlement's one stored word: its terms and payout slots, hashed (160 bits).
+    function _termsHash(address prover, uint256 bond, uint256 threshold, uint256 paidLeavesHash, address treasury_, uint256[] calldata slots)
+        private
+        pure
+        returns (bytes20)
+    {
+        return bytes20(keccak256(abi.encodePacked(prover, bond, threshold, paidLeavesHash, treasury_, slots)));
     }
 
     /// @dev Sum of the payouts to nonzero addresses: a slot paying the zero address is unclaimable,
@@ -498,7 +508,7 @@ contract AttributionSettlement is IAttributionSettlement, SettlementConfig, Reen
     {
         inf = _inferences[inferenceId];
         if (inf.status != Status.Settled) revert SettlementNotSettled(inferenceId, inf.status);
-        bytes20 hash = bytes20(keccak256(abi.encodePacked(terms.prover, terms.bond, terms.threshold, terms.paidLeavesHash, slots)));
+        bytes20 hash = _termsHash(terms.prover, terms.bond, terms.threshold, terms.paidLeavesHash, terms.treasury, slots);
         if (slots.length > MAX_SLOTS || hash != inf.payoutsHash) revert SettlementPayoutsMismatch(inferenceId);
     }
 

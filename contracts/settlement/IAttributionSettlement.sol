@@ -14,13 +14,16 @@ interface IAttributionSettlement {
     }
 
     /// @notice What a settlement stands on besides its payout slots: who is paid the prover fee and
-    ///         the bond back, the bond locked, and the two public inputs a challenge needs. Claims and
-    ///         challenges pass them back; the settlement stores only their hash with the slots'.
+    ///         the bond back, the bond locked, the two public inputs a challenge needs, and the
+    ///         treasury in force at settlement (its fee goes there even if governance moves the
+    ///         treasury before the claim). Claims and challenges pass them back; the settlement stores
+    ///         only their hash with the slots'.
     struct SettlementTerms {
         address prover;
         uint96 bond;
         uint256 threshold;
         uint256 paidLeavesHash;
+        address treasury;
     }
 
     /// @notice A host recorded an inference and escrowed its fee.
@@ -68,8 +71,15 @@ interface IAttributionSettlement {
     /// @param threshold The proof's threshold: the smallest paid score, 0 when a slot is empty.
     /// @param paidLeavesHash The proof's Poseidon hash of the paid leaves (leafIndex + 1, 0 for an empty slot).
     /// @param claimableAt When claims open and challenges close.
+    /// @param treasury The treasury in force at settlement: its fee is credited there at the claim.
     event SettlementBonded(
-        bytes32 indexed inferenceId, address indexed settler, uint256 bond, uint256 threshold, uint256 paidLeavesHash, uint256 claimableAt
+        bytes32 indexed inferenceId,
+        address indexed settler,
+        uint256 bond,
+        uint256 threshold,
+        uint256 paidLeavesHash,
+        uint256 claimableAt,
+        address treasury
     );
 
     /// @notice A challenge proved a settlement left out a better record: it was cancelled.

@@ -153,9 +153,17 @@ export type SettleInferenceParameters = {
 
 /**
  * What a settlement stands on besides its payout slots (the contract's SettlementTerms): who is paid
- * the prover fee and the bond back, the bond locked, and the two public inputs a challenge needs.
+ * the prover fee and the bond back, the bond locked, the two public inputs a challenge needs, and the
+ * treasury snapshotted at settlement.
  */
-export type SettlementTerms = { prover: string; bondWei: bigint; threshold: bigint; paidLeavesHash: bigint }
+export type SettlementTerms = {
+  prover: string
+  bondWei: bigint
+  threshold: bigint
+  paidLeavesHash: bigint
+  /** The treasury in force at settlement: the claim credits its fee there. */
+  treasury: string
+}
 
 /** The challenge game of a settlement contract: window, bond and the challenger's share. */
 export type ChallengeGame = { windowSeconds: number; bondWei: bigint; challengerBps: number }
@@ -228,7 +236,7 @@ function settledSplit(args: any, bonded: any, tx: TxResult): Omit<SettleInferenc
   return {
     ...tx,
     prover: args.prover as string,
-    terms: { prover: args.prover as string, bondWei: BigInt(bonded.bond), threshold: BigInt(bonded.threshold), paidLeavesHash: BigInt(bonded.paidLeavesHash) },
+    terms: { prover: args.prover as string, bondWei: BigInt(bonded.bond), threshold: BigInt(bonded.threshold), paidLeavesHash: BigInt(bonded.paidLeavesHash), treasury: bonded.treasury as string },
     claimableAt: Number(bonded.claimableAt),
     payoutSlots,
     payouts: payoutSlots.filter((s) => s !== 0n).map(decodePayout),
@@ -331,16 +339,16 @@ export async function claimRewards({ settlement, signer, inferenceId }: { settle
     if (now + 1 < settled.claimableAt) throw new ChallengeWindowOpenError({ inferenceId, claimableAt: settled.claimableAt, now })
   }
   // An unsettled inference has no event: send anyway so the contract names the reason (SettlementNotSettled).
-  const terms = settled ? termsTuple(settled.terms) : [ZERO_ADDRESS, 0n, 0n, 0n]
+  const terms = settled ? termsTuple(settled.terms) : [ZERO_ADDRESS, 0n, 0n, 0n, ZERO_ADDRESS]
   const receipt = await send(`claim rewards of ${inferenceId}`, () => contract.claimAll(inferenceId, terms, settled?.payoutSlots ?? []))
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }
 
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
-/** SettlementTerms as the contract's tuple (prover, bond, threshold, paidLeavesHash). */
-export function termsTuple(t: SettlementTerms): [string, bigint, bigint, bigint] {
-  return [t.prover, t.bondWei, t.threshold, t.paidLeavesHash]
+/** SettlementTerms as the contract's tuple (prover, bond, threshold, paidLeavesHash, treasury). */
+export function termsTuple(t: SettlementTerms): [string, bigint, bigint, bigint, string] {
+  return [t.prover, t.bondWei, t.threshold, t.paidLeavesHash, t.treasury]
 }
 
 export type ChallengeSettlementParameters = {
