@@ -10,15 +10,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseUnits, type JsonRpcProvider } from 'ethers'
 import { ChainRevertError } from '../prover/chain/chainErrors.ts'
-import { challengeSettlement, claimRewards, rewardBalance, settlementAt } from '../prover/clients/settlementClient.ts'
+import { challengeSettlement, claimRewards, currentSettlement, rewardBalance, settlementAt } from '../prover/clients/settlementClient.ts'
 import { indexFeatures } from '../prover/index/index.ts'
 import { queryModel } from '../prover/influence/index.ts'
 import { computeScores } from '../prover/witness/index.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
-import { createWorld, KEYS, PARAMS, proveAndSettle, recordQuery, type World } from './auditFixture.ts'
+import { createWorld, KEYS, MODEL, PARAMS, proveAndSettle, recordQuery, type World } from './auditFixture.ts'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
+import { challengeRecordedInference, type ChallengeFound } from '../prover/node/challengeRecordedInference.ts'
+import { ensureCircuitKeys } from '../prover/app/ensureCircuitKeys.ts'
+import { loadServedInference } from '../prover/app/servedInference.ts'
+import { cpSync } from 'node:fs'
 
 const WINDOW = 3_600
 const BOND = parseUnits('10', 18)
@@ -46,17 +50,21 @@ async function ranked(text: string): Promise<number[]> {
  * `poa challenge` as a validator would run it: its own process and key, this world's copies of the
  * data. Asynchronous: the chain's JSON-RPC server runs in this process and must keep answering.
  */
-async function challenge(inferenceId: string): Promise<{ status: number; result: any; output: string }> {
-  const args = ['cli/bin.js', '--home', world.home, '--json', 'challenge', inferenceId, '--rpc', world.url, '--private-key', KEYS[4]]
-  const { code, stdout, stderr } = await promisify(execFile)(process.execPath, args, { cwd: PACKAGE_ROOT, timeout: 300_000 })
+async function challenge(inferenceId: string, extra: string[] = []): Promise<{ status: number; result: any; error: any; output: string }> {
+  return poa(['challenge', inferenceId, '--rpc', world.url, '--private-key', KEYS[4], ...extra])
+}
+
+/** `poa --json <args>` in its own process, asynchronously (see `challenge`). */
+async function poa(args: string[], home = world.home): Promise<{ status: number; result: any; error: any; output: string }> {
+  const { code, stdout, stderr } = await promisify(execFile)(process.execPath, ['cli/bin.js', '--home', home, '--json', ...args], { cwd: PACKAGE_ROOT, timeout: 300_000 })
     .then((r) => ({ code: 0, ...r }), (e: any) => ({ code: typeof e.code === 'number' ? e.code : 1, stdout: String(e.stdout ?? ''), stderr: String(e.stderr ?? e) }))
-  let result: any
+  let parsed: any = {}
   try {
-    result = JSON.parse(stdout.trim().split('\n').pop() ?? '').result
+    parsed = JSON.parse(stdout.trim().split('\n').pop() ?? '')
   } catch {
-    result = undefined
+    parsed = {}
   }
-  return { status: code, result, output: stdout + stderr }
+  return { status: code, result: parsed.result, error: parsed.error, output: stdout + stderr }
 }
 
 async function expectRevert(promise: Promise<unknown>, name: string): Promise<void> {
@@ -79,6 +87,21 @@ describe('the challenge game', () => {
     expect(dishonest.settled.terms.bondWei).toBe(BOND)
     await expect(claimRewards({ settlement: world.settlement, signer: prover, inferenceId })).rejects.toThrow(/claims open at .* \(in \d+ s\), when its challenge window closes/)
 
+    // A challenge proof is bound to its sender, the settlement's terms and the proof itself.
+    const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: 'tiny', statement: 'challenge' })
+    const served = await loadServedInference({ home: world.home, chain: world.chain, modelId: world.modelId, params, circuitSet: 'tiny', fail: (reason) => new Error(reason) })
+    const proved = await challengeRecordedInference({ home: world.home, chain: world.chain, settlement: world.settlement, inferenceId, served, circuit, keys, params, send: false })
+    expect(proved).toMatchObject({ kind: 'proved', position: order[0] })
+    const { calldata } = proved as ChallengeFound
+    const copier = world.chain.getSigner(KEYS[3]) // the proof names world.chain's signer as the challenger
+    await expectRevert(challengeSettlement({ settlement: world.settlement, signer: copier, inferenceId, calldata }), 'SettlementInputMismatch')
+    const own = world.chain.signer
+    const tampered = { ...calldata, proof: `${calldata.proof.slice(0, -4)}${calldata.proof.endsWith('00') ? '0101' : '0000'}` as `0x${string}` }
+    await expectRevert(challengeSettlement({ settlement: world.settlement, signer: own, inferenceId, calldata: tampered }), 'SettlementChallengeInvalid')
+    for (const at of [1, 4]) { // another datanet version's root, another settlement's threshold
+      await expectRevert(challengeSettlement({ settlement: world.settlement, signer: own, inferenceId, calldata: { ...calldata, publicInputs: calldata.publicInputs.map((x, i) => (i === at ? x + 1n : x)) } }), 'SettlementInputMismatch')
+    }
+
     const won = await challenge(inferenceId)
     expect(won.status, won.output).toBe(0)
     expect(won.result).toMatchObject({ kind: 'challenged', position: order[0] })
@@ -93,6 +116,12 @@ describe('the challenge game', () => {
     const stands = await challenge(inferenceId)
     expect(stands.status, stands.output).toBe(0)
     expect(stands.result.kind).toBe('stands')
+    // Neither a paid record nor one scoring at most the threshold proves a fault.
+    for (const record of [order[0], order[PARAMS.candidateSlots]]) {
+      const refused = await challenge(inferenceId, ['--record', String(record)])
+      expect(refused.status, refused.output).toBe(3)
+      expect(refused.error).toMatchObject({ code: 'CHALLENGE_NOT_A_FAULT' })
+    }
     // After the window: no challenge, and the claim pays what the data says (and the bond back).
     const rpc = world.chain.provider as JsonRpcProvider
     await rpc.send('evm_increaseTime', [WINDOW])
@@ -114,8 +143,32 @@ describe('the challenge game', () => {
     const { inferenceId } = await recordQuery(world, text)
     const empty = await proveAndSettle(world, inferenceId, text, { positions: [], signer: world.chain.getSigner(KEYS[2]) })
     expect(empty.settled.terms.threshold).toBe(0n)
-    const won = await challenge(inferenceId)
-    expect(won.status, won.output).toBe(0)
-    expect(won.result).toMatchObject({ kind: 'challenged', position: (await ranked(text))[0], paidPositions: [] })
+    // The auditor's topK check fails, and with --challenge it proves and sends the fault (exit 4: the audit failed).
+    const audited = await poa(['audit', inferenceId, '--datanet', String(world.datanetId), '--model', MODEL, '--challenge', '--rpc', world.url, '--private-key', KEYS[4]])
+    expect(audited.status, audited.output).toBe(4)
+    expect(audited.result).toMatchObject({ ok: false, failed: ['topK'], challenge: { kind: 'challenged', position: (await ranked(text))[0], threshold: '0', paidPositions: [] } })
+    expect((await (await settlementAt(world.settlement, world.chain.provider)).inference(inferenceId)).status).toBe(1n) // pending again
+  }, 600_000)
+
+  it('poa node --validate challenges a settlement that left out the best records, wins the bond, then proves and settles the inference honestly', async () => {
+    const text = world.queries[2]
+    const order = await ranked(text)
+    const { inferenceId } = await recordQuery(world, text)
+    await proveAndSettle(world, inferenceId, text, { positions: order.slice(1, PARAMS.candidateSlots + 1), signer: world.chain.getSigner(KEYS[2]) })
+    // The validator runs a node too: it proves what it reopens, and its own settlement locks a bond.
+    const validator = world.chain.getSigner(KEYS[4])
+    await (await world.chain.contracts.openToken.getFunction('transfer')(await validator.getAddress(), parseUnits('20', 18))).wait()
+    const home = `${world.home}-validator`
+    cpSync(world.home, home, { recursive: true })
+    const from = (await world.chain.provider.getBlockNumber()) - 3
+    const run = await poa(['node', '--rpc', world.url, '--private-key', KEYS[4], '--model', MODEL, '--datanet', String(world.datanetId), '--validate', '--until-idle', '--poll-ms', '200', '--from-block', String(from)], home)
+    expect(run.status, run.output).toBe(0)
+    expect(run.result.validator).toMatchObject({ challenges: 1, bondsWonWei: String(BOND / 2n) })
+    expect(run.result.validator.audits, run.output).toBe(2) // the dishonest settlement, then its own (stands)
+    expect(run.result.done).toBe(1)
+    const settled = await currentSettlement({ settlement: world.settlement, runner: world.chain.provider, inferenceId })
+    expect(settled?.prover).toBe(await validator.getAddress())
+    expect(settled!.payouts.length).toBeGreaterThan(0)
+    expect(run.output).toMatch(/reopened: its settlement was challenged/)
   }, 600_000)
 })

@@ -7,7 +7,7 @@ import { note, printResult, progressLine } from '../output.ts'
 
 type NodeOptions = ChainCliOptions & {
   model?: string[]; datanet?: string; circuit: CircuitSetName; fromBlock?: number; pollMs: number; workers: number
-  metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint
+  metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint; validate?: boolean
 }
 
 /**
@@ -22,7 +22,7 @@ function crashAtOf(options: NodeOptions): NodeCrashPoint | undefined {
 /** Registers: node (the prover loop). */
 export function registerNodeCommands(program: Command): void {
   addChainOptions(
-    program.command('node').description('prove pending inferences of the served models and settle them (runs until SIGINT/SIGTERM)')
+    program.command('node').description('prove pending inferences of the served models and settle them, with --validate also challenge faulty settlements (runs until SIGINT/SIGTERM)')
       .option('--model <name...>', 'served local models (under <home>/models/)')
       .option('--datanet <ref>', 'the local datanet the models were indexed on')
       .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny'))
@@ -31,6 +31,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--workers <n>', 'scoring threads', integerOption('--workers', 1, 256), 1)
       .option('--metrics-port <port>', 'serve counters on 127.0.0.1 (0: a free port)', integerOption('--metrics-port', 0, 65535))
       .option('--until-idle', 'exit once the chain is scanned and no job is open')
+      .option('--validate', "also check every settlement of the served models within its challenge window, and challenge one that left out a record scoring above its threshold (the node's key takes the challenger's share of the bond)")
       .option('--settlement <address>', 'AttributionSettlement address (default: the deployment file)')
       .addOption(new Option('--crash-at <point>', 'test only: SIGKILL the node at this point').choices(['scoring', 'proving', 'submitted']).hideHelp()),
   ).action(async (options: NodeOptions, cmd: Command) => {
@@ -48,7 +49,7 @@ export function registerNodeCommands(program: Command): void {
       const summary = await runProverNode({
         home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: options.circuit,
         fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
-        settlement: options.settlement, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
+        settlement: options.settlement, validate: options.validate, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
         onStarted: (node) => {
           stop = () => node.stop()
           process.once('SIGINT', onSignal)
@@ -56,7 +57,8 @@ export function registerNodeCommands(program: Command): void {
           if (node.metricsUrl) note(`metrics: ${node.metricsUrl}`)
         },
       })
-      printResult(opts, summary, () => `node stopped: ${summary.done} settled, ${summary.dropped} dropped, ${summary.failed} failed`)
+      printResult(opts, summary, () => `node stopped: ${summary.done} settled, ${summary.dropped} dropped, ${summary.failed} failed` +
+        (summary.validator ? `; ${summary.validator.audits} settlements audited, ${summary.validator.challenges} challenged, ${summary.validator.bondsWonWei} wei of bonds won` : ''))
     } finally {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)

@@ -10,6 +10,13 @@ import { noLog } from './appOptions.ts'
 import { settlementAddress } from './settlementAddress.ts'
 import { withChainSession } from './withChainSession.ts'
 import { withDatanetStore } from './withDatanetStore.ts'
+import { settlementAt } from '../clients/settlementClient.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
+import { challengeRecordedInference, type ChallengeFound, type NoFault } from '../node/challengeRecordedInference.ts'
+import { attributionSpec, CIRCUIT_SET_NAMES, CIRCUIT_SETS } from '../proof/circuitParams.ts'
+import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
+import { InferenceNotChallengeableError } from './challengeInference.ts'
+import { loadServedInference } from './servedInference.ts'
 
 /** Which settlements to audit: one inference, or every settlement in a block range. */
 export type AuditSelection =
@@ -30,9 +37,18 @@ export type AuditInferencesParameters = AppFolders & Pick<AppReporting, 'log' | 
   expectedClass?: number | string
   vkey?: string
   settlement?: string
+  /**
+   * The validator's step after a failed topK check: prove that a left-out record scores above the
+   * settlement's threshold and challenge it inside its window (needs a key). Each such report gets
+   * the outcome in `challenge`.
+   */
+  challenge?: boolean
 }
 
-export type AuditInferencesReturnType = { ok: boolean; reports: AuditReport[] }
+/** An audit report, with the challenge sent (or why none was) when `challenge` was asked and topK failed. */
+export type AuditChallengeReport = AuditReport & { challenge?: ChallengeFound | NoFault }
+
+export type AuditInferencesReturnType = { ok: boolean; reports: AuditChallengeReport[] }
 
 /** Re-check settled attributions from the chain and local data (see auditInference); `ok` only when every check of every report passed. */
 export async function auditInferences(p: AuditInferencesParameters): Promise<AuditInferencesReturnType> {
@@ -46,15 +62,33 @@ export async function auditInferences(p: AuditInferencesParameters): Promise<Aud
       const settlement = settlementAddress(c, p.settlement)
       const s = p.select
       const ids = 'inferenceId' in s ? [s.inferenceId] : await listSettledInferences({ chain: c, settlement, fromBlock: s.fromBlock, toBlock: s.toBlock })
-      const reports: AuditReport[] = []
+      const reports: AuditChallengeReport[] = []
       for (const one of ids) {
         log(`auditing ${one}`)
         const queryText = p.queryFile !== undefined ? readFileSync(p.queryFile, 'utf8') : await loadQueryText({ home: p.home, inferenceId: one })
-        reports.push(await auditInference({
+        const report: AuditChallengeReport = await auditInference({
           chain: c, settlement, inferenceId: one, store, datanet: p.datanet, model, queryText, expectedClass: p.expectedClass, vkeyPath: p.vkey, buildDir: p.buildDir,
           fromBlock: s.fromBlock, toBlock: s.toBlock,
-        }))
+        })
+        if (p.challenge && report.failed.includes('topK')) {
+          log(`challenging ${one}: its paid records are not the top ones`)
+          report.challenge = await challengeAudited({ home: p.home, buildDir: p.buildDir, chain: c, settlement, inferenceId: one, circuit: report.circuit, log })
+        }
+        reports.push(report)
       }
       return { ok: reports.every((r) => r.ok), reports }
     }))
+}
+
+/** The challenge of an audited settlement whose topK check failed, with the challenge circuit of the circuit it was settled with. */
+async function challengeAudited(p: { home: string; buildDir?: string; chain: PoaChain; settlement: string; inferenceId: string; circuit?: string; log: (line: string) => void }): Promise<ChallengeFound | NoFault> {
+  const circuitSet = CIRCUIT_SET_NAMES.find((name) => attributionSpec(CIRCUIT_SETS[name]).name === p.circuit)
+  if (!circuitSet) return { kind: 'none', reason: `the settled circuit ${p.circuit ?? '(unknown)'} is none of poa's circuit sets: no challenge circuit for it` }
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log })
+  const recorded = await (await settlementAt(p.settlement, p.chain.provider)).inference(p.inferenceId)
+  const served = await loadServedInference({
+    home: p.home, chain: p.chain, modelId: BigInt(recorded.modelId), params, circuitSet,
+    fail: (reason) => new InferenceNotChallengeableError({ inferenceId: p.inferenceId, reason }),
+  })
+  return challengeRecordedInference({ home: p.home, chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, served, circuit, keys, params })
 }

@@ -22,6 +22,8 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   metricsPort?: number
   untilIdle?: boolean
   settlement?: string
+  /** Also check every settlement on the chain within its challenge window and challenge faulty ones. */
+  validate?: boolean
   /** Test only (see StartNodeParameters.crashAt). */
   crashAt?: NodeCrashPoint
   /** Called once the node runs, with a way to stop it (the CLI wires SIGINT/SIGTERM to it). */
@@ -39,17 +41,22 @@ function nodeConfig(p: RunProverNodeParameters): { models: string[]; datanet: st
   return { models, datanet: String(datanet) }
 }
 
-/** The prover node on a JSON-RPC chain: prove pending inferences of the served models and settle them, until stopped (or idle). */
+/**
+ * The prover node on a JSON-RPC chain: prove pending inferences of the served models and settle
+ * them, and with `validate` also challenge faulty settlements of them, until stopped (or idle).
+ */
 export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSummary> {
   if (p.chain?.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
   const config = nodeConfig(p)
   const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet, buildDir: p.buildDir, log: p.log })
+  const validator = p.validate ? await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log }) : undefined
   const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
   return withDatanetStore(p.home, (store) =>
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({
         home: p.home, chain, settlement: settlementAddress(chain, p.settlement), models, store, datanet: config.datanet, circuit, keys, params,
         fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt,
+        validator: validator && { circuit: validator.circuit, keys: validator.keys },
       })
       p.onStarted?.(node)
       return node.done

@@ -206,6 +206,18 @@ export async function depositToSettlement({ settlement, signer, amountWei }: { s
 }
 
 /**
+ * Make the signer's settlement balance cover the challenge game's bond, depositing what is missing
+ * from its wallet; returns the amount deposited (0 when the balance sufficed or there is no bond).
+ */
+export async function fundBond({ settlement, signer }: { settlement: string; signer: Signer }): Promise<bigint> {
+  const { bondWei } = await readChallengeGame({ settlement, runner: signer })
+  const balance = bondWei === 0n ? 0n : await rewardBalance({ settlement, runner: signer, account: await signer.getAddress() })
+  const missing = balance < bondWei ? bondWei - balance : 0n
+  if (missing > 0n) await depositToSettlement({ settlement, signer, amountWei: missing })
+  return missing
+}
+
+/**
  * Submit a proof for a pending inference; returns the split the contract recorded. The settlement
  * locks the challenge game's bond from the sender's settlement balance: what is missing is first
  * deposited from its wallet.
@@ -216,10 +228,7 @@ export async function settleInference(p: SettleInferenceParameters): Promise<Set
   })
   const settlement = await settlementAt(p.settlement, p.signer)
   checkCircuitId(p.circuitId, 'circuitId')
-  const { bondWei } = await readChallengeGame({ settlement: p.settlement, runner: p.signer })
-  const balance = bondWei === 0n ? 0n : await rewardBalance({ settlement: p.settlement, runner: p.signer, account: await p.signer.getAddress() })
-  const depositedWei = balance < bondWei ? bondWei - balance : 0n
-  if (depositedWei > 0n) await depositToSettlement({ settlement: p.settlement, signer: p.signer, amountWei: depositedWei })
+  const depositedWei = await fundBond({ settlement: p.settlement, signer: p.signer })
   const { proof, publicInputs } = p.calldata
   const receipt = await send(`settle ${p.inferenceId}`, () =>
     settlement.settle(p.inferenceId, p.circuitId, p.prover ?? '0x0000000000000000000000000000000000000000', proof, publicInputs),

@@ -1,5 +1,5 @@
 import type { PoaChain } from '../chain/connectChain.ts'
-import { challengeSettlement, currentSettlement, settlementAt } from '../clients/settlementClient.ts'
+import { challengeSettlement, currentSettlement, settlementAt, type SolidityCalldata } from '../clients/settlementClient.ts'
 import { getPoseidon } from '../hash/index.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { scoreReference } from '../influence/index.ts'
@@ -46,6 +46,8 @@ export type ChallengeFound = {
   gasUsed?: bigint
   toChallengerWei?: bigint
   provingMs: number
+  /** The challenge's calldata (proof and public inputs), bound to this chain's signer as the challenger. */
+  calldata: SolidityCalldata
 }
 
 /**
@@ -101,7 +103,7 @@ export async function challengeRecordedInference(p: ChallengeRecordedInferencePa
   const started = performance.now()
   const proved = await proveChallenge({ circuit: p.circuit, keys: p.keys, witness, onProgress: p.onProgress, signal: p.signal })
   const provingMs = performance.now() - started
-  const result: ChallengeFound = { kind: 'proved', position, score: witness.score, threshold, paidPositions, provingMs }
+  const result: ChallengeFound = { kind: 'proved', position, score: witness.score, threshold, paidPositions, provingMs, calldata: proved.calldata }
   if (p.send === false) return result
   const sent = await challengeSettlement({ settlement: p.settlement, signer: p.chain.signer, inferenceId: id, calldata: proved.calldata })
   return { ...result, kind: 'challenged', txHash: sent.txHash, gasUsed: sent.gasUsed, toChallengerWei: sent.toChallengerWei }

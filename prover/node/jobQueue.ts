@@ -3,6 +3,7 @@ import { processAlive, processStartOf } from '../lock/index.ts'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
+import { openValidationQueue, type ValidationQueue } from './validationQueue.ts'
 
 /**
  * The node's persistent job queue, `<home>/node.sqlite`: one row per recorded inference it serves,
@@ -99,6 +100,14 @@ export type JobQueue = {
   history(inferenceId: string): { from: string | null; to: JobState; reason: string | null }[]
   cursor(): number | undefined
   setCursor(block: number): void
+  /**
+   * A settlement of this inference was challenged and cancelled: the inference is pending on-chain
+   * again, so a settled or dropped job goes back to pending (logged with `reason`). False when the
+   * job is absent or still open.
+   */
+  reopen(inferenceId: string, reason: string): boolean
+  /** The validator's settlements to check (`poa node --validate`), in the same database. */
+  readonly validations: ValidationQueue
   close(): void
 }
 
@@ -127,8 +136,10 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
     const row = getRow.get(id.toLowerCase()) as Row | undefined
     return row ? toJob(row) : undefined
   }
+  const validations = openValidationQueue(db)
   return {
     path,
+    validations,
     enqueue({ inferenceId, modelId, recordedBlock }) {
       const id = inferenceId.toLowerCase()
       return db.transaction(() => {
@@ -173,6 +184,17 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
     cursor: () => (db.prepare('SELECT block FROM cursor WHERE id = 1').get() as { block: number } | undefined)?.block,
     setCursor(block) {
       db.prepare('INSERT INTO cursor (id, block) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET block = excluded.block').run(block)
+    },
+    reopen(inferenceId, reason) {
+      const id = inferenceId.toLowerCase()
+      return db.transaction(() => {
+        const job = get(id)
+        if (!job || (job.state !== 'settled' && job.state !== 'dropped')) return false
+        // A fresh start: the old settlement's transaction is no longer this job's to resolve.
+        db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, tx_hash = NULL, raw_tx = NULL, settled_block = NULL, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
+        log.run(id, job.state, 'pending', reason, now())
+        return true
+      })()
     },
     close() {
       db.prepare('DELETE FROM owner WHERE id = 1 AND pid = ?').run(process.pid)

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { JobQueue, JobState } from './jobQueue.ts'
+import type { ValidationState } from './validationQueue.ts'
 
 /**
  * The node's counters, served as JSON on 127.0.0.1 only (GET /metrics): jobs per state, jobs done
@@ -15,9 +16,11 @@ export type NodeMetrics = {
   proofSeconds: { count: number; mean: number; max: number; last?: number }
   head?: number
   cursor?: number
+  /** `poa node --validate` only: settlements checked (per end state), challenges won, and the bond shares they credited (OPEN wei, decimal). */
+  validator?: { audits: number; challenges: number; bondsWonWei: string; validations: Record<ValidationState, number>; cursor?: number }
 }
 
-export function collectMetrics(queue: JobQueue, extra: { rpcRetries: number; head?: number }): NodeMetrics {
+export function collectMetrics(queue: JobQueue, extra: { rpcRetries: number; head?: number; validating?: boolean }): NodeMetrics {
   const jobs = queue.counts()
   const times = queue.list().filter((j) => j.provingMs !== undefined).map((j) => j.provingMs! / 1000)
   const round = (x: number) => Math.round(x * 1000) / 1000
@@ -35,6 +38,19 @@ export function collectMetrics(queue: JobQueue, extra: { rpcRetries: number; hea
     },
     head: extra.head,
     cursor: queue.cursor(),
+    ...(extra.validating ? { validator: validatorMetrics(queue) } : {}),
+  }
+}
+
+function validatorMetrics(queue: JobQueue): NonNullable<NodeMetrics['validator']> {
+  const validations = queue.validations.counts()
+  return {
+    // An audit is a settlement this node checked against its copies to a verdict.
+    audits: validations.stands + validations.challenged,
+    challenges: validations.challenged,
+    bondsWonWei: queue.validations.bondsWonWei().toString(),
+    validations,
+    cursor: queue.validations.cursor(),
   }
 }
 

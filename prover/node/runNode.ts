@@ -1,7 +1,7 @@
 import type { EventLog } from 'ethers'
 import { ChainRequestError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { settlementAt } from '../clients/settlementClient.ts'
+import { fundBond, settlementAt } from '../clients/settlementClient.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { createScoringPool, type LoadedModel } from '../influence/index.ts'
@@ -14,6 +14,7 @@ import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetr
 import { proveRecordedInference } from './proveRecordedInference.ts'
 import { withRetry } from './retryRpc.ts'
 import { resolveServedModels, type ServedModels } from './servedModels.ts'
+import { validateRound, type ValidatorKeys } from './validateSettlements.ts'
 import { broadcast, isLostRace, notPendingReason, resolveSubmitted, signSettlement, type Outcome } from './submitSettlement.ts'
 
 /**
@@ -22,7 +23,9 @@ import { broadcast, isLostRace, notPendingReason, resolveSubmitted, signSettleme
  * features from the stored query text (and check the recorded commitment), score + prove with
  * `attributeInference` (scoring pool and prover worker threads), sign, store, broadcast, and
  * record the outcome. The chain is the only coordination between nodes: a settlement by someone
- * else drops the job. See docs/node.md for the crash-safety argument.
+ * else drops the job (and a challenge that cancels it reopens the job). With `validator` it also
+ * checks every settlement within its challenge window and challenges the faulty ones. See
+ * docs/node.md for the crash-safety argument.
  */
 export type StartNodeParameters = {
   home: string
@@ -46,6 +49,11 @@ export type StartNodeParameters = {
   /** Status lines (stderr in the CLI). */
   log?: (line: string) => void
   signal?: AbortSignal
+  /**
+   * Also validate (`poa node --validate`): check every settlement on the chain while its challenge
+   * window is open and challenge the ones that left out a better record (validateSettlements.ts).
+   */
+  validator?: ValidatorKeys
   /**
    * Test only: kill this process with SIGKILL when a job reaches this point, to test crash
    * recovery (docs/node.md). The CLI passes it from POA_NODE_CRASH_AT under POA_NODE_TEST_HOOKS=1.
@@ -90,7 +98,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
   let head: number | undefined
   const retry = <T>(work: () => Promise<T>) =>
     withRetry(work, { signal, onRetry: (e, n, ms) => { rpcRetries++; log(`node: RPC failed (${e.shortMessage}); retry ${n} in ${ms} ms`) } })
-  const metrics = () => collectMetrics(queue, { rpcRetries, head })
+  const metrics = () => collectMetrics(queue, { rpcRetries, head, validating: p.validator !== undefined })
   let server: Awaited<ReturnType<typeof startMetricsServer>> | undefined
   try {
     if (p.metricsPort !== undefined) server = await startMetricsServer(p.metricsPort, metrics)
@@ -133,6 +141,10 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     // Check again: another node may have settled while this one proved.
     const lost = await retry(() => notPendingReason(p.chain, p.settlement, id))
     if (lost) return { kind: 'dropped', reason: lost }
+    // The settlement locks the challenge game's bond from the sender's balance: top it up first (a
+    // deposit is idempotent enough: after a crash the balance covers the next settle).
+    const deposited = await retry(() => fundBond({ settlement: p.settlement, signer: p.chain.signer }))
+    if (deposited > 0n) log(`node: deposited ${deposited} wei of OPEN into the settlement for the bond`)
     let signed
     try {
       signed = await retry(() => signSettlement({ chain: p.chain, signer: p.chain.signer, settlement: p.settlement, inferenceId: id, pkg: attributed.pkg }))
@@ -172,7 +184,8 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
   const status = () => {
     const m = metrics()
     const line = `poa node: block ${head ?? '?'} | open ${OPEN.map((s) => `${s} ${m.jobs[s]}`).join(' ')} | settled ${m.done} dropped ${m.dropped} failed ${m.failed}` +
-      (m.proofSeconds.last !== undefined ? ` | last proof ${m.proofSeconds.last} s` : '')
+      (m.proofSeconds.last !== undefined ? ` | last proof ${m.proofSeconds.last} s` : '') +
+      (m.validator ? ` | validated ${m.validator.audits} challenged ${m.validator.challenges}` : '')
     if (line !== lastStatus) log(line)
     lastStatus = line
   }
@@ -201,6 +214,12 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
             await work(job, served)
             status()
           }
+          if (p.validator && !signal.aborted) {
+            await validateRound({
+              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params,
+              fromBlock: p.fromBlock ?? 0, head, retry, log, signal,
+            })
+          }
         } catch (error) {
           if (signal.aborted) break
           // The watch itself failed after its retries: say so and try again next round.
@@ -208,7 +227,13 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
         }
         status()
         const counts = queue.counts()
-        if (p.untilIdle && head !== undefined && queue.cursor() === head && OPEN.every((s) => counts[s] === 0)) break
+        const validated = !p.validator || (queue.validations.cursor() === head && queue.validations.counts().pending === 0)
+        if (p.untilIdle && head !== undefined && queue.cursor() === head && OPEN.every((s) => counts[s] === 0) && validated) {
+          // Idle only if this round sent nothing the next scan must see (a settlement to validate, a challenge that reopens a job).
+          const latest = await retry(() => p.chain.run('read block number', () => p.chain.provider.getBlockNumber())).catch(() => head)
+          if (latest === head) break
+          continue
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, p.pollMs ?? 1000)
           signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })

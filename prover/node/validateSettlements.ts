@@ -1,0 +1,98 @@
+import type { EventLog } from 'ethers'
+import { ChainRequestError } from '../chain/chainErrors.ts'
+import type { PoaChain } from '../chain/connectChain.ts'
+import { currentSettlement, settlementAt } from '../clients/settlementClient.ts'
+import { PoaError } from '../errors/index.ts'
+import type { CompiledCircuit } from '../proof/compileCircuit.ts'
+import type { AttributionParams } from '../witness/index.ts'
+import type { DevKeys } from '../../ceremony/devSetup.ts'
+import { challengeRecordedInference } from './challengeRecordedInference.ts'
+import type { JobQueue } from './jobQueue.ts'
+import type { ServedModels } from './servedModels.ts'
+import type { Validation, ValidationState } from './validationQueue.ts'
+
+/** What a validating node needs besides its prover's: the challenge circuit of its parameters and its keys. */
+export type ValidatorKeys = { circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>; keys: DevKeys }
+
+export type ValidateRoundParameters = {
+  home: string
+  chain: PoaChain
+  settlement: string
+  queue: JobQueue
+  served: ServedModels
+  validator: ValidatorKeys
+  params: AttributionParams
+  /** Scan from here on a fresh queue. */
+  fromBlock: number
+  head: number
+  retry: <T>(work: () => Promise<T>) => Promise<T>
+  log: (line: string) => void
+  signal: AbortSignal
+}
+
+const MAX_ATTEMPTS = 5
+
+/**
+ * One round of the validator (`poa node --validate`): queue every settlement bonded since the last
+ * scan, reopen the node's jobs whose settlement someone challenged (the inference awaits a proof
+ * again), then check each queued settlement while its window is open: recompute the scores from
+ * this node's copies and, when a left-out record scores above the threshold, prove it and challenge
+ * (challengeRecordedInference). Settlements of models this node does not serve are skipped: it holds
+ * no copy to check them against.
+ */
+export async function validateRound(p: ValidateRoundParameters): Promise<void> {
+  const v = p.queue.validations
+  const contract = await settlementAt(p.settlement, p.chain.provider)
+  const from = (v.cursor() ?? p.fromBlock - 1) + 1
+  if (from <= p.head) {
+    const [bonded, challenged] = await Promise.all(['SettlementBonded', 'SettlementChallenged'].map((name) =>
+      p.retry(() => p.chain.run(`query ${name}`, () => contract.queryFilter(contract.filters[name](), from, p.head))) as Promise<EventLog[]>))
+    for (const e of bonded) v.add({ settleTx: e.transactionHash, inferenceId: e.args.inferenceId as string, block: e.blockNumber, claimableAt: Number(e.args.claimableAt) })
+    for (const e of challenged) {
+      if (p.queue.reopen(e.args.inferenceId as string, `its settlement by ${e.args.prover} was challenged by ${e.args.challenger}`)) {
+        p.log(`node: ${e.args.inferenceId} reopened: its settlement was challenged`)
+      }
+    }
+    v.setCursor(p.head)
+  }
+  const tried = new Set<string>()
+  for (let one = v.next(); one && !tried.has(one.settleTx) && !p.signal.aborted; one = v.next()) {
+    tried.add(one.settleTx)
+    const { state, ...update } = await checkOne(p, one).catch((error: unknown) => {
+      if (p.signal.aborted) return { state: 'pending' as const }
+      const message = error instanceof PoaError ? error.shortMessage : String((error as Error)?.message ?? error)
+      // An RPC outage leaves the check pending for the next round; anything else ends it.
+      if (error instanceof ChainRequestError && one.attempts + 1 < MAX_ATTEMPTS) return { state: 'pending' as const, reason: message, attempt: true }
+      return { state: 'failed' as const, reason: message }
+    })
+    if (state === 'pending' && !update.attempt) continue
+    const done = v.finish(one.settleTx, state, update)
+    if (state !== 'pending') p.log(`node: validated ${one.inferenceId}: ${state}${done.reason ? ` (${done.reason})` : ''}`)
+  }
+}
+
+type Checked = { state: ValidationState; reason?: string; challengeTx?: string; bondWonWei?: bigint; attempt?: boolean }
+
+async function checkOne(p: ValidateRoundParameters, one: Validation): Promise<Checked> {
+  const now = (await p.retry(() => p.chain.run('read the latest block', () => p.chain.provider.getBlock('latest'))))!.timestamp
+  if (now >= one.claimableAt) return { state: 'closed', reason: `its window closed at ${new Date(one.claimableAt * 1000).toISOString()} before this node checked it` }
+  const standing = await p.retry(() => currentSettlement({ settlement: p.settlement, runner: p.chain.provider, inferenceId: one.inferenceId }))
+  if (standing?.txHash.toLowerCase() !== one.settleTx) return { state: 'closed', reason: 'this settlement no longer stands (challenged, or settled again)' }
+  const inf = await p.retry(() => p.chain.run('read inference', async () => (await settlementAt(p.settlement, p.chain.provider)).inference(one.inferenceId)))
+  const served = p.served.byId.get(BigInt(inf.modelId).toString())
+  if (!served) return { state: 'skipped', reason: `model ${inf.modelId} is not served by this node (no local copy to check against)` }
+  const result = await challengeRecordedInference({
+    home: p.home, chain: p.chain, settlement: p.settlement, inferenceId: one.inferenceId, served,
+    circuit: p.validator.circuit, keys: p.validator.keys, params: p.params, send: true, signal: p.signal,
+  })
+  switch (result.kind) {
+    case 'challenged':
+      return { state: 'challenged', reason: `record ${result.position} scores ${result.score} > threshold ${result.threshold}; paid [${result.paidPositions.join(', ')}]`, challengeTx: result.txHash, bondWonWei: result.toChallengerWei }
+    case 'stands':
+      return { state: 'stands', reason: result.reason }
+    case 'none':
+      return { state: 'skipped', reason: result.reason }
+    default:
+      return { state: 'failed', reason: `unexpected result ${result.kind}` }
+  }
+}
