@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {DatanetRegistry} from "./DatanetRegistry.sol";
 
 /// @title ModelRegistry
 /// @notice Models trained on a committed datanet version, with the root of their attribution index
 ///         (per-record feature vectors) and the parameters a prover and an auditor need to
 ///         recompute features: k, the fixed-point scale and the projection seed.
-/// @dev A model is immutable once registered: a settlement proven against its index root stays
-///      checkable. The registry owner (governance) may later require an OPEN stake; today the hook
-///      `registrationStake` is stored and reported but not collected.
-contract ModelRegistry is Ownable {
+/// @dev Permissionless and append-only: anyone may register, nobody (no owner, no governance) can
+///      change or remove a model, so a settlement proven against its index root stays checkable.
+///      There is no registration stake: a stake is only worth charging if a proof can slash it, and
+///      whether an index follows from its model and data cannot be proven on-chain at an acceptable
+///      cost. The auditor recomputes the index off-chain (`poa audit`, indexFeatures); a wrong index
+///      is a reason not to use the model, not a fault a challenge can settle.
+contract ModelRegistry {
     /// @dev BN254 scalar field order r: model hash, index root and seed enter circuits as signals.
     uint256 internal constant FIELD_MODULUS =
         21888242871839275222246405745257275088548364400416034343698204186575808495617;
@@ -31,7 +33,6 @@ contract ModelRegistry is Ownable {
 
     DatanetRegistry private immutable _datanets;
     uint256 private _modelCount;
-    uint256 private _registrationStake;
     mapping(uint256 id => Model) private _models;
 
     /// @notice A model was registered.
@@ -49,11 +50,6 @@ contract ModelRegistry is Ownable {
         uint256 datanetVersion,
         uint256 indexRoot
     );
-
-    /// @notice The registration stake policy changed.
-    /// @param previousStake The stake before, in OPEN wei.
-    /// @param newStake The stake now, in OPEN wei.
-    event RegistrationStakeUpdated(uint256 previousStake, uint256 newStake);
 
     /// @notice The datanet version a model claims to be trained on was never committed.
     /// @param datanetId The datanet.
@@ -75,8 +71,7 @@ contract ModelRegistry is Ownable {
 
     /// @notice Deploy the registry against a datanet registry.
     /// @param datanets The DatanetRegistry whose versions models refer to.
-    /// @param initialOwner Who may set the registration stake (governance, later).
-    constructor(DatanetRegistry datanets, address initialOwner) Ownable(initialOwner) {
+    constructor(DatanetRegistry datanets) {
         _datanets = datanets;
     }
 
@@ -120,20 +115,6 @@ contract ModelRegistry is Ownable {
             metadataURI: metadataURI
         });
         emit ModelRegistered(modelId, msg.sender, modelHash, datanetId, datanetVersion, indexRoot);
-    }
-
-    /// @notice Set the OPEN stake a registration will require (not collected yet). Owner only.
-    /// @param stake The stake in OPEN wei.
-    function setRegistrationStake(uint256 stake) external onlyOwner {
-        uint256 previous = _registrationStake;
-        _registrationStake = stake;
-        emit RegistrationStakeUpdated(previous, stake);
-    }
-
-    /// @notice The OPEN stake registration will require, in OPEN wei.
-    /// @return stake The stake.
-    function registrationStake() external view returns (uint256 stake) {
-        return _registrationStake;
     }
 
     /// @notice A registered model.

@@ -43,8 +43,7 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
     const { governor, timelock } = net.addresses
     const deployer = await net.deployer.getAddress()
     expect(await net.settlement.owner()).toBe(timelock)
-    expect(await net.stack.models.owner()).toBe(timelock)
-    expect(net.governance.handedOver.map((h) => h.contract)).toEqual(['AttributionSettlement', 'ModelRegistry'])
+    expect(net.governance.handedOver.map((h) => h.contract)).toEqual(['AttributionSettlement'])
     const tl = await timelockAt(timelock, net.deployer)
     const [admin, proposer, canceller, executor] = await Promise.all([tl.DEFAULT_ADMIN_ROLE(), tl.PROPOSER_ROLE(), tl.CANCELLER_ROLE(), tl.EXECUTOR_ROLE()])
     expect(await tl.hasRole(admin, deployer)).toBe(false)
@@ -114,7 +113,6 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
     const someone = net.whale
     const who = await someone.getAddress()
     const s = net.settlement.connect(someone)
-    const m = net.stack.models.connect(someone)
     const gov = await governorAt(net.addresses.governor, someone)
     const tl = await timelockAt(net.addresses.timelock, net.deployer)
     const owned = [
@@ -123,8 +121,6 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
       () => s.setRefundTimeout(1n),
       () => s.setVerifier(`0x${'11'.repeat(32)}`, ZeroAddress),
       () => s.transferOwnership(who),
-      () => m.setRegistrationStake(1n),
-      () => m.transferOwnership(who),
     ]
     for (const call of owned) {
       const error = await directCallError(call)
@@ -176,8 +172,8 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
   })
 
   it('refuses to queue a proposal that lost its vote', async () => {
-    const call = await buildGovernanceCall({ action: 'set-registration-stake', args: ['5'], addresses: net.addresses })
-    const { proposalId } = await proposeGovernance({ signer: net.whale, governor: net.addresses.governor, calls: [call], description: 'stake 5, voted down' })
+    const call = await buildGovernanceCall({ action: 'set-refund-timeout', args: ['86400'], addresses: net.addresses })
+    const { proposalId } = await proposeGovernance({ signer: net.whale, governor: net.addresses.governor, calls: [call], description: 'refund timeout 1 day, voted down' })
     await mineBlocks(net.hre, TEST_SETTINGS.votingDelayBlocks + 1)
     await castGovernanceVote({ signer: net.whale, governor: net.addresses.governor, proposalId, support: 'against' })
     await mineBlocks(net.hre, TEST_SETTINGS.votingPeriodBlocks)
@@ -186,11 +182,10 @@ describe(`governance over the settlement (seed ${SEED})`, () => {
     expect((error as GovernanceProposalStateError).meta).toMatchObject({ got: 'Defeated', expected: ['Succeeded'] })
   })
 
-  it('runs governed setters of the registry, the governor and the timelock, and reports a target\'s revert by name', async () => {
-    for (const [action, args] of [['set-registration-stake', ['2.5']], ['set-quorum', ['5']], ['set-timelock-delay', ['7200']]] as const) {
+  it('runs governed setters of the governor and the timelock, and reports a target\'s revert by name', async () => {
+    for (const [action, args] of [['set-quorum', ['5']], ['set-timelock-delay', ['7200']]] as const) {
       await queueAndExecute(net, await proposeAndPass(net, action, [...args]))
     }
-    expect(await net.stack.models.registrationStake()).toBe(parseEther('2.5'))
     expect(await (await governorAt(net.addresses.governor, net.deployer)).quorumNumerator()).toBe(5n)
     expect(await (await timelockAt(net.addresses.timelock, net.deployer)).getMinDelay()).toBe(7200n)
     // The timelock delay is now 7200 s: queueAndExecute's 3600 s are not enough, so wait the rest.

@@ -11,7 +11,6 @@ const addresses: GovernanceAddresses = {
   timelock: '0x2000000000000000000000000000000000000002',
   token: '0x3000000000000000000000000000000000000003',
   settlement: '0x4000000000000000000000000000000000000004',
-  modelRegistry: '0x5000000000000000000000000000000000000005',
 }
 const VERIFIER = '0x00000000000000000000000000000000000000AA'
 
@@ -37,7 +36,6 @@ describe('named governance actions', () => {
       ['remove-verifier', [`0x${'cd'.repeat(32)}`], addresses.settlement!, 'AttributionSettlement', 'setVerifier', [`0x${'cd'.repeat(32)}`, '0x0000000000000000000000000000000000000000']],
       ['set-challenge-game', ['1800', '25', '40'], addresses.settlement!, 'AttributionSettlement', 'setChallengeGame', [[1800n, parseEther('25'), 4000n]]],
       ['set-challenge-verifier', [`0x${'EF'.repeat(32)}`, VERIFIER], addresses.settlement!, 'AttributionSettlement', 'setChallengeVerifier', [`0x${'ef'.repeat(32)}`, VERIFIER]],
-      ['set-registration-stake', ['2.5'], addresses.modelRegistry!, 'ModelRegistry', 'setRegistrationStake', [parseEther('2.5')]],
       ['set-voting-delay', ['7200'], addresses.governor, 'PoaGovernor', 'setVotingDelay', [7200n]],
       ['set-voting-period', ['50400'], addresses.governor, 'PoaGovernor', 'setVotingPeriod', [50400n]],
       ['set-proposal-threshold', ['1000000'], addresses.governor, 'PoaGovernor', 'setProposalThreshold', [parseEther('1000000')]],
@@ -71,7 +69,7 @@ describe('named governance actions', () => {
       ['remove-verifier', [`0x${'ab'.repeat(31)}`], /circuitId: expected a 32-byte hex circuit id/],
       ['set-voting-period', ['0'], /blocks: expected an integer in \[1, 4294967295\], got "0"/],
       ['set-quorum', ['101'], /percent: expected an integer in \[0, 100\], got "101"/],
-      ['set-registration-stake', ['1e3'], /OPEN: expected an OPEN amount \(decimal, up to 18 decimals\), got "1e3"/],
+      ['set-proposal-threshold', ['1e3'], /OPEN: expected an OPEN amount \(decimal, up to 18 decimals\), got "1e3"/],
     ]
     for (const [action, args, message] of cases) {
       const error = await buildGovernanceCall({ action, args, addresses }).catch((e: unknown) => e)

@@ -38,7 +38,7 @@ describe('poa gov (spawned CLI, embedded chain)', () => {
   it('deploys governance, then delegate, propose, vote, queue and execute change the fee shares', async () => {
     const deployed = poa('--json', 'gov', 'deploy', '--voting-delay', '1', '--voting-period', '5', '--threshold', '1000', '--quorum', '4', '--timelock-delay', '600')
     expect(deployed.status, deployed.stderr).toBe(0)
-    expect(deployed.json.result.handedOver.map((h: any) => h.contract)).toEqual(['AttributionSettlement', 'ModelRegistry'])
+    expect(deployed.json.result.handedOver.map((h: any) => h.contract)).toEqual(['AttributionSettlement'])
     expect(deployed.json.result.settings).toMatchObject({ votingDelayBlocks: 1, votingPeriodBlocks: 5, proposalThresholdWei: '1000000000000000000000', timelockMinDelaySeconds: 600 })
     expect(poa('gov', 'deploy').json).toBeUndefined()
     expect(poa('gov', 'deploy').status).toBe(3)

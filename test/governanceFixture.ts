@@ -63,7 +63,7 @@ export async function setupGovernedNetwork(seed: number): Promise<GovernedNetwor
     treasury: await treasury.getAddress(), circuits: [CIRCUIT_NAME], game: NO_CHALLENGE_GAME,
   })
   const governance = await deployGovernance({
-    signer: deployer, token, settlement: deployed.settlement, modelRegistry: await stack.models.getAddress(), settings: TEST_SETTINGS,
+    signer: deployer, token, settlement: deployed.settlement, settings: TEST_SETTINGS,
   })
   for (const [to, amount] of [[whale, WHALE_OPEN], [minnow, MINNOW_OPEN], [host, parseEther('10000')]] as const) {
     await (await stack.token.transfer(await to.getAddress(), amount)).wait()
@@ -79,7 +79,7 @@ export async function setupGovernedNetwork(seed: number): Promise<GovernedNetwor
   return {
     hre, artifacts, stack, settlement, governance, deployer, host, modelOwner, prover, treasury, whale, minnow, data, query, modelId,
     chainId: (await hre.ethers.provider.getNetwork()).chainId,
-    addresses: { governor: governance.governor, timelock: governance.timelock, token, settlement: deployed.settlement, modelRegistry: await stack.models.getAddress() },
+    addresses: { governor: governance.governor, timelock: governance.timelock, token, settlement: deployed.settlement },
   }
 }
 

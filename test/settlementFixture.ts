@@ -189,7 +189,7 @@ export async function deployRegistries(hre: HardhatRuntime): Promise<Stack> {
   const deployerAddress = await deployer.getAddress()
   const token = await hre.ethers.deployContract('OpenToken', [deployerAddress])
   const datanets = await hre.ethers.deployContract('DatanetRegistry')
-  const models = await hre.ethers.deployContract('ModelRegistry', [await datanets.getAddress(), deployerAddress])
+  const models = await hre.ethers.deployContract('ModelRegistry', [await datanets.getAddress()])
   return { token, datanets, models, deployer, signers }
 }
 

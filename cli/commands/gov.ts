@@ -47,7 +47,7 @@ async function addressesOf(chain: PoaChain): Promise<GovernanceAddresses> {
   const c = chain.deployment.contracts
   // chain.contract() throws ContractNotDeployedError naming the file when governance was never deployed.
   const [governor, timelock] = await Promise.all([chain.contract(GOVERNOR_CONTRACT), chain.contract(TIMELOCK_CONTRACT)])
-  return { governor: await governor.getAddress(), timelock: await timelock.getAddress(), token: c.OpenToken, settlement: c.AttributionSettlement, modelRegistry: c.ModelRegistry }
+  return { governor: await governor.getAddress(), timelock: await timelock.getAddress(), token: c.OpenToken, settlement: c.AttributionSettlement }
 }
 
 function renderStatus(s: ProposalStatus, formatEther: (wei: bigint) => string): string {
@@ -65,9 +65,9 @@ function renderStatus(s: ProposalStatus, formatEther: (wei: bigint) => string): 
 
 /** Registers: gov deploy|actions|propose|vote|queue|execute|status|delegate|advance. */
 export function registerGovCommands(program: Command): void {
-  const gov = program.command('gov').description('$OPEN governance: Governor + Timelock over the settlement and registry policies')
+  const gov = program.command('gov').description('$OPEN governance: Governor + Timelock over the settlement policy and their own settings')
 
-  govCommand(gov, 'deploy', 'deploy PoaGovernor + TimelockController and hand the settlement and model registry to the timelock')
+  govCommand(gov, 'deploy', 'deploy PoaGovernor + TimelockController and hand the settlement to the timelock')
     .option('--voting-delay <blocks>', 'blocks before a vote opens (default 7200)', integerOption('--voting-delay', 0, 2 ** 48 - 1))
     .option('--voting-period <blocks>', 'blocks a vote stays open (default 50400)', integerOption('--voting-period', 1, 2 ** 32 - 1))
     .option('--threshold <OPEN>', 'votes needed to propose (default 1000000)', openAmountOption('--threshold', { allowZero: true }))
@@ -81,7 +81,7 @@ export function registerGovCommands(program: Command): void {
         const c = chain.deployment.contracts
         if (c[GOVERNOR_CONTRACT]) throw new GovernanceSettingError({ setting: 'deployment', expected: `no ${GOVERNOR_CONTRACT} yet in ${chain.deploymentFile}`, got: c[GOVERNOR_CONTRACT] })
         if (!c.AttributionSettlement) note('no AttributionSettlement in the deployment: deploy it later with owner = the timelock')
-        const result = await deployGovernance({ signer: signerOf(chain, options), token: c.OpenToken, settlement: c.AttributionSettlement, modelRegistry: c.ModelRegistry, settings })
+        const result = await deployGovernance({ signer: signerOf(chain, options), token: c.OpenToken, settlement: c.AttributionSettlement, settings })
         await chain.recordDeployment({ [GOVERNOR_CONTRACT]: result.governor, [TIMELOCK_CONTRACT]: result.timelock })
         printResult(opts, result, () => [
           `governor ${result.governor}, timelock ${result.timelock}`,

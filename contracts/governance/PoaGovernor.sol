@@ -12,8 +12,8 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 
 /// @title PoaGovernor
 /// @notice $OPEN holders govern the network's parameters: the settlement's fee shares, treasury,
-///         refund timeout and accepted verifier per circuit, the model registry's stake policy, and
-///         this governor's own settings. A passed proposal is queued in the TimelockController, which
+///         refund timeout, challenge game and accepted verifiers per circuit, and this governor's
+///         own settings. A passed proposal is queued in the TimelockController, which
 ///         owns every governed contract, and runs after the timelock's minimum delay.
 /// @dev Plain OpenZeppelin composition, no domain code: voting weight is OpenToken's ERC20Votes
 ///      checkpoints (clock = block number, so voting delay and period are in blocks); counting is

@@ -74,20 +74,17 @@ export type DeployCoreContractsParameters = {
   signer: Signer
   /** Receives the whole $OPEN supply; default the signer. */
   treasury?: string
-  /** Owner of ModelRegistry's registration policy; default the signer. */
-  registryOwner?: string
 }
 export type DeployCoreContractsReturnType = { contracts: Record<CoreContractName, string>; deployedAtBlock: number; gasUsed: Record<CoreContractName, bigint> }
 
 /**
- * Deploy DatanetRegistry, ModelRegistry (pointing at it) and OpenToken. The settlement and
- * governance code deploy theirs next to these, passing the returned addresses.
+ * Deploy DatanetRegistry, ModelRegistry (pointing at it; ownerless: anyone registers) and OpenToken.
+ * The settlement and governance code deploy theirs next to these, passing the returned addresses.
  */
-export async function deployCoreContracts({ signer, treasury, registryOwner }: DeployCoreContractsParameters): Promise<DeployCoreContractsReturnType> {
-  const me = await signer.getAddress()
+export async function deployCoreContracts({ signer, treasury }: DeployCoreContractsParameters): Promise<DeployCoreContractsReturnType> {
   const datanets = await deployContract({ signer, name: 'DatanetRegistry' })
-  const models = await deployContract({ signer, name: 'ModelRegistry', args: [datanets.address, registryOwner ?? me] })
-  const token = await deployContract({ signer, name: 'OpenToken', args: [treasury ?? me] })
+  const models = await deployContract({ signer, name: 'ModelRegistry', args: [datanets.address] })
+  const token = await deployContract({ signer, name: 'OpenToken', args: [treasury ?? (await signer.getAddress())] })
   return {
     contracts: { DatanetRegistry: datanets.address, ModelRegistry: models.address, OpenToken: token.address },
     deployedAtBlock: datanets.blockNumber,

@@ -76,11 +76,6 @@ const SPECS: Record<string, Spec> = {
     target: 'settlement', contract: 'AttributionSettlement', fn: 'setVerifier',
     encode: ([c], action) => [circuitId(c, action), '0x0000000000000000000000000000000000000000'],
   },
-  'set-registration-stake': {
-    usage: '<OPEN>', help: 'OPEN stake a model registration will require',
-    target: 'modelRegistry', contract: 'ModelRegistry', fn: 'setRegistrationStake',
-    encode: ([x], action) => [open(x, action, 'OPEN')],
-  },
   'set-voting-delay': {
     usage: '<blocks>', help: 'blocks between a proposal and the start of its vote',
     target: 'governor', contract: GOVERNOR_CONTRACT, fn: 'setVotingDelay',

@@ -4,15 +4,15 @@ import { loadArtifact } from '../chain/deploy.ts'
 import { PROPOSAL_STATES, GovernanceBelowThresholdError, GovernanceProposalStateError, type ProposalState } from './errors.ts'
 
 /**
- * Addresses the governance calls need. `settlement` and `modelRegistry` are the governed contracts
- * (optional: a chain without a settlement can still govern the registry and the governor itself).
+ * Addresses the governance calls need. `settlement` is the governed contract (optional: a chain
+ * without a settlement can still govern the governor, the timelock and the OPEN the timelock holds).
+ * ModelRegistry is not governed: it has no owner and no policy (permissionless, append-only).
  */
 export type GovernanceAddresses = {
   governor: string
   timelock: string
   token: string
   settlement?: string
-  modelRegistry?: string
 }
 
 /** Deployment-file names of the governance contracts (`chain.recordDeployment`). */
@@ -20,7 +20,7 @@ export const GOVERNOR_CONTRACT = 'PoaGovernor'
 export const TIMELOCK_CONTRACT = 'TimelockController'
 
 /** Every ABI a governance transaction can revert through: the governor, the timelock, and the targets it calls. */
-const DECODED = [GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, 'AttributionSettlement', 'ModelRegistry', 'OpenToken'] as const
+const DECODED = [GOVERNOR_CONTRACT, TIMELOCK_CONTRACT, 'AttributionSettlement', 'OpenToken'] as const
 
 const abis = new Map<string, InterfaceAbi>()
 

@@ -43,8 +43,6 @@ export type DeployGovernanceParameters = {
   token: string
   /** AttributionSettlement to hand to the timelock (fee shares, treasury, refund timeout, verifiers). */
   settlement?: string
-  /** ModelRegistry to hand to the timelock (registration stake policy). */
-  modelRegistry?: string
   /** Overrides of DEFAULT_GOVERNANCE_SETTINGS. */
   settings?: Partial<GovernanceSettings>
   onProgress?: (progress: { done: number; total: number; unit: string }) => void
@@ -66,9 +64,9 @@ export type DeployGovernanceReturnType = {
  * 2. the governor over the token's votes and that timelock;
  * 3. the governor gets the timelock's proposer and canceller roles (the only proposer);
  * 4. the deployer renounces the timelock admin role, so the timelock administers only itself;
- * 5. ownership of the settlement and the model registry moves to the timelock.
- * The DatanetRegistry and OpenToken have no global owner (per-datanet owners; a fixed supply),
- * so nothing of theirs is governed.
+ * 5. ownership of the settlement moves to the timelock.
+ * The DatanetRegistry, ModelRegistry and OpenToken have no global owner (per-datanet owners;
+ * permissionless, append-only models; a fixed supply), so nothing of theirs is governed.
  */
 export async function deployGovernance(params: DeployGovernanceParameters): Promise<DeployGovernanceReturnType> {
   const settings = validateSettings({ ...DEFAULT_GOVERNANCE_SETTINGS, ...params.settings })
@@ -76,7 +74,6 @@ export async function deployGovernance(params: DeployGovernanceParameters): Prom
   const deployer = await signer.getAddress()
   const governed = [
     ...(params.settlement ? [{ contract: 'AttributionSettlement', address: params.settlement }] : []),
-    ...(params.modelRegistry ? [{ contract: 'ModelRegistry', address: params.modelRegistry }] : []),
   ]
   // Check ownership before deploying anything, so a refused hand-over leaves no half-governed chain.
   const owned: (typeof governed[number] & { handle: Contract })[] = []

@@ -7,8 +7,8 @@ export type DemoContracts = { settlement: string; governance: Awaited<ReturnType
 
 /**
  * Deploy the settlement with the circuit's verifier, then hand its policy (fee shares, treasury,
- * refund timeout, verifiers, registration stake) to $OPEN holders from the start: the Timelock
- * behind the Governor takes ownership of settlement and model registry.
+ * refund timeout, verifiers, challenge game) to $OPEN holders from the start: the Timelock behind
+ * the Governor takes ownership of the settlement.
  */
 export async function deployDemoContracts(run: DemoRun, chain: PoaChain, circuitName: string): Promise<DemoContracts> {
   const deployed = await run.timed('deploy', () =>
@@ -24,7 +24,7 @@ export async function deployDemoContracts(run: DemoRun, chain: PoaChain, circuit
   const settlement = deployed.settlement
   await chain.recordDeployment({ AttributionSettlement: settlement, [`Verifier_${circuitName}`]: deployed.verifiers[circuitName].address })
   const governance = await run.timed('governance', () =>
-    deployGovernance({ signer: chain.signer, token: chain.deployment.contracts.OpenToken, settlement, modelRegistry: chain.deployment.contracts.ModelRegistry }),
+    deployGovernance({ signer: chain.signer, token: chain.deployment.contracts.OpenToken, settlement }),
   )
   await chain.recordDeployment({ PoaGovernor: governance.governor, TimelockController: governance.timelock })
   return { settlement, governance }
