@@ -43,7 +43,8 @@ export type ReadSettlementParameters = { chain: PoaChain; settlement: string; in
 export async function readSettlement({ chain, settlement, inferenceId, fromBlock = 0, toBlock }: ReadSettlementParameters): Promise<SettlementOnChain> {
   const contract = await settlementAt(settlement, chain.provider)
   const logs = await chain.run('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId), fromBlock, toBlock ?? 'latest'))
-  const log = logs[0] as EventLog | undefined
+  // The latest settlement: a challenged one is followed by another for the same inference.
+  const log = logs[logs.length - 1] as EventLog | undefined
   if (!log) throw new SettlementNotFoundError({ inferenceId, fromBlock, toBlock: toBlock ?? 'latest' })
   const tx = await chain.run('read settle transaction', () => chain.provider.getTransaction(log.transactionHash))
   if (!tx) throw new SettlementNotFoundError({ inferenceId, fromBlock, toBlock: toBlock ?? 'latest' })
@@ -91,5 +92,7 @@ export async function readSettlement({ chain, settlement, inferenceId, fromBlock
 export async function listSettledInferences({ chain, settlement, fromBlock, toBlock }: { chain: PoaChain; settlement: string; fromBlock: number; toBlock?: number }): Promise<string[]> {
   const contract = await settlementAt(settlement, chain.provider)
   const logs = await chain.run('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(), fromBlock, toBlock ?? 'latest'))
-  return logs.map((l) => (l as EventLog).args.inferenceId as string)
+  // Once each (a challenged inference settles twice), where it last settled.
+  const ids = logs.map((l) => (l as EventLog).args.inferenceId as string)
+  return ids.filter((id, i) => ids.lastIndexOf(id) === i)
 }

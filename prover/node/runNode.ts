@@ -216,7 +216,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
           }
           if (p.validator && !signal.aborted) {
             await validateRound({
-              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params,
+              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params, circuitId: p.keys.circuitId,
               fromBlock: p.fromBlock ?? 0, head, retry, log, signal,
             })
           }

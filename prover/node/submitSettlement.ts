@@ -28,7 +28,8 @@ export async function inferenceStatus(chain: PoaChain, settlement: string, infer
 async function settledEvent(chain: PoaChain, settlement: string, inferenceId: string): Promise<EventLog | undefined> {
   const contract = await settlementAt(settlement, chain.provider)
   const logs = await chain.run('query AttributionSettled', () => contract.queryFilter(contract.filters.AttributionSettled(inferenceId)))
-  return logs[0] as EventLog | undefined
+  // The latest: a challenged settlement is followed by another one for the same inference.
+  return logs[logs.length - 1] as EventLog | undefined
 }
 
 /** Why a pending check says stop: undefined while the inference still awaits a proof. */

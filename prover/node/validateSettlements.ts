@@ -22,6 +22,8 @@ export type ValidateRoundParameters = {
   served: ServedModels
   validator: ValidatorKeys
   params: AttributionParams
+  /** The attribution circuit this node proves (a challenged inference of another circuit is not its to prove). */
+  circuitId: string
   /** Scan from here on a fresh queue. */
   fromBlock: number
   head: number
@@ -34,8 +36,8 @@ const MAX_ATTEMPTS = 5
 
 /**
  * One round of the validator (`poa node --validate`): queue every settlement bonded since the last
- * scan, reopen the node's jobs whose settlement someone challenged (the inference awaits a proof
- * again), then check each queued settlement while its window is open: recompute the scores from
+ * scan, reopen (or queue) the node's jobs whose settlement someone challenged (the inference awaits
+ * a proof again), then check each queued settlement while its window is open: recompute the scores from
  * this node's copies and, when a left-out record scores above the threshold, prove it and challenge
  * (challengeRecordedInference). Settlements of models this node does not serve are skipped: it holds
  * no copy to check them against.
@@ -49,8 +51,16 @@ export async function validateRound(p: ValidateRoundParameters): Promise<void> {
       p.retry(() => p.chain.run(`query ${name}`, () => contract.queryFilter(contract.filters[name](), from, p.head))) as Promise<EventLog[]>))
     for (const e of bonded) v.add({ settleTx: e.transactionHash, inferenceId: e.args.inferenceId as string, block: e.blockNumber, claimableAt: Number(e.args.claimableAt) })
     for (const e of challenged) {
-      if (p.queue.reopen(e.args.inferenceId as string, `its settlement by ${e.args.prover} was challenged by ${e.args.challenger}`)) {
-        p.log(`node: ${e.args.inferenceId} reopened: its settlement was challenged`)
+      const id = e.args.inferenceId as string
+      if (p.queue.reopen(id, `its settlement by ${e.args.prover} was challenged by ${e.args.challenger}`)) {
+        p.log(`node: ${id} reopened: its settlement was challenged`)
+      } else if (!p.queue.get(id)) {
+        // Recorded before this node's scan began: queue it now if it is ours to prove.
+        const inf = await p.retry(() => p.chain.run('read inference', () => contract.inference(id)))
+        if (String(inf.circuitId).toLowerCase() === p.circuitId.toLowerCase() && p.served.byId.has(BigInt(inf.modelId).toString())) {
+          p.queue.enqueue({ inferenceId: id, modelId: BigInt(inf.modelId), recordedBlock: e.blockNumber })
+          p.log(`node: ${id} queued: its settlement was challenged`)
+        }
       }
     }
     v.setCursor(p.head)
