@@ -8,6 +8,7 @@ import * as snarkjs from 'snarkjs'
 import { addressToField } from '../prover/field/index.ts'
 import { paddingIndexChildren } from '../prover/witness/buildAttributionWitness.ts'
 import { paidLeafValues } from '../prover/witness/paidLeaves.ts'
+import type { RecordOpening } from '../prover/witness/checkCandidate.ts'
 import { getPoseidon, type Poseidon } from '../prover/hash/index.ts'
 import { buildMerkleTree, buildQuaternaryTree, getMerkleProof, getQuaternaryProof, quaternaryLevels, type MerkleTree, type QuaternaryTree } from '../prover/merkle/index.ts'
 import { contentHash, labelHash, recordLeaf } from '../prover/datanet/recordLeaf.ts'
@@ -113,12 +114,14 @@ export type AttributionCase = {
 }
 
 /**
- * The circuit input for the K candidates of highest positive score, in leaf order; the payouts
+ * The circuit input for the K candidates of highest positive score (or the given positions), in leaf order; the payouts
  * follow docs/architecture.md: floor(P * s_i / sum s_j) over positive scores.
  */
-export function attributionInput({ data, query, pool, settlementId }: { data: DatanetFixture; query: Query; pool: bigint; settlementId: bigint }): AttributionCase {
+export function attributionInput({ data, query, pool, settlementId, positions }: { data: DatanetFixture; query: Query; pool: bigint; settlementId: bigint; positions?: number[] }): AttributionCase {
   const scored = data.records.map((r, i) => ({ i, score: dot(r.features, query.features) })).filter((s) => s.score > 0n)
-  const chosen = scored.sort((x, y) => (y.score > x.score ? 1 : y.score < x.score ? -1 : 0)).slice(0, K).sort((x, y) => x.i - y.i)
+  const ranked = scored.sort((x, y) => (y.score > x.score ? 1 : y.score < x.score ? -1 : 0))
+  // `positions` (records that score above 0) overrides the top-K rule: a dishonest prover's choice.
+  const chosen = (positions ? ranked.filter((s) => positions.includes(s.i)) : ranked.slice(0, K)).sort((x, y) => x.i - y.i)
   const total = chosen.reduce((s, c) => s + c.score, 0n)
   const slots: bigint[] = []
   const payouts: AttributionCase['payouts'] = []
@@ -191,6 +194,18 @@ export async function deployRegistries(hre: HardhatRuntime): Promise<Stack> {
   const datanets = await hre.ethers.deployContract('DatanetRegistry')
   const models = await hre.ethers.deployContract('ModelRegistry', [await datanets.getAddress()])
   return { token, datanets, models, deployer, signers }
+}
+
+/** Record `i`'s openings of both trees, as the witness builders take them. */
+export function recordOpening(data: DatanetFixture, i: number): RecordOpening {
+  const r = data.records[i]
+  return { leafIndex: i, contributor: r.contributor, contentHash: r.contentHash, labelHash: r.labelHash, features: r.features, datanetProof: getMerkleProof(data.datanetTree, i), indexProof: getQuaternaryProof(data.indexTree, i) }
+}
+
+/** Records that score above 0 against the query, best first (ties: the lower position). */
+export function rankedPositions(data: DatanetFixture, query: Query): number[] {
+  return data.records.map((r, i) => ({ i, score: dot(r.features, query.features) })).filter((s) => s.score > 0n)
+    .sort((x, y) => (y.score > x.score ? 1 : y.score < x.score ? -1 : x.i - y.i)).map((s) => s.i)
 }
 
 /** Create a datanet, commit its root, register a model over it with the index root; returns the model id. */
