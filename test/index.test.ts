@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
@@ -75,7 +75,7 @@ describe('attribution index', () => {
     }
   })
 
-  it('replaces a saved index whole, and ignores what a killed save left beside it', async () => {
+  it('replaces a saved index whole, ignores what a killed save left beside it, and recovers from a kill between its renames', async () => {
     const first = (await buildModelIndex({ model: await trainModel({ name: 'a', records, projection: { kind: 'trak', k: 16, seed: 1 } }), records, datanet, provider: 'cpu' })).index
     const second = (await buildModelIndex({ model: await trainModel({ name: 'a', records, projection: { kind: 'trak', k: 16, seed: 2 } }), records, datanet, provider: 'cpu' })).index
     const home = await mkdtemp(join(tmpdir(), 'poa-index-swap-'))
@@ -90,7 +90,20 @@ describe('attribution index', () => {
       const loaded = await loadAttributionIndex(dir)
       expect(loaded.tree.root).toBe(second.tree.root)
       expect(Array.from(loaded.features)).toEqual(Array.from(second.features))
-      expect((await readdir(dirname(dir))).filter((f) => f.includes('.old-'))).toEqual([])
+      expect((await readdir(dirname(dir))).filter((f) => f.includes('.old-') || f.includes('.tmp-'))).toEqual([])
+      // Killed between the save's two renames (its pid dead): the index is moved aside, the new one
+      // is complete or not. The next load puts back the complete new one, else the previous one.
+      await rename(dir, `${dir}.old-999999-a`)
+      await mkdir(`${dir}.tmp-999999-b`)
+      expect((await loadAttributionIndex(dir)).tree.root).toBe(second.tree.root)
+      const aside = join(home, 'aside')
+      await saveAttributionIndex(aside, first)
+      await rename(dir, `${dir}.old-999999-c`)
+      await rename(aside, `${dir}.tmp-999999-d`)
+      expect((await loadAttributionIndex(dir)).tree.root).toBe(first.tree.root)
+      // The next save removes what dead processes left.
+      await saveAttributionIndex(dir, second)
+      expect((await readdir(dirname(dir))).filter((f) => f.includes('.old-') || f.includes('.tmp-'))).toEqual([])
     } finally {
       await rm(home, { recursive: true, force: true })
     }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/index.ts'
 import { runPoa } from './runPoa.ts'
+import { loadAttributionIndex } from '../prover/index/index.ts'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-model-register-'))
@@ -25,6 +26,16 @@ describe('poa model register', () => {
     ok('datanet', 'import', 'mail', file)
     ok('model', 'train', '--name', 'clf', '--datanet', 'mail', '--k', '8')
     const index = ok('model', 'index', '--model', 'clf', '--datanet', 'mail')
+    // Issue 21: an index build SIGKILLed once it reports progress leaves the finished index as it
+    // was (a save goes to a temporary folder first), and the rerun builds the same root.
+    const rebuild = spawn(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--home', home, 'model', 'index', '--model', 'clf', '--datanet', 'mail'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const rebuilt = new Promise<NodeJS.Signals | null>((resolve) => rebuild.once('exit', (_code, signal) => resolve(signal)))
+    rebuild.stderr.on('data', (chunk: Buffer) => {
+      if (/index features: /.test(chunk.toString())) rebuild.kill('SIGKILL')
+    })
+    await rebuilt
+    expect((await loadAttributionIndex(index.dir)).tree.root).toBe(BigInt(index.root))
+    expect(ok('model', 'index', '--model', 'clf', '--datanet', 'mail').root).toBe(index.root)
 
     const early = runPoa(home, '--json', 'model', 'register', '--model', 'clf', '--datanet', 'mail')
     expect(early.status).toBe(3)

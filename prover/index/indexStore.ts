@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
+import { processAlive } from '../lock/index.ts'
 import { buildQuaternaryTree, quaternaryLevels } from '../merkle/index.ts'
 import { INDEX_FORMAT, type AttributionIndex, type DatanetRef, type IndexManifest } from './buildAttributionIndex.ts'
 
@@ -64,6 +65,7 @@ function bytesToFields(bytes: Uint8Array): bigint[] {
  */
 export async function saveAttributionIndex(dir: string, index: AttributionIndex): Promise<void> {
   await mkdir(dirname(dir), { recursive: true })
+  await recoverInterruptedSave(dir, { cleanUp: true })
   const tmp = `${dir}.tmp-${process.pid}-${Date.now().toString(36)}`
   await mkdir(tmp)
   const f = index.features
@@ -78,7 +80,33 @@ export async function saveAttributionIndex(dir: string, index: AttributionIndex)
   await rm(old, { recursive: true, force: true })
 }
 
+/**
+ * What a save killed by a dead process left beside `dir`: a complete new index (`.tmp-` with its
+ * manifest, written last) or the previous one moved aside (`.old-`). When `dir` has no index, the
+ * complete new one is moved into place (the save had finished writing), else the previous one is
+ * moved back: a kill between the save's two renames loses nothing. Folders of a live process are
+ * left alone (its save is under way). With `cleanUp`, dead processes' leftovers are then removed.
+ */
+async function recoverInterruptedSave(dir: string, { cleanUp = false } = {}): Promise<void> {
+  const parent = dirname(dir)
+  if (!existsSync(parent)) return
+  const base = basename(dir)
+  const leftovers = (await readdir(parent)).flatMap((name) => {
+    const m = name.startsWith(`${base}.`) ? /^\.(tmp|old)-(\d+)-([0-9a-z]+)$/.exec(name.slice(base.length)) : null
+    return m && !processAlive(Number(m[2])) ? [{ path: join(parent, name), kind: m[1], stamp: parseInt(m[3], 36) }] : []
+  }).sort((a, b) => b.stamp - a.stamp)
+  if (!existsSync(join(dir, 'index.json'))) {
+    const restore = leftovers.find((l) => l.kind === 'tmp' && existsSync(join(l.path, 'index.json'))) ?? leftovers.find((l) => l.kind === 'old' && existsSync(join(l.path, 'index.json')))
+    if (restore) {
+      await rm(dir, { recursive: true, force: true })
+      await rename(restore.path, dir)
+    }
+  }
+  if (cleanUp) for (const l of leftovers) await rm(l.path, { recursive: true, force: true })
+}
+
 export async function loadAttributionIndex(dir: string): Promise<AttributionIndex> {
+  await recoverInterruptedSave(dir)
   if (!existsSync(join(dir, 'index.json'))) throw new IndexNotFoundError({ dir })
   const manifest = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as IndexManifest
   if (manifest.format !== INDEX_FORMAT) {
