@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -52,6 +52,28 @@ describe('poa ceremony', () => {
     const refused = await poa(['ceremony', 'contribute', '--dir', dir, '--name', 'bob'])
     expect(refused.code).toBe(4)
     expect(refused.stderr).toMatch(/attestation signature recovers 0x[0-9a-fA-F]{40}, expected the contributor/)
+  })
+
+  it('resumes a contribution SIGKILLed mid-step: no stale lock, no half file, the transcript unchanged, the rerun contributes', async () => {
+    const killed = join(dir, 'killed')
+    expect((await poa(['ceremony', 'init', '11', '--dir', killed, '--name', 'coord'])).code).toBe(0)
+    const before = readFileSync(join(killed, 'transcript.json'), 'utf8')
+    const child = spawn(process.execPath, ['cli/bin.js', 'ceremony', 'contribute', '--dir', killed, '--name', 'alice'], { env: { ...process.env, POA_CEREMONY_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)))
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+      // Killed once the step has started writing its output (its progress is on stderr).
+      if (/contribute: /.test(stderr)) child.kill('SIGKILL')
+    })
+    expect(await exited, stderr).toBe('SIGKILL')
+    expect(readFileSync(join(killed, 'transcript.json'), 'utf8')).toBe(before)
+    const resumed = await poa(['--json', 'ceremony', 'contribute', '--dir', killed, '--name', 'alice'])
+    expect(resumed.code, resumed.stderr).toBe(0)
+    expect(resumed.stderr).toMatch(/resuming: the interrupted contribute/)
+    expect(JSON.parse(resumed.stdout).result).toMatchObject({ phase: 1, index: 1, contributor: 'alice' })
+    expect(readdirSync(killed).filter((f) => /tmp|\.lock/.test(f))).toEqual([])
+    expect((await poa(['ceremony', 'verify', '--dir', killed])).code).toBe(0)
   })
 
   it('exits 3 on a bad key, 2 on a power that does not parse and on a step out of order', async () => {
