@@ -56,7 +56,7 @@ async function loadRuntime(): Promise<HardhatRuntime> {
  * Compile under a cross-process lock: engineers' test files run in parallel forks and all write
  * build/hardhat/artifacts; two concurrent solc runs writing the same artifacts can leave a torn file.
  */
-async function compileContracts(hre: HardhatRuntime): Promise<void> {
+export async function compileContracts(hre: HardhatRuntimeEnvironment): Promise<void> {
   await withOwnedLock(join(hre.config.paths.cache, 'compile.lock'), { purpose: 'compile contracts', timeoutMs: 600_000 }, () => compileQuietly(hre))
 }
 

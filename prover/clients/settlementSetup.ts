@@ -1,6 +1,6 @@
 import { Contract } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { compileQuietly, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
+import { compileContracts, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
 import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
@@ -40,10 +40,13 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
   const all = await prepareVerifiers({ circuits: [...circuits, ...challenges] })
   const generated = all.slice(0, circuits.length)
   const hre = await getHardhatRuntime()
-  // getHardhatRuntime compiles once per process under a cross-process lock; compile again (unlocked)
-  // only if this process compiled before a verifier source was (re)written.
-  const missing = await Promise.all(all.map((g) => hre.artifacts.artifactExists(g.contractName).then((ok) => !ok)))
-  if (all.some((g, i) => g.changed || missing[i])) await compileQuietly(hre)
+  // getHardhatRuntime compiles once per process under a cross-process lock; compile again when a
+  // verifier's compiled code is not the current source's: its circuit id (a constant of the source,
+  // so in the bytecode) tells, also when another process rewrote the source after this one compiled.
+  const stale = async (g: (typeof all)[number]) =>
+    g.changed || !(await hre.artifacts.artifactExists(g.contractName)) ||
+    !(await hre.artifacts.readArtifact(g.contractName)).deployedBytecode.toLowerCase().includes(g.circuitId.slice(2).toLowerCase())
+  if ((await Promise.all(all.map(stale))).some(Boolean)) await compileContracts(hre) // under the cross-process compile lock
   const deployed: Record<string, bigint> = {}
   const contracts = chain.deployment.contracts
   for (const name of ['OpenToken', 'DatanetRegistry', 'ModelRegistry']) {
