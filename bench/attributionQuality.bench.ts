@@ -21,7 +21,7 @@ import { availableParallelism, loadavg } from 'node:os'
 import * as snarkjs from 'snarkjs'
 import {
   L2, d, line, gradient, auc, intScores, selfScores, hessianFactor, exactInfluenceScores,
-  onnxFloatFeatures, quantized, prepareSpamSplit, retrainSubsets, ldsPerQuery, flipAndRetrain, exactSelfInfluence,
+  onnxFloatFeatures, quantized, prepareSpamSplit, retrainSubsets, ldsPerQuery, flipAndRetrain, exactSelfInfluence, meanWithInterval,
 } from './ldsHarness.ts'
 import { compileCircuit, type CircuitSpec, type CompiledCircuit } from '../prover/proof/compileCircuit.ts'
 import { attributionSpec, type AttributionParams } from '../prover/proof/circuitParams.ts'
@@ -29,7 +29,7 @@ import { readR1cs } from '../prover/proof/readR1cs.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { devPtauPath, ensureDevKeys, requiredPower } from '../ceremony/devSetup.ts'
 import { existsSync } from 'node:fs'
-import { randomWitness, rng } from '../test/witnessFixture.ts'
+import { randomWitness } from '../test/witnessFixture.ts'
 
 const args = process.argv.slice(2)
 const QUICK = args.includes('--quick')
@@ -43,20 +43,6 @@ const BOOTSTRAP = 2000
 const PTAU_WAIT_MS = 25 * 60_000
 const r4 = (x: number) => +x.toFixed(4)
 
-/** Mean and 95% percentile-bootstrap interval over queries (seeded, BOOTSTRAP resamples). */
-function meanWithInterval(perQuery: Float64Array): { mean: number; lo: number; hi: number } {
-  const next = rng(7)
-  const m = perQuery.length
-  const means = new Float64Array(BOOTSTRAP)
-  for (let b = 0; b < BOOTSTRAP; b++) {
-    let s = 0
-    for (let i = 0; i < m; i++) s += perQuery[Math.floor(next() * m)]
-    means[b] = s / m
-  }
-  means.sort()
-  return { mean: perQuery.reduce((a, b) => a + b, 0) / m, lo: means[Math.floor(0.025 * BOOTSTRAP)], hi: means[Math.ceil(0.975 * BOOTSTRAP) - 1] }
-}
-
 type Quality = { lds: Record<string, number>; auc: Record<string, number> }
 
 async function measureQuality(): Promise<Quality> {
@@ -67,7 +53,7 @@ async function measureQuality(): Promise<Quality> {
 
   const retrained = await retrainSubsets(split, SUBSETS)
   line({ case: 'retrain', subsets: SUBSETS, seconds: retrained.seconds })
-  const lds = (score: (q: number) => ArrayLike<number>) => meanWithInterval(ldsPerQuery(retrained, score))
+  const lds = (score: (q: number) => ArrayLike<number>) => meanWithInterval(ldsPerQuery(retrained, score), BOOTSTRAP)
 
   const L = hessianFactor(full, rows)
   const gTrain = rows.map((r, i) => gradient(full, r, y[i]))
