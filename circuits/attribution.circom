@@ -33,7 +33,7 @@ include "./lib/paidLeaves.circom";
 // Slot packing: payout < 2^93 and contributor < 2^160, so a slot stays below r and decodes uniquely.
 // constraints at bits = 16 (test/circuitConstraints.test.ts pins the tiny one): 14,130 at (3, 8, 8)
 // (tiny, 2^14); 16,333 at (2, 128, 8) (demo, 2^14, 41 to spare); 30,116 at (3, 128, 14) (full demo,
-// 2^15); 185,814 at (16, 128, 20) (production, 2^18): about 11,360 per additional candidate at depth
+// 2^15); 185,814 at (16, 128, 20) (production, 2^18): 11,427 per additional candidate at depth
 // 20. The record leaf's labelHash (Poseidon(3) instead of Poseidon(2)) costs 21 of them per
 // candidate. The challenge game's inputs added 334 at tiny and 281 at demo (PaidThreshold +
 // PaidLeavesHash); dropping two redundant checks (RewardSplit's sum <= pool, 96, and the query's
