@@ -38,3 +38,8 @@ export function getProofSystem(name: unknown): ProofSystem {
   if (!isProofSystemName(name)) throw new UnknownProofSystemError({ name })
   return REGISTRY[name]
 }
+
+/** Free every system's shared prover state (after a batch run with `keepCurve`), so the process can exit. */
+export async function releaseProofSystems(): Promise<void> {
+  await Promise.all(Object.values(REGISTRY).map((system) => system.release()))
+}
