@@ -1,6 +1,7 @@
 import { PoaError } from '../errors/index.ts'
 import { groth16 } from './groth16/groth16System.ts'
 import type { ProofSystem } from './proofSystem.ts'
+import { ultrahonk } from './ultrahonk/ultrahonkSystem.ts'
 
 /**
  * The proof systems poa can use, by name. Adding one is a folder implementing `ProofSystem` and a
@@ -9,6 +10,7 @@ import type { ProofSystem } from './proofSystem.ts'
  */
 const REGISTRY = Object.freeze({
   groth16,
+  ultrahonk,
 } satisfies Record<string, ProofSystem>)
 
 /** Names of the registered proof systems. */
