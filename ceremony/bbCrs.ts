@@ -1,9 +1,10 @@
-import { openSync, readSync, closeSync, readFileSync, existsSync } from 'node:fs'
+import { openSync, readSync, closeSync, readFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { BN254_BASE_FIELD } from '../prover/field/index.ts'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { withCurve } from '../prover/proof/curve.ts'
+import { CRS_G2_FILE, readCrsManifest, CRS_MANIFEST_FILE, type CrsManifest } from '../prover/proof/ultrahonk/crs.ts'
 import { CeremonyAbortedError, CeremonyInputError, CrsPairingCheckError } from './errors.ts'
-import { readBinFileSections, writeFileAtomic } from './files.ts'
+import { readBinFileSections, sha256File, withLock, writeFileAtomic } from './files.ts'
 import type { StepControl } from './progress.ts'
 
 /**
@@ -70,15 +71,23 @@ export type ExportBbCrsParameters = {
 
 export type ExportBbCrsReturnType = { g1Path: string; g2Path: string; points: number; power: number }
 
-/** Write `bn254_g1.dat` and `bn254_g2.dat` from a ptau, atomically, then pairing-check what was written. */
-export async function exportBbCrs(p: ExportBbCrsParameters): Promise<ExportBbCrsReturnType> {
-  const { sections } = readBinFileSections(p.ptauPath, 'ptau')
+/** A ptau's power, its tauG1 and tauG2 sections, and [tau]G2 as bn254_g2.dat holds it. */
+function readPtauPowers(ptauPath: string) {
+  const { sections } = readBinFileSections(ptauPath, 'ptau')
   const header = sections.get(1)!
-  const power = readSection(p.ptauPath, header.offset, header.size)
+  const power = readSection(ptauPath, header.offset, header.size)
   const pow = Buffer.from(power).readUInt32LE(4 + Buffer.from(power).readUInt32LE(0))
   const tauG1 = sections.get(2)
   const tauG2 = sections.get(3)
-  if (!tauG1 || !tauG2) throw new CeremonyInputError({ where: 'ptau', value: p.ptauPath, expected: 'a ptau with tauG1 (2) and tauG2 (3) sections' })
+  if (!tauG1 || !tauG2) throw new CeremonyInputError({ where: 'ptau', value: ptauPath, expected: 'a ptau with tauG1 (2) and tauG2 (3) sections' })
+  // Point 1 of section 3 is [tau]G2 (point 0 is the generator).
+  const g2 = lemToBe(readSection(ptauPath, tauG2.offset + 128, 128), 4)
+  return { pow, tauG1, g2 }
+}
+
+/** Write `bn254_g1.dat` and `bn254_g2.dat` from a ptau, atomically, then pairing-check what was written. */
+export async function exportBbCrs(p: ExportBbCrsParameters): Promise<ExportBbCrsReturnType> {
+  const { pow, tauG1, g2 } = readPtauPowers(p.ptauPath)
   const available = tauG1.size / 64
   const points = p.points ?? available
   if (!Number.isInteger(points) || points < 2 || points > available) throw new CeremonyInputError({ where: 'points', value: points, expected: `an integer in [2, ${available}] (what the 2^${pow} ptau holds)` })
@@ -90,14 +99,52 @@ export async function exportBbCrs(p: ExportBbCrsParameters): Promise<ExportBbCrs
     g1.set(lemToBe(readSection(p.ptauPath, tauG1.offset + done * 64, n * 64), n * 2), done * 64)
     p.onProgress?.({ done: done + n, total: points, unit: 'G1 points' })
   }
-  // Point 1 of section 3 is [tau]G2 (point 0 is the generator).
-  const g2 = lemToBe(readSection(p.ptauPath, tauG2.offset + 128, 128), 4)
   const g1Path = join(p.outDir, 'bn254_g1.dat')
   const g2Path = join(p.outDir, 'bn254_g2.dat')
   writeFileAtomic(g1Path, g1)
   writeFileAtomic(g2Path, g2)
   await checkBbCrs({ dir: p.outDir })
   return { g1Path, g2Path, points, power: pow }
+}
+
+export type EnsureBbCrsParameters = {
+  ptauPath: string
+  outDir: string
+  /** Who made the powers, recorded in crs.json (the dev setup's label says INSECURE). */
+  label: string
+  log?: (line: string) => void
+} & StepControl
+
+export type EnsureBbCrsReturnType = { dir: string; manifest: CrsManifest; exported: boolean }
+
+/**
+ * The Barretenberg CRS of a ptau in `outDir`, exported once: a folder whose crs.json records a
+ * finished export with the ptau's [tau]G2 (the same powers, whether the ptau is raw or prepared) is
+ * reused as it is; otherwise every point of the ptau is exported (exportBbCrs, pairing-checked) and
+ * crs.json written last, under a lock, so an interrupted export is redone and never used.
+ */
+export async function ensureBbCrs(p: EnsureBbCrsParameters): Promise<EnsureBbCrsReturnType> {
+  const { pow, tauG1, g2 } = readPtauPowers(p.ptauPath)
+  const points = tauG1.size / 64
+  const reusable = () => {
+    const manifest = readCrsManifest(p.outDir)
+    const g2Path = join(p.outDir, CRS_G2_FILE)
+    return manifest && manifest.points >= points && existsSync(g2Path) && Buffer.compare(readFileSync(g2Path), g2) === 0 ? manifest : undefined
+  }
+  const found = reusable()
+  if (found) return { dir: p.outDir, manifest: found, exported: false }
+  mkdirSync(p.outDir, { recursive: true })
+  return withLock(join(p.outDir, CRS_MANIFEST_FILE), async () => {
+    const again = reusable()
+    if (again) return { dir: p.outDir, manifest: again, exported: false }
+    // Points of another tau are about to be replaced: no manifest may vouch for them meanwhile.
+    rmSync(join(p.outDir, CRS_MANIFEST_FILE), { force: true })
+    p.log?.(`${p.label}: exporting the Barretenberg CRS of ${p.ptauPath} (${points} points) to ${p.outDir}`)
+    await exportBbCrs({ ptauPath: p.ptauPath, outDir: p.outDir, signal: p.signal, onProgress: p.onProgress })
+    const manifest: CrsManifest = { ptauPath: resolve(p.ptauPath), ptauSha256: await sha256File(p.ptauPath), power: pow, points, label: p.label }
+    writeFileAtomic(join(p.outDir, CRS_MANIFEST_FILE), `${JSON.stringify(manifest, null, 1)}\n`)
+    return { dir: p.outDir, manifest, exported: true }
+  }, `export the Barretenberg CRS to ${p.outDir}`)
 }
 
 export type CheckBbCrsReturnType = { points: number; checked: string[] }

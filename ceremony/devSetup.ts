@@ -9,7 +9,7 @@ import { getProofSystem } from '../prover/proof/proofSystems.ts'
 import { tempPathFor, withLock } from './files.ts'
 import { phase1Final } from './layout.ts'
 import { beaconPhase1, contributePhase1, initPhase1, preparePhase1 } from './phase1.ts'
-import { chainOf, readTranscript } from './transcript.ts'
+import { chainOf, readTranscript, transcriptPath } from './transcript.ts'
 
 /**
  * INSECURE development trusted setup: one contributor (this machine, with OS entropy it forgets)
@@ -52,6 +52,31 @@ function publish(from: string, to: string): void {
   renameSync(tmp, to)
 }
 
+/**
+ * Run the dev phase 1 of 2^power in its ceremony folder up to `until` (beacon: raw powers, enough
+ * for a Barretenberg CRS; prepare: ready for Groth16 phase 2), resuming after the last finished
+ * step. The caller holds the lock of devPtauPath(power).
+ */
+async function runDevPhase1(power: number, until: 'beacon' | 'prepare', log: DevSetupLog, options: DevSetupOptions): Promise<void> {
+  const dir = devCeremonyDir(power, options)
+  // A throwaway key: the transcript's signatures only show the chain is intact, not who ran it.
+  const who = { dir, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
+  const done = () => chainOf(readTranscript(dir), 1).map((e) => e.step)
+  try {
+    done()
+  } catch (error) {
+    // A dev folder whose transcript cannot be read is only a cache: start it again.
+    log(`${DEV_SETUP_LABEL}: discarding ${dir} (${(error as Error).message})`)
+    rmSync(dir, { recursive: true, force: true })
+  }
+  if (done().length > 0) log(`${DEV_SETUP_LABEL}: resuming 2^${power} after ${done().join(', ')}`)
+  else log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power}${until === 'prepare' ? ' (prepare takes minutes)' : ''}`)
+  if (!done().includes('init')) await initPhase1({ ...who, power, label: DEV_SETUP_LABEL })
+  if (!done().includes('contribute')) await contributePhase1(who)
+  if (!done().includes('beacon')) await beaconPhase1({ ...who, beaconHash: DEV_BEACON, iterationsExp: 10 })
+  if (until === 'prepare' && !done().includes('prepare')) await preparePhase1(who)
+}
+
 /** Generate (or reuse) a prepared development ptau of 2^power: init, one contribution, beacon, prepare. */
 export async function ensureDevPtau(power: number, logLine: DevSetupLog = () => {}, options: DevSetupOptions = {}): Promise<string> {
   if (!Number.isInteger(power) || power < 8 || power > 20) throw new RangeError(`ptau power ${power} is not in [8, 20]`)
@@ -66,28 +91,48 @@ export async function ensureDevPtau(power: number, logLine: DevSetupLog = () => 
       held.report(line)
       logLine(line)
     }
-    // A throwaway key: the transcript's signatures only show the chain is intact, not who ran it.
-    const who = { dir, contributor: DEV_CONTRIBUTOR, signer: Wallet.createRandom(), log }
-    const done = () => chainOf(readTranscript(dir), 1).map((e) => e.step)
-    try {
-      done()
-    } catch (error) {
-      // A dev folder whose transcript cannot be read is only a cache: start it again.
-      log(`${DEV_SETUP_LABEL}: discarding ${dir} (${(error as Error).message})`)
-      rmSync(dir, { recursive: true, force: true })
-    }
-    if (done().length > 0) log(`${DEV_SETUP_LABEL}: resuming 2^${power} after ${done().join(', ')}`)
-    else log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power} (prepare takes minutes)`)
-    if (!done().includes('init')) await initPhase1({ ...who, power, label: DEV_SETUP_LABEL })
-    if (!done().includes('contribute')) await contributePhase1(who)
-    if (!done().includes('beacon')) await beaconPhase1({ ...who, beaconHash: DEV_BEACON, iterationsExp: 10 })
-    if (!done().includes('prepare')) await preparePhase1(who)
+    await runDevPhase1(power, 'prepare', log, options)
     publish(join(dir, phase1Final(power)), final)
     // The intermediate ptaus are not needed once the prepared one exists (the transcript stays).
     for (const e of chainOf(readTranscript(dir), 1)) if (e.step !== 'prepare') rmSync(join(dir, e.file), { force: true })
     log(`ptau 2^${power} ready in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     return final
   }, `INSECURE dev setup: powers of tau 2^${power}`)
+}
+
+/** The dev ptau of 2^power whose powers exist now: the prepared one, else the beacon's output (raw powers), else undefined. */
+export function existingDevPowers(power: number, options: DevSetupOptions = {}): string | undefined {
+  const final = devPtauPath(power, options)
+  if (existsSync(final)) return final
+  const dir = devCeremonyDir(power, options)
+  if (!existsSync(transcriptPath(dir))) return undefined
+  let beacon
+  try {
+    beacon = chainOf(readTranscript(dir), 1).find((e) => e.step === 'beacon')
+  } catch {
+    // A transcript that does not read is a cache to discard (runDevPhase1 does): no usable powers.
+    return undefined
+  }
+  return beacon && existsSync(join(dir, beacon.file)) ? join(dir, beacon.file) : undefined
+}
+
+/**
+ * A dev ptau of 2^power holding its powers of tau: the prepared one or the beacon's raw output if
+ * either exists, else phase 1 is run up to the beacon only (a Barretenberg CRS needs no prepare,
+ * the step that takes minutes). A later ensureDevPtau(power) resumes from there with prepare.
+ */
+export async function ensureDevPowers(power: number, logLine: DevSetupLog = () => {}, options: DevSetupOptions = {}): Promise<string> {
+  if (!Number.isInteger(power) || power < 8 || power > 20) throw new RangeError(`ptau power ${power} is not in [8, 20]`)
+  const existing = existingDevPowers(power, options)
+  if (existing) return existing
+  return withLock(devPtauPath(power, options), async (held) => {
+    const log = (line: string) => {
+      held.report(line)
+      logLine(line)
+    }
+    if (!existingDevPowers(power, options)) await runDevPhase1(power, 'beacon', log, options)
+    return existingDevPowers(power, options)!
+  }, `INSECURE dev setup: raw powers of tau 2^${power}`)
 }
 
 /** Smallest power p with 2^p >= constraints + public inputs + 1 (what Groth16 setup needs). */

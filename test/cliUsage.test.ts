@@ -81,7 +81,7 @@ describe('poa usage errors (spawned CLI)', () => {
 })
 
 /** Packages that only the commands using them may load. */
-const HEAVY = ['hardhat', 'snarkjs', 'onnxruntime-node', 'circom2', 'better-sqlite3', 'ethers', 'piscina', '@nomicfoundation']
+const HEAVY = ['hardhat', 'snarkjs', 'onnxruntime-node', 'circom2', 'better-sqlite3', 'ethers', 'piscina', '@nomicfoundation', '@aztec', '@noir-lang']
 
 let traces = 0
 function importedPackages(args: string[]): string[] {

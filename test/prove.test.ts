@@ -15,6 +15,7 @@ import { ProofPackageError, ProveAbortedError } from '../prover/proof/errors.ts'
 import { getProofSystem, PROOF_SYSTEM_NAMES, UnknownProofSystemError } from '../prover/proof/proofSystems.ts'
 import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
+import { checkGroth16Proof } from '../prover/proof/groth16/calldata.ts'
 import { ensureDevKeys } from '../ceremony/devSetup.ts'
 import { buildAttributionWitness, buildChallengeInput, signedToField, type BuildAttributionWitnessReturnType } from '../prover/witness/index.ts'
 import { readAttributionVector } from './vectors/attributionVector.ts'
@@ -118,12 +119,13 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     // The proof bytes are abi.encode(a, b, c): 8 words, b's coordinates swapped (x.c1, x.c0).
     const words = Array.from({ length: 8 }, (_, i) => BigInt(`0x${calldata.proof.slice(2 + 64 * i, 66 + 64 * i)}`))
     expect(calldata.proof).toHaveLength(2 + 2 * 256)
-    expect(words.slice(0, 2)).toEqual([BigInt(pkg.proof.pi_a[0]), BigInt(pkg.proof.pi_a[1])])
+    const proof = checkGroth16Proof(pkg.proof)
+    expect(words.slice(0, 2)).toEqual([BigInt(proof.pi_a[0]), BigInt(proof.pi_a[1])])
     expect(words.slice(2, 6)).toEqual([
-      BigInt(pkg.proof.pi_b[0][1]), BigInt(pkg.proof.pi_b[0][0]),
-      BigInt(pkg.proof.pi_b[1][1]), BigInt(pkg.proof.pi_b[1][0]),
+      BigInt(proof.pi_b[0][1]), BigInt(proof.pi_b[0][0]),
+      BigInt(proof.pi_b[1][1]), BigInt(proof.pi_b[1][0]),
     ])
-    expect(words.slice(6, 8)).toEqual([BigInt(pkg.proof.pi_c[0]), BigInt(pkg.proof.pi_c[1])])
+    expect(words.slice(6, 8)).toEqual([BigInt(proof.pi_c[0]), BigInt(proof.pi_c[1])])
     expect(calldata.publicInputs).toEqual(vector.expected.publicSignals)
     // and the bytes decode back to the package's proof (what the auditor reads from a settle transaction)
     expect(getProofSystem('groth16').proofOfCalldata(calldata.proof)).toEqual(pkg.proof)
@@ -133,7 +135,7 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
     expect(keys.circuitId).toBe(getProofSystem('groth16').circuitId(keys.verificationKey))
     const { system: _system, ...v1 } = { ...pkg, schemaVersion: 1, circuit: { ...pkg.circuit, id: undefined } }
     expect(() => readProofPackage(v1)).toThrow(/"schemaVersion": expected 3 \(a version 1 package names no proof system .*\), got 1/)
-    expect(() => readProofPackage({ ...pkg, system: 'plonk' })).toThrow(/"system": expected one of groth16, got "plonk"/)
+    expect(() => readProofPackage({ ...pkg, system: 'plonk' })).toThrow(/"system": expected one of groth16, ultrahonk, got "plonk"/)
     expect(() => readProofPackage({ ...pkg, circuit: { ...pkg.circuit, id: 'attribution_d8_k8_K3' } })).toThrow(/"circuit\.id": expected a circuit id/)
     // A key of another setup of the same circuit: the ids differ, so the package is not valid for it.
     const other = structuredClone(keys.verificationKey)
@@ -145,9 +147,9 @@ describe('proveAttribution (real snarkjs Groth16, tiny circuit)', () => {
 
   it('looks proof systems up by name and refuses an unknown one with the known names', () => {
     expect(getProofSystem('groth16').name).toBe('groth16')
-    expect(PROOF_SYSTEM_NAMES).toEqual(['groth16'])
-    expect(() => getProofSystem('ultrahonk')).toThrow(UnknownProofSystemError)
-    expect(() => getProofSystem('ultrahonk')).toThrow(/proof system "ultrahonk" is not one of groth16/)
+    expect(PROOF_SYSTEM_NAMES).toEqual(['groth16', 'ultrahonk'])
+    expect(() => getProofSystem('plonk')).toThrow(UnknownProofSystemError)
+    expect(() => getProofSystem('plonk')).toThrow(/proof system "plonk" is not one of groth16, ultrahonk/)
     expect(getProofSystem('groth16').publicInputLayout(TINY_PARAMS)).toEqual([
       'settlementId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'pool', 'threshold', 'paidLeavesHash', 'payoutSlot[0]', 'payoutSlot[1]', 'payoutSlot[2]',
     ])

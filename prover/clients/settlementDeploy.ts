@@ -1,7 +1,9 @@
 import { Contract, Interface, type InterfaceAbi, type Signer } from 'ethers'
 import { toChainError } from '../chain/chainErrors.ts'
 import { deployContract, loadArtifact } from '../chain/deploy.ts'
-import { generateVerifier, verifierContractName, type GenerateVerifierReturnType } from '../proof/groth16/verifierGen.ts'
+import { verifierContractName, type GenerateVerifierReturnType } from '../proof/groth16/verifierGen.ts'
+import type { ProofSystemName } from '../proof/proofSystem.ts'
+import { DEFAULT_PROOF_SYSTEM, getProofSystem } from '../proof/proofSystems.ts'
 
 /** Fee split in basis points of the fee; the four sum to 10,000. */
 export type SettlementShares = {
@@ -33,15 +35,22 @@ export async function settlementAbi(): Promise<InterfaceAbi> {
   return (await loadArtifact('AttributionSettlement')).abi
 }
 
-export type PrepareVerifiersParameters = { circuits: readonly { circuitName: string; zkeyPath: string }[] }
+export type PrepareVerifiersParameters = {
+  /** `system` is the proof system of the circuit's keys (default groth16). */
+  circuits: readonly { circuitName: string; zkeyPath: string; system?: ProofSystemName }[]
+}
 
 /**
- * Write the generated verifier sources for `circuits` (skipped per circuit when its zkey is
- * unchanged). Call before compiling the contracts (`getHardhatRuntime()` / `hre.run('compile')`).
+ * Write the generated verifier sources for `circuits` with each one's proof system (skipped per
+ * circuit when its proving key is unchanged); each is an IAttributionVerifier named
+ * `AttributionVerifier_<circuitName>`, which `deployVerifier` deploys. Call before compiling the
+ * contracts (`getHardhatRuntime()` / `hre.run('compile')`).
  */
 export async function prepareVerifiers({ circuits }: PrepareVerifiersParameters): Promise<GenerateVerifierReturnType[]> {
   const out: GenerateVerifierReturnType[] = []
-  for (const c of circuits) out.push(await generateVerifier(c))
+  for (const { circuitName, zkeyPath, system } of circuits) {
+    out.push(await getProofSystem(system ?? DEFAULT_PROOF_SYSTEM).verifierSource({ circuitName, keys: { zkeyPath } }))
+  }
   return out
 }
 

@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from './packageRoot.ts'
  *
  *   <build>/circuits/<name>/<name>.r1cs, <name>_js/<name>.wasm, <name>.dev.zkey, <name>.dev.vkey.json
  *   <build>/ptau/dev_pot<power>_final.ptau, <build>/ptau/dev_pot<power>/   dev powers of tau + transcript
+ *   <build>/crs/dev_pot<power>/                                            Barretenberg CRS of those powers (UltraHonk)
  *   <build>/native/                                                        native Poseidon binary
  *   <build>/governance/                                                    rotated verifier artifacts
  */
@@ -26,6 +27,8 @@ export type BuildLayout = {
   devPtauPath(power: number): string
   /** The dev ceremony folder (transcript + intermediate files) behind devPtauPath(power). */
   devCeremonyDir(power: number): string
+  /** The Barretenberg CRS (bn254_g1.dat, bn254_g2.dat, crs.json) exported from the dev powers of 2^power (INSECURE). */
+  devCrsDir(power: number): string
   readonly ptauDir: string
   readonly nativeDir: string
   readonly governanceDir: string
@@ -48,6 +51,7 @@ export function buildLayout(buildDir: string = defaultBuildDir()): BuildLayout {
     devVkeyPath: (name) => join(circuitDir(name), `${name}.dev.vkey.json`),
     devPtauPath: (power) => join(ptauDir, `dev_pot${power}_final.ptau`),
     devCeremonyDir: (power) => join(ptauDir, `dev_pot${power}`),
+    devCrsDir: (power) => join(buildDir, 'crs', `dev_pot${power}`),
     ptauDir,
     nativeDir: join(buildDir, 'native'),
     governanceDir: join(buildDir, 'governance'),

@@ -6,7 +6,7 @@ import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { createScoringPool, type LoadedModel } from '../influence/index.ts'
 import type { CompiledCircuit } from '../proof/compileCircuit.ts'
-import { releaseCurve } from '../proof/curve.ts'
+import { releaseProofSystems } from '../proof/proofSystems.ts'
 import type { ProvingKeys } from '../proof/proveAttribution.ts'
 import type { AttributionParams } from '../witness/index.ts'
 import { openJobQueue, type Job, type JobState } from './jobQueue.ts'
@@ -244,7 +244,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
       await server?.close()
       await pool.destroy()
       queue.close()
-      await releaseCurve()
+      await releaseProofSystems()
     }
   }
   return { metricsUrl: server?.url, done: loop(), stop: () => stopper.abort() }

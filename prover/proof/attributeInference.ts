@@ -2,8 +2,7 @@ import { PoaError } from '../errors/index.ts'
 import type { AttributionIndex } from '../index/index.ts'
 import { createScoringPool, selectTopK, type ScoreDistribution, type ScoredRecord, type ScoringPool } from '../influence/index.ts'
 import { settlementId, witnessFromIndex, type AttributionParams, type BuildAttributionWitnessReturnType } from '../witness/index.ts'
-import type { CompiledCircuit } from './compileCircuit.ts'
-import type { ProveProgress, ProvingKeys } from './proveAttribution.ts'
+import type { ProveAttributionParameters, ProveProgress, ProvingKeys } from './proveAttribution.ts'
 import type { ProofSystemName } from './proofSystem.ts'
 import { DEFAULT_PROOF_SYSTEM, getProofSystem } from './proofSystems.ts'
 import type { ProofPackage } from './proofPackage.ts'
@@ -20,7 +19,8 @@ import type { ProofPackage } from './proofPackage.ts'
  * it to its own recomputed scores.
  */
 export type AttributeInferenceParameters = {
-  circuit: CompiledCircuit
+  /** The compiled circuit: circom's for Groth16, a Noir program for UltraHonk. */
+  circuit: ProveAttributionParameters['circuit']
   /** The circuit's keys; `system` picks the proof system that proves with them (default groth16). */
   keys: ProvingKeys & { system?: ProofSystemName }
   params: AttributionParams

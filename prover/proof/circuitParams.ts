@@ -18,6 +18,17 @@ export const ATTRIBUTION_FIXED_INPUTS = ATTRIBUTION_PUBLIC_INPUTS.length - 1
 export const CHALLENGE_PUBLIC_INPUTS = ['challengeId', 'datanetRoot', 'indexRoot', 'queryCommitment', 'threshold', 'paidLeavesHash'] as const
 
 /**
+ * Names of the public inputs of a statement's circuit, in the order every verifier takes them: the
+ * attribution circuit's fixed inputs then payoutSlot[0..K), or the challenge circuit's. Every proof
+ * system proves the same statements with the same layout, so the settlement reads one ABI.
+ */
+export function attributionPublicInputLayout(params: AttributionParams, statement: 'attribution' | 'challenge' = 'attribution'): string[] {
+  return statement === 'challenge'
+    ? [...CHALLENGE_PUBLIC_INPUTS]
+    : [...ATTRIBUTION_PUBLIC_INPUTS.slice(0, ATTRIBUTION_FIXED_INPUTS), ...Array.from({ length: params.candidateSlots }, (_, i) => `payoutSlot[${i}]`)]
+}
+
+/**
  * Bits of each index feature in the circuit (PackedFeatureHash): 16, so index leaves are the
  * FeatureHash(k) commitments of docs/architecture.md. docs/quality.md measures 13 (10,908 instead
  * of 11,337 constraints per candidate at k = 128, no LDS lost) as the next saving.

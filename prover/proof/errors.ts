@@ -30,6 +30,13 @@ export class ProverWorkerError extends PoaError {
   }
 }
 
+/** A circuit or key of the other kind: Groth16 proves circom circuits (wasm, r1cs), UltraHonk Noir programs. */
+export class CircuitKindError extends PoaError {
+  constructor({ system, circuit, expected }: { system: string; circuit: string; expected: string }) {
+    super('CIRCUIT_KIND_MISMATCH', 'USAGE', `proof system ${system} cannot take ${circuit}: expected ${expected}`, { meta: { system, circuit, expected } })
+  }
+}
+
 function formatGot(got: unknown): string {
   if (got === undefined) return 'nothing'
   const text = typeof got === 'bigint' ? got.toString() : JSON.stringify(got)

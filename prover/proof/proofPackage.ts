@@ -6,8 +6,12 @@ import { ProofPackageError } from './errors.ts'
 import type { Groth16Proof } from './groth16/calldata.ts'
 import type { Hex, ProofSystemName, SolidityCalldata } from './proofSystem.ts'
 import { getProofSystem, isProofSystemName, PROOF_SYSTEM_NAMES } from './proofSystems.ts'
+import type { UltraHonkProof } from './ultrahonk/calldata.ts'
 
-export type { Groth16Proof, SolidityCalldata }
+export type { Groth16Proof, SolidityCalldata, UltraHonkProof }
+
+/** A proof in its system's JSON form: snarkjs's for Groth16, bytes for UltraHonk. */
+export type SystemProof = Groth16Proof | UltraHonkProof
 
 /**
  * 3: the public inputs carry the challenge game's `threshold` and `paidLeavesHash` (issue 16).
@@ -31,12 +35,12 @@ export type ProofPackage = {
     name: string
     template: 'Attribution'
     params: AttributionParams
-    /** sha256 of the r1cs and of the proving key: together they identify the statement and the setup. */
+    /** sha256 of the r1cs (UltraHonk: of the Noir program's bytecode) and of the proving key: together they identify the statement and the setup. */
     r1csSha256: string
     zkeySha256: string
   }
-  /** The proof in its system's JSON form (Groth16: snarkjs's pi_a, pi_b, pi_c). */
-  proof: Groth16Proof
+  /** The proof in its system's JSON form (Groth16: snarkjs's pi_a, pi_b, pi_c; UltraHonk: { protocol, transcript, proof bytes }). */
+  proof: SystemProof
   /** Circuit order: settlementId, datanetRoot, indexRoot, queryCommitment, pool, threshold, paidLeavesHash, payoutSlot[K]. */
   publicSignals: string[]
   publicInputs: {
@@ -71,7 +75,7 @@ export type MakeProofPackageParameters = {
   /** Default groth16. */
   system?: ProofSystemName
   circuit: ProofPackage['circuit']
-  proof: Groth16Proof
+  proof: SystemProof
   publicInputs: AttributionPublicInputs
   queryInputHash: bigint
   inferenceId?: string

@@ -1,4 +1,5 @@
 import type { AttributionParams } from '../witness/attributionParams.ts'
+import type { CompiledCircuit } from './compileCircuit.ts'
 import type { ProofPackage } from './proofPackage.ts'
 import type { ProveAttributionParameters } from './proveAttribution.ts'
 import type { ProveInputParameters } from './proveInput.ts'
@@ -6,9 +7,9 @@ import type { ProveInputParameters } from './proveInput.ts'
 /*
  * The seam between poa and a proof system. Everything that sets up keys, proves, verifies, encodes
  * a proof for the chain or writes a verifier contract goes through a `ProofSystem`, looked up by
- * name (`getProofSystem`, proofSystems.ts). Groth16 (snarkjs) lives in ./groth16/; a second system
- * (UltraHonk through bb.js) plugs in as a folder implementing this type plus one registry line.
- * This file is types only: importing it loads no prover.
+ * name (`getProofSystem`, proofSystems.ts). Groth16 (snarkjs) lives in ./groth16/, UltraHonk (Noir
+ * programs proven with bb.js) in ./ultrahonk/; each is a folder implementing this type plus one
+ * registry line. This file is types only: importing it loads no prover.
  */
 
 /** Names of the proof systems poa knows (the registry's keys); a proof package's `system` is one of them. */
@@ -28,15 +29,33 @@ export type SolidityCalldata = {
   publicInputs: readonly bigint[]
 }
 
+/** A circom circuit as the Groth16 prover reads it: its WebAssembly witness generator. */
+export type CircomCircuit = Pick<CompiledCircuit, 'name' | 'wasmPath'>
+
+/**
+ * A Noir program as the UltraHonk prover reads it: the JSON noir_wasm compiled (ACIR bytecode and
+ * ABI). `inputOf` maps a circom-style input (signal name -> field elements, as the witness builders
+ * write it) to the program's inputs (parameter name -> value); without it the input is passed as it
+ * is, each number reduced into the field (a program whose parameters carry the signals' names).
+ */
+export type NoirCircuit = {
+  name: string
+  programPath: string
+  inputOf?: (input: Record<string, unknown>) => Record<string, unknown>
+}
+
+/** The circuit a prover runs: circom's for Groth16, a Noir program for UltraHonk. */
+export type ProverCircuit = CircomCircuit | NoirCircuit
+
 /**
  * A circuit's keys under one setup. `circuitId` identifies the setup on-chain (the settlement keys
  * verifiers by it); it is computed from the verification key by the system's `circuitId`.
  */
 export type CircuitKeys = {
   system: ProofSystemName
-  /** The proving key file (Groth16: the .zkey). */
+  /** The proving key file (Groth16: the .zkey; UltraHonk: JSON with the ACIR bytecode, the CRS points it needs and its verification key). */
   zkeyPath: string
-  /** The verification key file (JSON). */
+  /** The verification key file (JSON; `protocol` names the system, `nPublic` the public input count). */
   vkeyPath: string
   /** The verification key as the system's verifier reads it. */
   verificationKey: any
@@ -46,15 +65,19 @@ export type CircuitKeys = {
   circuitId: Hex
 }
 
-export type SetupKeysParameters = {
-  /** The compiled circuit's constraint system. */
-  r1csPath: string
-  /** The system's setup material (Groth16: a powers of tau prepared for phase 2). */
+/** The compiled circuit a key setup reads: circom's constraint system (Groth16) or a Noir program (UltraHonk). */
+export type SetupCircuit = { r1csPath: string } | { programPath: string }
+
+export type SetupKeysParameters = SetupCircuit & {
+  /**
+   * The system's setup material (Groth16: a powers of tau prepared for phase 2; UltraHonk: a folder
+   * with the Barretenberg CRS, bn254_g1.dat and bn254_g2.dat, exported from a powers of tau).
+   */
   setupMaterialPath: string
   /** Where the proving and verification keys are written (atomically). */
   zkeyPath: string
   vkeyPath: string
-  /** Recorded in the key as the contributor of its one random contribution (Groth16). */
+  /** Recorded in the key as the contributor of its one random contribution (Groth16), as the origin of its CRS (UltraHonk). */
   contributor: string
   log?: (line: string) => void
 }
@@ -65,7 +88,7 @@ export type VerifyProofParameters = {
   proof: unknown
   /** Public signals in circuit order. */
   publicSignals: readonly bigint[]
-  /** Keep shared prover state (snarkjs's curve) alive for a batch. */
+  /** Keep shared prover state (snarkjs's curve, bb.js's verifier) alive for a batch; `release()` ends it. */
   keepCurve?: boolean
 }
 
@@ -121,4 +144,6 @@ export interface ProofSystem {
   circuitId(verificationKey: any): Hex
   /** Names of the public inputs of a statement's circuit (default attribution), in the order the verifier takes them. */
   publicInputLayout(params: AttributionParams, statement?: Statement): string[]
+  /** Free what `keepCurve` kept (worker threads that would keep the process alive); the next call builds it again. */
+  release(): Promise<void>
 }

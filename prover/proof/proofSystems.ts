@@ -1,6 +1,7 @@
 import { PoaError } from '../errors/index.ts'
 import { groth16 } from './groth16/groth16System.ts'
 import type { ProofSystem } from './proofSystem.ts'
+import { ultrahonk } from './ultrahonk/ultrahonkSystem.ts'
 
 /**
  * The proof systems poa can use, by name. Adding one is a folder implementing `ProofSystem` and a
@@ -9,6 +10,7 @@ import type { ProofSystem } from './proofSystem.ts'
  */
 const REGISTRY = Object.freeze({
   groth16,
+  ultrahonk,
 } satisfies Record<string, ProofSystem>)
 
 /** Names of the registered proof systems. */
@@ -37,4 +39,9 @@ export function isProofSystemName(name: unknown): name is ProofSystemName {
 export function getProofSystem(name: unknown): ProofSystem {
   if (!isProofSystemName(name)) throw new UnknownProofSystemError({ name })
   return REGISTRY[name]
+}
+
+/** Free every system's shared prover state (after a batch run with `keepCurve`), so the process can exit. */
+export async function releaseProofSystems(): Promise<void> {
+  await Promise.all(Object.values(REGISTRY).map((system) => system.release()))
 }

@@ -4,7 +4,8 @@ import type { AttributionParams } from '../witness/attributionParams.ts'
 import type { AttributionCircuitInput, AttributionPublicInputs } from '../witness/buildAttributionWitness.ts'
 import { publicSignalsOf } from '../witness/buildAttributionWitness.ts'
 import type { CompiledCircuit } from './compileCircuit.ts'
-import { ProofRejectedError, ProveAbortedError } from './errors.ts'
+import { CircuitKindError, ProofRejectedError, ProveAbortedError } from './errors.ts'
+import type { NoirCircuit } from './proofSystem.ts'
 import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
 import { runProveWorker } from './proveInput.ts'
@@ -20,7 +21,8 @@ export type { ProveProgress } from './proveInput.ts'
 import type { ProveProgress } from './proveInput.ts'
 
 export type ProveAttributionParameters = {
-  circuit: CompiledCircuit
+  /** The compiled circuit: circom's for Groth16, a Noir program for UltraHonk. */
+  circuit: CompiledCircuit | NoirCircuit
   keys: ProvingKeys
   params: AttributionParams
   /** From buildAttributionWitness: the circuit input and the decoded public inputs it must prove. */
@@ -54,6 +56,7 @@ function r1csSha256(path: string): Promise<string> {
  */
 export async function proveAttribution(parameters: ProveAttributionParameters): Promise<ProofPackage> {
   const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
+  if (!('wasmPath' in circuit)) throw new CircuitKindError({ system: 'groth16', circuit: circuit.name, expected: 'a circom circuit (wasmPath, r1csPath), not a Noir program' })
   const request: ProveRequest = { wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input }
   const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal)
   const expected = publicSignalsOf(witness.publicInputs).map(String)

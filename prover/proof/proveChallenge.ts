@@ -1,13 +1,12 @@
 import type { BuildChallengeInputReturnType } from '../witness/buildChallengeInput.ts'
-import type { CompiledCircuit } from './compileCircuit.ts'
 import { ProofRejectedError } from './errors.ts'
 import type { ProveProgress } from './proveInput.ts'
-import type { Hex, ProofSystemName, SolidityCalldata } from './proofSystem.ts'
+import type { Hex, ProofSystemName, ProverCircuit, SolidityCalldata } from './proofSystem.ts'
 import { DEFAULT_PROOF_SYSTEM, getProofSystem } from './proofSystems.ts'
 
 export type ProveChallengeParameters = {
   /** The compiled challenge circuit (`challengeSpec(params)`). */
-  circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>
+  circuit: ProverCircuit
   /** Its keys; `system` picks the proof system (default groth16). */
   keys: { zkeyPath: string; verificationKey: any; circuitId: Hex; system?: ProofSystemName }
   /** From buildChallengeInput. */

@@ -1,14 +1,15 @@
 import { MessageChannel } from 'node:worker_threads'
-import type { CompiledCircuit } from './compileCircuit.ts'
+import type { ProverCircuit } from './proofSystem.ts'
 import { WitnessUnsatisfiedError } from './calculateWitness.ts'
-import { ProveAbortedError, ProverWorkerError } from './errors.ts'
+import { CircuitKindError, ProveAbortedError, ProverWorkerError } from './errors.ts'
 import { createWorkerPool } from '../workers/index.ts'
 import type { ProveOutcome, ProveProgressMessage, ProveRequest, ProveTask } from './proveWorker.ts'
 
 export type ProveProgress = { done: number; total: number; unit: string }
 
 export type ProveInputParameters = {
-  circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>
+  /** A circom circuit for Groth16, a Noir program for UltraHonk. */
+  circuit: ProverCircuit
   keys: { zkeyPath: string }
   /** The circuit's input signals, keyed by name (field elements). */
   input: Record<string, unknown>
@@ -66,6 +67,7 @@ export async function runProveWorker(request: ProveRequest, circuit: string, onP
  * Verifying the proof and checking the signals against what the caller expects are the caller's.
  */
 export async function proveInput({ circuit, keys, input, onProgress = () => {}, signal }: ProveInputParameters): Promise<{ proof: any; publicSignals: bigint[] }> {
+  if (!('wasmPath' in circuit)) throw new CircuitKindError({ system: 'groth16', circuit: circuit.name, expected: 'a circom circuit (wasmPath), not a Noir program' })
   const { proof, publicSignals } = await runProveWorker({ wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input }, circuit.name, onProgress, signal)
   return { proof, publicSignals: publicSignals.map(BigInt) }
 }

@@ -4,7 +4,7 @@ import { connectChain } from '../../chain/connectChain.ts'
 import { prepareVerifiers } from '../../clients/settlementDeploy.ts'
 import { PoaError } from '../../errors/index.ts'
 import { DEMO_PARAMS, FULL_DEMO_PARAMS } from '../../proof/circuitParams.ts'
-import { releaseCurve } from '../../proof/curve.ts'
+import { releaseProofSystems } from '../../proof/proofSystems.ts'
 import { DEV_SETUP_LABEL } from '../../../ceremony/devSetup.ts'
 import type { AppFolders, AppReporting } from '../appOptions.ts'
 import { noLog, noProgress } from '../appOptions.ts'
@@ -121,6 +121,6 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
     })
   } finally {
     await chain.close()
-    await releaseCurve()
+    await releaseProofSystems()
   }
 }

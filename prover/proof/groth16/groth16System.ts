@@ -1,4 +1,4 @@
-import { ATTRIBUTION_FIXED_INPUTS, ATTRIBUTION_PUBLIC_INPUTS, CHALLENGE_PUBLIC_INPUTS } from '../circuitParams.ts'
+import { attributionPublicInputLayout } from '../circuitParams.ts'
 import type { ProofSystem } from '../proofSystem.ts'
 import { groth16Calldata, groth16ProofOfCalldata } from './calldata.ts'
 import { groth16CircuitId } from './circuitId.ts'
@@ -32,10 +32,11 @@ const system: ProofSystem = {
     return (await import('./verifierGen.ts')).generateVerifier({ circuitName, zkeyPath: keys.zkeyPath, outDir, contractName })
   },
   circuitId: groth16CircuitId,
-  publicInputLayout: (params, statement = 'attribution') =>
-    statement === 'challenge'
-      ? [...CHALLENGE_PUBLIC_INPUTS]
-      : [...ATTRIBUTION_PUBLIC_INPUTS.slice(0, ATTRIBUTION_FIXED_INPUTS), ...Array.from({ length: params.candidateSlots }, (_, i) => `payoutSlot[${i}]`)],
+  publicInputLayout: attributionPublicInputLayout,
+  async release() {
+    // Nothing to free unless snarkjs built its curve; checking first keeps snarkjs unloaded.
+    if ((globalThis as any).curve_bn128) await (await import('../curve.ts')).releaseCurve()
+  },
 }
 
 /** The Groth16 proof system (frozen: a registry entry nobody can retune). */

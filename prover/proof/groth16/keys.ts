@@ -4,6 +4,7 @@ import { dirname } from 'node:path'
 import * as snarkjs from 'snarkjs'
 import { PoaError } from '../../errors/index.ts'
 import { withCurve } from '../curve.ts'
+import { CircuitKindError } from '../errors.ts'
 import type { CircuitKeys, SetupKeysParameters } from '../proofSystem.ts'
 import { groth16CircuitId } from './circuitId.ts'
 
@@ -26,6 +27,7 @@ function sha256File(path: string): string {
  * temporary names and renamed, so an interrupted run never leaves a key that looks finished.
  */
 export async function setupGroth16Keys(p: SetupKeysParameters): Promise<CircuitKeys> {
+  if (!('r1csPath' in p)) throw new CircuitKindError({ system: 'groth16', circuit: p.programPath, expected: 'a circom constraint system (r1csPath), not a Noir program' })
   for (const [what, path] of [['r1cs', p.r1csPath], ['ptau', p.setupMaterialPath]] as const) {
     if (!existsSync(path)) throw new Groth16SetupError({ path, reason: `the ${what} file does not exist` })
   }
