@@ -9,6 +9,7 @@ import { PACKAGE_ROOT } from './packageRoot.ts'
  *
  *   <build>/circuits/<name>/<name>.r1cs, <name>_js/<name>.wasm, <name>.dev.zkey, <name>.dev.vkey.json
  *   <build>/ptau/dev_pot<power>_final.ptau, <build>/ptau/dev_pot<power>/   dev powers of tau + transcript
+ *   <build>/noir/<name>/<name>.json                                        compiled Noir programs (nargo's JSON)
  *   <build>/native/                                                        native Poseidon binary
  *   <build>/governance/                                                    rotated verifier artifacts
  */
@@ -27,6 +28,8 @@ export type BuildLayout = {
   /** The dev ceremony folder (transcript + intermediate files) behind devPtauPath(power). */
   devCeremonyDir(power: number): string
   readonly ptauDir: string
+  /** Folder of one compiled Noir program (`noir_attribution_d8_k8_K3`). */
+  noirCircuitDir(name: string): string
   readonly nativeDir: string
   readonly governanceDir: string
 }
@@ -49,6 +52,7 @@ export function buildLayout(buildDir: string = defaultBuildDir()): BuildLayout {
     devPtauPath: (power) => join(ptauDir, `dev_pot${power}_final.ptau`),
     devCeremonyDir: (power) => join(ptauDir, `dev_pot${power}`),
     ptauDir,
+    noirCircuitDir: (name) => join(buildDir, 'noir', name),
     nativeDir: join(buildDir, 'native'),
     governanceDir: join(buildDir, 'governance'),
   }
