@@ -6,7 +6,7 @@ import type { ProgramCompilationArtifacts } from '@noir-lang/noir_wasm'
 import { buildLayout, packagePath } from '../../layout/index.ts'
 import type { AttributionParams } from '../circuitParams.ts'
 import { NoirCompileError } from './errors.ts'
-import { noirAttributionName, noirParamsSource } from './noirParams.ts'
+import { noirAttributionName, noirGeneratedSources } from './noirParams.ts'
 
 const require = createRequire(import.meta.url)
 
@@ -30,11 +30,10 @@ export type CompileNoirOptions = {
   log?: (line: string) => void
 }
 
-/** The committed circuit: Nargo.toml and src/*.nr, params.nr replaced per parameter set. */
+/** The committed circuit: Nargo.toml and the fixed src/*.nr; the rest is generated per parameter set. */
 const SOURCE_DIR = 'circuits/noir/attribution'
-const PARAMS_FILE = 'src/params.nr'
 
-/** The Noir attribution project for `params`: the committed sources, params.nr generated. */
+/** The Noir attribution project for `params`: the committed sources and the generated params.nr and poseidon_widths.nr. */
 export function attributionFiles(params: AttributionParams): Map<string, string> {
   const root = packagePath(SOURCE_DIR)
   const files = new Map<string, string>()
@@ -42,7 +41,7 @@ export function attributionFiles(params: AttributionParams): Map<string, string>
   for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.nr')).sort()) {
     files.set(`src/${file}`, readFileSync(join(root, 'src', file), 'utf8'))
   }
-  files.set(PARAMS_FILE, noirParamsSource(params))
+  for (const [path, text] of noirGeneratedSources(params)) files.set(path, text)
   return files
 }
 
