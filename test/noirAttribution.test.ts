@@ -4,7 +4,7 @@ import { Noir, acvm, type InputMap } from '@noir-lang/noir_js'
 import { Barretenberg } from '@aztec/bb.js'
 import { gunzipSync } from 'node:zlib'
 import { TINY_PARAMS } from '../prover/proof/circuitParams.ts'
-import { acirSizeOf, compileNoirAttribution, compileNoirProgram, noirInputOf, noirPublicInputsOf, poseidonWidthsSource, type NoirCircuit } from '../prover/proof/noir/index.ts'
+import { acirSizeOf, attributionFiles, compileNoirAttribution, compileNoirProgram, noirInputOf, noirPublicInputsOf, poseidonWidthsSource, type NoirCircuit } from '../prover/proof/noir/index.ts'
 import { buildAttributionWitness, packPayoutSlot, paidLeavesHash, signedToField, splitRewards, type AttributionCircuitInput } from '../prover/witness/index.ts'
 import { FIELD_MODULUS, addressToField } from '../prover/field/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
@@ -161,6 +161,18 @@ describe('Noir attribution circuit (circuits/noir/attribution, tiny)', () => {
     // decomposition into DEPTH bits (a range check, no message of its own) refuses it.
     const past = replace(input.leafIndex as bigint[], 0, (input.leafIndex as bigint[])[0] + (1n << BigInt(TINY_PARAMS.treeDepth)))
     await expectRejected({ ...input, leafIndex: past }, /^Cannot satisfy constraint$/)
+  })
+
+  it('reads a compiled program from build/noir until its sources change', async () => {
+    const lines: string[] = []
+    const again = await compileNoirAttribution(TINY_PARAMS, { log: (line) => lines.push(line) })
+    expect(lines).toEqual([])
+    expect(again.sourceHash).toBe(circuit.sourceHash)
+    expect(JSON.parse(readFileSync(again.programPath, 'utf8')).poa_source_hash).toBe(circuit.sourceHash)
+    // Another parameter set is another project (generated params.nr), hence another key and file.
+    const demo = attributionFiles({ candidateSlots: 2, featureCount: 128, treeDepth: 8 })
+    expect(demo.get('src/params.nr')).toContain('pub global FEATURES: u32 = 128;')
+    expect(demo.get('src/main.nr')).toBe(attributionFiles(TINY_PARAMS).get('src/main.nr'))
   })
 
   it('is 20,690 ACIR opcodes and 25,955 UltraHonk gates (2^15) at tiny', async () => {
