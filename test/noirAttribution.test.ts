@@ -163,6 +163,31 @@ describe('Noir attribution circuit (circuits/noir/attribution, tiny)', () => {
     await expectRejected({ ...input, leafIndex: past }, /^Cannot satisfy constraint$/)
   })
 
+  it('refuses the witness of a prover whose hints lie (sign bit, floor division, Poseidon trace)', async () => {
+    // The program with each unconstrained hint able to lie, on the answer of an oracle: a prover
+    // runs whatever hint code it likes, so the constraints after each hint must refuse the lie.
+    const files = attributionFiles(TINY_PARAMS)
+    const edit = (path: string, from: string, to: string) => {
+      const text = files.get(path)!
+      if (!text.includes(from)) throw new Error(`${path} no longer contains ${JSON.stringify(from)}: update this test`)
+      files.set(path, `${text.replace(from, to)}\n#[oracle(poa_lie)]\nunconstrained fn lie(hint: Field) -> Field {}\n`)
+    }
+    edit('src/range.nr', 'if x.lt(half) { 0 } else { 1 }', 'let top = if x.lt(half) { 0 } else { 1 };\n    if lie(1) == 1 { 1 - top } else { top }')
+    edit('src/split.nr', '    (quotient, remainder)\n}', '    if lie(2) == 1 { (quotient - 1, remainder + d) } else if lie(3) == 1 { (quotient + 1, remainder - d) } else { (quotient, remainder) }\n}')
+    edit('src/poseidon.nr', '    permute(inputs, c, s, m, p, [0; W], false).0\n}', '    let mut trace = permute(inputs, c, s, m, p, [0; W], false).0;\n    if lie(4) == 1 {\n        trace[W - 1] += 1;\n    }\n    trace\n}')
+    const lying = new Noir((await compileNoirProgram({ name: 'noir_attribution_lying_hints', files })).program)
+    const inputs = noirInputOf((await buildAttributionWitness(readAttributionVector().parameters)).input, TINY_PARAMS)
+    const run = (hint: number) => lying.execute(inputs, async (name, args) => {
+      if (name !== 'poa_lie') throw new Error(`unexpected oracle ${name}`)
+      return [BigInt(args[0][0]) === BigInt(hint) ? '0x01' : '0x00']
+    })
+    await expect(run(0)).resolves.toBeDefined()
+    await expect(run(1)).rejects.toThrow(failed('call to assert_max_bit_size')) // a flipped sign bit leaves x - top 2^N out of range
+    await expect(run(2)).rejects.toThrow(failed('remainder not below total')) // payout - 1 with remainder + S: underpaid
+    await expect(run(3)).rejects.toThrow(failed('call to assert_max_bit_size')) // payout + 1 with remainder - S: out of range
+    await expect(run(4)).rejects.toThrow(/^Cannot satisfy constraint$/) // the last pinned Poseidon value off by one
+  })
+
   it('reads a compiled program from build/noir until its sources change', async () => {
     const lines: string[] = []
     const again = await compileNoirAttribution(TINY_PARAMS, { log: (line) => lines.push(line) })

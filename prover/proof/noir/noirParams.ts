@@ -117,7 +117,7 @@ global P${t}: [[Field; ${t}]; ${t}] = [${P.map(row).join(', ')}];
 
 /// Poseidon of ${n} field element${n === 1 ? '' : 's'} (width ${t}).
 pub fn poseidon_${n}(x: [Field; ${n}]) -> Field {
-    hash::<${n}, ${t}, ${C.length}, ${S.length}, ${t * (C.length - t)}>(x, C${t}, S${t}, M${t}, P${t})
+    hash::<${n}, ${t}, ${C.length}, ${S.length}, ${t * (7 + C.length - 8 * t)}>(x, C${t}, S${t}, M${t}, P${t})
 }
 `)
   }
