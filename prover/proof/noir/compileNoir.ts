@@ -19,7 +19,7 @@ export type NoirCircuit = {
   /** `<build>/noir/<name>/<name>.json`: the program as nargo writes it, plus `poa_source_hash`. */
   programPath: string
   program: NoirProgram
-  /** sha256 over the circuit sources, the generated params.nr and the compiler version: the cache key. */
+  /** sha256 over the project's files (generated ones included) and the compiler version: the cache key. */
   sourceHash: string
 }
 
@@ -91,7 +91,20 @@ export type NoirProject = { name: string; files: ReadonlyMap<string, string> }
  * JSON into place, so two processes compiling at once both finish with a whole file, and an
  * interrupted compile never looks finished.
  */
-export async function compileNoirProgram({ name, files }: NoirProject, { buildDir, log = () => {} }: CompileNoirOptions = {}): Promise<NoirCircuit> {
+export function compileNoirProgram(project: NoirProject, options: CompileNoirOptions = {}): Promise<NoirCircuit> {
+  const result = queue.then(() => compileNow(project, options))
+  queue = result.catch(() => undefined)
+  return result
+}
+
+/**
+ * One compile at a time in a process: noir_wasm runs on the calling thread anyway, a production
+ * compile holds 1.9 GB, and the console.log redirect in compileNow must not nest. A waiting call
+ * then finds the program its predecessor compiled.
+ */
+let queue: Promise<unknown> = Promise.resolve()
+
+async function compileNow({ name, files }: NoirProject, { buildDir, log = () => {} }: CompileNoirOptions): Promise<NoirCircuit> {
   const sourceHash = sourceHashOf(files)
   const dir = buildLayout(buildDir).noirCircuitDir(name)
   const programPath = join(dir, `${name}.json`)
