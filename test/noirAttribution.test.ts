@@ -4,7 +4,7 @@ import { Noir, acvm, type InputMap } from '@noir-lang/noir_js'
 import { Barretenberg } from '@aztec/bb.js'
 import { gunzipSync } from 'node:zlib'
 import { TINY_PARAMS } from '../prover/proof/circuitParams.ts'
-import { acirSizeOf, attributionFiles, compileNoirAttribution, compileNoirProgram, noirInputOf, noirPublicInputsOf, poseidonWidthsSource, type NoirCircuit } from '../prover/proof/noir/index.ts'
+import { acirSizeOf, attributionFiles, compileNoirAttribution, compileNoirProgram, noirInputOf, noirPublicInputsOf, NoirInputShapeError, poseidonWidthsSource, type NoirCircuit } from '../prover/proof/noir/index.ts'
 import { buildAttributionWitness, packPayoutSlot, paidLeavesHash, signedToField, splitRewards, type AttributionCircuitInput } from '../prover/witness/index.ts'
 import { FIELD_MODULUS, addressToField } from '../prover/field/index.ts'
 import { getPoseidon } from '../prover/hash/index.ts'
@@ -78,6 +78,15 @@ describe('Noir attribution circuit (circuits/noir/attribution, tiny)', () => {
     expect(circuit.program.abi.parameters.filter((p) => p.visibility === 'public').map((p) => p.name)).toEqual([
       'settlement_id', 'datanet_root', 'index_root', 'query_commitment', 'pool', 'threshold', 'paid_leaves_hash', 'payout_slot',
     ])
+  })
+
+  it('refuses a circom input of another shape, naming the signal', async () => {
+    const { input } = await buildAttributionWitness(readAttributionVector().parameters)
+    expect(() => noirInputOf(input, { ...TINY_PARAMS, treeDepth: 10 })).toThrow(NoirInputShapeError)
+    expect(() => noirInputOf(input, { ...TINY_PARAMS, treeDepth: 10 })).toThrow(/"datanetSiblings\[0\]": expected an array of 10, got an array of 8/)
+    expect(() => noirInputOf({ ...input, pool: FIELD_MODULUS }, TINY_PARAMS)).toThrow(/pool/)
+    const { labelHash: _, ...missing } = input
+    expect(() => noirInputOf(missing, TINY_PARAMS)).toThrow(/"labelHash": expected an array of 3, got undefined/)
   })
 
   it('accepts a settlement with an empty slot (its padding path at leaf 0)', async () => {
