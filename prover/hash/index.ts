@@ -1,1 +1,2 @@
 export * from './poseidon.ts'
+export * from './poseidonConstants.ts'

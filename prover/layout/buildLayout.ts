@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from './packageRoot.ts'
  *   <build>/circuits/<name>/<name>.r1cs, <name>_js/<name>.wasm, <name>.dev.zkey, <name>.dev.vkey.json
  *   <build>/ptau/dev_pot<power>_final.ptau, <build>/ptau/dev_pot<power>/   dev powers of tau + transcript
  *   <build>/crs/dev_pot<power>/                                            Barretenberg CRS of those powers (UltraHonk)
+ *   <build>/noir/<name>/<name>.json                                        compiled Noir programs (nargo's JSON)
  *   <build>/native/                                                        native Poseidon binary
  *   <build>/governance/                                                    rotated verifier artifacts
  */
@@ -30,6 +31,8 @@ export type BuildLayout = {
   /** The Barretenberg CRS (bn254_g1.dat, bn254_g2.dat, crs.json) exported from the dev powers of 2^power (INSECURE). */
   devCrsDir(power: number): string
   readonly ptauDir: string
+  /** Folder of one compiled Noir program (`noir_attribution_d8_k8_K3`). */
+  noirCircuitDir(name: string): string
   readonly nativeDir: string
   readonly governanceDir: string
 }
@@ -53,6 +56,7 @@ export function buildLayout(buildDir: string = defaultBuildDir()): BuildLayout {
     devCeremonyDir: (power) => join(ptauDir, `dev_pot${power}`),
     devCrsDir: (power) => join(buildDir, 'crs', `dev_pot${power}`),
     ptauDir,
+    noirCircuitDir: (name) => join(buildDir, 'noir', name),
     nativeDir: join(buildDir, 'native'),
     governanceDir: join(buildDir, 'governance'),
   }

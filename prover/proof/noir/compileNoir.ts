@@ -1,0 +1,146 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative } from 'node:path'
+import type { ProgramCompilationArtifacts } from '@noir-lang/noir_wasm'
+import { buildLayout, packagePath } from '../../layout/index.ts'
+import type { AttributionParams } from '../circuitParams.ts'
+import { NoirCompileError } from './errors.ts'
+import { noirAttributionName, noirGeneratedSources } from './noirParams.ts'
+
+const require = createRequire(import.meta.url)
+
+/** noir_wasm's compiled program: nargo's target JSON (noir_version, hash, abi, bytecode, debug_symbols, file_map). */
+export type NoirProgram = ProgramCompilationArtifacts['program']
+
+export type NoirCircuit = {
+  /** Artifact name carrying the parameters, e.g. `noir_attribution_d8_k8_K3`. */
+  name: string
+  /** `<build>/noir/<name>/<name>.json`: the program as nargo writes it, plus `poa_source_hash`. */
+  programPath: string
+  program: NoirProgram
+  /** sha256 over the project's files (generated ones included) and the compiler version: the cache key. */
+  sourceHash: string
+}
+
+export type CompileNoirOptions = {
+  /** Build folder (default `<package>/build`). */
+  buildDir?: string
+  /** Progress lines (a compile, its duration, compiler warnings). */
+  log?: (line: string) => void
+}
+
+/** The committed circuit: Nargo.toml and the fixed src/*.nr; the rest is generated per parameter set. */
+const SOURCE_DIR = 'circuits/noir/attribution'
+
+/** The Noir attribution project for `params`: the committed sources and the generated params.nr and poseidon_widths.nr. */
+export function attributionFiles(params: AttributionParams): Map<string, string> {
+  const root = packagePath(SOURCE_DIR)
+  const files = new Map<string, string>()
+  files.set('Nargo.toml', readFileSync(join(root, 'Nargo.toml'), 'utf8'))
+  for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.nr')).sort()) {
+    files.set(`src/${file}`, readFileSync(join(root, 'src', file), 'utf8'))
+  }
+  for (const [path, text] of noirGeneratedSources(params)) files.set(path, text)
+  return files
+}
+
+function sourceHashOf(files: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256')
+  for (const [path, text] of files) hash.update(path).update('\0').update(text).update('\0')
+  hash.update(compilerManifest())
+  return hash.digest('hex')
+}
+
+/** noir_wasm's package.json (its version is the compiler's), found above its entry point: the package exports no `./package.json`. */
+function compilerManifest(): string {
+  let dir = dirname(require.resolve('@noir-lang/noir_wasm'))
+  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== '@noir-lang/noir_wasm') {
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error('@noir-lang/noir_wasm has no package.json above its entry point')
+    dir = parent
+  }
+  return readFileSync(join(dir, 'package.json'), 'utf8')
+}
+
+function readCached(programPath: string, sourceHash: string): NoirProgram | undefined {
+  if (!existsSync(programPath)) return undefined
+  try {
+    const stored = JSON.parse(readFileSync(programPath, 'utf8'))
+    return stored.poa_source_hash === sourceHash ? (stored as NoirProgram) : undefined
+  } catch {
+    return undefined // a file from an older layout, or truncated by a crash outside our rename: recompile
+  }
+}
+
+/**
+ * Compile the Noir attribution circuit for `params` with noir_wasm into
+ * `<buildDir>/noir/<name>/<name>.json` (`noir_attribution_d8_k8_K3` for tiny), skipping the work when
+ * that file carries the current source hash.
+ */
+export async function compileNoirAttribution(params: AttributionParams, options: CompileNoirOptions = {}): Promise<NoirCircuit> {
+  return compileNoirProgram({ name: noirAttributionName(params), files: attributionFiles(params) }, options)
+}
+
+/** A Noir project held in memory: `Nargo.toml` and `src/*.nr`, by path relative to its root. */
+export type NoirProject = { name: string; files: ReadonlyMap<string, string> }
+
+/**
+ * Compile a Noir project into `<buildDir>/noir/<name>/<name>.json`, cached by a hash of its files
+ * and the compiler version. Each compile works in its own temporary project folder and renames its
+ * JSON into place, so two processes compiling at once both finish with a whole file, and an
+ * interrupted compile never looks finished.
+ */
+export function compileNoirProgram(project: NoirProject, options: CompileNoirOptions = {}): Promise<NoirCircuit> {
+  const result = queue.then(() => compileNow(project, options))
+  queue = result.catch(() => undefined)
+  return result
+}
+
+/**
+ * One compile at a time in a process: noir_wasm runs on the calling thread anyway, a production
+ * compile holds 1.9 GB, and the console.log redirect in compileNow must not nest. A waiting call
+ * then finds the program its predecessor compiled.
+ */
+let queue: Promise<unknown> = Promise.resolve()
+
+async function compileNow({ name, files }: NoirProject, { buildDir, log = () => {} }: CompileNoirOptions): Promise<NoirCircuit> {
+  const sourceHash = sourceHashOf(files)
+  const dir = buildLayout(buildDir).noirCircuitDir(name)
+  const programPath = join(dir, `${name}.json`)
+  const cached = readCached(programPath, sourceHash)
+  if (cached) return { name, programPath, program: cached, sourceHash }
+
+  log(`compiling ${name} with noir_wasm (source ${sourceHash.slice(0, 12)})`)
+  const started = Date.now()
+  const unique = `${process.pid}-${randomBytes(4).toString('hex')}`
+  const work = join(dir, `.work-${unique}`)
+  try {
+    for (const [path, text] of files) {
+      mkdirSync(dirname(join(work, path)), { recursive: true })
+      writeFileSync(join(work, path), text)
+    }
+    const { compile, createFileManager } = await import('@noir-lang/noir_wasm')
+    let compiled: ProgramCompilationArtifacts
+    // noir_wasm prints the files it reads through logFn, and "Compiling at <path>" with console.log
+    // itself: route that line to `log` so that stdout stays the CLI's (--json prints there).
+    const consoleLog = console.log
+    console.log = (...args: unknown[]) => (typeof args[0] === 'string' && args[0].startsWith('Compiling at ') ? log(args.join(' ')) : consoleLog(...args))
+    try {
+      compiled = await compile(createFileManager(work), undefined, () => {}, () => {})
+    } catch (error) {
+      throw new NoirCompileError({ name, cause: error })
+    } finally {
+      console.log = consoleLog
+    }
+    for (const warning of compiled.warnings) log(`${name}: warning ${JSON.stringify(warning)}`)
+    const program = compiled.program
+    const tmp = join(dir, `.${name}.json.${unique}`)
+    writeFileSync(tmp, JSON.stringify({ ...program, poa_source_hash: sourceHash }))
+    renameSync(tmp, programPath)
+    log(`compiled ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${relative(process.cwd(), programPath)}`)
+    return { name, programPath, program, sourceHash }
+  } finally {
+    rmSync(work, { recursive: true, force: true })
+  }
+}

@@ -1,0 +1,5 @@
+export * from './compileNoir.ts'
+export * from './noirParams.ts'
+export * from './noirInput.ts'
+export * from './errors.ts'
+export * from './acirSize.ts'
