@@ -18,9 +18,8 @@ import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { CircuitKindError, ProofPackageError, ProveAbortedError } from '../prover/proof/errors.ts'
 import type { CircuitKeys, SolidityCalldata } from '../prover/proof/proofSystem.ts'
 import { getProofSystem } from '../prover/proof/proofSystems.ts'
-import {
-  compileNoirProgram, readCrsManifest, ULTRAHONK_PROOF_BYTES, ultrahonkCircuitId, type CompiledNoirProgram, type UltraHonkProof,
-} from '../prover/proof/ultrahonk/index.ts'
+import { readCrsManifest, ULTRAHONK_PROOF_BYTES, ultrahonkCircuitId, type UltraHonkProof } from '../prover/proof/ultrahonk/index.ts'
+import { compileNoirProgram, noirProjectFromDir, type NoirCircuit } from '../prover/proof/noir/index.ts'
 
 const NAME = 'honk_fixture'
 const system = getProofSystem('ultrahonk')
@@ -29,7 +28,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`)
 /** value < 2^32 and parts summing to total + value: the fixture's statement holds. */
 const INPUT = { secret: 7n, value: 10n, parts: [1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n], total: 26n }
 
-let program: CompiledNoirProgram
+let program: NoirCircuit
 let keys: CircuitKeys
 let proof: UltraHonkProof
 let publicSignals: bigint[]
@@ -55,7 +54,7 @@ function tamper(hex: `0x${string}`): `0x${string}` {
 }
 
 beforeAll(async () => {
-  program = await timed('compile', () => compileNoirProgram({ name: NAME, projectDir: join(PACKAGE_ROOT, 'test/fixtures/noir/honk_fixture'), onLog: log }))
+  program = await timed('compile', () => compileNoirProgram(noirProjectFromDir(NAME, join(PACKAGE_ROOT, 'test/fixtures/noir/honk_fixture')), { log }))
   keys = await timed('keys', () => ensureDevHonkKeys(program, log))
   ;({ proof, publicSignals } = (await timed('prove', () => system.proveInput({ circuit: program, keys, input: INPUT }))) as { proof: UltraHonkProof; publicSignals: bigint[] })
 }, 600_000)

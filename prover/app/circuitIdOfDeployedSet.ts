@@ -3,14 +3,18 @@ import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 import { verifierCircuitId } from '../clients/settlementDeploy.ts'
 import { CIRCUIT_SETS, attributionSpec, type CircuitSetName } from '../proof/circuitParams.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
+import { noirAttributionName } from '../proof/noir/noirParams.ts'
+import { DEFAULT_PROOF_SYSTEM, type ProofSystemName } from '../proof/proofSystems.ts'
 
 /**
  * The circuit id (over the verification key) of the verifier this chain's deployment holds for a
- * named circuit set: what a host records an inference under when it names no circuit id.
+ * named circuit set under a proof system (its circom circuit for Groth16, its Noir program for
+ * UltraHonk): what a host records an inference under when it names no circuit id.
  */
-export async function circuitIdOfDeployedSet({ chain, set }: { chain: PoaChain; set: CircuitSetName }): Promise<string> {
-  const name = verifierContractName(attributionSpec(CIRCUIT_SETS[set]).name)
+export async function circuitIdOfDeployedSet({ chain, set, system = DEFAULT_PROOF_SYSTEM }: { chain: PoaChain; set: CircuitSetName; system?: ProofSystemName }): Promise<string> {
+  const params = CIRCUIT_SETS[set]
+  const name = verifierContractName(system === 'ultrahonk' ? noirAttributionName(params) : attributionSpec(params).name)
   const verifier = chain.deployment.contracts[name]
-  if (verifier === undefined) throw new ContractNotDeployedError({ contract: `${name} (run \`poa settlement deploy --circuit ${set}\`, or pass --circuit-id)`, chainId: chain.chainId, file: chain.deploymentFile })
+  if (verifier === undefined) throw new ContractNotDeployedError({ contract: `${name} (run \`poa settlement deploy --circuit ${set} --system ${system}\`, or pass --circuit-id)`, chainId: chain.chainId, file: chain.deploymentFile })
   return verifierCircuitId({ verifier, runner: chain.provider })
 }

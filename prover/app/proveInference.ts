@@ -1,3 +1,4 @@
+import type { ProofSystemName } from '../proof/proofSystems.ts'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PoaError, jsonSafe } from '../errors/index.ts'
@@ -25,6 +26,8 @@ export type ProveInferenceParameters = AppFolders & AppChain & AppReporting & {
   inferenceId: string
   /** The circuit parameter set whose keys prove it; its circuit id must be the one the inference was recorded under. */
   circuitSet?: CircuitSetName
+  /** The proof system (default groth16; ultrahonk proves the Noir version of the same statement). */
+  system?: ProofSystemName
   /** Where to write the proof package (default `<home>/proofs/<inference-id>.json`, what `poa settle <inference-id>` reads). */
   out?: string
   /** The prover-fee recipient the proof binds (default: this chain's signer, who will send settle). */
@@ -47,7 +50,7 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
   const id = p.inferenceId.toLowerCase()
   const fail = (reason: string) => new InferenceNotProvableError({ inferenceId: id, reason })
   // Before the chain session: a first dev setup takes minutes, and the embedded chain's lock would be held meanwhile.
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet ?? 'tiny', buildDir: p.buildDir, log: p.log })
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet ?? 'tiny', system: p.system, buildDir: p.buildDir, log: p.log })
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {
     const settlement = settlementAddress(chain)
     const late = await notPendingReason(chain, settlement, id)

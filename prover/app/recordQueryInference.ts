@@ -1,3 +1,4 @@
+import type { ProofSystemName } from '../proof/proofSystems.ts'
 import { checkHostsInferenceId, newInferenceId, recordInference, settlementAt } from '../clients/settlementClient.ts'
 import { readModelOnChain } from '../clients/modelRegistry.ts'
 import { PoaError } from '../errors/index.ts'
@@ -35,6 +36,8 @@ export type RecordQueryInferenceParameters = AppFolders & AppChain & {
   /** Circuit the proof must use (default: the deployed verifier of `circuitSet`). */
   circuitId?: string
   circuitSet?: CircuitSetName
+  /** The proof system whose deployed verifier of `circuitSet` names the circuit id (default groth16). */
+  system?: ProofSystemName
   permit?: boolean
   /** Host account: development account index or private key (default the chain's signer). */
   account?: number | string
@@ -85,7 +88,7 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
       answered = { localModel: model.manifest.name, prediction: query.prediction, target: query.target, queryFile: await saveQueryText({ home: p.home, inferenceId, text: p.text }) }
     }
     const settlement = settlementAddress(chain)
-    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny' }))
+    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny', system: p.system }))
     const tx = await recordInference({
       settlement, signer: signerOf(chain, p.account), modelId: p.modelId, inferenceId, circuitId,
       queryCommitment: queryCommitment!, feeWei: p.feeWei, authorization: p.permit ? 'permit' : 'approve',

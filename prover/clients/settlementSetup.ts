@@ -4,11 +4,12 @@ import { compileContracts, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
 import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
+import type { ProofSystemName } from '../proof/proofSystems.ts'
 
 export type EnsureSettlementParameters = {
   chain: PoaChain
-  /** Circuits to approve, with the zkey their verifier is generated from. */
-  circuits: readonly { circuitName: string; zkeyPath: string }[]
+  /** Circuits to approve, with the proving key their verifier is generated from and its proof system (default groth16). */
+  circuits: readonly { circuitName: string; zkeyPath: string; system?: ProofSystemName }[]
   /** Receives the treasury share (default: the chain's signer). */
   treasury?: string
   shares?: SettlementShares
@@ -75,11 +76,13 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
     return code.toLowerCase() === artifact.deployedBytecode.toLowerCase()
   }
   if (added.AttributionSettlement === undefined) {
-    for (const [i, { circuitName }] of circuits.entries()) {
+    for (const [i, { circuitName, system }] of circuits.entries()) {
       const [current] = (await chain.run(`read verifier of ${circuitName}`, () => contract.verifierOf(generated[i].circuitId))) as [string, bigint]
       // New dev keys are a new circuit id; approve its verifier beside the old one (inferences
       // recorded under the old id keep theirs). Same id but other code (a regenerated template): redeploy.
-      if (await isCurrent(current, circuitName)) continue
+      // The UltraHonk adapter keeps its verifier's address in an immutable, so its code never equals
+      // the artifact's: one registered under this id (which it must report) is taken as current.
+      if (system === 'ultrahonk' ? current !== '0x0000000000000000000000000000000000000000' : await isCurrent(current, circuitName)) continue
       const v = await deployVerifier({ signer: chain.signer, settlement, circuitName })
       added[verifierContractName(circuitName)] = v.address
       deployed[verifierContractName(circuitName)] = v.deployGas

@@ -1,3 +1,4 @@
+import type { ProverCircuit } from '../proof/proofSystem.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { challengeSettlement, currentSettlement, settlementAt, type SolidityCalldata } from '../clients/settlementClient.ts'
 import { getPoseidon } from '../hash/index.ts'
@@ -20,7 +21,7 @@ export type ChallengeRecordedInferenceParameters = {
   /** The registered model with its index and the datanet version's records (a validator's copies). */
   served: ServedModel
   /** The challenge circuit of the inference's attribution parameters and its keys. */
-  circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>
+  circuit: ProverCircuit
   keys: DevKeys
   params: AttributionParams
   /** The record to challenge with (default: the best-scoring record the settlement left out). */

@@ -1,3 +1,4 @@
+import type { ProveAttributionParameters } from '../proof/proveAttribution.ts'
 import type { EventLog } from 'ethers'
 import { ChainRequestError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
@@ -27,6 +28,9 @@ import { broadcast, isLostRace, notPendingReason, resolveSubmitted, signSettleme
  * checks every settlement within its challenge window and challenges the faulty ones. See
  * docs/node.md for the crash-safety argument.
  */
+/** The attribution circuit a node proves with: circom's for Groth16, a Noir program for UltraHonk. */
+type AttributionCircuit = ProveAttributionParameters['circuit']
+
 export type StartNodeParameters = {
   home: string
   /** A JSON-RPC chain (its signer sends the settlements and earns the prover fee). */
@@ -35,7 +39,7 @@ export type StartNodeParameters = {
   models: readonly LoadedModel[]
   store: DatanetStore
   datanet: DatanetRef
-  circuit: CompiledCircuit
+  circuit: AttributionCircuit
   keys: ProvingKeys
   params: AttributionParams
   /** First block to scan on a fresh queue (default 0); later runs resume from the stored cursor. */

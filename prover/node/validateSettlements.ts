@@ -1,3 +1,4 @@
+import type { ProverCircuit } from '../proof/proofSystem.ts'
 import type { EventLog } from 'ethers'
 import { ChainRequestError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
@@ -12,7 +13,7 @@ import type { ServedModels } from './servedModels.ts'
 import type { Validation, ValidationState } from './validationQueue.ts'
 
 /** What a validating node needs besides its prover's: the challenge circuit of its parameters and its keys. */
-export type ValidatorKeys = { circuit: Pick<CompiledCircuit, 'name' | 'wasmPath'>; keys: DevKeys }
+export type ValidatorKeys = { circuit: ProverCircuit; keys: DevKeys }
 
 export type ValidateRoundParameters = {
   home: string

@@ -1,3 +1,4 @@
+import type { ProveAttributionParameters } from '../../proof/proveAttribution.ts'
 import { formatUnits, type Signer } from 'ethers'
 import type { PoaChain } from '../../chain/connectChain.ts'
 import { claimRewards, readChallengeGame, rewardBalance, settleInference, type ChallengeGame, type SettleInferenceReturnType } from '../../clients/settlementClient.ts'
@@ -12,6 +13,8 @@ import type { DemoDatanet } from './demoDatanet.ts'
 import type { DemoInference } from './demoInference.ts'
 import type { DemoModel } from './demoModel.ts'
 import type { DemoRun } from './demoRun.ts'
+
+type AttributionCircuit = ProveAttributionParameters['circuit']
 
 export type DemoContributor = { position: number; contributor: string; sender: string; label: string; score: string; paidOpen: string; creditedOpen: string }
 
@@ -32,7 +35,7 @@ const open = (wei: bigint) => formatUnits(wei, 18)
  * credited payouts. The proof binds the prover account that settles (prover = 0: the sender is paid).
  */
 export async function proveAndSettleDemo(run: DemoRun, p: {
-  chain: PoaChain; settlement: string; prover: Signer; circuit: CompiledCircuit; keys: DevKeys; params: AttributionParams; circuitName: string
+  chain: PoaChain; settlement: string; prover: Signer; circuit: AttributionCircuit; keys: DevKeys; params: AttributionParams; circuitName: string
   data: DemoDatanet; stored: StoredRecord[]; model: DemoModel; inference: DemoInference; workers: number
 }): Promise<DemoSettlement> {
   const { inferenceId, query: q } = p.inference

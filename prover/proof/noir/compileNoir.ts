@@ -7,13 +7,17 @@ import { buildLayout, packagePath } from '../../layout/index.ts'
 import type { AttributionParams } from '../circuitParams.ts'
 import { NoirCompileError } from './errors.ts'
 import { noirAttributionName, noirGeneratedSources } from './noirParams.ts'
+import { noirInputOf } from './noirInput.ts'
+import type { NoirCircuit as ProverNoirCircuit } from '../proofSystem.ts'
+import type { AttributionCircuitInput } from '../../witness/buildAttributionWitness.ts'
 
 const require = createRequire(import.meta.url)
 
 /** noir_wasm's compiled program: nargo's target JSON (noir_version, hash, abi, bytecode, debug_symbols, file_map). */
 export type NoirProgram = ProgramCompilationArtifacts['program']
 
-export type NoirCircuit = {
+/** A compiled Noir program: the prover's circuit for UltraHonk (proofSystem.ts `NoirCircuit`) with its program and cache key. */
+export type NoirCircuit = ProverNoirCircuit & {
   /** Artifact name carrying the parameters, e.g. `noir_attribution_d8_k8_K3`. */
   name: string
   /** `<build>/noir/<name>/<name>.json`: the program as nargo writes it, plus `poa_source_hash`. */
@@ -79,7 +83,27 @@ function readCached(programPath: string, sourceHash: string): NoirProgram | unde
  * that file carries the current source hash.
  */
 export async function compileNoirAttribution(params: AttributionParams, options: CompileNoirOptions = {}): Promise<NoirCircuit> {
-  return compileNoirProgram({ name: noirAttributionName(params), files: attributionFiles(params) }, options)
+  const circuit = await compileNoirProgram({ name: noirAttributionName(params), files: attributionFiles(params) }, options)
+  // The prover takes the one witness builder's circom-style input and maps it to Noir's parameters.
+  return { ...circuit, inputOf: (input) => noirInputOf(input as AttributionCircuitInput, params) }
+}
+
+/** A Nargo project on disk (Nargo.toml and src/, local dependencies only) as a NoirProject named `name`. */
+export function noirProjectFromDir(name: string, projectDir: string): NoirProject {
+  if (!existsSync(join(projectDir, 'Nargo.toml'))) throw new NoirCompileError({ name, cause: `no Nargo.toml in ${projectDir}` })
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.name !== 'target' && !e.name.startsWith('.'))
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [relative(projectDir, join(dir, e.name))]))
+  return { name, files: new Map(walk(projectDir).sort().map((path) => [path, readFileSync(join(projectDir, path), 'utf8')])) }
+}
+
+/** Read a compiled program (noir_wasm's JSON), checking the fields the prover needs. */
+export function readNoirProgram(programPath: string): NoirProgram {
+  const program = JSON.parse(readFileSync(programPath, 'utf8')) as NoirProgram
+  if (typeof program?.bytecode !== 'string' || !Array.isArray(program.abi?.parameters)) {
+    throw new NoirCompileError({ name: programPath, cause: 'not a compiled Noir program (no bytecode or abi.parameters)' })
+  }
+  return program
 }
 
 /** A Noir project held in memory: `Nargo.toml` and `src/*.nr`, by path relative to its root. */
@@ -105,6 +129,7 @@ export function compileNoirProgram(project: NoirProject, options: CompileNoirOpt
 let queue: Promise<unknown> = Promise.resolve()
 
 async function compileNow({ name, files }: NoirProject, { buildDir, log = () => {} }: CompileNoirOptions): Promise<NoirCircuit> {
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new NoirCompileError({ name, cause: 'the name must match [A-Za-z0-9_]+ (it names files and a Solidity contract)' })
   const sourceHash = sourceHashOf(files)
   const dir = buildLayout(buildDir).noirCircuitDir(name)
   const programPath = join(dir, `${name}.json`)

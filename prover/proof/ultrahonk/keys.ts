@@ -7,7 +7,7 @@ import type { CircuitKeys, Hex, SetupKeysParameters } from '../proofSystem.ts'
 import { circuitSizeOf, CrsBoundBackend } from './backend.ts'
 import { checkUltraHonkVerificationKey, readVkHeader, ultrahonkCircuitId, type UltraHonkVerificationKey } from './circuitId.ts'
 import { CrsFolderError, readCrs, readCrsManifest, type CrsPoints } from './crs.ts'
-import { readNoirProgram } from './compileNoir.ts'
+import { readNoirProgram } from '../noir/compileNoir.ts'
 
 /**
  * UltraHonk's keys, as two files so that CircuitKeys' paths mean what they mean for Groth16:

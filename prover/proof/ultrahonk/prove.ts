@@ -10,7 +10,7 @@ import type { Hex } from '../proofSystem.ts'
 import { verifyProofPackage } from '../verifyProofPackage.ts'
 import { CrsBoundBackend, raceAbort } from './backend.ts'
 import { ULTRAHONK_PROOF_BYTES, type UltraHonkProof } from './calldata.ts'
-import { readNoirProgram } from './compileNoir.ts'
+import { readNoirProgram } from '../noir/compileNoir.ts'
 import { provingKeyCrs, readUltraHonkProvingKey, UltraHonkKeyError } from './keys.ts'
 
 /** A circom-style value as noir_js takes it: numbers and bigints reduced into the field, as 0x-hex; arrays and objects element-wise. */
