@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os'
-import { PoaError } from '../errors/index.ts'
-import { FEATURE_BOUND } from '../index/featureHash.ts'
 import { createWorkerPool } from '../workers/index.ts'
+import { checkQuery, ScoreParameterError } from './scoreReference.ts'
 import { mergeSummaries, mergeTopK, type ScoreDistribution, type ScoredRecord } from './scoreSummary.ts'
 import type { ScoreTask, ScoreTaskResult } from './scoreWorker.ts'
 
@@ -27,30 +26,6 @@ export type ScoreParameters = {
 }
 
 export type ScoreReturnType = { top: ScoredRecord[]; distribution: ScoreDistribution; workers: number }
-
-export class QueryDimensionError extends PoaError {
-  constructor({ expected, got }: { expected: number; got: number }) {
-    super('QUERY_DIMENSION', 'BAD_INPUT', `query features have dimension ${got}: expected k = ${expected} (the index's k)`, { meta: { expected, got } })
-  }
-}
-
-export class ScoreParameterError extends PoaError {
-  constructor({ field, value, expected }: { field: string; value: unknown; expected: string }) {
-    super('SCORE_PARAMETER', 'USAGE', `${field} = ${String(value)}: expected ${expected}`, { meta: { field, value, expected } })
-  }
-}
-
-/** Validate a query at the door: length k, every value an integer within ±FEATURE_BOUND. */
-export function checkQuery(query: readonly bigint[] | Int16Array, k: number): Int32Array {
-  if (query.length !== k) throw new QueryDimensionError({ expected: k, got: query.length })
-  const out = new Int32Array(k)
-  for (let t = 0; t < k; t++) {
-    const v = BigInt(query[t])
-    if (v > FEATURE_BOUND || v < -FEATURE_BOUND) throw new ScoreParameterError({ field: `query[${t}]`, value: v, expected: `an integer in ±${FEATURE_BOUND}` })
-    out[t] = Number(v)
-  }
-  return out
-}
 
 function checkScoreParameters({ features, k, topK }: ScoreParameters): void {
   if (!Number.isInteger(k) || k < 1 || features.length % k !== 0) throw new ScoreParameterError({ field: 'k', value: k, expected: `a positive divisor of features.length ${features.length}` })
@@ -94,16 +69,4 @@ export async function scoreIndex(p: ScoreParameters & { workers?: number }): Pro
   } finally {
     await pool.destroy()
   }
-}
-
-/** Single-thread bigint reference of every score (for tests, audits and the bench baseline). */
-export function scoreReference({ features, k, query }: Omit<ScoreParameters, 'topK' | 'signal'>): bigint[] {
-  const q = Array.from(checkQuery(query, k), (v) => BigInt(v))
-  const out: bigint[] = []
-  for (let i = 0; i < features.length / k; i++) {
-    let s = 0n
-    for (let t = 0; t < k; t++) s += BigInt(features[i * k + t]) * q[t]
-    out.push(s)
-  }
-  return out
 }
