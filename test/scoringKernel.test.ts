@@ -1,5 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { loadNativeScoring, scoreReference, scoreShardJs, type NativeScoringAddon, type ShardScores } from '../prover/influence/index.ts'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createScoringPool, loadNativeScoring, NativeScoringUnavailableError, scoreReference, scoreShardJs,
+  type NativeScoringAddon, type ScoreReturnType, type ShardScores,
+} from '../prover/influence/index.ts'
 
 // Seeded features at the full int16 range (-2^15 included: the index format allows it), with
 // records of all +(2^15 - 1) and all -2^15 and duplicated records (ties broken by position).
@@ -49,12 +55,15 @@ function comparable(s: ShardScores) {
 
 let addon: NativeScoringAddon | undefined
 let nativeReason: string | undefined
+const tmp = mkdtempSync(join(tmpdir(), 'poa-scoring-'))
 
 beforeAll(async () => {
   const status = await loadNativeScoring()
   addon = status.native?.addon
   nativeReason = status.reason
 })
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
 describe('scoring kernels', () => {
   it('builds the native kernel here (cc and node_api.h are present), or says why not', () => {
@@ -105,5 +114,65 @@ describe('scoring kernels', () => {
     expect(() => addon!.scoreShard(features, 16, 0, 8, new Int32Array(16).fill(32768), 1, 1)).toThrow(/outside \+-\(2\^15 - 1\)/)
     expect(() => addon!.scoreShard(features, 16, 0, 9, new Int32Array(16), 1, 1)).toThrow(RangeError)
     expect(() => addon!.scoreShard(features, 16, 0, 8, new Int32Array(15), 1, 1)).toThrow(/Q \* k/)
+  })
+})
+
+describe('scoring pool', () => {
+  const k = 32
+  const count = 5003
+  const features = randomIndex(count, k, SEED)
+  const queries = Array.from({ length: 3 }, (_, j) => Array.from(randomQueries(3, k, SEED + 7).subarray(j * k, (j + 1) * k), BigInt))
+
+  function checkAgainstReference(result: ScoreReturnType, query: bigint[], topK: number, stride: number): void {
+    const want = expected(features, k, 0, count, Int32Array.from(query, Number), topK, stride)
+    expect(result.top.map((x) => `${x.position}:${x.score}`)).toEqual(want.top)
+    const d = result.distribution
+    expect([d.count, d.positive, d.positiveSum, d.min, d.max]).toEqual([count, want.positive, want.positiveSum, want.min, want.max])
+    expect(d.mean).toBe(Number(want.sum) / count)
+    const sorted = want.sample.sort((a, b) => a - b)
+    expect(d.quantileSample).toBe(sorted.length)
+    expect([d.quantiles.p01, d.quantiles.p50, d.quantiles.p99]).toEqual([0.01, 0.5, 0.99].map((f) => sorted[Math.ceil(f * sorted.length) - 1]))
+  }
+
+  it('scores a batch with the native kernel in 2 workers: each query as alone, equal to the reference', async () => {
+    const pool = createScoringPool({ workers: 2, kernel: 'native' })
+    try {
+      const batch = await pool.scoreBatch({ features, k, queries, topK: 12 })
+      expect(batch.map((r) => r.kernel.kind)).toEqual(['native', 'native', 'native'])
+      // 5,003 records, 4,096-score sample: every 2nd position.
+      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 2))
+      expect(await pool.score({ features, k, query: queries[1], topK: 12 })).toEqual(batch[1])
+      const exact = await pool.score({ features, k, query: queries[2], topK: 3, quantileSample: Infinity })
+      checkAgainstReference(exact, queries[2], 3, 1)
+      // The index's features file, mapped read-only by each worker: the same result.
+      const file = join(tmp, 'features.i16')
+      writeFileSync(file, new Uint8Array(features.buffer))
+      expect(await pool.scoreBatch({ features: { path: file }, k, queries, topK: 12 })).toEqual(batch)
+    } finally {
+      await pool.destroy()
+    }
+  })
+
+  it('falls back to the JS kernel when the compiler is absent, says why, and gives the same results', async () => {
+    const buildDir = join(tmp, 'no-cc')
+    const pool = createScoringPool({ workers: 1, cc: '/nonexistent', buildDir })
+    try {
+      const kernel = await pool.kernel()
+      expect(kernel.kind).toBe('js')
+      expect(kernel.kind === 'js' && kernel.reason).toMatch(/cannot compile .*scoring\.c with \/nonexistent \(.*ENOENT/)
+      const batch = await pool.scoreBatch({ features, k, queries, topK: 12 })
+      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 2))
+      const file = join(tmp, 'features.i16')
+      writeFileSync(file, new Uint8Array(features.buffer))
+      expect((await pool.score({ features: { path: file }, k, query: queries[0], topK: 12 })).top).toEqual(batch[0].top)
+    } finally {
+      await pool.destroy()
+    }
+    const strict = createScoringPool({ workers: 1, cc: '/nonexistent', buildDir, kernel: 'native' })
+    try {
+      await expect(strict.score({ features, k, query: queries[0], topK: 1 })).rejects.toThrow(NativeScoringUnavailableError)
+    } finally {
+      await strict.destroy()
+    }
   })
 })
