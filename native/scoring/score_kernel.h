@@ -26,6 +26,10 @@
 // Records per block: a block (up to 16 KiB of features) is read from memory once and scored
 // against every query of a batch while it sits in L1; this is what makes Q queries one pass.
 #define BLOCK_BYTES 16384
+// Software prefetch distance for the first query of a block: the hardware prefetcher alone left the
+// one-query kernel at 17 ms of CPU for 256 MiB here (15 GB/s, loads and arithmetic taking turns);
+// prefetching 4 KiB ahead brought it to 10.5 ms (25.5 GB/s, the C streaming read's rate).
+#define PREFETCH_BYTES 4096
 
 typedef __int128 i128;
 typedef struct { int64_t score; int64_t position; } scored_t;
@@ -102,11 +106,15 @@ static inline __m128i hsum4(__m256i a, __m256i b, __m256i c, __m256i d) {
 }
 
 // Scores of n records (k % 16 == 0) against one query split into lo/hi halves; out[i] is set.
+// `prefetch`: the block is read from memory now (first query), so fetch ahead.
 static void score_block_simd(const int16_t *f, int64_t n, int64_t k, const int16_t *ql, const int16_t *qh,
-                             const int32_t *q, int64_t *out) {
+                             const int32_t *q, int64_t *out, int prefetch) {
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
     const int16_t *r0 = f + i * k, *r1 = r0 + k, *r2 = r1 + k, *r3 = r2 + k;
+    // A prefetch past the end of the features is harmless: it is a hint and never faults.
+    if (prefetch)
+      for (int64_t b = 0; b < 8 * k; b += 64) _mm_prefetch((const char *)r0 + b + PREFETCH_BYTES, _MM_HINT_T0);
     __m256i total = _mm256_setzero_si256();
     for (int64_t s0 = 0; s0 < k; s0 += SEG) {
       int64_t s1 = s0 + SEG < k ? s0 + SEG : k;
@@ -132,14 +140,14 @@ static void score_block_simd(const int16_t *f, int64_t n, int64_t k, const int16
 #endif
 
 static void score_block(const int16_t *f, int64_t n, int64_t k, const int16_t *ql, const int16_t *qh,
-                        const int32_t *q, int64_t *out) {
+                        const int32_t *q, int64_t *out, int prefetch) {
 #if defined(__AVX2__)
   if (k % 16 == 0) {
-    score_block_simd(f, n, k, ql, qh, q, out);
+    score_block_simd(f, n, k, ql, qh, q, out, prefetch);
     return;
   }
 #endif
-  (void)ql; (void)qh;
+  (void)ql; (void)qh; (void)prefetch;
   for (int64_t i = 0; i < n; i++) out[i] = dot_scalar(f + i * k, q, k);
 }
 
@@ -207,7 +215,7 @@ static int score_shard(const int16_t *features, int64_t k, int64_t start, int64_
     int64_t n = end - b < block ? end - b : block;
     const int16_t *f = features + b * k;
     for (int64_t j = 0; j < Q; j++) {
-      score_block(f, n, k, split + j * k, split + Q * k + j * k, q + j * k, scores);
+      score_block(f, n, k, split + j * k, split + Q * k + j * k, q + j * k, scores, j == 0);
       absorb_block(&states[j], scores, n, b, sample_stride);
     }
   }
