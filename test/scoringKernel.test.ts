@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  createScoringPool, loadNativeScoring, NativeScoringUnavailableError, scoreReference, scoreShardJs,
+  createScoringPool, loadNativeScoring, NativeScoringUnavailableError, QUANTILE_SAMPLE, scoreReference, scoreShardJs,
   type NativeScoringAddon, type ScoreReturnType, type ShardScores,
 } from '../prover/influence/index.ts'
 
@@ -139,8 +139,9 @@ describe('scoring pool', () => {
     try {
       const batch = await pool.scoreBatch({ features, k, queries, topK: 12 })
       expect(batch.map((r) => r.kernel.kind)).toEqual(['native', 'native', 'native'])
-      // 5,003 records, 4,096-score sample: every 2nd position.
-      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 2))
+      // 5,003 records, a 1,024-score sample: every 5th position.
+      expect(QUANTILE_SAMPLE).toBe(1024)
+      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 5))
       expect(await pool.score({ features, k, query: queries[1], topK: 12 })).toEqual(batch[1])
       const exact = await pool.score({ features, k, query: queries[2], topK: 3, quantileSample: Infinity })
       checkAgainstReference(exact, queries[2], 3, 1)
@@ -161,7 +162,7 @@ describe('scoring pool', () => {
       expect(kernel.kind).toBe('js')
       expect(kernel.kind === 'js' && kernel.reason).toMatch(/cannot compile .*scoring\.c with \/nonexistent \(.*ENOENT/)
       const batch = await pool.scoreBatch({ features, k, queries, topK: 12 })
-      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 2))
+      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 5))
       const file = join(tmp, 'features.i16')
       writeFileSync(file, new Uint8Array(features.buffer))
       expect((await pool.score({ features: { path: file }, k, query: queries[0], topK: 12 })).top).toEqual(batch[0].top)

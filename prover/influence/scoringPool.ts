@@ -58,8 +58,12 @@ export type CreateScoringPoolParameters = {
   cc?: string
 }
 
-/** Quantile sample size: sorting 4,096 doubles takes well under a millisecond. */
-export const QUANTILE_SAMPLE = 4096
+/**
+ * Quantile sample size. The quantiles are for display; merging and sorting a 4,096-score sample cost
+ * 0.45 ms per query on the main thread here (as much as the native kernel spends on 2^16 records),
+ * 1,024 about a quarter of that.
+ */
+export const QUANTILE_SAMPLE = 1024
 
 export class NativeScoringUnavailableError extends PoaError {
   constructor({ reason }: { reason: string }) {
