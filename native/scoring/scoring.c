@@ -10,7 +10,7 @@
 //     (BigInt, exact), sample (Float64Array: scores at positions that are multiples of sampleStride) }.
 //   openFeatures(path) -> { handle, byteLength }: the file mapped read-only (unmapped when the
 //     handle is collected). Never exposed as an ArrayBuffer, so JS cannot write to the mapping.
-//   isa: the instruction set the kernel was compiled for ("avx512vnni-256", "avx2", "scalar"...).
+//   isa: the widest path the kernel was compiled with ("avx512vnni", "avxvnni", "avx2", "scalar").
 #define NAPI_VERSION 8
 #include <node_api.h>
 

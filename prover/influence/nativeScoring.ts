@@ -92,14 +92,15 @@ async function load(binDir: string, cc: string): Promise<NativeScoringStatus> {
 
 /**
  * Trust the addon only after it reproduces scoreReference on every path of the kernel: k = 64
- * (SIMD, groups of 4 records and a tail), k = 144 (two SIMD segments), k = 24 (scalar), the
+ * (512- or 256-bit SIMD, groups of 4 records and a tail), k = 160 and 144 (two segments, 512- and
+ * 256-bit), k = 24 (scalar), the
  * extreme values -2^15 and ±(2^15 - 1), duplicated records (ties), a shard that does not start at
  * 0, a batch of queries and a topK larger than the shard. Returns what differs, or undefined.
  */
 function selfCheck(addon: NativeScoringAddon): string | undefined {
   let seed = 20261130
   const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
-  for (const [k, count, topK] of [[64, 39, 6], [144, 14, 5], [24, 21, 40]] as const) {
+  for (const [k, count, topK] of [[64, 39, 6], [160, 13, 4], [144, 14, 5], [24, 21, 40]] as const) {
     const features = new Int16Array(count * k)
     for (let i = 0; i < features.length; i++) features[i] = Math.round((next() * 2 - 1) * 32767)
     features.fill(32767, 0, k)

@@ -15,7 +15,7 @@ export type FeatureMapping = { readonly handle: unknown; readonly byteLength: nu
 export type NativeScoringAddon = {
   scoreShard(features: Int16Array | FeatureMapping, k: number, start: number, end: number, queries: Int32Array, topK: number, sampleStride: number): ShardScores[]
   openFeatures(path: string): FeatureMapping
-  /** The instruction set it was compiled for: "avx512vnni-256", "avxvnni", "avx2" or "scalar". */
+  /** The widest path it was compiled with: "avx512vnni", "avxvnni", "avx2" or "scalar". */
   readonly isa: string
 }
 
