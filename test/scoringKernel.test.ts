@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  createScoringPool, loadNativeScoring, NativeScoringUnavailableError, QUANTILE_SAMPLE, scoreReference, scoreShardJs,
+  createScoringPool, loadNativeScoring, NativeScoringUnavailableError, QUANTILE_SAMPLE, IN_THREAD_MAX_PRODUCTS, scoreReference, scoreShardJs,
   type NativeScoringAddon, type ScoreReturnType, type ShardScores,
 } from '../prover/influence/index.ts'
 
@@ -136,7 +136,7 @@ describe('scoring pool', () => {
   }
 
   it('scores a batch with the native kernel in 2 workers: each query as alone, equal to the reference', async () => {
-    const pool = createScoringPool({ workers: 2, kernel: 'native' })
+    const pool = createScoringPool({ workers: 2, kernel: 'native', inThreadMaxProducts: 0 })
     try {
       const batch = await pool.scoreBatch({ features, k, queries, topK: 12 })
       expect(batch.map((r) => r.kernel.kind)).toEqual(['native', 'native', 'native'])
@@ -152,6 +152,15 @@ describe('scoring pool', () => {
       expect(await pool.scoreBatch({ features: { path: file }, k, queries, topK: 12 })).toEqual(batch)
     } finally {
       await pool.destroy()
+    }
+    // 5,003 x 3 x 32 multiply-adds are under IN_THREAD_MAX_PRODUCTS: the calling thread scores them.
+    expect(count * 3 * k).toBeLessThan(IN_THREAD_MAX_PRODUCTS)
+    const small = createScoringPool({ workers: 1, kernel: 'native' })
+    try {
+      const batch = await small.scoreBatch({ features, k, queries, topK: 12 })
+      batch.forEach((result, j) => checkAgainstReference(result, queries[j], 12, 5))
+    } finally {
+      await small.destroy()
     }
   })
 

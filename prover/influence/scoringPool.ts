@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os'
 import { PoaError } from '../errors/index.ts'
 import { createWorkerPool } from '../workers/index.ts'
 import { loadNativeScoring } from './nativeScoring.ts'
+import type { NativeScoringAddon } from './nativeScoringAddon.ts'
 import { checkQuery, ScoreParameterError } from './scoreReference.ts'
 import type { ShardScores } from './scoreShard.ts'
 import { mergeShardScores, type ScoreDistribution, type ScoredRecord } from './scoreSummary.ts'
@@ -14,6 +15,7 @@ import type { ScoreTask, ScoreTaskFeatures } from './scoreWorker.ts'
  * when loaded) or, when it cannot be built, by the JavaScript kernel; the result says which and why.
  * A batch of queries is scored in one pass over the features. Workers return only their top-K,
  * exact sums and a fixed-size sample of scores, so a query costs O(count) and no sort of all scores.
+ * Small calls with the native kernel run in the calling thread (IN_THREAD_MAX_PRODUCTS).
  */
 export type ScoringPool = {
   readonly workers: number
@@ -56,7 +58,20 @@ export type CreateScoringPoolParameters = {
   buildDir?: string
   /** The C compiler; default $CC, else `cc`. */
   cc?: string
+  /**
+   * With the native kernel, in-memory calls of at most this many multiply-adds (records x queries
+   * x k) run in the calling thread instead of the workers; default IN_THREAD_MAX_PRODUCTS, 0 never.
+   */
+  inThreadMaxProducts?: number
 }
+
+/**
+ * 2^23 multiply-adds (2^16 records at k = 128, or the 6,046-record default index at k = 128 for a
+ * batch of 10) take about 0.5 ms in the native kernel, while a round trip to a worker cost 0.5 to
+ * 1.4 ms on the loaded 2-core machine (bench/scoringKernel.bench.ts): below this, the calling thread
+ * is blocked for less time than it would wait.
+ */
+export const IN_THREAD_MAX_PRODUCTS = 2 ** 23
 
 /**
  * Quantile sample size. The quantiles are for display; merging and sorting a 4,096-score sample cost
@@ -81,19 +96,26 @@ function checkScoreParameters({ k, topK, quantileSample }: Omit<ScoreBatchParame
   }
 }
 
-export function createScoringPool({ workers = availableParallelism(), kernel: choice = 'auto', buildDir, cc }: CreateScoringPoolParameters = {}): ScoringPool {
+export function createScoringPool({
+  workers = availableParallelism(), kernel: choice = 'auto', buildDir, cc, inThreadMaxProducts = IN_THREAD_MAX_PRODUCTS,
+}: CreateScoringPoolParameters = {}): ScoringPool {
   if (!Number.isInteger(workers) || workers < 1) throw new ScoreParameterError({ field: 'workers', value: workers, expected: 'a positive integer' })
+  if (!(inThreadMaxProducts >= 0)) throw new ScoreParameterError({ field: 'inThreadMaxProducts', value: inThreadMaxProducts, expected: 'a number >= 0' })
   if (!['auto', 'native', 'js'].includes(choice)) throw new ScoreParameterError({ field: 'kernel', value: choice, expected: '"auto", "native" or "js"' })
   const pool = createWorkerPool({ from: import.meta.url, worker: 'scoreWorker', threads: workers })
   const shared = new WeakMap<Int16Array, SharedArrayBuffer>()
   const fileCopies = new Map<string, SharedArrayBuffer>()
   let kernel: Promise<ScoringKernel> | undefined
+  let addon: NativeScoringAddon | undefined
 
   const resolveKernel = (): Promise<ScoringKernel> =>
     (kernel ??= (async (): Promise<ScoringKernel> => {
       if (choice === 'js') return { kind: 'js', reason: 'the JS kernel was asked for (kernel: "js")' }
       const status = await loadNativeScoring({ buildDir, cc })
-      if (status.native) return { kind: 'native', isa: status.native.isa, binary: status.native.binary }
+      if (status.native) {
+        addon = status.native.addon
+        return { kind: 'native', isa: status.native.isa, binary: status.native.binary }
+      }
       if (choice === 'native') throw new NativeScoringUnavailableError({ reason: status.reason })
       return { kind: 'js', reason: status.reason }
     })())
@@ -134,10 +156,18 @@ export function createScoringPool({ workers = availableParallelism(), kernel: ch
     const queries = new Int32Array(p.queries.length * p.k)
     p.queries.forEach((query, j) => queries.set(checkQuery(query, p.k), j * p.k))
     const used = await resolveKernel()
-    const { features, count } = indexOf(p.features, p.k, used.kind === 'native')
     if (p.queries.length === 0) return []
     const quantileSample = p.quantileSample ?? QUANTILE_SAMPLE
-    const sampleStride = count <= quantileSample ? 1 : Math.ceil(count / quantileSample)
+    const strideFor = (count: number) => (count <= quantileSample ? 1 : Math.ceil(count / quantileSample))
+    if (addon && p.features instanceof Int16Array && p.features.length * p.queries.length <= inThreadMaxProducts) {
+      if (p.features.length % p.k !== 0) throw new ScoreParameterError({ field: 'k', value: p.k, expected: `a divisor of features.length ${p.features.length}` })
+      p.signal?.throwIfAborted()
+      const count = p.features.length / p.k
+      const parts = addon.scoreShard(p.features, p.k, 0, count, queries, p.topK, strideFor(count))
+      return parts.map((part) => ({ ...mergeShardScores([part], p.topK), workers, kernel: used }))
+    }
+    const { features, count } = indexOf(p.features, p.k, used.kind === 'native')
+    const sampleStride = strideFor(count)
     const chunk = Math.ceil(count / workers)
     const tasks: Promise<ShardScores[]>[] = []
     for (let start = 0; start < count; start += chunk) {
@@ -168,7 +198,7 @@ export function createScoringPool({ workers = availableParallelism(), kernel: ch
 
 /** One-shot: create a pool, score, and destroy it (the pool is closed even on failure). */
 export async function scoreIndex(p: ScoreParameters & CreateScoringPoolParameters): Promise<ScoreReturnType> {
-  const pool = createScoringPool({ workers: p.workers, kernel: p.kernel, buildDir: p.buildDir, cc: p.cc })
+  const pool = createScoringPool({ workers: p.workers, kernel: p.kernel, buildDir: p.buildDir, cc: p.cc, inThreadMaxProducts: p.inThreadMaxProducts })
   try {
     return await pool.score(p)
   } finally {
