@@ -1,7 +1,9 @@
+import type { ShardScores } from './scoreShard.ts'
+
 /**
- * Top-K selection and the score distribution summary, shared by the pool workers, the pool and the
- * reference. Order: score descending, ties broken by lower position (deterministic, so an auditor
- * gets the same candidates). Scores are exact integers held in doubles (|score| < 2^53).
+ * Top-K selection and the score distribution summary, shared by the scoring kernels, the pool and
+ * the reference. Order: score descending, ties broken by lower position (deterministic, so an
+ * auditor gets the same candidates). Scores are exact integers held in doubles (|score| < 2^53).
  */
 export type ScoredRecord = { position: number; score: bigint }
 
@@ -10,11 +12,25 @@ export type ScoreDistribution = {
   min: number
   max: number
   mean: number
-  /** Nearest-rank quantiles of the scores. */
-  quantiles: { p01: number; p05: number; p25: number; p50: number; p75: number; p95: number; p99: number }
+  /**
+   * Nearest-rank quantiles of the `quantileSample` scores they are taken from: every score when
+   * quantileSample = count, else the scores at evenly spaced positions (0, s, 2s, ...). They are
+   * for display; count, min, max, mean, positive and positiveSum are always over every score.
+   */
+  quantiles: Quantiles
+  quantileSample: number
   positive: number
   /** Sum of max(score, 0): the payout denominator if every record were a candidate. */
   positiveSum: bigint
+}
+
+export type Quantiles = { p01: number; p05: number; p25: number; p50: number; p75: number; p95: number; p99: number }
+
+const FRACTIONS = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
+
+/** The nearest rank (0-based) of each quantile fraction among n sorted values. */
+function quantileRanks(n: number): number[] {
+  return FRACTIONS.map((f) => Math.min(n - 1, Math.max(0, Math.ceil(f * n) - 1)))
 }
 
 /** What one worker reports for its range: its scores sorted ascending and its sums. */
@@ -74,8 +90,7 @@ export function summarizeChunk(scores: Float64Array): ChunkSummary {
 /** Combine chunk summaries: quantiles by walking a merge of the sorted runs up to each rank. */
 export function mergeSummaries(parts: readonly ChunkSummary[]): ScoreDistribution {
   const n = parts.reduce((a, p) => a + p.sorted.length, 0)
-  const fractions = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
-  const ranks = fractions.map((f) => Math.min(n - 1, Math.max(0, Math.ceil(f * n) - 1)))
+  const ranks = quantileRanks(n)
   const values: number[] = []
   const heads = parts.map(() => 0)
   let taken = 0
@@ -103,6 +118,7 @@ export function mergeSummaries(parts: readonly ChunkSummary[]): ScoreDistributio
     max: n ? max : 0,
     mean: n ? parts.reduce((a, p) => a + p.sum, 0) / n : 0,
     quantiles: { p01, p05, p25, p50, p75, p95, p99 },
+    quantileSample: n,
     positive: parts.reduce((a, p) => a + p.positive, 0),
     positiveSum: parts.reduce((a, p) => a + p.positiveSum, 0n),
   }
@@ -110,4 +126,40 @@ export function mergeSummaries(parts: readonly ChunkSummary[]): ScoreDistributio
 
 export function summarizeScores(scores: Float64Array): ScoreDistribution {
   return mergeSummaries([summarizeChunk(scores)])
+}
+
+/**
+ * Combine the shards of one query, in position order: the global top-K and the distribution, with
+ * the quantiles taken from the shards' samples (O(sample log sample), not O(count log count)).
+ */
+export function mergeShardScores(parts: readonly ShardScores[], topK: number): { top: ScoredRecord[]; distribution: ScoreDistribution } {
+  const top = mergeTopK(
+    parts.map((p) => Array.from(p.positions, (position, i) => ({ position, score: BigInt(p.scores[i]) }))),
+    topK,
+  )
+  const filled = parts.filter((p) => p.count > 0)
+  const count = filled.reduce((a, p) => a + p.count, 0)
+  const sample = new Float64Array(parts.reduce((a, p) => a + p.sample.length, 0))
+  let offset = 0
+  for (const p of parts) {
+    sample.set(p.sample, offset)
+    offset += p.sample.length
+  }
+  sample.sort()
+  const values = sample.length ? quantileRanks(sample.length).map((r) => sample[r]) : [0, 0, 0, 0, 0, 0, 0]
+  const [p01, p05, p25, p50, p75, p95, p99] = values
+  const sum = filled.reduce((a, p) => a + p.sum, 0n)
+  return {
+    top,
+    distribution: {
+      count,
+      min: count ? Math.min(...filled.map((p) => p.min)) : 0,
+      max: count ? Math.max(...filled.map((p) => p.max)) : 0,
+      mean: count ? Number(sum) / count : 0,
+      quantiles: { p01, p05, p25, p50, p75, p95, p99 },
+      quantileSample: sample.length,
+      positive: filled.reduce((a, p) => a + p.positive, 0),
+      positiveSum: filled.reduce((a, p) => a + p.positiveSum, 0n),
+    },
+  }
 }

@@ -1,23 +1,47 @@
-import { selectTopK, summarizeChunk, type ScoredRecord } from './scoreSummary.ts'
+import { requireNativeScoring, type FeatureMapping, type NativeScoringAddon } from './nativeScoringAddon.ts'
+import { scoreShardJs, type ShardScores } from './scoreShard.ts'
 
 /**
- * Piscina worker: exact integer scores <phi_i, phi_q> for positions [start, end) of an index whose
- * features live in a SharedArrayBuffer (read-only on both sides). Every product is below 2^30 and
- * a sum of k < 2^23 of them is below 2^53, so plain doubles are exact. The worker also selects its
- * range's top-K and sorts its scores, so the main thread only merges. The sorted run is structured-
- * cloned back (piscina moves only a top-level return value; 8 MB per million records, a few ms).
+ * Piscina worker: scores one shard [start, end) of an index against a batch of queries in one pass,
+ * with the native addon when the pool loaded and checked one (`native`, its path), else with the
+ * JavaScript kernel. Features come from a SharedArrayBuffer (read-only on both sides) or, for the
+ * native kernel, from the index's features file mapped read-only in this thread.
  */
-export type ScoreTask = { buffer: SharedArrayBuffer; k: number; start: number; end: number; query: Int32Array; topK: number }
-export type ScoreTaskResult = { top: ScoredRecord[]; sorted: Float64Array; sum: number; positive: number; positiveSum: bigint }
+export type ScoreTaskFeatures =
+  | { kind: 'shared'; buffer: SharedArrayBuffer; byteOffset: number; length: number }
+  /** `key` changes when the file is replaced (inode, size, mtime), so a stale mapping is dropped. */
+  | { kind: 'file'; path: string; key: string }
 
-export default function scoreRange({ buffer, k, start, end, query, topK }: ScoreTask): ScoreTaskResult {
-  const features = new Int16Array(buffer)
-  const scores = new Float64Array(end - start)
-  for (let i = start; i < end; i++) {
-    let s = 0
-    const base = i * k
-    for (let t = 0; t < k; t++) s += features[base + t] * query[t]
-    scores[i - start] = s
+export type ScoreTask = {
+  features: ScoreTaskFeatures
+  k: number
+  start: number
+  end: number
+  queries: Int32Array
+  topK: number
+  sampleStride: number
+  native?: string
+}
+
+// State this thread built itself: the addon, and one mapping per features file.
+const addons = new Map<string, NativeScoringAddon>()
+const mappings = new Map<string, { key: string; mapping: FeatureMapping }>()
+
+function addonAt(binary: string): NativeScoringAddon {
+  let addon = addons.get(binary)
+  if (!addon) addons.set(binary, (addon = requireNativeScoring(binary)))
+  return addon
+}
+
+export default function scoreShardTask({ features, k, start, end, queries, topK, sampleStride, native }: ScoreTask): ShardScores[] {
+  if (features.kind === 'file') {
+    if (!native) throw new Error(`features file ${features.path}: only the native kernel maps files`)
+    const addon = addonAt(native)
+    let cached = mappings.get(features.path)
+    if (cached?.key !== features.key) mappings.set(features.path, (cached = { key: features.key, mapping: addon.openFeatures(features.path) }))
+    return addon.scoreShard(cached.mapping, k, start, end, queries, topK, sampleStride)
   }
-  return { top: selectTopK(scores, topK, start), ...summarizeChunk(scores) }
+  const view = new Int16Array(features.buffer, features.byteOffset, features.length)
+  if (native) return addonAt(native).scoreShard(view, k, start, end, queries, topK, sampleStride)
+  return scoreShardJs({ features: view, k, start, end, queries, topK, sampleStride })
 }
