@@ -10,7 +10,7 @@ import { InputFileError, readJsonFile } from './readJsonFile.ts'
 export type VerifyProofFileParameters = Pick<AppFolders, 'buildDir'> & {
   /** Proof package JSON written by `poa prove`. */
   file: string
-  /** Groth16 verification key JSON (default: the dev key beside the compiled circuit in `buildDir`). */
+  /** Verification key JSON (default: the dev key of the package's system beside the compiled circuit in `buildDir`). */
   vkey?: string
 }
 
@@ -24,7 +24,8 @@ export async function verifyProofFile(p: VerifyProofFileParameters): Promise<Ver
     throw new InputFileError({ file: p.file, reason: 'is a datanet inclusion proof (poa datanet prove), not a proof package: check it with `poa datanet verify`' })
   }
   const name = typeof pkg?.circuit?.name === 'string' ? pkg.circuit.name : undefined
-  const vkeyPath = p.vkey ?? (name ? buildLayout(p.buildDir).devVkeyPath(name) : undefined)
+  const layout = buildLayout(p.buildDir)
+  const vkeyPath = p.vkey ?? (name ? (pkg.system === 'ultrahonk' ? layout.devHonkVkeyPath(name) : layout.devVkeyPath(name)) : undefined)
   if (!vkeyPath || !existsSync(vkeyPath)) {
     throw new InputFileError({ file: vkeyPath ?? '(verification key)', reason: 'no verification key: pass --vkey, or prove once so the dev key exists' })
   }

@@ -39,6 +39,7 @@ export function checkVerifier(s: SettlementOnChain, vkey: { key: any; circuitNam
   if (!vkey) return fail('verifier', 'verification key', `a key for circuit id ${s.event.circuitId}`, 'none found (pass --vkey)')
   if (s.verifier.code === '0x') return fail('verifier', 'verifier code', `a contract at ${s.verifier.address}`, 'no code')
   const code = s.verifier.code.toLowerCase()
+  if (vkey.key.protocol === 'ultrahonk') return checkHonkVerifier(s, vkey, code)
   const points: [string, string][] = [
     ...(vkey.key.vk_delta_2 as string[][]).slice(0, 2).flatMap((xy, i) => xy.map((v, j): [string, string] => [`vk_delta_2[${i}][${j}]`, v])),
     ...(vkey.key.IC as string[][]).flatMap((p, i) => p.slice(0, 2).map((v, j): [string, string] => [`IC[${i}][${j}]`, v])),
@@ -53,6 +54,21 @@ export function checkVerifier(s: SettlementOnChain, vkey: { key: any; circuitNam
   const keyId = getProofSystem(vkey.key.protocol).circuitId(vkey.key)
   if (keyId !== s.event.circuitId.toLowerCase()) return fail('verifier', `circuit id of ${vkey.source}`, s.event.circuitId, keyId)
   return pass('verifier', `${vkey.source} (${vkey.circuitName}) is the key of the approved verifier ${s.verifier.address}`)
+}
+
+/**
+ * An UltraHonk verifier is the IAttributionVerifier adapter over bb.js's generated verifier: its code
+ * embeds the circuit id (keccak over the verification key and [tau]G2) that `circuitId()` returns and
+ * that the settlement matched when it approved it. The key's id must be that constant and the
+ * settled id. (The honk verifier the adapter deployed holds the key's commitments; comparing them
+ * one by one is left to a later version.)
+ */
+function checkHonkVerifier(s: SettlementOnChain, vkey: { key: any; circuitName: string; source: string }, code: string): AuditCheck {
+  const keyId = getProofSystem('ultrahonk').circuitId(vkey.key)
+  if (keyId !== s.event.circuitId.toLowerCase()) return fail('verifier', `circuit id of ${vkey.source}`, s.event.circuitId, keyId)
+  if (!code.includes(keyId.slice(2))) return fail('verifier', `circuit id of the verifier at ${s.verifier.address}`, keyId, 'not in its code (another key)')
+  if (vkey.key.nPublic !== s.verifier.inputCount) return fail('verifier', 'public input count', s.verifier.inputCount, vkey.key.nPublic)
+  return pass('verifier', `${vkey.source} (${vkey.circuitName}, UltraHonk) is the key of the approved verifier ${s.verifier.address}`)
 }
 
 export async function checkProof(s: SettlementOnChain, vkey: { key: any } | undefined): Promise<AuditCheck> {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { readSettlement, type SettlementOnChain } from './auditSettlement.ts'
-import { getProofSystem, isProofSystemName } from '../proof/proofSystems.ts'
+import { getProofSystem, isProofSystemName, type ProofSystemName } from '../proof/proofSystems.ts'
+import { noirAttributionName } from '../proof/noir/noirParams.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
 import { indexDir, loadAttributionIndex, type AttributionIndex } from '../index/index.ts'
@@ -50,7 +51,15 @@ export type AuditReport = {
 }
 
 /** The attribution circuits poa builds, by the settlement's circuit id. */
-const KNOWN_CIRCUITS: { name: string; params: AttributionParams }[] = Object.values(CIRCUIT_SETS).map((params) => ({ name: attributionSpec(params).name, params }))
+/** Every attribution circuit poa builds: each set's circom circuit (Groth16) and its Noir program (UltraHonk), with where its dev key lies. */
+const KNOWN_CIRCUITS: { name: string; params: AttributionParams; system: ProofSystemName; devVkeyPath: (buildDir?: string) => string }[] = Object.values(CIRCUIT_SETS).flatMap((params) => {
+  const circom = attributionSpec(params).name
+  const noir = noirAttributionName(params)
+  return [
+    { name: circom, params, system: 'groth16' as const, devVkeyPath: (buildDir?: string) => buildLayout(buildDir).devVkeyPath(circom) },
+    { name: noir, params, system: 'ultrahonk' as const, devVkeyPath: (buildDir?: string) => buildLayout(buildDir).devHonkVkeyPath(noir) },
+  ]
+})
 
 export class UnknownCircuitError extends PoaError {
   constructor({ circuitId, inputCount, k }: { circuitId: string; inputCount: number; k: number }) {
@@ -66,32 +75,33 @@ export class UnknownCircuitError extends PoaError {
  * setup), so it names no parameters: first a local dev key with that id, else the one parameter set
  * whose K (public inputs - ATTRIBUTION_FIXED_INPUTS) and k (the model's) match what the chain holds.
  */
-export function circuitOfId({ circuitId, inputCount, k, buildDir }: { circuitId: string; inputCount: number; k: number; buildDir?: string }): { name: string; params: AttributionParams } {
+export function circuitOfId({ circuitId, inputCount, k, buildDir }: { circuitId: string; inputCount: number; k: number; buildDir?: string }): { name: string; params: AttributionParams; devVkeyPath: string } {
   const id = circuitId.toLowerCase()
   const byKey = KNOWN_CIRCUITS.find((c) => {
-    const key = readVkey(buildLayout(buildDir).devVkeyPath(c.name))
+    const key = readVkey(c.devVkeyPath(buildDir))
     return isProofSystemName(key?.protocol) && getProofSystem(key.protocol).circuitId(key) === id
   })
-  if (byKey) return byKey
-  const byShape = KNOWN_CIRCUITS.filter((c) => c.params.candidateSlots + ATTRIBUTION_FIXED_INPUTS === inputCount && c.params.featureCount === k)
+  if (byKey) return { name: byKey.name, params: byKey.params, devVkeyPath: byKey.devVkeyPath(buildDir) }
+  // No local key with that id: the parameters from the shape (both systems share them; the circom name is reported).
+  const byShape = KNOWN_CIRCUITS.filter((c) => c.system === 'groth16' && c.params.candidateSlots + ATTRIBUTION_FIXED_INPUTS === inputCount && c.params.featureCount === k)
   if (byShape.length !== 1) throw new UnknownCircuitError({ circuitId, inputCount, k })
-  return byShape[0]
+  return { name: byShape[0].name, params: byShape[0].params, devVkeyPath: byShape[0].devVkeyPath(buildDir) }
 }
 
 function readVkey(path: string): any {
   return existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined
 }
 
-function loadVkey(circuitName: string, vkeyPath: string | undefined, buildDir: string | undefined): { key: any; circuitName: string; source: string } | undefined {
-  const path = vkeyPath ?? buildLayout(buildDir).devVkeyPath(circuitName)
+function loadVkey(circuitName: string, vkeyPath: string | undefined, devVkeyPath: string): { key: any; circuitName: string; source: string } | undefined {
+  const path = vkeyPath ?? devVkeyPath
   const key = readVkey(path)
   return key === undefined ? undefined : { key, circuitName, source: path }
 }
 
 export async function auditInference(p: AuditInferenceParameters): Promise<AuditReport> {
   const onChain: SettlementOnChain = await readSettlement({ chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, fromBlock: p.fromBlock, toBlock: p.toBlock })
-  const { name: circuit, params } = circuitOfId({ circuitId: onChain.event.circuitId, inputCount: onChain.verifier.inputCount, k: onChain.model.k, buildDir: p.buildDir })
-  const vkey = loadVkey(circuit, p.vkeyPath, p.buildDir)
+  const { name: circuit, params, devVkeyPath } = circuitOfId({ circuitId: onChain.event.circuitId, inputCount: onChain.verifier.inputCount, k: onChain.model.k, buildDir: p.buildDir })
+  const vkey = loadVkey(circuit, p.vkeyPath, devVkeyPath)
   const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain), checkModel(onChain, p.model)]
 
   const info = p.store.getDatanet(p.datanet)

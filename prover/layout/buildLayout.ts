@@ -33,6 +33,8 @@ export type BuildLayout = {
   readonly ptauDir: string
   /** Folder of one compiled Noir program (`noir_attribution_d8_k8_K3`). */
   noirCircuitDir(name: string): string
+  /** The INSECURE dev UltraHonk verification key beside a compiled Noir program. */
+  devHonkVkeyPath(name: string): string
   readonly nativeDir: string
   readonly governanceDir: string
 }
@@ -57,6 +59,7 @@ export function buildLayout(buildDir: string = defaultBuildDir()): BuildLayout {
     devCrsDir: (power) => join(buildDir, 'crs', `dev_pot${power}`),
     ptauDir,
     noirCircuitDir: (name) => join(buildDir, 'noir', name),
+    devHonkVkeyPath: (name) => join(buildDir, 'noir', name, `${name}.dev.honk.vkey.json`),
     nativeDir: join(buildDir, 'native'),
     governanceDir: join(buildDir, 'governance'),
   }
