@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
+import { PROOF_SYSTEM_NAMES } from '../../prover/proof/proofSystems.ts'
 import type { DemoReport } from '../../prover/app/demo/runDemo.ts'
 import { homeLayout } from '../../prover/layout/index.ts'
 import { integerOption, openAmountOption, type GlobalOptions } from '../options.ts'
@@ -23,7 +24,7 @@ function renderReport(r: DemoReport): string {
     ...r.contributors.map((c, i) => `  ${i + 1}. ${c.contributor}  record ${String(c.position).padStart(4)} [${c.label}]  score ${c.score.padStart(12)}  paid ${c.paidOpen} OPEN (credited ${c.creditedOpen})  <${c.sender}>`),
     '',
     `Split    contributors ${r.split.contributorsOpen}, prover ${r.split.proverOpen}, model owner ${r.split.modelOwnerOpen}, treasury ${r.split.treasuryOpen} OPEN`,
-    `Proof    Groth16, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s`,
+    `Proof    ${r.circuit.system === 'ultrahonk' ? 'UltraHonk (Noir)' : 'Groth16'}, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s`,
     `Game     ${r.challenge.bondOpen} OPEN bond locked by the prover; challenge window ${r.challenge.windowSeconds} s (a proven better record takes ${r.challenge.challengerBps / 100}% of the bond), passed unchallenged: claimed`,
     `Govern   PoaGovernor ${r.governance.governor}, Timelock ${r.governance.timelock} owns ${r.governance.owns.join(', ')}`,
     'Transactions:',
@@ -50,6 +51,7 @@ export function registerDemoCommands(program: Command): void {
     .option('--fee <open>', 'inference fee in OPEN', (text: string) => (openAmountOption('--fee')(text), text), '100')
     .option('--workers <n>', 'scoring worker threads (default: cores)', integerOption('--workers', 1, 256))
     .option('--demo-home <dir>', 'where this run keeps its data (default: a new folder under <home>/demo/)')
+    .addOption(new Option('--system <name>', 'proof system: groth16, or ultrahonk (the Noir version of the circuit; its first run makes a 2^15 powers of tau, minutes)').choices(PROOF_SYSTEM_NAMES).default('groth16'))
     .action(async (o, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const demoDir = homeLayout(opts.home).demoDir
@@ -65,6 +67,7 @@ export function registerDemoCommands(program: Command): void {
         query: o.query,
         feeOpen: o.fee,
         workers: o.workers,
+        system: o.system,
         log: note,
         onProgress: progressLine,
       })

@@ -1,3 +1,4 @@
+import { DEFAULT_PROOF_SYSTEM, type ProofSystemName } from '../../proof/proofSystems.ts'
 import { availableParallelism } from 'node:os'
 import { formatUnits } from 'ethers'
 import { connectChain } from '../../chain/connectChain.ts'
@@ -35,10 +36,12 @@ export type RunDemoParameters = AppFolders & Pick<AppReporting, 'log' | 'onProgr
   feeOpen?: string
   /** Scoring worker threads (default: cores). */
   workers?: number
+  /** The proof system (default groth16; ultrahonk proves the Noir version of the demo circuit). */
+  system?: ProofSystemName
 }
 
 export type DemoReport = {
-  circuit: { name: string; candidateSlots: number; featureCount: number; treeDepth: number; setup: string }
+  circuit: { name: string; system: ProofSystemName; candidateSlots: number; featureCount: number; treeDepth: number; setup: string }
   datanet: { name: string; records: number; root: string; chainDatanetId: string; version: number }
   model: { name: string; modelHash: string; trainAccuracy: number; indexRoot: string; k: number; modelId: string; projection: string }
   query: { text: string; prediction: string; probabilities: number[]; queryCommitment: string; heldOutMailId?: number }
@@ -70,9 +73,10 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
   if (sample !== undefined && (!Number.isInteger(sample) || sample < 2 || sample > 2 ** params.treeDepth)) throw new DemoRecordsError({ records: sample, treeDepth: params.treeDepth })
 
   // 1. The circuit, its (INSECURE, cached) dev keys and its generated verifier, before Hardhat compiles.
-  const { spec, circuit, keys } = await run.timed('circuitSetup', async () => {
-    const ensured = await ensureCircuitKeys({ params, buildDir: p.buildDir, log: run.log })
-    await prepareVerifiers({ circuits: [{ circuitName: ensured.spec.name, zkeyPath: ensured.keys.zkeyPath }] })
+  const system = p.system ?? DEFAULT_PROOF_SYSTEM
+  const { circuitName, circuit, keys } = await run.timed('circuitSetup', async () => {
+    const ensured = await ensureCircuitKeys({ params, system, buildDir: p.buildDir, log: run.log })
+    await prepareVerifiers({ circuits: [{ circuitName: ensured.circuitName, zkeyPath: ensured.keys.zkeyPath, system }] })
     return ensured
   })
 
@@ -82,7 +86,7 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
   try {
     return await withDatanetStore(p.home, async (store) => {
       const [host, modelOwner, prover] = [1, 2, 3].map((i) => chain.getSigner(i))
-      const { settlement, governance } = await deployDemoContracts(run, chain, spec.name)
+      const { settlement, governance } = await deployDemoContracts(run, chain, circuitName)
       // 3-4. The datanet and the model with its index, both on-chain.
       const data = await buildDemoDatanet(run, { chain, store, treeDepth: params.treeDepth, sample, query: p.query })
       const model = await trainDemoModel(run, { home: p.home, chain, store, data, featureCount: params.featureCount, treeDepth: params.treeDepth, modelOwner })
@@ -91,14 +95,14 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
       // 6-8. Score, prove, settle, claim.
       const stored = store.getRecords(data.datanet.id, data.version.version)
       const proved = await proveAndSettleDemo(run, {
-        chain, settlement, prover, circuit, keys, params, circuitName: spec.name, data, stored, model, inference, workers: p.workers ?? availableParallelism(),
+        chain, settlement, prover, circuit, keys, params, circuitName, data, stored, model, inference, workers: p.workers ?? availableParallelism(),
       })
 
       const open = (wei: bigint) => formatUnits(wei, 18)
       const q = inference.query
       const m = model.model.manifest
       return {
-        circuit: { name: spec.name, ...params, setup: DEV_SETUP_LABEL },
+        circuit: { name: circuitName, system, ...params, setup: DEV_SETUP_LABEL },
         datanet: { name: data.datanet.name, records: data.records.length, root: data.version.root.toString(), chainDatanetId: data.chainDatanetId.toString(), version: data.version.version },
         model: {
           name: model.name, modelHash: m.modelHash, trainAccuracy: m.training?.trainAccuracy ?? 0,
