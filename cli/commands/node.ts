@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander'
 import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
+import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystems.ts'
 import type { NodeCrashPoint } from '../../prover/node/runNode.ts'
 import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
 import { integerOption, type GlobalOptions } from '../options.ts'
@@ -7,7 +8,7 @@ import { note, printResult, progressLine } from '../output.ts'
 
 type NodeOptions = ChainCliOptions & {
   model?: string[]; datanet?: string; circuit: CircuitSetName; fromBlock?: number; pollMs: number; workers: number
-  metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint; validate?: boolean
+  metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
 }
 
 /**
@@ -26,6 +27,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--model <name...>', 'served local models (under <home>/models/)')
       .option('--datanet <ref>', 'the local datanet the models were indexed on')
       .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny'))
+      .addOption(new Option('--system <name>', 'proof system it proves with: groth16 or ultrahonk (inferences recorded under that circuit id)').choices(PROOF_SYSTEM_NAMES).default('groth16'))
       .option('--from-block <n>', 'first block to scan on a fresh queue', integerOption('--from-block', 0, Number.MAX_SAFE_INTEGER))
       .option('--poll-ms <ms>', 'chain polling interval', integerOption('--poll-ms', 50, 3_600_000), 1000)
       .option('--workers <n>', 'scoring threads', integerOption('--workers', 1, 256), 1)
@@ -49,7 +51,7 @@ export function registerNodeCommands(program: Command): void {
       const summary = await runProverNode({
         home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: options.circuit,
         fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
-        settlement: options.settlement, validate: options.validate, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
+        settlement: options.settlement, validate: options.validate, system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
         onStarted: (node) => {
           stop = () => node.stop()
           process.once('SIGINT', onSignal)

@@ -1,3 +1,4 @@
+import type { ProofSystemName } from '../proof/proofSystems.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { loadModel, modelDir } from '../influence/index.ts'
 import { homeLayout } from '../layout/index.ts'
@@ -24,6 +25,8 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   settlement?: string
   /** Also check every settlement on the chain within its challenge window and challenge faulty ones. */
   validate?: boolean
+  /** The proof system the node proves with (default groth16); challenges are Groth16 whatever it is. */
+  system?: ProofSystemName
   /** Test only (see StartNodeParameters.crashAt). */
   crashAt?: NodeCrashPoint
   /** Called once the node runs, with a way to stop it (the CLI wires SIGINT/SIGTERM to it). */
@@ -48,7 +51,7 @@ function nodeConfig(p: RunProverNodeParameters): { models: string[]; datanet: st
 export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSummary> {
   if (p.chain?.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
   const config = nodeConfig(p)
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet, buildDir: p.buildDir, log: p.log })
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
   const validator = p.validate ? await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log }) : undefined
   const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
   return withDatanetStore(p.home, (store) =>
