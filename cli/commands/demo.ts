@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync } from 'node:fs'
 import { join } from 'node:path'
 import { Option, type Command } from 'commander'
-import { PROOF_SYSTEM_NAMES } from '../../prover/proof/proofSystems.ts'
+import { PROOF_SYSTEM_NAMES } from '../../prover/proof/proofSystemNames.ts'
 import type { DemoReport } from '../../prover/app/demo/runDemo.ts'
 import { homeLayout } from '../../prover/layout/index.ts'
 import { integerOption, openAmountOption, type GlobalOptions } from '../options.ts'

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
 import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
-import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystems.ts'
+import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import type { NodeCrashPoint } from '../../prover/node/runNode.ts'
 import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
 import { integerOption, type GlobalOptions } from '../options.ts'

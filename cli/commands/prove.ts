@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander'
 import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
-import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystems.ts'
+import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
 import { addressOption, exactlyOne, inferenceIdOption, integerOption, type GlobalOptions } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'

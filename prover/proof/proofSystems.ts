@@ -2,6 +2,7 @@ import { PoaError } from '../errors/index.ts'
 import { groth16 } from './groth16/groth16System.ts'
 import type { ProofSystem } from './proofSystem.ts'
 import { ultrahonk } from './ultrahonk/ultrahonkSystem.ts'
+import { DEFAULT_PROOF_SYSTEM, PROOF_SYSTEM_NAMES, type ProofSystemName } from './proofSystemNames.ts'
 
 /**
  * The proof systems poa can use, by name. Adding one is a folder implementing `ProofSystem` and a
@@ -11,15 +12,10 @@ import { ultrahonk } from './ultrahonk/ultrahonkSystem.ts'
 const REGISTRY = Object.freeze({
   groth16,
   ultrahonk,
-} satisfies Record<string, ProofSystem>)
+} satisfies Record<ProofSystemName, ProofSystem>)
 
-/** Names of the registered proof systems. */
-export type ProofSystemName = keyof typeof REGISTRY
+export { PROOF_SYSTEM_NAMES, DEFAULT_PROOF_SYSTEM, type ProofSystemName }
 
-export const PROOF_SYSTEM_NAMES = Object.keys(REGISTRY) as ProofSystemName[]
-
-/** The system every key and package defaults to when none is named. */
-export const DEFAULT_PROOF_SYSTEM: ProofSystemName = 'groth16'
 
 /** A proof system name poa does not know (a typo, or a package from a newer poa). */
 export class UnknownProofSystemError extends PoaError {
