@@ -10,6 +10,7 @@ import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
 import { runProveWorker } from './proveInput.ts'
 import type { ProveRequest } from './proveWorker.ts'
+import type { ProofSystemName } from './proofSystemNames.ts'
 
 /**
  * Proving and verification keys of a circuit (what ceremony/devSetup.ts `ensureDevKeys` returns);
@@ -59,20 +60,34 @@ export async function proveAttribution(parameters: ProveAttributionParameters): 
   if (!('wasmPath' in circuit)) throw new CircuitKindError({ system: 'groth16', circuit: circuit.name, expected: 'a circom circuit (wasmPath, r1csPath), not a Noir program' })
   const request: ProveRequest = { wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input }
   const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal)
+  return packageAttributionProof(parameters, { system: 'groth16', proof, publicSignals, programSha256: await r1csSha256(circuit.r1csPath) })
+}
+
+/**
+ * The part of proving an attribution every system shares: check that the circuit's public signals
+ * are the ones the witness builder computed, build the proof package (naming the system, the
+ * circuit's program hash and the keys), verify it against the verification key, report stage 3.
+ */
+export async function packageAttributionProof(
+  parameters: ProveAttributionParameters,
+  p: { system: ProofSystemName; proof: ProofPackage['proof']; publicSignals: readonly (string | bigint)[]; programSha256: string },
+): Promise<ProofPackage> {
+  const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
   const expected = publicSignalsOf(witness.publicInputs).map(String)
-  if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
+  if (p.publicSignals.length !== expected.length || p.publicSignals.some((s, i) => String(s) !== expected[i])) {
     throw new ProofRejectedError({ circuit: circuit.name, reason: 'the circuit produced public signals other than the witness builder computed' })
   }
   const pkg = makeProofPackage({
+    system: p.system,
     circuit: {
       id: keys.circuitId,
       name: circuit.name,
       template: 'Attribution',
       params: { candidateSlots: params.candidateSlots, featureCount: params.featureCount, treeDepth: params.treeDepth },
-      r1csSha256: await r1csSha256(circuit.r1csPath),
+      r1csSha256: p.programSha256,
       zkeySha256: keys.zkeyHash,
     },
-    proof,
+    proof: p.proof,
     publicInputs: witness.publicInputs,
     queryInputHash: parameters.queryInputHash,
     inferenceId: parameters.inferenceId,

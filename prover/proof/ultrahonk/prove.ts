@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto'
 import { FIELD_MODULUS } from '../../field/index.ts'
-import { publicSignalsOf } from '../../witness/buildAttributionWitness.ts'
 import { WitnessUnsatisfiedError } from '../calculateWitness.ts'
-import { CircuitKindError, ProofRejectedError, ProveAbortedError, ProverWorkerError } from '../errors.ts'
-import { makeProofPackage, type ProofPackage } from '../proofPackage.ts'
-import type { ProveAttributionParameters } from '../proveAttribution.ts'
+import { CircuitKindError, ProveAbortedError, ProverWorkerError } from '../errors.ts'
+import type { ProofPackage } from '../proofPackage.ts'
+import { packageAttributionProof, type ProveAttributionParameters } from '../proveAttribution.ts'
 import type { ProveInputParameters } from '../proveInput.ts'
 import type { Hex } from '../proofSystem.ts'
-import { verifyProofPackage } from '../verifyProofPackage.ts'
 import { CrsBoundBackend, raceAbort } from './backend.ts'
 import { ULTRAHONK_PROOF_BYTES, type UltraHonkProof } from './calldata.ts'
 import { readNoirProgram } from '../noir/compileNoir.ts'
@@ -82,29 +80,8 @@ export async function proveUltraHonkInput({ circuit, keys, input, onProgress = (
  * bytecode, the statement's identity for a Noir program).
  */
 export async function proveUltraHonkAttribution(parameters: ProveAttributionParameters): Promise<ProofPackage> {
-  const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
+  const { circuit, keys, witness, onProgress = () => {}, signal } = parameters
   const { proof, publicSignals } = await proveUltraHonkInput({ circuit, keys, input: witness.input, onProgress, signal })
-  const expected = publicSignalsOf(witness.publicInputs)
-  if (publicSignals.length !== expected.length || publicSignals.some((s, i) => s !== expected[i])) {
-    throw new ProofRejectedError({ circuit: circuit.name, reason: 'the program produced public inputs other than the witness builder computed' })
-  }
   const pk = readUltraHonkProvingKey(keys.zkeyPath)
-  const pkg = makeProofPackage({
-    system: 'ultrahonk',
-    circuit: {
-      id: keys.circuitId, name: circuit.name, template: 'Attribution',
-      params: { candidateSlots: params.candidateSlots, featureCount: params.featureCount, treeDepth: params.treeDepth },
-      r1csSha256: pk.bytecodeSha256, zkeySha256: keys.zkeyHash,
-    },
-    proof,
-    publicInputs: witness.publicInputs,
-    queryInputHash: parameters.queryInputHash,
-    inferenceId: parameters.inferenceId,
-    prover: parameters.prover,
-  })
-  if (signal?.aborted) throw new ProveAbortedError({ circuit: circuit.name, stage: 'verify' })
-  const { valid } = await verifyProofPackage(pkg, keys.verificationKey)
-  if (!valid) throw new ProofRejectedError({ circuit: circuit.name, reason: 'the fresh proof does not verify against the given verification key' })
-  onProgress({ done: 3, total: 3, unit: 'stages' })
-  return pkg
+  return packageAttributionProof(parameters, { system: 'ultrahonk', proof, publicSignals, programSha256: pk.bytecodeSha256 })
 }
