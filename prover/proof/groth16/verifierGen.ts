@@ -1,30 +1,20 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import * as snarkjs from 'snarkjs'
-import { PoaError } from '../../errors/index.ts'
 import { withCurve } from '../curve.ts'
 import type { Hex, VerifierSource } from '../proofSystem.ts'
 import { groth16CircuitId } from './circuitId.ts'
-import { PACKAGE_ROOT } from '../../layout/index.ts'
+import { GENERATED_CONTRACTS_DIR, VerifierGenerationError, verifierConstants, verifierContractName, verifierTarget, writeVerifierFile } from '../verifierFile.ts'
 
 const require = createRequire(import.meta.url)
 
 /** snarkjs's package exports hide its templates; its CommonJS entry is build/main.cjs, one level below the root. */
 const SNARKJS_GROTH16_TEMPLATE = join(dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs')
 
-/** Where generated verifier sources go (git-ignored: they change with every fresh dev setup). */
-export const GENERATED_CONTRACTS_DIR = join(PACKAGE_ROOT, 'contracts', 'generated')
-
-/** A circuit name cannot become a Solidity identifier, or a template edit broke the generator. */
-export class VerifierGenerationError extends PoaError {
-  constructor({ circuitName, reason }: { circuitName: string; reason: string }) {
-    super('VERIFIER_GENERATION_FAILED', 'INTERNAL', `cannot generate the verifier of ${circuitName}: ${reason}`, {
-      meta: { circuitName },
-    })
-  }
-}
+// The names and file handling every system's generator shares (re-exported: callers import them from here).
+export { GENERATED_CONTRACTS_DIR, VerifierGenerationError, verifierContractName }
 
 export type GenerateVerifierParameters = {
   /** Artefact name of the circuit, for example `attribution_d8_k8_K3`; becomes part of the contract name. */
@@ -45,9 +35,6 @@ export type GenerateVerifierParameters = {
 /** What generation returns: the proof system's `VerifierSource` (contract name, path, zkey hash, input count, circuit id). */
 export type GenerateVerifierReturnType = VerifierSource
 
-export function verifierContractName(circuitName: string): string {
-  return `AttributionVerifier_${circuitName}`
-}
 
 /**
  * The snarkjs Groth16 template, turned into an `IAttributionVerifier` (the Groth16 adapter, with no
@@ -100,8 +87,6 @@ function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex')
 }
 
-const COUNT_RE = /function publicInputCount\(\)[^{]*\{\s*return (\d+);/
-const ID_RE = /function circuitId\(\)[^{]*\{\s*return (0x[0-9a-f]{64});/
 
 /**
  * Generate `contracts/generated/AttributionVerifier_<circuitName>.sol` from a zkey with snarkjs
@@ -109,40 +94,17 @@ const ID_RE = /function circuitId\(\)[^{]*\{\s*return (0x[0-9a-f]{64});/
  * when the file's header already names this zkey's hash. Call it before compiling the contracts.
  */
 export async function generateVerifier({
-  circuitName, zkeyPath, outDir = GENERATED_CONTRACTS_DIR, contractName: nameOverride, interfaceImport = '../settlement/IAttributionVerifier.sol',
+  circuitName, zkeyPath, outDir = GENERATED_CONTRACTS_DIR, contractName, interfaceImport = '../settlement/IAttributionVerifier.sol',
 }: GenerateVerifierParameters): Promise<GenerateVerifierReturnType> {
-  if (!/^[A-Za-z0-9_]+$/.test(circuitName)) {
-    throw new VerifierGenerationError({ circuitName, reason: 'the name must match [A-Za-z0-9_]+ to become a Solidity identifier' })
-  }
-  if (!existsSync(zkeyPath)) throw new VerifierGenerationError({ circuitName, reason: `zkey ${zkeyPath} does not exist` })
-  const contractName = nameOverride ?? verifierContractName(circuitName)
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(contractName)) throw new VerifierGenerationError({ circuitName, reason: `contract name "${contractName}" is not a Solidity identifier` })
-  const solPath = join(outDir, `${contractName}.sol`)
-  const zkeyHash = sha256File(zkeyPath)
-  const stamp = `// zkey sha256: ${zkeyHash}`
-  if (existsSync(solPath)) {
-    const existing = readFileSync(solPath, 'utf8')
-    const count = COUNT_RE.exec(existing)
-    const id = ID_RE.exec(existing)
-    if (existing.includes(stamp) && existing.includes(`from "${interfaceImport}"`) && count && id) {
-      return { contractName, solPath, zkeyHash, publicInputCount: Number(count[1]), circuitId: id[1] as Hex, changed: false }
-    }
-  }
+  const zkeyHash = existsSync(zkeyPath) ? sha256File(zkeyPath) : ''
+  const target = verifierTarget({ circuitName, zkeyPath, outDir, contractName, interfaceImport, zkeyHash, keyLabel: 'zkey' })
+  if (target.current) return target.current
   const body: string = await withCurve(async () => {
     const circuitId = groth16CircuitId(await snarkjs.zKey.exportVerificationKey(zkeyPath))
-    return snarkjs.zKey.exportSolidityVerifier(zkeyPath, { groth16: attributionTemplate(contractName, interfaceImport, circuitId) })
+    return snarkjs.zKey.exportSolidityVerifier(zkeyPath, { groth16: attributionTemplate(target.contractName, interfaceImport, circuitId) })
   })
-  const count = COUNT_RE.exec(body)
-  const id = ID_RE.exec(body)
-  if (!count || !id) throw new VerifierGenerationError({ circuitName, reason: 'the generated source has no publicInputCount or circuitId' })
-  const header =
-    `// GENERATED by prover/proof/groth16/verifierGen.ts from the circuit's zkey. DO NOT EDIT: regenerate instead.\n` +
-    `// circuit: ${circuitName}\n${stamp}\n`
-  mkdirSync(outDir, { recursive: true })
-  const tmp = `${solPath}.tmp-${process.pid}`
-  // The SPDX line must stay first for solc, so the header goes right after it.
-  const [spdx, ...rest] = body.split('\n')
-  writeFileSync(tmp, `${spdx}\n${header}${rest.join('\n')}`)
-  renameSync(tmp, solPath)
-  return { contractName, solPath, zkeyHash, publicInputCount: Number(count[1]), circuitId: id[1] as Hex, changed: true }
+  const constants = verifierConstants(body)
+  if (!constants) throw new VerifierGenerationError({ circuitName, reason: 'the generated source has no publicInputCount or circuitId' })
+  writeVerifierFile({ solPath: target.solPath, body, generator: 'prover/proof/groth16/verifierGen.ts', keyLabel: 'zkey', circuitName, stamp: target.stamp })
+  return { contractName: target.contractName, solPath: target.solPath, zkeyHash, ...constants, changed: true }
 }
