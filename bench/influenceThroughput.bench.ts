@@ -11,20 +11,11 @@ import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { recordLeafOf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../prover/merkle/index.ts'
 import { trainModel, buildModelIndex, createScoringPool, scoreReference, selectTopK, summarizeScores } from '../prover/influence/index.ts'
+import { naiveScores } from './naiveScores.ts'
 
 const K = 32
 const TOP_K = 8
 const line = (o: Record<string, unknown>) => console.log(JSON.stringify(o))
-
-function naiveScores(features: Int16Array, k: number, query: Int32Array): Float64Array {
-  const out = new Float64Array(features.length / k)
-  for (let i = 0; i < out.length; i++) {
-    let s = 0
-    for (let t = 0; t < k; t++) s += features[i * k + t] * query[t]
-    out[i] = s
-  }
-  return out
-}
 
 async function timeIt(repeats: number, run: (r: number) => Promise<unknown> | unknown): Promise<number> {
   await run(0) // warm-up: JIT, worker start, SharedArrayBuffer copy

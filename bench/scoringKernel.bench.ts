@@ -22,6 +22,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildLayout, packagePath } from '../prover/layout/index.ts'
 import { createScoringPool, IN_THREAD_MAX_PRODUCTS, loadNativeScoring, selectTopK, type NativeScoringAddon } from '../prover/influence/index.ts'
+import { naiveScores } from './naiveScores.ts'
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -64,16 +65,6 @@ function randomFeatures(count: number, k: number, seed: number): Int16Array {
 function randomQuery(k: number, seed: number): Int32Array {
   let s = seed >>> 0
   return Int32Array.from({ length: k }, () => ((s = (Math.imul(s, 22695477) + 1) >>> 0) % 65535) - 32767)
-}
-
-function naiveScores(features: Int16Array, k: number, query: Int32Array): Float64Array {
-  const out = new Float64Array(features.length / k)
-  for (let i = 0; i < out.length; i++) {
-    let s = 0
-    for (let t = 0; t < k; t++) s += features[i * k + t] * query[t]
-    out[i] = s
-  }
-  return out
 }
 
 /** Compile stream_read.c like the kernel (once, keyed by its source). */

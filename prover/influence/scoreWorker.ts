@@ -1,5 +1,5 @@
 import { requireNativeScoring, type FeatureMapping, type NativeScoringAddon } from './nativeScoringAddon.ts'
-import { scoreShardJs, type ShardScores } from './scoreShard.ts'
+import { scoreShardJs, type ScoreShardParameters, type ShardScores } from './scoreShard.ts'
 
 /**
  * Piscina worker: scores one shard [start, end) of an index against a batch of queries in one pass,
@@ -12,16 +12,8 @@ export type ScoreTaskFeatures =
   /** `key` changes when the file is replaced (inode, size, mtime), so a stale mapping is dropped. */
   | { kind: 'file'; path: string; key: string }
 
-export type ScoreTask = {
-  features: ScoreTaskFeatures
-  k: number
-  start: number
-  end: number
-  queries: Int32Array
-  topK: number
-  sampleStride: number
-  native?: string
-}
+/** A shard's scoring parameters, with the features as the worker finds them and the addon to use. */
+export type ScoreTask = Omit<ScoreShardParameters, 'features'> & { features: ScoreTaskFeatures; native?: string }
 
 // State this thread built itself: the addon, and one mapping per features file.
 const addons = new Map<string, NativeScoringAddon>()
