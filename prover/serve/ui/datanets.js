@@ -48,9 +48,9 @@ export async function initDatanets(shared) {
     say($('upload-message'), `uploading ${file.name}…`)
     try {
       const r = await uploadRecords(select.value, file)
-      say($('upload-message'), `imported ${r.added} records: version ${r.version}, root ${short(r.root)}`)
       await loadList()
       await shared.refresh('datanets-changed')
+      say($('upload-message'), `imported ${r.added} records: version ${r.version}, root ${short(r.root)}`)
     } catch (error) {
       say($('upload-message'), `${error.code}: ${error.message}`, 'error')
     }
@@ -64,8 +64,8 @@ export async function initDatanets(shared) {
       const done = await followJob(job.id, () => {})
       if (done.state === 'failed') return say($('commit-message'), done.error.message, 'error')
       const last = done.result.commits.at(-1)
-      say($('commit-message'), `root of v${last.version} on-chain as datanet #${done.result.chainDatanetId} (tx ${short(last.txHash)})`)
       await loadList()
+      say($('commit-message'), `root of v${last.version} on-chain as datanet #${done.result.chainDatanetId} (tx ${short(last.txHash)})`)
     } catch (error) {
       say($('commit-message'), error.message, 'error')
     }

@@ -64,9 +64,9 @@ export async function initFactory(shared, status) {
       }, 250)
       if (done.state === 'failed') return say($('train-message'), `${done.error.code}: ${done.error.message}`, 'error')
       trained = { name: done.result.name, datanet: body.datanet, version: done.result.index.datanet.version }
+      await loadModels()
       say($('train-message'), `trained "${trained.name}": ${done.result.training.iterations} epochs, train accuracy ${(100 * done.result.training.trainAccuracy).toFixed(1)}%, index root ${short(done.result.index.root)}`)
       $('register-btn').disabled = false
-      await loadModels()
     } catch (error) {
       say($('train-message'), error.message, 'error')
     }
@@ -80,8 +80,8 @@ export async function initFactory(shared, status) {
       say($('register-message'), 'registering…')
       const done = await followJob(job.id, () => {})
       if (done.state === 'failed') return say($('register-message'), `${done.error.code}: ${done.error.message}`, 'error')
-      say($('register-message'), `registered as model #${done.result.modelId} with index root ${short(done.result.indexRoot)} (tx ${short(done.result.txHash)})`)
       await loadModels()
+      say($('register-message'), `registered as model #${done.result.modelId} with index root ${short(done.result.indexRoot)} (tx ${short(done.result.txHash)})`)
     } catch (error) {
       say($('register-message'), error.message, 'error')
     }

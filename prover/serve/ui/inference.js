@@ -25,6 +25,7 @@ function describe(step) {
     case 'claimed': return `tx ${short(d.txHash)}`
     case 'challenge window': return `claimable at ${new Date(d.claimableAt * 1000).toISOString()}: ${d.note}`
     case 'settlement ready': return `${d.circuit} at ${short(d.settlement)}`
+    case 'credited': return d.contributors.map((c) => `${short(c.contributor)} ${c.creditedBeforeOpen} → ${c.creditedAfterOpen} OPEN`).join(', ')
     default: return ''
   }
 }
@@ -62,8 +63,8 @@ export async function initInference(shared) {
       say($('ask-message'), 'asking…')
       const done = await followJob(job.id, drawTimeline)
       if (done.state === 'failed') return say($('ask-message'), `${done.error.code}: ${done.error.message}`, 'error')
-      say($('ask-message'), `answered "${done.result.prediction}"; inference ${short(done.result.inferenceId)} ${done.result.claimed ? 'settled and credited' : 'settled'}`)
       await shared.refresh('rewards')
+      say($('ask-message'), `answered "${done.result.prediction}"; inference ${short(done.result.inferenceId)} ${done.result.claimed ? 'settled and credited' : 'settled'}`)
     } catch (error) {
       say($('ask-message'), error.message, 'error')
     }
