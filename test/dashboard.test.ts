@@ -100,6 +100,8 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     await page.click('#ask-btn')
     await page.waitForSelector('#timeline li[data-step="credited"].done, #ask-message.error')
     expect(await page.locator('#ask-message.error').count(), await page.textContent('#ask-message') ?? '').toBe(0)
+    await textMatches('#ask-message', /answered/)
+    expect(await page.textContent('#ask-message')).toMatch(/^answered "(ham|spam)"; inference 0x[0-9a-f]{8}…[0-9a-f]{6} settled and credited$/)
     const done = await page.locator('#timeline li.done').evaluateAll((items) => items.map((li) => li.getAttribute('data-step')))
     expect(done).toEqual(['settlement ready', 'recorded', 'attributed', 'proved', 'settled', 'claimed', 'credited'])
     expect(await page.textContent('#timeline li[data-step="attributed"]')).toMatch(new RegExp(`${RECORDS} records scored, \\d+ positive`))
