@@ -1,8 +1,10 @@
 // The dashboard in a real browser: Debian's chromium driven by playwright-core through the whole
-// ModelFactory story on the home's chain, served on loopback as `poa serve` does: upload a Datanet
+// ModelFactory story, served by the real `poa serve` (a spawned CLI) on the home's chain: upload a Datanet
 // of Spam Assassin mails, commit it, fine-tune (the chart gets its epochs), register, pay and ask a
 // held-out spam mail, watch the timeline reach "credited" with the proven top contributors, and see
-// a contributor's credited OPEN go from nothing to its payout. Screenshots go to build/screenshots/.
+// a contributor's credited OPEN go from nothing to its payout; then SIGTERM stops the server, exit 0.
+// Screenshots go to build/screenshots/.
+import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,7 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
-import { startDashboard, type StartedDashboard } from '../prover/serve/index.ts'
+import { devWallet } from '../prover/chain/embeddedChain.ts'
 
 const CHROMIUM = process.env.POA_CHROMIUM ?? '/usr/bin/chromium'
 const onCi = process.env.CI === 'true'
@@ -23,7 +25,10 @@ if (!hasChromium && !onCi) {
 const RECORDS = 32
 const SHOTS = join(PACKAGE_ROOT, 'build', 'screenshots')
 const home = mkdtempSync(join(tmpdir(), 'poa-dashboard-'))
-let dashboard: StartedDashboard
+let server: ChildProcess
+let serverLog = ''
+let exited: Promise<number | null>
+let url: string
 let browser: Browser
 let page: Page
 
@@ -36,7 +41,18 @@ const openTab = (name: string) => page.click(`.tab[data-tab="${name}"]`)
 beforeAll(async () => {
   if (!hasChromium) return
   mkdirSync(SHOTS, { recursive: true })
-  dashboard = await startDashboard({ home, port: 0, workers: 1 })
+  server = spawn(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--home', home, '-q', 'serve', '--port', '0', '--workers', '1'], { cwd: PACKAGE_ROOT })
+  server.stderr!.on('data', (d) => (serverLog += d))
+  exited = new Promise((resolve) => server.once('exit', resolve))
+  // -q: the URL alone on stdout, once it listens.
+  url = await new Promise<string>((resolve, reject) => {
+    let out = ''
+    server.stdout!.on('data', (d) => {
+      out += d
+      if (out.includes('\n')) resolve(out.trim())
+    })
+    server.once('exit', (code) => reject(new Error(`poa serve exited ${code}: ${serverLog}`)))
+  })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] })
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   page.setDefaultTimeout(120_000)
@@ -44,7 +60,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close()
-  await dashboard?.close()
+  if (server && server.exitCode === null) server.kill('SIGTERM')
+  await exited
   rmSync(home, { recursive: true, force: true })
 })
 
@@ -55,9 +72,10 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     const question = loadSpamAssassin().find((m) => m.label === 'spam' && !mails.some((x) => x.metadata.id === m.metadata.id))!
     const jsonl = `${mails.map((m) => JSON.stringify({ contributor: m.contributor, content: m.content, label: m.label })).join('\n')}\n`
 
-    await page.goto(dashboard.url)
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+    await page.goto(url)
     await page.waitForSelector('body[data-ready="true"]')
-    expect(await page.textContent('#status')).toContain(`signing as`)
+    expect(await page.textContent('#status')).toContain(`signing as ${devWallet(0).address.slice(0, 10)}`)
 
     // Datanets: create, upload, commit.
     await page.fill('#datanet-name', 'spam-mails')
@@ -124,5 +142,11 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     await expect.poll(() => row.count()).toBe(1)
     expect((await row.locator('td').nth(1).textContent())?.trim()).toBe(`${after} OPEN`)
     await shoot('4-rewards')
+
+    // The page never saw the key; SIGTERM lets the server finish and close its chain.
+    expect((await page.content()).toLowerCase()).not.toContain(devWallet(0).privateKey.slice(2).toLowerCase())
+    server.kill('SIGTERM')
+    expect(await exited, serverLog).toBe(0)
+    expect(serverLog).toContain('poa serve: stopping')
   }, 300_000)
 })

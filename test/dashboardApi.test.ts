@@ -126,3 +126,4 @@ describe('poa serve listen address', () => {
     expect(run.json.error.message).toContain('--allow-remote')
   })
 })
+
