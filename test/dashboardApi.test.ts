@@ -83,6 +83,11 @@ describe('dashboard API (inject)', () => {
     expect(base.json.error.message).toBe('baseModel: expected one of hashing-v1, word-1-2, char-1-3, got "gpt"')
     const fee = await call('POST', '/api/inferences', { modelId: 1, text: 'hi', feeOpen: '-1' })
     expect(fee.json.error).toMatchObject({ code: 'API_INPUT', meta: { field: 'feeOpen' } })
+    const projection = await call('POST', '/api/models/train', { name: 'm', datanet: 'mails', baseModel: 'hashing-v1', projection: 'random' })
+    expect(projection.json.error).toMatchObject({ code: 'API_INPUT', meta: { field: 'projection' } })
+    const inference = await call('GET', `/api/inferences/0x${'ab'.repeat(32)}`)
+    expect(inference.status).toBe(409) // no settlement on this chain yet
+    expect(inference.json.error.code).toBe('CHAIN_CONTRACT_NOT_DEPLOYED')
     const job = await call('GET', '/api/jobs/abc')
     expect(job.status).toBe(404)
     expect(job.json.error.code).toBe('JOB_NOT_FOUND')

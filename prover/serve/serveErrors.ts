@@ -38,7 +38,8 @@ export class JobNotFoundError extends PoaError {
 }
 
 const STATUS_OF_KIND: Record<PoaErrorCode, number> = { USAGE: 400, BAD_INPUT: 400, VERIFICATION_FAILED: 422, CHAIN: 502, INTERNAL: 500 }
-const STATUS_OF_CODE: Record<string, number> = { UPLOAD_TOO_LARGE: 413, JOB_NOT_FOUND: 404 }
+// A contract this chain lacks yet (no settlement before the first setup job) is a state conflict, not a gateway failure.
+const STATUS_OF_CODE: Record<string, number> = { UPLOAD_TOO_LARGE: 413, JOB_NOT_FOUND: 404, CHAIN_CONTRACT_NOT_DEPLOYED: 409 }
 
 /** The HTTP status of an error: its code's when it has one of its own, else its kind's. */
 export function httpStatusOf(error: PoaError): number {

@@ -78,17 +78,15 @@ export function datanetRoutes(app: FastifyInstance, ctx: DashboardContext): void
     }
   })
 
-  app.post('/api/datanets/:ref/commit', (req) => {
+  app.post('/api/datanets/:ref/commit', async (req) => {
     const ref = datanetRef((req.params as { ref: string }).ref)
     const version = optionalInteger(req.body as Record<string, unknown>, 'version', 1, 2 ** 31)
-    // Checked now, so a wrong datanet is a 400 rather than a failed job.
-    const target = withDatanetStore(ctx.home, (store) => store.getVersion(store.getDatanet(ref).id, version))
-    return target.then((v) =>
-      ctx.jobs.start('commit', `commit datanet ${String(ref)} v${v.version}`, async (job) => {
-        const result = await commitDatanet({ home: ctx.home, chain: ctx.chain.target, datanet: ref, version: v.version, onProgress: job.onProgress })
-        for (const c of result.commits) job.step(c.alreadyCommitted ? 'already on-chain' : 'committed', { version: c.version, root: c.root, txHash: c.txHash, blockNumber: c.blockNumber })
-        return result
-      }),
-    )
+    // Checked now, so a wrong datanet or version is a 400 rather than a failed job.
+    const v = await withDatanetStore(ctx.home, (store) => store.getVersion(store.getDatanet(ref).id, version))
+    return ctx.jobs.start('commit', `commit datanet ${String(ref)} v${v.version}`, async (job) => {
+      const result = await commitDatanet({ home: ctx.home, chain: ctx.chain.target, datanet: ref, version: v.version, onProgress: job.onProgress })
+      for (const c of result.commits) job.step(c.alreadyCommitted ? 'already on-chain' : 'committed', { version: c.version, root: c.root, txHash: c.txHash, blockNumber: c.blockNumber })
+      return result
+    })
   })
 }

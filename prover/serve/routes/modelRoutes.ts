@@ -4,13 +4,15 @@ import type { FastifyInstance } from 'fastify'
 import { indexModel } from '../../app/indexModel.ts'
 import { registerModel } from '../../app/registerModel.ts'
 import { trainLocalModel } from '../../app/trainLocalModel.ts'
+import { DEFAULT_PROJECTION } from '../../influence/trainModel.ts'
 import { withChainSession } from '../../app/withChainSession.ts'
 import { readModelOnChain } from '../../clients/modelRegistry.ts'
 import { homeLayout } from '../../layout/index.ts'
+import { PROJECTION_KINDS, type ProjectionKind } from '../../influence/projection.ts'
 import { CIRCUIT_SETS } from '../../proof/circuitParams.ts'
 import { BASE_MODELS, baseModelVectoriser } from '../baseModels.ts'
 import type { DashboardContext } from '../dashboardContext.ts'
-import { datanetRef, optionalInteger, optionalNumber, requiredText } from '../requestFields.ts'
+import { datanetRef, optionalInteger, optionalNumber, optionalText, requiredText } from '../requestFields.ts'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
 
@@ -47,7 +49,7 @@ async function listModels(ctx: DashboardContext): Promise<LocalModel[]> {
 export function modelRoutes(app: FastifyInstance, ctx: DashboardContext): void {
   const featureCount = CIRCUIT_SETS[ctx.circuitSet].featureCount
 
-  app.get('/api/base-models', () => ({ baseModels: BASE_MODELS, featureCount, circuitSet: ctx.circuitSet }))
+  app.get('/api/base-models', () => ({ baseModels: BASE_MODELS, projections: PROJECTION_KINDS, defaultProjection: DEFAULT_PROJECTION, featureCount, circuitSet: ctx.circuitSet }))
 
   app.get('/api/models', () => listModels(ctx))
 
@@ -59,11 +61,12 @@ export function modelRoutes(app: FastifyInstance, ctx: DashboardContext): void {
     const base = requiredText(body, 'baseModel', { max: 64 })
     const vectorizer = baseModelVectoriser(base)
     const l2 = optionalNumber(body, 'l2')
+    const projection = optionalText(body, 'projection', { pattern: new RegExp(`^(${PROJECTION_KINDS.join('|')})$`) }) as ProjectionKind | undefined
     return ctx.jobs.start('train', `fine-tune ${name} (${base}) on datanet ${String(datanet)}`, async (job) => {
       job.step('training', { baseModel: base, datanet, version })
       // k is the proving circuit's: the index's features are what its proofs take.
       const trained = await trainLocalModel({
-        home: ctx.home, name, vectorizer, l2, source: { datanet, version }, projection: { k: featureCount },
+        home: ctx.home, name, vectorizer, l2, source: { datanet, version }, projection: { kind: projection, k: featureCount },
         onEpoch: job.epoch, onProgress: job.onProgress, log: job.log,
       })
       job.step('trained', { epochs: trained.manifest.training?.iterations, trainAccuracy: trained.manifest.training?.trainAccuracy, modelHash: trained.manifest.modelHash })

@@ -30,10 +30,10 @@ export function rewardRoutes(app: FastifyInstance, ctx: DashboardContext): void 
       const row = (a: string) => rows.get(a) ?? rows.set(a, { credited: 0n, withdrawn: 0n }).get(a)!
       for (const e of credited) row(e.args.account as string).credited += BigInt(e.args.amount)
       for (const e of withdrawn) row(e.args.account as string).withdrawn += BigInt(e.args.amount)
-      const accounts: RewardRow[] = await Promise.all([...rows].map(async ([account, r]) => ({
+      const ranked = [...rows].sort(([, a], [, b]) => (b.credited > a.credited ? 1 : b.credited < a.credited ? -1 : 0))
+      const accounts: RewardRow[] = await Promise.all(ranked.map(async ([account, r]) => ({
         account, creditedOpen: open(r.credited), withdrawnOpen: open(r.withdrawn), balanceOpen: open(BigInt(await settlement.balanceOf(account))),
       })))
-      accounts.sort((a, b) => Number(b.creditedOpen) - Number(a.creditedOpen))
       return { settlement: address, accounts }
     }))
 

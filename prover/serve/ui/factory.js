@@ -22,7 +22,8 @@ function trainingChart(canvas) {
 
 export async function initFactory(shared, status) {
   const chart = trainingChart($('training-chart'))
-  const { baseModels, featureCount } = await getJson('/api/base-models')
+  const { baseModels, projections, defaultProjection, featureCount } = await getJson('/api/base-models')
+  $('projection').innerHTML = projections.map((p) => `<option${p === defaultProjection ? ' selected' : ''}>${esc(p)}</option>`).join('')
   $('base-model').innerHTML = baseModels.map((b) => `<option value="${esc(b.id)}">${esc(b.id)}: ${esc(b.description)}</option>`).join('')
   $('factory-note').textContent = `head: ${baseModels[0].head}; ${featureCount} attribution features per record (the ${status.circuitSet} circuit's k)`
   let trained
@@ -48,7 +49,7 @@ export async function initFactory(shared, status) {
     chart.update()
     $('train-steps').innerHTML = ''
     $('register-btn').disabled = true
-    const body = { name: $('model-name').value, datanet: $('train-datanet').value, baseModel: $('base-model').value, l2: $('l2').value }
+    const body = { name: $('model-name').value, datanet: $('train-datanet').value, baseModel: $('base-model').value, l2: $('l2').value, projection: $('projection').value }
     try {
       const job = await postJson('/api/models/train', body)
       say($('train-message'), 'training…')
