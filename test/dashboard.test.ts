@@ -55,7 +55,8 @@ beforeAll(async () => {
   })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'] })
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  page.setDefaultTimeout(120_000)
+  // Generous: on a cold build/ the setup job compiles the tiny circuit and its dev keys before the first commit.
+  page.setDefaultTimeout(300_000)
 }, 300_000)
 
 afterAll(async () => {
@@ -148,5 +149,5 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     server.kill('SIGTERM')
     expect(await exited, serverLog).toBe(0)
     expect(serverLog).toContain('poa serve: stopping')
-  }, 300_000)
+  }, 900_000)
 })

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devWallet } from '../prover/chain/embeddedChain.ts'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { buildDashboard, checkBindHost, createJobRegistry, isLoopbackHost, openServerChain, startDashboard, type ServerChain } from '../prover/serve/index.ts'
+import { withChainSession } from '../prover/app/withChainSession.ts'
+import { buildGovernanceCall, delegateVotes, deployGovernance, proposeGovernance } from '../prover/governance/index.ts'
 import { runPoa } from './runPoa.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-dashboard-api-'))
@@ -103,6 +105,24 @@ describe('dashboard API (inject)', () => {
     const base = await call('GET', '/api/base-models')
     expect(base.json.baseModels.map((b: { id: string }) => b.id)).toContain('hashing-v1')
     expect(base.json.featureCount).toBe(8)
+  })
+
+  it("lists the Governor's proposals with their state, and no rewards before any settlement", async () => {
+    expect((await call('GET', '/api/governance')).json).toEqual({ governor: null, proposals: [] })
+    expect((await call('GET', '/api/rewards')).json).toEqual({ settlement: null, accounts: [] })
+    const proposed = await withChainSession({ home, chain: chain.target }, async (c) => {
+      const gov = await deployGovernance({ signer: c.signer, token: c.deployment.contracts.OpenToken, settings: { votingDelayBlocks: 1 } })
+      await c.recordDeployment({ PoaGovernor: gov.governor, TimelockController: gov.timelock })
+      await delegateVotes({ signer: c.signer, token: c.deployment.contracts.OpenToken, delegatee: c.signerAddress })
+      await c.mine({ blocks: 1 }) // votes count from the block after the delegation
+      const calls = [await buildGovernanceCall({ action: 'set-timelock-delay', args: ['7200'], addresses: { governor: gov.governor, timelock: gov.timelock, token: c.deployment.contracts.OpenToken } })]
+      return { governor: gov.governor, ...(await proposeGovernance({ signer: c.signer, governor: gov.governor, calls, description: 'a longer timelock' })) }
+    })
+    const listed = await call('GET', '/api/governance')
+    expect(listed.json).toEqual({
+      governor: proposed.governor,
+      proposals: [{ proposalId: proposed.proposalId.toString(), proposer: chain.signerAddress, description: 'a longer timelock', state: 'Pending', blockNumber: proposed.blockNumber }],
+    })
   })
 
   it('never sends the node key, in any response', async () => {
