@@ -34,6 +34,7 @@ const BAD_FLAGS: { group: string; args: string[]; option: string }[] = [
   { group: 'gov vote', args: ['gov', 'vote', '1', 'maybe'], option: '<support>' },
   { group: 'audit', args: ['audit', ID, '--datanet', 'd', '--model', 'm', '--from-block', '-3'], option: '--from-block' },
   { group: 'node', args: ['node', '--rpc', 'http://127.0.0.1:9', '--poll-ms', '10'], option: '--poll-ms' },
+  { group: 'serve', args: ['serve', '--port', '65536'], option: '--port' },
 ]
 
 describe('poa usage errors (spawned CLI)', () => {
@@ -81,7 +82,7 @@ describe('poa usage errors (spawned CLI)', () => {
 })
 
 /** Packages that only the commands using them may load. */
-const HEAVY = ['hardhat', 'snarkjs', 'onnxruntime-node', 'circom2', 'better-sqlite3', 'ethers', 'piscina', '@nomicfoundation', '@aztec', '@noir-lang']
+const HEAVY = ['hardhat', 'snarkjs', 'onnxruntime-node', 'circom2', 'better-sqlite3', 'ethers', 'piscina', '@nomicfoundation', '@aztec', '@noir-lang', 'fastify', '@fastify']
 
 let traces = 0
 function importedPackages(args: string[]): string[] {
@@ -95,7 +96,7 @@ function importedPackages(args: string[]): string[] {
 }
 
 describe('poa start-up loads only commander and the command definitions', () => {
-  it.each([['--help'], ['datanet', '--help'], ['model', 'attribute', '--help'], ['gov', '--help'], ['ceremony', '--help']])('poa %s loads none of the heavy packages', (...args) => {
+  it.each([['--help'], ['datanet', '--help'], ['model', 'attribute', '--help'], ['gov', '--help'], ['ceremony', '--help'], ['serve', '--help']])('poa %s loads none of the heavy packages', (...args) => {
     const packages = importedPackages(args)
     expect(packages).toContain('commander')
     expect(packages.filter((p) => HEAVY.some((h) => p === h || p.startsWith(`${h}/`)))).toEqual([])

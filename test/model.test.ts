@@ -164,6 +164,25 @@ describe('default model', () => {
     await expect(trainSoftmax({ rows, labels: [0], classes: 2, dim: 1024, l2: 0 })).rejects.toThrow(TrainingDataError)
   })
 
+  it("reports each epoch's training loss and accuracy, the last one the returned weights'", async () => {
+    const mails = loadSpamAssassin({ limit: 40 })
+    const rows = mails.map((m) => vectorize(m.content))
+    const labels = mails.map((m) => (m.label === 'spam' ? 1 : 0))
+    const epochs: { epoch: number; loss: number; accuracy: number }[] = []
+    const w = await trainSoftmax({ rows, labels, classes: 2, dim: 1024, onEpoch: (e) => epochs.push(e) })
+    expect(epochs.map((e) => e.epoch)).toEqual(Array.from({ length: w.iterations }, (_, i) => i + 1))
+    expect(epochs.length).toBeGreaterThan(1)
+    for (const e of epochs) expect(e.accuracy >= 0 && e.accuracy <= 1 && e.loss > 0).toBe(true)
+    expect(epochs.at(-1)!.loss).toBeLessThan(epochs[0].loss)
+    // The objective adds (l2/2)|theta|^2 to the cross-entropy an epoch reports.
+    expect(epochs.at(-1)!.loss).toBeLessThan(w.loss)
+    const correct = rows.filter((r, n) => {
+      const z = [0, 1].map((c) => w.b[c] + r.indices.reduce((s, j, t) => s + w.W[c * 1024 + j] * r.values[t], 0))
+      return (z[1] > z[0] ? 1 : 0) === labels[n]
+    }).length
+    expect(epochs.at(-1)!.accuracy).toBe(correct / rows.length)
+  })
+
   it('builds the same classifier bytes from the same weights', () => {
     const weights = { classes: 2, dim: 3, W: Float64Array.from([1, 2, 3, 4, 5, 6]), b: Float64Array.from([0, 1]) }
     const one = buildClassifierOnnx({ weights, vectorizer: { ...DEFAULT_VECTORIZER, dim: 3 }, labels: ['a', 'b'] })

@@ -14,6 +14,7 @@ import { registerAuditCommands } from './audit.ts'
 import { registerNodeCommands } from './node.ts'
 import { registerTokenCommands } from './token.ts'
 import { registerChallengeCommands } from './challenge.ts'
+import { registerServeCommands } from './serve.ts'
 
 /**
  * One file per command group (or top-level command), each adding itself to the program here.
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   registerNodeCommands(program)
   registerTokenCommands(program)
   registerChallengeCommands(program)
+  registerServeCommands(program)
 }

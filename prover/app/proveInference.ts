@@ -37,7 +37,16 @@ export type ProveInferenceParameters = AppFolders & AppChain & AppReporting & {
   target?: number | string
 }
 
-export type ProveInferenceReturnType = { inferenceId: string; file: string; pkg: ProofPackage; modelId: bigint; candidates: number; scoringMs: number; provingMs: number }
+/** One proven candidate: its datanet position, contributor, exact score (scale 2^32) and payout. */
+export type ProvenContributor = { position: number; contributor: string; score: bigint; payoutWei: bigint }
+
+export type ProveInferenceReturnType = {
+  inferenceId: string; file: string; pkg: ProofPackage; modelId: bigint; candidates: number; scoringMs: number; provingMs: number
+  /** The proven candidates, score descending. */
+  contributors: ProvenContributor[]
+  /** Records scored, and how many scored above zero. */
+  scored: { records: number; positive: number }
+}
 
 /**
  * The prover's job for one recorded inference, from the chain and this home alone: read the
@@ -69,6 +78,16 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(`${file}.tmp`, `${JSON.stringify(jsonSafe(attributed.pkg), null, 1)}\n`)
     renameSync(`${file}.tmp`, file)
-    return { inferenceId: id, file, pkg: attributed.pkg, modelId: served.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs }
+    // The witness lists candidates in position order; attributed.candidates is score descending.
+    const byPosition = [...attributed.candidates].map((c) => c.position).sort((a, b) => a - b)
+    const w = attributed.witness
+    const contributors = attributed.candidates.map((c) => {
+      const i = byPosition.indexOf(c.position)
+      return { position: c.position, contributor: w.contributors[i], score: c.score, payoutWei: w.payouts[i] }
+    })
+    return {
+      inferenceId: id, file, pkg: attributed.pkg, modelId: served.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs,
+      contributors, scored: { records: attributed.distribution.count, positive: attributed.distribution.positive },
+    }
   })
 }

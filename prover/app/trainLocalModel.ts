@@ -1,6 +1,6 @@
 import { loadSpamAssassin } from '../dataset/spamAssassin.ts'
 import type { DatanetRef, StoredRecord } from '../datanet/index.ts'
-import { modelDir, saveModel, trainModel, type ModelManifest, type ProjectionKind, type ProviderRequest, type VectorizerConfig } from '../influence/index.ts'
+import { modelDir, saveModel, trainModel, type ModelManifest, type ProjectionKind, type ProviderRequest, type TrainingEpoch, type VectorizerConfig } from '../influence/index.ts'
 import type { AppFolders, AppReporting } from './appOptions.ts'
 import { noLog, noProgress } from './appOptions.ts'
 import { withDatanetStore } from './withDatanetStore.ts'
@@ -21,6 +21,8 @@ export type TrainLocalModelParameters = Pick<AppFolders, 'home'> & Pick<AppRepor
   l2?: number
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
   provider?: ProviderRequest
+  /** Each epoch's training loss and accuracy (a full-batch L-BFGS iteration), for a live chart. */
+  onEpoch?: (e: TrainingEpoch) => void
 }
 
 export type TrainLocalModelReturnType = { dir: string; manifest: ModelManifest }
@@ -58,7 +60,7 @@ export async function trainLocalModel(p: TrainLocalModelParameters): Promise<Tra
     })
   log(`training on ${records.length} records of ${source}`)
   const trained = await trainModel({
-    name: p.name, records, labels, vectorizer: p.vectorizer, l2: p.l2, provider: p.provider, projection: p.projection, onProgress: progress('training'),
+    name: p.name, records, labels, vectorizer: p.vectorizer, l2: p.l2, provider: p.provider, projection: p.projection, onProgress: progress('training'), onEpoch: p.onEpoch,
     source, recordName: (i) => `${source} position ${i}`,
   })
   await saveModel({ dir, ...trained })

@@ -1,5 +1,5 @@
 import { PoaError } from '../errors/index.ts'
-import { trainSoftmax } from './trainSoftmax.ts'
+import { trainSoftmax, type TrainingEpoch } from './trainSoftmax.ts'
 import { buildClassifierOnnx, modelHash } from './onnxModel.ts'
 import { checkModelContract } from './modelContract.ts'
 import { prepareAttribution } from './prepareAttribution.ts'
@@ -34,6 +34,8 @@ export type TrainModelParameters = {
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
   provider?: ProviderRequest
   onProgress?: (p: { done: number; total: number; unit: string }) => void
+  /** Each epoch's training loss and accuracy (see trainSoftmax's onEpoch). */
+  onEpoch?: (e: TrainingEpoch) => void
   signal?: AbortSignal
 }
 
@@ -100,7 +102,7 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   const present = [...new Set(y)].sort((a, b) => a - b).map((c) => labels[c])
   if (labels.length < 2 || present.length < 2) throw new SingleClassError({ source, labels, present, records: y.length })
   const rows = vectorizeNonEmpty(records.map((r) => r.content), vectorizer, recordName)
-  const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, signal: p.signal })
+  const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, onEpoch: p.onEpoch, signal: p.signal })
   const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
   const { featureBytes } = await prepareAttribution({
     modelBytes, kind, k, seed, damping: l2, training: { rows, labels: y }, provider: p.provider, signal: p.signal,
