@@ -1,0 +1,137 @@
+import { gaussianStream } from '../influence/seededRandom.ts'
+import { orthonormalise, symmetricEigen } from '../influence/whitenedPca.ts'
+import type { SparseVector } from '../influence/index.ts'
+import { adapterFactors, adapterParamCount, baseActivation, type AdapterParams, type GradientFactors } from './adapterMath.ts'
+import type { AdapterProjectionBlocks } from './adapterGraphs.ts'
+
+/**
+ * The adapter's attribution projection: phi = M g, g the record's gradient with respect to every
+ * adapter parameter [A, B, head.W, head.b] (n = d r + r h + C (h + 1) numbers; 4,866 at d = 1024,
+ * h = 128, r = 4, C = 2). M = diag((lambda_t + l2)^-1/2) U_k^T: U_k the top-k eigenvectors of the
+ * training gradients' second moment F = (1/N) sum g_i g_i^T (the empirical Fisher, standing in for
+ * the Hessian of the non-convex objective), lambda_t its eigenvalues, l2 the training damping. So
+ * <phi_q, phi_i> = g_q^T U_k (Lambda_k + l2)^-1 U_k^T g_i, the influence function with F + l2 I
+ * restricted to the k directions the training gradients span most: the head model's whitened PCA
+ * (whitenedPca.ts) with F in place of the Gauss-Newton matrix, which at n = 4,866 would be a
+ * 4,866^2 dense factorisation. Computed by randomised subspace iteration on G (N x n), never
+ * formed: every g_i is a sum of rank-one blocks (adapterMath.ts), so G^T X and G Y cost one pass
+ * over the records' factors. Deterministic per seed.
+ */
+export type AdapterProjectionParameters = {
+  params: AdapterParams
+  W0: ArrayLike<number>
+  b0: ArrayLike<number>
+  rows: readonly SparseVector[]
+  labels: ArrayLike<number>
+  k: number
+  seed: number
+  /** The l2 the adapter was trained with (the damping added to F's eigenvalues). */
+  damping: number
+  oversample?: number
+  powerIterations?: number
+  signal?: AbortSignal
+}
+
+type Record_ = { row: SparseVector; f: GradientFactors }
+
+/** out[m] = g_i^T Y for Y [n, m] row-major. */
+function gDot(p: AdapterParams, rec: Record_, Y: Float64Array, m: number, out: Float64Array): void {
+  const { inputDim: d, hiddenDim: h, rank: r, classes: C } = p
+  const oB = d * r
+  const oW = oB + r * h
+  const ob = oW + C * h
+  out.fill(0)
+  const { row, f } = rec
+  const add = (pos: number, w: number) => { if (w !== 0) { const o = pos * m; for (let t = 0; t < m; t++) out[t] += w * Y[o + t] } }
+  for (let j = 0; j < row.indices.length; j++) for (let t = 0; t < r; t++) add(row.indices[j] * r + t, row.values[j] * f.u[t])
+  for (let t = 0; t < r; t++) for (let l = 0; l < h; l++) add(oB + t * h + l, f.s[t] * f.delta[l])
+  for (let c = 0; c < C; c++) {
+    for (let l = 0; l < h; l++) add(oW + c * h + l, f.e[c] * f.a[l])
+    add(ob + c, f.e[c])
+  }
+}
+
+/** out [n, m] += g_i (x) coef, coef [m]. */
+function gAdd(p: AdapterParams, rec: Record_, coef: Float64Array, m: number, out: Float64Array): void {
+  const { inputDim: d, hiddenDim: h, rank: r, classes: C } = p
+  const oB = d * r
+  const oW = oB + r * h
+  const ob = oW + C * h
+  const { row, f } = rec
+  const add = (pos: number, w: number) => { if (w !== 0) { const o = pos * m; for (let t = 0; t < m; t++) out[o + t] += w * coef[t] } }
+  for (let j = 0; j < row.indices.length; j++) for (let t = 0; t < r; t++) add(row.indices[j] * r + t, row.values[j] * f.u[t])
+  for (let t = 0; t < r; t++) for (let l = 0; l < h; l++) add(oB + t * h + l, f.s[t] * f.delta[l])
+  for (let c = 0; c < C; c++) {
+    for (let l = 0; l < h; l++) add(oW + c * h + l, f.e[c] * f.a[l])
+    add(ob + c, f.e[c])
+  }
+}
+
+/** Each training record's gradient factors at its own label. */
+export function trainingFactors(p: Pick<AdapterProjectionParameters, 'params' | 'W0' | 'b0' | 'rows' | 'labels'>): Record_[] {
+  return p.rows.map((row, i) => ({ row, f: adapterFactors(p.params, row, baseActivation(p.W0, p.b0, p.params.hiddenDim, row), p.labels[i]) }))
+}
+
+/** M as a row-major [k, n] matrix (see the module comment). */
+export function adapterProjectionMatrix(p: AdapterProjectionParameters): Float64Array {
+  const { params, k, seed, damping, oversample = 16, powerIterations = 2 } = p
+  const n = adapterParamCount(params)
+  const N = p.rows.length
+  const records = trainingFactors(p)
+  const m = Math.min(k + oversample, n, N)
+  const gauss = gaussianStream(seed)
+  const row = new Float64Array(m)
+  const gT = (X: Float64Array) => { // G^T X: [n, m], X [N, m]
+    const out = new Float64Array(n * m)
+    records.forEach((rec, i) => gAdd(params, rec, X.subarray(i * m, (i + 1) * m), m, out))
+    return out
+  }
+  const g = (Y: Float64Array) => { // G Y: [N, m]
+    const out = new Float64Array(N * m)
+    records.forEach((rec, i) => { gDot(params, rec, Y, m, row); out.set(row, i * m) })
+    return out
+  }
+  const omega = Float64Array.from({ length: N * m }, () => gauss())
+  let Q = orthonormalise(gT(omega), n, m)
+  for (let it = 0; it < powerIterations; it++) {
+    p.signal?.throwIfAborted()
+    Q = orthonormalise(gT(g(Q)), n, m)
+  }
+  const Z = g(Q) // [N, m]; Q^T G^T G Q = Z^T Z
+  const T = new Float64Array(m * m)
+  for (let i = 0; i < N; i++) for (let a = 0; a < m; a++) { const za = Z[i * m + a]; if (za !== 0) for (let b = 0; b < m; b++) T[a * m + b] += za * Z[i * m + b] }
+  const { values, vectors } = symmetricEigen(T, m)
+  const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => values[b] - values[a] || a - b)
+  const M = new Float64Array(k * n)
+  for (let t = 0; t < Math.min(k, m); t++) {
+    const scale = 1 / Math.sqrt(Math.max(values[order[t]], 0) / N + damping)
+    for (let i = 0; i < n; i++) {
+      let s = 0
+      for (let a = 0; a < m; a++) s += Q[i * m + a] * vectors[a * m + order[t]]
+      M[t * n + i] = s * scale
+    }
+  }
+  return M
+}
+
+/** M [k, n] -> the features graph's blocks (M^T split at the parameter blocks). */
+export function projectionBlocks(M: Float64Array, p: Pick<AdapterParams, 'inputDim' | 'hiddenDim' | 'rank' | 'classes'>, k: number): AdapterProjectionBlocks {
+  const n = adapterParamCount(p)
+  const P = new Float32Array(n * k)
+  for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) P[i * k + t] = M[t * n + i]
+  const { inputDim: d, hiddenDim: h, rank: r, classes: C } = p
+  const cut = [0, d * r, d * r + r * h, d * r + r * h + C * h, n].map((x) => x * k)
+  return { k, PA: P.slice(cut[0], cut[1]), PB: P.slice(cut[1], cut[2]), PW: P.slice(cut[2], cut[3]), Pb: P.slice(cut[3], cut[4]) }
+}
+
+/** Plain-TS reference of one record's features: M g (tests check onnxruntime against it). */
+export function referenceAdapterFeatures(M: Float64Array, p: AdapterParams, row: SparseVector, z0: Float64Array, label: number, k: number): Float64Array {
+  const n = adapterParamCount(p)
+  const rec = { row, f: adapterFactors(p, row, z0, label) }
+  // M^T as [n, k] so gDot gives M g.
+  const Mt = new Float64Array(n * k)
+  for (let t = 0; t < k; t++) for (let i = 0; i < n; i++) Mt[i * k + t] = M[t * n + i]
+  const out = new Float64Array(k)
+  gDot(p, rec, Mt, k, out)
+  return out
+}
