@@ -82,9 +82,9 @@ describe('adapter gradients', () => {
 
   it('are what the features ONNX graph projects (onnxruntime against M g in TS)', async () => {
     const { adapter, rows, y } = trainAdapter({ base, records: mails.slice(200, 260), epochs: 2 })
-    const built = buildAdapterModel({ name: 'a', baseName: 'b', base, adapter, rows, y, k: 8 })
+    const built = buildAdapterModel({ name: 'a', baseName: 'b', base, adapter, rows, y, k: 8, withHead: true })
     const params = adapterParams(base, adapter)
-    const M = adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows, labels: y, k: 8, seed: 1, damping: adapter.training!.l2 })
+    const M = adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows, labels: y, k: 8, seed: 1, damping: adapter.training!.l2, withHead: true })
     const { session } = await createSession({ bytes: built.featureBytes, provider: 'cpu' })
     try {
       const out = await computeFeatures({ session, inputName: 'input', probsName: 'probs', inputDim: base.inputDim, k: 8, classes: 2, rows: rows.slice(0, 4), labels: y.slice(0, 4) })

@@ -89,7 +89,8 @@ export type AdapterProjectionBlocks = { k: number; PA: Float32Array; PB: Float32
  *   e = probs - OneHot(label); delta = (e head.W) * [pre > 0]; u = delta B^T
  *   features = Einsum(nd,nr,drk->nk: input, u, P_A) + Einsum(nr,nh,rhk->nk: s, delta, P_B)
  *            + Einsum(nc,nh,chk->nk: e, hidden, P_W) + e P_b
- * i.e. M g with g the per-record gradient with respect to A, B, head.W and head.b, never formed.
+ * i.e. M g with g the per-record gradient with respect to A, B, head.W and head.b, never formed
+ * (the head blocks are zero when the projection covers A and B only, the default).
  */
 export function buildAdapterFeatureOnnx(base: BaseModel, a: Adapter, ids: { baseSha256: string; adapterSha256: string }, P: AdapterProjectionBlocks): Uint8Array {
   const { inputDim: d, hiddenDim: h } = base

@@ -22,6 +22,9 @@ export type BuildAdapterModelParameters = {
   y: ArrayLike<number>
   k?: number
   seed?: number
+  /** Attribute over the head's parameters too (default false: gradients with respect to A and B). */
+  withHead?: boolean
+  curvature?: 'fisher' | 'gauss-newton'
   signal?: AbortSignal
 }
 
@@ -35,7 +38,7 @@ export function buildAdapterModel(p: BuildAdapterModelParameters): BuildAdapterM
   const adapterBytes = encodeAdapter(adapter, base)
   const ids = { baseSha256: base.sha256, adapterSha256: sha256Hex(adapterBytes) }
   const params = adapterParams(base, adapter)
-  const M = adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows: p.rows, labels: p.y, k, seed, damping, signal: p.signal })
+  const M = adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows: p.rows, labels: p.y, k, seed, damping, withHead: p.withHead, curvature: p.curvature, signal: p.signal })
   const modelBytes = buildAdapterModelOnnx(base, adapter, ids)
   const featureBytes = buildAdapterFeatureOnnx(base, adapter, ids, projectionBlocks(M, params, k))
   const hash = adapterModelHash(base.sha256, adapterBytes)
@@ -53,7 +56,7 @@ export function buildAdapterModel(p: BuildAdapterModelParameters): BuildAdapterM
     hiddenDim: base.hiddenDim,
     vectorizer: base.vectorizer,
     vectorizerSpec: vectorizerSpec(base.vectorizer),
-    projection: { kind: 'adapter-pca', k, seed, damping },
+    projection: { kind: p.withHead ? 'adapter-pca-head' : 'adapter-pca', k, seed, damping },
     training: t ? { records: t.records, l2: t.l2, iterations: t.epochs, loss: t.loss, trainAccuracy: t.accuracy } : undefined,
     adapter: { base: p.baseName, baseSha256: base.sha256, adapterSha256: ids.adapterSha256, rank: adapter.rank, adapterBytes: adapterBytes.length },
   }

@@ -33,8 +33,8 @@ export type ModelManifest = {
   vectorizer: VectorizerConfig
   /** Its spec string (`hashing-v1`, `char:1-3@1024`...); absent in manifests written before n-gram vectorisers. */
   vectorizerSpec?: string
-  /** 'adapter-pca': whitened PCA of the adapter-parameter gradients (prover/adapters/adapterProjection.ts). */
-  projection: { kind: ProjectionKind | 'adapter-pca'; k: number; seed: number; damping: number }
+  /** 'adapter-pca(-head)': whitened PCA of the gradients w.r.t. A and B (and the head) of an adapter (prover/adapters/adapterProjection.ts). */
+  projection: { kind: ProjectionKind | 'adapter-pca' | 'adapter-pca-head'; k: number; seed: number; damping: number }
   training?: { records: number; l2: number; iterations: number; loss: number; trainAccuracy: number }
   /** An adapter model's base and adapter files (sha256 of each) and the adapter's rank. */
   adapter?: { base: string; baseSha256: string; adapterSha256: string; rank: number; adapterBytes: number }
