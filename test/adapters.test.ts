@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
@@ -8,8 +8,10 @@ import { gaussianStream } from '../prover/influence/seededRandom.ts'
 import {
   trainBase, trainAdapter, encodeBaseModel, decodeBaseModel, encodeAdapter, decodeAdapter, adapterParams, adapterFactors, baseActivation,
   accumulateGradient, zeroGradient, adapterProjectionMatrix, referenceAdapterFeatures, buildAdapterModel, adapterModelHash, createAdapterHost,
-  ByteLruCache, prepareTrainingRows, AdapterFileError, AdapterBaseMismatchError, type Adapter, type AdapterParams, type BaseModel,
+  ByteLruCache, prepareTrainingRows, AdapterFileError, AdapterBaseMismatchError, BaseNotFoundError, loadAdapterModel, type Adapter, type AdapterParams, type BaseModel,
 } from '../prover/adapters/index.ts'
+import { trainAdapterModel, trainBaseModel } from '../prover/app/adapterModels.ts'
+import { ModelIntegrityError } from '../prover/influence/index.ts'
 
 // Real data (Spam Assassin), a small base (h = 32) and small adapters, so the file costs seconds.
 type Base = BaseModel & { sha256: string }
@@ -188,5 +190,23 @@ describe('adapter files', () => {
     expect(adapterModelHash(base.sha256, flipped).field).not.toBe(h.field)
     expect(adapterModelHash(`0x${'00'.repeat(32)}`, a).field).not.toBe(h.field)
     expect(h.field < 2n ** 248n).toBe(true)
+  })
+})
+
+describe('adapter model workflows (prover/app)', () => {
+  it('train a base and an adapter model with per-epoch progress; a missing base or a swapped adapter file is refused', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'poa-adapters-home-'))
+    await expect(trainAdapterModel({ home, name: 'm', base: 'none', source: { spamAssassin: { limit: 20 } } })).rejects.toThrow(BaseNotFoundError)
+    const epochs: number[] = []
+    const b = await trainBaseModel({ home, name: 'b', source: { spamAssassin: { limit: 60, seed: 1 } }, hiddenDim: 16, epochs: 2, onProgress: (p) => epochs.push(p.epoch) })
+    expect(epochs).toEqual([1, 2])
+    const trained = await trainAdapterModel({ home, name: 'm', base: 'b', source: { spamAssassin: { limit: 40, seed: 2 } }, epochs: 2, k: 8 })
+    expect(trained.manifest).toMatchObject({ source: 'adapter', projection: { kind: 'adapter-pca', k: 8 }, adapter: { base: 'b', baseSha256: b.sha256, rank: 4 } })
+    const loaded = await loadAdapterModel(home, 'm')
+    expect(loaded.manifest.modelHash).toBe(adapterModelHash(b.sha256, readFileSync(join(trained.dir, 'adapter.poa'))).field.toString())
+    // Another adapter's file in its place: its sha256 is not the one the manifest (and the model hash) commit.
+    await trainAdapterModel({ home, name: 'other', base: 'b', source: { spamAssassin: { limit: 40, seed: 3 } }, epochs: 1, k: 8 })
+    writeFileSync(join(trained.dir, 'adapter.poa'), readFileSync(join(home, 'models', 'other', 'adapter.poa')))
+    await expect(loadAdapterModel(home, 'm')).rejects.toThrow(ModelIntegrityError)
   })
 })
