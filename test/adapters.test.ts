@@ -174,6 +174,7 @@ describe('adapter files', () => {
     try {
       await expect(host.infer({ adapter: 'bad', text: 'hello there' })).rejects.toThrow(`${join(dir, 'bad.poa')}: truncated header`)
       expect((await host.infer({ adapter: 'ok', text: 'hello there' })).probabilities).toHaveLength(2)
+      await expect(host.infer({ adapter: 'ok', text: '...' })).rejects.toThrow(/query text/)
     } finally {
       await host.close()
     }

@@ -99,7 +99,7 @@ export function registerModelCommands(program: Command): void {
       const { trainBaseModel } = await import('../../prover/app/adapterModels.ts')
       const corpus = { limit: o.limit, seed: o.seed }
       const base = await trainBaseModel({
-        home: opts.home, name: o.name, hiddenDim: o.hidden, epochs: o.epochs, seed: o.seed || undefined,
+        home: opts.home, name: o.name, hiddenDim: o.hidden, epochs: o.epochs, seed: o.seed,
         source: o.spamAssassin ? { spamAssassin: corpus } : o.afinn ? { afinn: corpus } : { datanet: o.datanet, version: o.version },
         log: note, onProgress: epochNote,
       })

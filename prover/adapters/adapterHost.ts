@@ -137,7 +137,12 @@ export async function createAdapterHost(p: AdapterHostParameters): Promise<Adapt
   return {
     infer(request: HostRequest): Promise<HostResult> {
       counts.requests++
-      const row = 'row' in request ? request.row : vectorizeNonEmpty([request.text], base.vectorizer, () => 'query text')[0]
+      let row: SparseVector
+      try {
+        row = 'row' in request ? request.row : vectorizeNonEmpty([request.text], base.vectorizer, () => 'query text')[0]
+      } catch (error) {
+        return Promise.reject(error) // a text with no term (EMPTY_VECTOR): this request fails, not the caller's loop
+      }
       return new Promise<HostResult>((resolve, reject) => {
         const list = queue.get(request.adapter)
         if (list) list.push({ row, resolve, reject })
