@@ -55,10 +55,10 @@ async function prepare(): Promise<Plan> {
   mkdirSync(join(DIR, 'models'), { recursive: true })
   const t0 = Date.now()
   const mails = loadSpamAssassin({ limit: 1200, seed: 11 })
-  const baseBytes = encodeBaseModel(trainBase({ records: mails.slice(0, 600), hiddenDim: 128, epochs: 4, seed: 1 }))
+  const baseBytes = encodeBaseModel(await trainBase({ records: mails.slice(0, 600), hiddenDim: 128, epochs: 4, seed: 1 }))
   const base = decodeBaseModel(baseBytes, 'base.poa')
   writeFileSync(join(DIR, 'base.poa'), baseBytes)
-  const { adapter } = trainAdapter({ base, records: mails.slice(600, 1000), epochs: 10 })
+  const { adapter } = await trainAdapter({ base, records: mails.slice(600, 1000), epochs: 10 })
   line({ step: 'setup', baseSeconds: (Date.now() - t0) / 1000, baseSha256: base.sha256, adapterTrainAccuracy: adapter.training!.accuracy })
   const derive = (i: number): Adapter => {
     const g = gaussianStream(1000 + i)

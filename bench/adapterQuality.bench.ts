@@ -26,10 +26,10 @@ const EPOCHS = 10
 
 const mails = loadSpamAssassin({ limit: 1200, seed: 11 })
 const t0 = Date.now()
-const base = decodeBaseModel(encodeBaseModel(trainBase({ records: mails.slice(0, 600), hiddenDim: 128, epochs: 4, seed: 1 })), 'base.poa')
+const base = decodeBaseModel(encodeBaseModel(await trainBase({ records: mails.slice(0, 600), hiddenDim: 128, epochs: 4, seed: 1 })), 'base.poa')
 const train = mails.slice(600, 600 + N_TRAIN)
 const queries = mails.slice(600 + N_TRAIN, 600 + N_TRAIN + N_QUERY)
-const full = trainAdapter({ base, records: train, epochs: EPOCHS })
+const full = await trainAdapter({ base, records: train, epochs: EPOCHS })
 const labels = full.adapter.labels
 const q = prepareTrainingRows({ records: queries, labels }, base.vectorizer)
 const probsOf = (a: typeof full.adapter, row: SparseVector) => adapterFactors(adapterParams(base, a), row, baseActivation(base.W0, base.b0, base.hiddenDim, row), 0).probs
@@ -45,7 +45,7 @@ for (let s = 0; s < SUBSETS; s++) {
   const mask = new Uint8Array(N_TRAIN)
   train.map(() => gauss()).map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]).slice(0, N_TRAIN / 2).forEach(([, i]) => (mask[i] = 1))
   retrained.subsets.push(mask)
-  const sub = trainAdapter({ base, records: train.filter((_, i) => mask[i]), labels, epochs: EPOCHS })
+  const sub = await trainAdapter({ base, records: train.filter((_, i) => mask[i]), labels, epochs: EPOCHS })
   q.rows.forEach((r, j) => { retrained.margins[j][s] = margin(Array.from(probsOf(sub.adapter, r), Math.log), yq[j]) })
 }
 retrained.seconds = (Date.now() - tr) / 1000
@@ -65,13 +65,13 @@ async function features(featureBytes: Uint8Array, classes: number) {
 }
 
 const tp = Date.now()
-const built = buildAdapterModel({ name: 'bench', baseName: 'base', base, adapter: full.adapter, rows: full.rows, y: full.y, k: K, withHead: true })
+const built = await buildAdapterModel({ name: 'bench', baseName: 'base', base, adapter: full.adapter, rows: full.rows, y: full.y, k: K, withHead: true })
 const adapterSeconds = (Date.now() - tp) / 1000
 const tg = Date.now()
-const gn = buildAdapterModel({ name: 'bench', baseName: 'base', base, adapter: full.adapter, rows: full.rows, y: full.y, k: K, curvature: 'fisher', withHead: true })
+const gn = await buildAdapterModel({ name: 'bench', baseName: 'base', base, adapter: full.adapter, rows: full.rows, y: full.y, k: K, curvature: 'fisher', withHead: true })
 const gnSeconds = (Date.now() - tg) / 1000
 const tl = Date.now()
-const lora = buildAdapterModel({ name: 'bench', baseName: 'base', base, adapter: full.adapter, rows: full.rows, y: full.y, k: K })
+const lora = await buildAdapterModel({ name: 'bench', baseName: 'base', base, adapter: full.adapter, rows: full.rows, y: full.y, k: K })
 const loraSeconds = (Date.now() - tl) / 1000
 const th = Date.now()
 const head = await prepareAttribution({ modelBytes: built.modelBytes, kind: 'whitened-pca', k: K, seed: 1, damping: full.adapter.training!.l2, training: { rows: full.rows, labels: full.y } })

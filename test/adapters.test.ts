@@ -18,9 +18,9 @@ type Base = BaseModel & { sha256: string }
 let base: Base
 let mails: ReturnType<typeof loadSpamAssassin>
 
-beforeAll(() => {
+beforeAll(async () => {
   mails = loadSpamAssassin({ limit: 500, seed: 5 })
-  base = decodeBaseModel(encodeBaseModel(trainBase({ records: mails.slice(0, 200), hiddenDim: 32, epochs: 3, seed: 2 })), 'base.poa')
+  base = decodeBaseModel(encodeBaseModel(await trainBase({ records: mails.slice(0, 200), hiddenDim: 32, epochs: 3, seed: 2 })), 'base.poa')
 })
 
 /** A seeded adapter on `base` (A, B, head drawn from N(0, scale^2)): no training needed to test files and the host. */
@@ -31,9 +31,9 @@ function randomAdapter(seed: number, b: Base = base, rank = 2, labels = ['ham', 
 }
 
 describe('adapter training', () => {
-  it('lowers the loss epoch by epoch and beats chance on held-out mails', () => {
+  it('lowers the loss epoch by epoch and beats chance on held-out mails', async () => {
     const epochs: { loss: number; accuracy: number }[] = []
-    const { adapter } = trainAdapter({ base, records: mails.slice(200, 400), epochs: 8, onProgress: (p) => epochs.push(p) })
+    const { adapter } = await trainAdapter({ base, records: mails.slice(200, 400), epochs: 8, onProgress: (p) => epochs.push(p) })
     expect(epochs).toHaveLength(8)
     expect(epochs[7].loss).toBeLessThan(epochs[0].loss * 0.5)
     const params = adapterParams(base, adapter)
@@ -83,10 +83,10 @@ describe('adapter gradients', () => {
   })
 
   it('are what the features ONNX graph projects (onnxruntime against M g in TS)', async () => {
-    const { adapter, rows, y } = trainAdapter({ base, records: mails.slice(200, 260), epochs: 2 })
-    const built = buildAdapterModel({ name: 'a', baseName: 'b', base, adapter, rows, y, k: 8, withHead: true })
+    const { adapter, rows, y } = await trainAdapter({ base, records: mails.slice(200, 260), epochs: 2 })
+    const built = await buildAdapterModel({ name: 'a', baseName: 'b', base, adapter, rows, y, k: 8, withHead: true })
     const params = adapterParams(base, adapter)
-    const M = adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows, labels: y, k: 8, seed: 1, damping: adapter.training!.l2, withHead: true })
+    const M = await adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows, labels: y, k: 8, seed: 1, damping: adapter.training!.l2, withHead: true })
     const { session } = await createSession({ bytes: built.featureBytes, provider: 'cpu' })
     try {
       const out = await computeFeatures({ session, inputName: 'input', probsName: 'probs', inputDim: base.inputDim, k: 8, classes: 2, rows: rows.slice(0, 4), labels: y.slice(0, 4) })

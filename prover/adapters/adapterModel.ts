@@ -30,7 +30,7 @@ export type BuildAdapterModelParameters = {
 
 export type BuildAdapterModelReturnType = TrainModelReturnType & { adapterBytes: Uint8Array }
 
-export function buildAdapterModel(p: BuildAdapterModelParameters): BuildAdapterModelReturnType {
+export async function buildAdapterModel(p: BuildAdapterModelParameters): Promise<BuildAdapterModelReturnType> {
   const { base, adapter } = p
   const k = p.k ?? 128
   const seed = p.seed ?? 1
@@ -38,7 +38,7 @@ export function buildAdapterModel(p: BuildAdapterModelParameters): BuildAdapterM
   const adapterBytes = encodeAdapter(adapter, base)
   const ids = { baseSha256: base.sha256, adapterSha256: sha256Hex(adapterBytes) }
   const params = adapterParams(base, adapter)
-  const M = adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows: p.rows, labels: p.y, k, seed, damping, withHead: p.withHead, curvature: p.curvature, signal: p.signal })
+  const M = await adapterProjectionMatrix({ params, W0: base.W0, b0: base.b0, rows: p.rows, labels: p.y, k, seed, damping, withHead: p.withHead, curvature: p.curvature, signal: p.signal })
   const modelBytes = buildAdapterModelOnnx(base, adapter, ids)
   const featureBytes = buildAdapterFeatureOnnx(base, adapter, ids, projectionBlocks(M, params, k))
   const hash = adapterModelHash(base.sha256, adapterBytes)

@@ -3,6 +3,7 @@ import { orthonormalise, symmetricEigen } from '../influence/whitenedPca.ts'
 import type { SparseVector } from '../influence/index.ts'
 import { adapterFactors, adapterParamCount, baseActivation, type AdapterParams, type GradientFactors } from './adapterMath.ts'
 import type { AdapterProjectionBlocks } from './adapterGraphs.ts'
+import { yieldToEventLoop } from './trainBase.ts'
 
 /**
  * The adapter's attribution projection: phi = M g, g the record's gradient with respect to the
@@ -99,7 +100,7 @@ function gaussNewtonRows(p: Pick<AdapterProjectionParameters, 'params' | 'W0' | 
 }
 
 /** M as a row-major [k, n] matrix (see the module comment). */
-export function adapterProjectionMatrix(p: AdapterProjectionParameters): Float64Array {
+export async function adapterProjectionMatrix(p: AdapterProjectionParameters): Promise<Float64Array> {
   const { params, k, seed, damping, withHead = false, oversample = 16, powerIterations = 2 } = p
   const n = adapterParamCount(params)
   const records = (p.curvature ?? 'gauss-newton') === 'gauss-newton' ? gaussNewtonRows(p) : trainingFactors(p)
@@ -121,6 +122,7 @@ export function adapterProjectionMatrix(p: AdapterProjectionParameters): Float64
   const omega = Float64Array.from({ length: N * m }, () => gauss())
   let Q = orthonormalise(gT(omega), n, m)
   for (let it = 0; it < powerIterations; it++) {
+    await yieldToEventLoop() // seconds per pass at N = 300: let a server answer in between
     p.signal?.throwIfAborted()
     Q = orthonormalise(gT(g(Q)), n, m)
   }

@@ -4,7 +4,7 @@ import { mulberry32 } from '../dataset/mulberry32.ts'
 import { adamStep, createAdam, shuffled } from './adam.ts'
 import { accumulateGradient, adapterFactors, argmaxOf, baseActivation, zeroGradient, type AdapterParams } from './adapterMath.ts'
 import { MAX_RANK, type Adapter } from './adapterFile.ts'
-import { checkPositiveInteger } from './trainBase.ts'
+import { checkPositiveInteger, yieldToEventLoop } from './trainBase.ts'
 import { prepareTrainingRows, type EpochProgress, type TrainingRecords } from './trainingData.ts'
 import type { BaseModel } from './baseModel.ts'
 
@@ -12,7 +12,8 @@ import type { BaseModel } from './baseModel.ts'
  * Train one adapter on a Datanet's records: W0 and b0 frozen, A [d, r], B [r, h] and a head [C, h]
  * learnt by Adam over seeded mini-batches, minimising (1/N) sum CE + (l2/2)(|A|^2+|B|^2+|head|^2).
  * LoRA's start: A ~ N(0, 0.1^2) (inputs are unit vectors), B = 0 (so W = W0 at step 0),
- * head = 0. The frozen z0 = x W0 + b0 is computed once per record. Deterministic per seed.
+ * head = 0. The frozen z0 = x W0 + b0 is computed once per record. Deterministic per seed; yields to
+ * the event loop after each epoch.
  */
 export type TrainAdapterParameters = TrainingRecords & {
   base: BaseModel & { sha256: string }
@@ -42,7 +43,7 @@ export function adapterParams(base: Pick<BaseModel, 'inputDim' | 'hiddenDim'>, a
   }
 }
 
-export function trainAdapter(p: TrainAdapterParameters): TrainAdapterReturnType {
+export async function trainAdapter(p: TrainAdapterParameters): Promise<TrainAdapterReturnType> {
   const { base } = p
   const r = checkPositiveInteger('rank', p.rank ?? DEFAULT_RANK, MAX_RANK)
   const epochs = checkPositiveInteger('epochs', p.epochs ?? 20, 10_000)
@@ -83,6 +84,7 @@ export function trainAdapter(p: TrainAdapterParameters): TrainAdapterReturnType 
     }
     last = { loss: loss / rows.length, accuracy: correct / rows.length }
     p.onProgress?.({ epoch, epochs, ...last })
+    await yieldToEventLoop()
   }
   return {
     adapter: {

@@ -11,7 +11,7 @@ import type { BaseModel } from './baseModel.ts'
  * Train the shared base once: vectoriser -> W0 (d x h) + b0 -> ReLU -> head, minimising
  * (1/N) sum CE + (l2/2)|theta|^2 with Adam over seeded mini-batches. W0 starts N(0, 1) (inputs are
  * unit vectors, so pre-activations start at unit scale), the head N(0, 0.01). Deterministic: the
- * same records, options and seed give the same bytes.
+ * same records, options and seed give the same bytes. Yields to the event loop after each epoch.
  */
 export type TrainBaseParameters = TrainingRecords & {
   vectorizer?: VectorizerConfig
@@ -28,12 +28,15 @@ export type TrainBaseParameters = TrainingRecords & {
 
 export const DEFAULT_HIDDEN_DIM = 128
 
+/** Let pending I/O and timers run (one macrotask turn). */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 export function checkPositiveInteger(option: string, value: number, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new AdapterOptionError({ option, value, expected: `an integer in [1, ${max}]` })
   return value
 }
 
-export function trainBase(p: TrainBaseParameters): BaseModel {
+export async function trainBase(p: TrainBaseParameters): Promise<BaseModel> {
   const vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
   const h = checkPositiveInteger('hiddenDim', p.hiddenDim ?? DEFAULT_HIDDEN_DIM, 4096)
   const epochs = checkPositiveInteger('epochs', p.epochs ?? 8, 10_000)
@@ -82,6 +85,7 @@ export function trainBase(p: TrainBaseParameters): BaseModel {
     }
     last = { loss: loss / rows.length, accuracy: correct / rows.length }
     p.onProgress?.({ epoch, epochs, ...last })
+    await yieldToEventLoop() // a server calling this keeps answering (and sends the progress) between epochs
   }
   return {
     vectorizer, labels, inputDim: d, hiddenDim: h,

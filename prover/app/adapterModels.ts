@@ -46,14 +46,14 @@ export type TrainBaseModelParameters = Pick<AppFolders, 'home'> & {
   signal?: AbortSignal
 }
 
-export type TrainBaseModelReturnType = { file: string; sha256: string; bytes: number; labels: string[]; inputDim: number; hiddenDim: number; training: NonNullable<ReturnType<typeof trainBase>['training']> }
+export type TrainBaseModelReturnType = { file: string; sha256: string; bytes: number; labels: string[]; inputDim: number; hiddenDim: number; training: NonNullable<Awaited<ReturnType<typeof trainBase>>['training']> }
 
 /** Train the base (vectoriser -> W0 -> ReLU -> head) and save it once under `<home>/bases/<name>/base.poa`. */
 export async function trainBaseModel(p: TrainBaseModelParameters): Promise<TrainBaseModelReturnType> {
   modelDir(p.home, p.name) // the name rule, before any work
   const { records, source } = await readRecords(p.home, p.source)
   ;(p.log ?? noLog)(`training base "${p.name}" on ${records.length} records of ${source}`)
-  const base = trainBase({ records, source, recordName: (i) => `${source} position ${i}`, hiddenDim: p.hiddenDim, epochs: p.epochs, seed: p.seed, onProgress: p.onProgress, signal: p.signal })
+  const base = await trainBase({ records, source, recordName: (i) => `${source} position ${i}`, hiddenDim: p.hiddenDim, epochs: p.epochs, seed: p.seed, onProgress: p.onProgress, signal: p.signal })
   const saved = await saveBase(p.home, p.name, base)
   return { ...saved, labels: base.labels, inputDim: base.inputDim, hiddenDim: base.hiddenDim, training: base.training! }
 }
@@ -85,11 +85,11 @@ export async function trainAdapterModel(p: TrainAdapterModelParameters): Promise
   const base = await loadBase(p.home, p.base)
   const { records, source } = await readRecords(p.home, p.source)
   log(`training a rank-${p.rank ?? 4} adapter "${p.name}" on base "${p.base}" with ${records.length} records of ${source}`)
-  const trained = trainAdapter({
+  const trained = await trainAdapter({
     base, records, labels: p.labels, source, recordName: (i) => `${source} position ${i}`, rank: p.rank, epochs: p.epochs, seed: p.seed, onProgress: p.onProgress, signal: p.signal,
   })
   log('fitting the attribution projection over the adapter gradients')
-  const built = buildAdapterModel({ name: p.name, baseName: p.base, base, adapter: trained.adapter, rows: trained.rows, y: trained.y, k: p.k, seed: p.seed, signal: p.signal })
+  const built = await buildAdapterModel({ name: p.name, baseName: p.base, base, adapter: trained.adapter, rows: trained.rows, y: trained.y, k: p.k, seed: p.seed, signal: p.signal })
   await saveAdapterModel(dir, built)
   return { dir, manifest: built.manifest, adapterBytes: built.adapterBytes.length, baseBytes: base.bytes }
 }
