@@ -29,13 +29,13 @@ type QueryOptions = { model: string; datanet: string; version?: number; text?: s
 
 const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096`).argParser(vectoriserOption('--vectoriser'))
 
-/** Registers: model train|register-local|index|register|query|attribute. */
+/** Registers: model train|train-base|register-local|index|register|query|attribute. */
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('train or register a model, build its attribution index, query and attribute')
 
   model
     .command('train')
-    .description('train a linear softmax classifier (hashing vectoriser + L2 linear softmax, ONNX) on a datanet or the Spam Assassin corpus')
+    .description('train a linear softmax classifier (hashing vectoriser + L2 linear softmax, ONNX) on a datanet or the Spam Assassin corpus, or with --base a low-rank adapter over a shared base')
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
     .option('--datanet <ref>', 'train on this datanet (labels: class names or indices)')
     .addOption(versionOption())
