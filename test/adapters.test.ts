@@ -1,5 +1,5 @@
-import { describe, it, expect, beforeAll } from 'vitest'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { describe, it, expect, beforeAll, afterAll } from 'vitest'
+import { mkdtempSync as mkdtempSync_, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
@@ -17,6 +17,10 @@ import { ModelIntegrityError } from '../prover/influence/index.ts'
 type Base = BaseModel & { sha256: string }
 let base: Base
 let mails: ReturnType<typeof loadSpamAssassin>
+
+const made: string[] = []
+const mkdtempSync = (prefix: string) => { const dir = mkdtempSync_(prefix); made.push(dir); return dir }
+afterAll(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }) })
 
 beforeAll(async () => {
   mails = loadSpamAssassin({ limit: 500, seed: 5 })
