@@ -22,6 +22,8 @@ const BAD_FLAGS: { group: string; args: string[]; option: string }[] = [
   { group: 'chain mine', args: ['chain', 'mine', '0'], option: '<blocks>' },
   { group: 'model', args: ['model', 'attribute', '--model', 'm', '--datanet', 'd', '--text', 't', '--top-k', 'two'], option: '--top-k' },
   { group: 'model train', args: ['model', 'train', '--name', 'm', '--spam-assassin', '--l2', '-1'], option: '--l2' },
+  { group: 'model train-base', args: ['model', 'train-base', '--name', 'b', '--spam-assassin', '--hidden', '0'], option: '--hidden' },
+  { group: 'model train --base', args: ['model', 'train', '--name', 'm', '--base', 'b', '--datanet', 'd', '--rank', '65'], option: '--rank' },
   { group: 'prove', args: ['prove', '--input', 'x.json', '--inference-id', '0x12'], option: '--inference-id' },
   { group: 'settlement', args: ['settlement', 'deploy', '--rpc', 'ftp://x'], option: '--rpc' },
   { group: 'inference', args: ['inference', 'record', '--model', 'one', '--query-commitment', '1', '--fee', '1'], option: '--model' },
@@ -78,6 +80,13 @@ describe('poa usage errors (spawned CLI)', () => {
     const both = runPoa(home, '--json', 'model', 'query', '--model', 'm', '--datanet', 'd', '--text', 't', '--file', 'f')
     expect(both.status).toBe(2)
     expect(both.json.error).toMatchObject({ code: 'USAGE', meta: { option: '--text/--file' } })
+    const sources = runPoa(home, '--json', 'model', 'train-base', '--name', 'b', '--spam-assassin', '--afinn')
+    expect(sources.status).toBe(2)
+    expect(sources.json.error).toMatchObject({ code: 'USAGE', meta: { option: '--datanet/--spam-assassin/--afinn' } })
+    // An adapter takes its base's vectoriser: asking for another one is refused before any work.
+    const vectoriser = runPoa(home, '--json', 'model', 'train', '--name', 'm', '--base', 'b', '--datanet', 'd', '--vectoriser', 'char:1-3')
+    expect(vectoriser.status).toBe(2)
+    expect(vectoriser.json.error).toMatchObject({ code: 'USAGE', meta: { option: '--vectoriser' } })
   })
 })
 

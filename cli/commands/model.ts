@@ -5,6 +5,8 @@ import { CliOptionConflictError, accountOption, bigintOption, exactlyOne, intege
 import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
+const epochNote = (p: { epoch: number; epochs: number; loss: number; accuracy: number }) => note(`epoch ${p.epoch}/${p.epochs}: loss ${p.loss.toFixed(4)}, accuracy ${(100 * p.accuracy).toFixed(1)}%`)
+
 const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`
 
 async function queryText(options: { text?: string; file?: string }): Promise<string> {
@@ -27,13 +29,13 @@ type QueryOptions = { model: string; datanet: string; version?: number; text?: s
 
 const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096`).argParser(vectoriserOption('--vectoriser'))
 
-/** Registers: model train|register-local|index|register|query|attribute. */
+/** Registers: model train|train-base|register-local|index|register|query|attribute. */
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('train or register a model, build its attribution index, query and attribute')
 
   model
     .command('train')
-    .description('train a linear softmax classifier (hashing vectoriser + L2 linear softmax, ONNX) on a datanet or the Spam Assassin corpus')
+    .description('train a linear softmax classifier (hashing vectoriser + L2 linear softmax, ONNX) on a datanet or the Spam Assassin corpus, or with --base a low-rank adapter over a shared base')
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
     .option('--datanet <ref>', 'train on this datanet (labels: class names or indices)')
     .addOption(versionOption())
@@ -47,9 +49,26 @@ export function registerModelCommands(program: Command): void {
     .addOption(projectionSeedOption())
     .option('--l2 <x>', 'L2 regularisation strength', positiveNumberOption('--l2'), 0.001)
     .addOption(providerOption())
+    .option('--base <name>', 'train a low-rank adapter on this base (poa model train-base) instead of a linear model')
+    .option('--rank <r>', 'adapter rank (with --base, default 4)', integerOption('--rank', 1, 64))
+    .option('--epochs <n>', 'adapter training epochs (with --base, default 20)', integerOption('--epochs', 1, 10_000))
     .action(async (o, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       if (o.spamAssassin === (o.datanet !== undefined)) throw new CliOptionConflictError({ option: '--datanet/--spam-assassin', reason: 'give exactly one of them' })
+      if (o.base !== undefined) {
+        for (const flag of ['vectoriser', 'projection', 'l2'] as const) {
+          if (cmd.getOptionValueSource(flag) === 'cli') throw new CliOptionConflictError({ option: `--${flag}`, reason: 'an adapter takes the vectoriser of its base and its own projection (adapter-pca)' })
+        }
+        const { trainAdapterModel } = await import('../../prover/app/adapterModels.ts')
+        const trained = await trainAdapterModel({
+          home: opts.home, name: o.name, base: o.base, labels: o.labels, rank: o.rank, epochs: o.epochs, k: o.k, seed: o.projectionSeed,
+          source: o.spamAssassin ? { spamAssassin: { limit: o.limit, seed: o.seed } } : { datanet: o.datanet, version: o.version },
+          log: note, onProgress: epochNote,
+        })
+        printResult(opts, { dir: trained.dir, ...summary(trained.manifest), adapter: trained.manifest.adapter }, () =>
+          `trained adapter "${o.name}" (rank ${trained.manifest.adapter!.rank}, ${trained.adapterBytes} bytes) on base "${o.base}" (${trained.baseBytes} bytes) in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, train accuracy ${(100 * trained.manifest.training!.trainAccuracy).toFixed(1)}%, model hash ${hex(BigInt(trained.manifest.modelHash))}`)
+        return
+      }
       const { trainLocalModel } = await import('../../prover/app/trainLocalModel.ts')
       const trained = await trainLocalModel({
         home: opts.home, name: o.name, l2: o.l2, provider: o.provider as ProviderRequest, vectorizer: o.vectoriser, labels: o.labels,
@@ -59,6 +78,32 @@ export function registerModelCommands(program: Command): void {
       })
       printResult(opts, { dir: trained.dir, ...summary(trained.manifest) }, () =>
         `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * trained.manifest.training!.trainAccuracy).toFixed(1)}%, model hash ${trained.manifest.modelSha256}`)
+    })
+
+  model
+    .command('train-base')
+    .description('train the shared base model for adapters (hashing vectoriser -> hidden layer -> ReLU -> head), saved once under <home>/bases/<name>/')
+    .requiredOption('--name <name>', 'base name (directory under <home>/bases/)')
+    .option('--datanet <ref>', 'train on this datanet')
+    .addOption(versionOption())
+    .option('--spam-assassin', 'train on the Spam Assassin corpus')
+    .option('--afinn', 'train on the AFINN-111 word list')
+    .option('--limit <n>', 'subset of the corpus', integerOption('--limit', 2, 6046))
+    .option('--seed <s>', 'subset and initialisation seed', integerOption('--seed', 0, 2 ** 32 - 1), 0)
+    .option('--hidden <h>', 'hidden width (default 128)', integerOption('--hidden', 1, 4096))
+    .option('--epochs <n>', 'training epochs (default 8)', integerOption('--epochs', 1, 10_000))
+    .action(async (o, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const given = [o.datanet !== undefined, Boolean(o.spamAssassin), Boolean(o.afinn)].filter(Boolean).length
+      if (given !== 1) throw new CliOptionConflictError({ option: '--datanet/--spam-assassin/--afinn', reason: 'give exactly one of them' })
+      const { trainBaseModel } = await import('../../prover/app/adapterModels.ts')
+      const corpus = { limit: o.limit, seed: o.seed }
+      const base = await trainBaseModel({
+        home: opts.home, name: o.name, hiddenDim: o.hidden, epochs: o.epochs, seed: o.seed,
+        source: o.spamAssassin ? { spamAssassin: corpus } : o.afinn ? { afinn: corpus } : { datanet: o.datanet, version: o.version },
+        log: note, onProgress: epochNote,
+      })
+      printResult(opts, base, () => `trained base "${o.name}" in ${base.file}: ${base.inputDim} -> ${base.hiddenDim} -> ${base.labels.length} classes, ${base.bytes} bytes, train accuracy ${(100 * base.training.accuracy).toFixed(1)}%, sha256 ${base.sha256}`)
     })
 
   model

@@ -16,9 +16,13 @@ import type { ProjectionKind } from './projection.ts'
 export type ModelManifest = {
   format: 'poa-model-v1'
   name: string
-  source: 'trained' | 'registered'
+  /** 'adapter': a low-rank adapter over a shared base (prover/adapters); `adapter` says which. */
+  source: 'trained' | 'registered' | 'adapter'
   modelSha256: string
-  /** uint256(sha256(model.onnx)) >> 8, decimal: the on-chain model hash. */
+  /**
+   * The on-chain model hash, decimal: uint256(sha256(model.onnx)) >> 8, or for an adapter model
+   * uint256(sha256("poa:adapter-model:v1" || base sha256 || adapter file)) >> 8 (binds base + adapter).
+   */
   modelHash: string
   featuresSha256: string
   labels: string[]
@@ -29,8 +33,11 @@ export type ModelManifest = {
   vectorizer: VectorizerConfig
   /** Its spec string (`hashing-v1`, `char:1-3@1024`...); absent in manifests written before n-gram vectorisers. */
   vectorizerSpec?: string
-  projection: { kind: ProjectionKind; k: number; seed: number; damping: number }
+  /** 'adapter-pca(-head)': whitened PCA of the gradients w.r.t. A and B (and the head) of an adapter (prover/adapters/adapterProjection.ts). */
+  projection: { kind: ProjectionKind | 'adapter-pca' | 'adapter-pca-head'; k: number; seed: number; damping: number }
   training?: { records: number; l2: number; iterations: number; loss: number; trainAccuracy: number }
+  /** An adapter model's base and adapter files (sha256 of each) and the adapter's rank. */
+  adapter?: { base: string; baseSha256: string; adapterSha256: string; rank: number; adapterBytes: number }
 }
 
 export type LoadedModel = {

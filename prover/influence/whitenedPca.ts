@@ -102,7 +102,7 @@ function upperTSolveMany(L: Float64Array, n: number, R: Float64Array, m: number)
 }
 
 /** Orthonormalise the m columns of Y [n, m] (modified Gram-Schmidt), in place. */
-function orthonormalise(Y: Float64Array, n: number, m: number): Float64Array {
+export function orthonormalise(Y: Float64Array, n: number, m: number): Float64Array {
   for (let a = 0; a < m; a++) {
     for (let b = 0; b < a; b++) {
       let dot = 0
@@ -118,7 +118,7 @@ function orthonormalise(Y: Float64Array, n: number, m: number): Float64Array {
 }
 
 /** Eigen-decomposition of a small symmetric matrix by cyclic Jacobi: values and column vectors. */
-function symmetricEigen(A: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
+export function symmetricEigen(A: Float64Array, m: number): { values: Float64Array; vectors: Float64Array } {
   const a = Float64Array.from(A)
   const v = new Float64Array(m * m)
   for (let i = 0; i < m; i++) v[i * m + i] = 1
