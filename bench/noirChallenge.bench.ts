@@ -3,6 +3,7 @@ import { compileCircuit } from '../prover/proof/compileCircuit.ts'
 import { readR1cs } from '../prover/proof/readR1cs.ts'
 import { challengeSpec, CIRCUIT_SETS, type AttributionParams } from '../prover/proof/circuitParams.ts'
 import { acirSizeOf, compileNoirChallenge } from '../prover/proof/noir/index.ts'
+import { requiredPower } from '../ceremony/devSetup.ts'
 import { circuitSizeOf } from '../prover/proof/ultrahonk/backend.ts'
 
 /**
@@ -17,7 +18,6 @@ const args = process.argv.slice(2)
 const at = args.indexOf('--sets')
 const sets = (at >= 0 ? args[at + 1] : 'tiny,demo,full,production').split(',')
 const PARAMS: Record<string, AttributionParams> = CIRCUIT_SETS
-const ceilLog2 = (n: number) => Math.ceil(Math.log2(n))
 
 console.log(`cores: ${cpus().length} (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, noir_wasm 1.0.0-beta.3, bb.js 0.82.2, circom2 (--O2)`)
 let tiny: { constraints: number; gates: number } | undefined
@@ -34,7 +34,7 @@ for (const set of sets) {
   const sizeMs = Math.round(performance.now() - t)
   tiny ??= { constraints, gates }
   console.log(JSON.stringify({
-    case: set, params, circomConstraints: constraints, groth16Power: ceilLog2(constraints),
+    case: set, params, circomConstraints: constraints, groth16Power: await requiredPower(circom.r1csPath),
     noirOpcodes: acirSizeOf(noir.program).opcodes, ultrahonkGates: gates, ultrahonkCircuitSize: subgroupSize,
     gatesPerConstraint: +(gates / constraints).toFixed(2),
     ratioToTiny: { constraints: +(constraints / tiny.constraints).toFixed(2), gates: +(gates / tiny.gates).toFixed(2) },

@@ -25,6 +25,8 @@ import { challengeRecordedInference, type ChallengeFound } from '../prover/node/
 import { ensureCircuitKeys } from '../prover/app/ensureCircuitKeys.ts'
 import { loadServedInference } from '../prover/app/servedInference.ts'
 import { getProofSystem } from '../prover/proof/proofSystems.ts'
+import { ensureSettlement } from '../prover/clients/settlementSetup.ts'
+import { verifierCircuitId } from '../prover/clients/settlementDeploy.ts'
 import type { AttributionParams } from '../prover/proof/circuitParams.ts'
 import { createWorld, KEYS, proveAndSettle, recordQuery, type World } from './auditFixture.ts'
 
@@ -45,7 +47,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close()
   await getProofSystem('ultrahonk').release()
-  process.stderr.write(`ultrahonk challenge game gas: ${JSON.stringify(gas)}\n`)
+  if (Object.keys(gas).length > 0) process.stderr.write(`ultrahonk challenge game gas: ${JSON.stringify(gas)}\n`)
 })
 
 async function expectRevert(promise: Promise<unknown>, name: string): Promise<void> {
@@ -70,6 +72,14 @@ describe.skipIf(process.env.POA_ULTRAHONK_CLI !== '1')('the challenge game under
 
     const { circuit, keys, params } = await ensureCircuitKeys({ params: PARAMS, system: 'ultrahonk', statement: 'challenge' })
     expect(circuit.name).toBe('noir_challenge_d8_k8_K1')
+    // The settlement holds the challenge program's verifier for the attribution program: asked again, nothing is sent.
+    const again = await ensureSettlement({
+      chain: world.chain, circuits: [{ circuitName: world.circuit.name, zkeyPath: world.keys.zkeyPath, system: 'ultrahonk' }],
+      challenges: [{ circuitName: circuit.name, zkeyPath: keys.zkeyPath, forCircuit: world.circuit.name, system: 'ultrahonk' }],
+    })
+    expect(again.deployed).toEqual({})
+    const approved = await (await settlementAt(world.settlement, world.chain.provider)).challengeVerifierOf(world.keys.circuitId)
+    expect(await verifierCircuitId({ verifier: approved, runner: world.chain.provider })).toBe(keys.circuitId)
     const served = await loadServedInference({ home: world.home, chain: world.chain, modelId: world.modelId, params, circuitSet: 'K1', fail: (reason) => new Error(reason) })
     const base = { home: world.home, chain: world.chain, settlement: world.settlement, inferenceId, served, circuit, keys, params }
     const proved = await challengeRecordedInference({ ...base, send: false })
