@@ -1,7 +1,8 @@
 // The Noir challenge program at the tiny parameters (K = 3, k = 8, depth 8): the statement of
 // circuits/challenge.circom, executed with noir_js on inputs from the one challenge builder
 // (buildChallengeInput), against the circom circuit on the same shared vector. Executes only (no
-// keys, no proofs): about 25 s with a cold build/ (two compiles), 5 s warm.
+// keys, no proofs): 47 s with a cold build/ (the Noir and circom compiles), 18 s warm, on this
+// loaded 2-core machine.
 import { readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
