@@ -1,6 +1,6 @@
 // Shared world of the audit and node tests: Hardhat's in-process chain served over JSON-RPC (so
 // node child processes can share it), the core contracts + settlement with the tiny circuit's
-// dev verifier, a Spam Assassin datanet committed on-chain, a trained model registered with its
+// dev verifier (or the Noir programs' UltraHonk verifiers), a Spam Assassin datanet committed on-chain, a trained model registered with its
 // attribution index, and helpers that record inferences and settle them (honestly or not).
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
@@ -21,6 +21,10 @@ import { buildModelIndex, loadModel, modelDir, queryModel, saveModel, trainModel
 import { indexDir, saveAttributionIndex, type AttributionIndex } from '../prover/index/index.ts'
 import { attributeInference } from '../prover/proof/attributeInference.ts'
 import { saveQueryText } from '../prover/node/queryStore.ts'
+import { ensureCircuitKeys } from '../prover/app/ensureCircuitKeys.ts'
+import type { NoirCircuit } from '../prover/proof/noir/index.ts'
+import type { ProofSystemName } from '../prover/proof/proofSystems.ts'
+import type { AttributionParams } from '../prover/proof/circuitParams.ts'
 
 /** Hardhat's default accounts #0..#4 (funded on the served network). */
 export const KEYS = [
@@ -39,7 +43,10 @@ export type World = {
   home: string
   chain: PoaChain
   settlement: string
-  circuit: CompiledCircuit
+  /** The attribution circuit's parameters (PARAMS unless createWorld was given others). */
+  params: AttributionParams
+  /** The attribution circuit inferences are recorded for: circom's (Groth16) or the Noir program (UltraHonk). */
+  circuit: CompiledCircuit | NoirCircuit
   keys: DevKeys
   datanetId: number
   version: number
@@ -54,12 +61,28 @@ export type World = {
 
 type Server = { listen(): Promise<{ address: string; port: number }>; close(): Promise<void> }
 
-/** Start a JSON-RPC chain and build the whole world in `home` (about 20 s with cached circuit keys). */
-export async function createWorld({ home, records: n = 48, game }: { home: string; records?: number; game?: ChallengeGameParameters }): Promise<World> {
-  const circuit = await compileCircuit(TINY_SPEC)
-  const keys = await ensureDevKeys(circuit)
-  // With a challenge game, the tiny challenge circuit's verifier is approved too.
-  const challenge = game ? await ensureDevKeys(await compileCircuit(challengeSpec(TINY_PARAMS))) : undefined
+/**
+ * Start a JSON-RPC chain and build the whole world in `home` (about 20 s with cached circuit keys).
+ * By default the tiny circom circuit with Groth16; `system: 'ultrahonk'` approves the Noir programs
+ * of `params` instead (their dev UltraHonk keys), for settlements and challenges proven by UltraHonk.
+ */
+export async function createWorld({ home, records: n = 48, game, system = 'groth16', params = PARAMS }: {
+  home: string; records?: number; game?: ChallengeGameParameters; system?: ProofSystemName; params?: AttributionParams
+}): Promise<World> {
+  let circuit: World['circuit']
+  let keys: DevKeys
+  let challenge: { circuitName: string; keys: DevKeys } | undefined
+  if (system === 'ultrahonk') {
+    ;({ circuit, keys } = await ensureCircuitKeys({ params, system }))
+    // With a challenge game, the Noir challenge program's verifier is approved too.
+    if (game) challenge = await ensureCircuitKeys({ params, system, statement: 'challenge' })
+  } else {
+    if (params !== PARAMS) throw new TypeError('createWorld: a Groth16 world is the tiny circuit (PARAMS)')
+    circuit = await compileCircuit(TINY_SPEC)
+    keys = await ensureDevKeys(circuit)
+    // With a challenge game, the tiny challenge circuit's verifier is approved too.
+    if (game) challenge = { circuitName: challengeSpec(TINY_PARAMS).name, keys: await ensureDevKeys(await compileCircuit(challengeSpec(TINY_PARAMS))) }
+  }
   const hre = await getHardhatRuntime()
   const { JsonRpcServer } = createRequire(import.meta.url)('hardhat/internal/hardhat-network/jsonrpc/server') as {
     JsonRpcServer: new (c: { hostname: string; port: number; provider: unknown }) => Server
@@ -70,8 +93,8 @@ export async function createWorld({ home, records: n = 48, game }: { home: strin
   const chain = await connectChain({ home, rpc: url, privateKey: KEYS[0] })
   // By default no window or bond: most tests here are about auditing and proving nodes (test/challengeGame.test.ts plays the game).
   const { settlement } = await ensureSettlement({
-    chain, circuits: [{ circuitName: TINY_SPEC.name, zkeyPath: keys.zkeyPath }], game: game ?? NO_CHALLENGE_GAME,
-    challenges: challenge ? [{ circuitName: challengeSpec(TINY_PARAMS).name, zkeyPath: challenge.zkeyPath, forCircuit: TINY_SPEC.name }] : [],
+    chain, circuits: [{ circuitName: circuit.name, zkeyPath: keys.zkeyPath, system }], game: game ?? NO_CHALLENGE_GAME,
+    challenges: challenge ? [{ circuitName: challenge.circuitName, zkeyPath: challenge.keys.zkeyPath, forCircuit: circuit.name, system }] : [],
   })
 
   const store = openDatanetStore({ home })
@@ -79,17 +102,17 @@ export async function createWorld({ home, records: n = 48, game }: { home: strin
     const corpus = loadSpamAssassin({ limit: n })
     const included = new Set(corpus.map((r) => r.metadata.id))
     const queries = loadSpamAssassin({ limit: 200, seed: 7 }).filter((r) => !included.has(r.metadata.id)).map((r) => r.content).slice(0, 8)
-    const datanet = store.createDatanet({ name: `spam-${randomBytes(3).toString('hex')}`, owner: chain.signerAddress, depth: PARAMS.treeDepth })
+    const datanet = store.createDatanet({ name: `spam-${randomBytes(3).toString('hex')}`, owner: chain.signerAddress, depth: params.treeDepth })
     const version = await store.importRecords(datanet.id, { records: corpus, source: 'spam-assassin' })
     const committed = await commitDatanetVersion({ chain, store, datanet: datanet.id })
-    const trained = await trainModel({ name: MODEL, records: corpus, projection: { k: PARAMS.featureCount } })
+    const trained = await trainModel({ name: MODEL, records: corpus, projection: { k: params.featureCount } })
     const dir = modelDir(home, MODEL)
     await saveModel({ dir, ...trained })
     const model = await loadModel(dir)
     const records = store.getRecords(datanet.id, version.version)
     const { index } = await buildModelIndex({
       model, records: records.map((r) => ({ contributor: r.contributor, content: r.content, label: r.label ?? 'ham', datanetLabel: r.label, leaf: r.leaf })),
-      datanet: { id: String(datanet.id), version: version.version, root: version.root }, treeDepth: PARAMS.treeDepth,
+      datanet: { id: String(datanet.id), version: version.version, root: version.root }, treeDepth: params.treeDepth,
     })
     await saveAttributionIndex(indexDir(dir, String(datanet.id), version.version), index)
     const { modelId } = await registerModelOnChain({
@@ -97,7 +120,7 @@ export async function createWorld({ home, records: n = 48, game }: { home: strin
       indexRoot: index.tree.root, k: index.manifest.k, featureScale: index.manifest.featureFracBits, projectionSeed: BigInt(model.manifest.projection.seed),
     })
     return {
-      url, home, chain, settlement, circuit, keys, datanetId: datanet.id, version: version.version, records, model, index, modelId, queries,
+      url, home, chain, settlement, params, circuit, keys, datanetId: datanet.id, version: version.version, records, model, index, modelId, queries,
       async close() {
         await chain.close()
         await server.close()
@@ -126,7 +149,7 @@ export async function proveAndSettle(world: World, inferenceId: string, text: st
   const pool = BigInt((await (await settlementAt(world.settlement, world.chain.provider)).inference(inferenceId)).pool)
   const sender = signer ?? world.chain.getSigner(KEYS[2])
   const attributed = await attributeInference({
-    circuit: world.circuit, keys: world.keys, params: PARAMS, index: world.index, records: world.records,
+    circuit: world.circuit, keys: world.keys, params: world.params, index: world.index, records: world.records,
     query: { inputHash: q.inputHash, features: q.features }, poolWei: pool,
     settlement: { chainId: world.chain.chainId, address: world.settlement, inferenceId, prover: await sender.getAddress() }, positions,
   })

@@ -92,6 +92,10 @@ describe('the challenge game', () => {
     const served = await loadServedInference({ home: world.home, chain: world.chain, modelId: world.modelId, params, circuitSet: 'tiny', fail: (reason) => new Error(reason) })
     const proved = await challengeRecordedInference({ home: world.home, chain: world.chain, settlement: world.settlement, inferenceId, served, circuit, keys, params, send: false })
     expect(proved).toMatchObject({ kind: 'proved', position: order[0] })
+    // Keys that are not the settlement's challenge verifier's (here the attribution circuit's own) are
+    // turned away before any proving, naming both circuit ids.
+    const wrong = await challengeRecordedInference({ home: world.home, chain: world.chain, settlement: world.settlement, inferenceId, served, circuit: world.circuit, keys: world.keys, params, send: false })
+    expect(wrong).toMatchObject({ kind: 'none', reason: expect.stringMatching(new RegExp(`is challenge circuit ${keys.circuitId}; these groth16 keys are ${world.keys.circuitId}`)) })
     const { calldata } = proved as ChallengeFound
     const copier = world.chain.getSigner(KEYS[3]) // the proof names world.chain's signer as the challenger
     await expectRevert(challengeSettlement({ settlement: world.settlement, signer: copier, inferenceId, calldata }), 'SettlementInputMismatch')

@@ -54,7 +54,7 @@ describe('Noir attribution circuit (circuits/noir/attribution, tiny)', () => {
     const files = new Map([
       ['Nargo.toml', '[package]\nname = "poseidon_check"\ntype = "bin"\nauthors = ["poa"]\n\n[dependencies]\n'],
       ['src/main.nr', `mod poseidon;\nmod poseidon_widths;\nuse poseidon_widths::{${ARITIES.map((n) => `poseidon_${n}`).join(', ')}};\n\nfn main(x: [Field; 16]) -> pub [Field; ${ARITIES.length}] {\n    [${calls.join(', ')}]\n}\n`],
-      ['src/poseidon.nr', readFileSync(packagePath('circuits/noir/attribution/src/poseidon.nr'), 'utf8')],
+      ['src/poseidon.nr', readFileSync(packagePath('circuits/noir/lib/poseidon.nr'), 'utf8')],
       ['src/poseidon_widths.nr', poseidonWidthsSource(ARITIES)],
     ])
     const check = new Noir((await compileNoirProgram({ name: 'noir_poseidon_check', files })).program)

@@ -1,7 +1,8 @@
 // Issue 17: the attribution statement proven with UltraHonk from the CLI, on the embedded chain: the
 // settlement approves the Noir program's verifier, a host records under its circuit id, `poa prove
 // --system ultrahonk` proves the Noir version of the same statement from the same witness builder,
-// `poa settle` settles it (about 2M gas: bb.js's verifier), `poa verify` and `poa audit` pass.
+// `poa settle` settles it (about 2M gas: bb.js's verifier), `poa verify` and `poa audit` pass, and
+// `poa challenge --system ultrahonk` checks the settlement with the Noir challenge program's keys.
 // Opt-in (POA_ULTRAHONK_CLI=1): its first run makes a 2^15 powers of tau for the CRS (the tiny Noir
 // program is 25,955 gates, circuit size 2^15), minutes that CI's 30-minute budget does not have yet.
 import { describe, expect, it } from 'vitest'
@@ -44,5 +45,12 @@ describe.skipIf(process.env.POA_ULTRAHONK_CLI !== '1')('poa with --system ultrah
     expect(ok('verify', proved.file)).toMatchObject({ valid: true, circuit: 'noir_attribution_d8_k8_K3' })
     const audit = ok('audit', recorded.inferenceId, '--datanet', 'mail', '--model', 'clf')
     expect(audit).toMatchObject({ ok: true, circuit: 'noir_attribution_d8_k8_K3' })
+    // The deploy approved the Noir challenge program's verifier for the Noir attribution program: a
+    // validator checks the honest settlement with UltraHonk's challenge keys and finds no fault.
+    expect(ok('challenge', recorded.inferenceId, '--system', 'ultrahonk')).toMatchObject({ kind: 'stands' })
+    // Groth16's challenge keys are not that verifier's: said before any proving (exit 3).
+    const groth16 = runPoa(home, '--json', 'challenge', recorded.inferenceId)
+    expect(groth16.status, groth16.stdout + groth16.stderr).toBe(3)
+    expect(groth16.json.result.reason).toMatch(/is challenge circuit 0x[0-9a-f]{64}; these groth16 keys are 0x[0-9a-f]{64}/)
   }, 1_800_000)
 })

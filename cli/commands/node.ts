@@ -27,7 +27,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--model <name...>', 'served local models (under <home>/models/)')
       .option('--datanet <ref>', 'the local datanet the models were indexed on')
       .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny'))
-      .addOption(new Option('--system <name>', 'proof system it proves with: groth16 or ultrahonk (inferences recorded under that circuit id)').choices(PROOF_SYSTEM_NAMES).default('groth16'))
+      .addOption(new Option('--system <name>', 'proof system it proves with: groth16 or ultrahonk (inferences recorded under that circuit id); with --validate it challenges with the same system').choices(PROOF_SYSTEM_NAMES).default('groth16'))
       .option('--from-block <n>', 'first block to scan on a fresh queue', integerOption('--from-block', 0, Number.MAX_SAFE_INTEGER))
       .option('--poll-ms <ms>', 'chain polling interval', integerOption('--poll-ms', 50, 3_600_000), 1000)
       .option('--workers <n>', 'scoring threads', integerOption('--workers', 1, 256), 1)

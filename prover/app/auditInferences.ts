@@ -14,6 +14,7 @@ import { settlementAt } from '../clients/settlementClient.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { challengeRecordedInference, type ChallengeFound, type NoFault } from '../node/challengeRecordedInference.ts'
 import { attributionSpec, CIRCUIT_SET_NAMES, CIRCUIT_SETS } from '../proof/circuitParams.ts'
+import { noirAttributionName } from '../proof/noir/noirParams.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
 import { InferenceNotChallengeableError } from './challengeInference.ts'
 import { loadServedInference } from './servedInference.ts'
@@ -82,9 +83,11 @@ export async function auditInferences(p: AuditInferencesParameters): Promise<Aud
 
 /** The challenge of an audited settlement whose topK check failed, with the challenge circuit of the circuit it was settled with. */
 async function challengeAudited(p: { home: string; buildDir?: string; chain: PoaChain; settlement: string; inferenceId: string; circuit?: string; log: (line: string) => void }): Promise<ChallengeFound | NoFault> {
-  const circuitSet = CIRCUIT_SET_NAMES.find((name) => attributionSpec(CIRCUIT_SETS[name]).name === p.circuit)
+  // The circom circuit of a set was settled with Groth16, its Noir program with UltraHonk: the challenge circuit of the same system proves the fault.
+  const circuitSet = CIRCUIT_SET_NAMES.find((name) => [attributionSpec(CIRCUIT_SETS[name]).name, noirAttributionName(CIRCUIT_SETS[name])].includes(p.circuit ?? ''))
   if (!circuitSet) return { kind: 'none', reason: `the settled circuit ${p.circuit ?? '(unknown)'} is none of poa's circuit sets: no challenge circuit for it` }
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log })
+  const system = p.circuit === noirAttributionName(CIRCUIT_SETS[circuitSet]) ? 'ultrahonk' : 'groth16'
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, statement: 'challenge', system, buildDir: p.buildDir, log: p.log })
   const recorded = await (await settlementAt(p.settlement, p.chain.provider)).inference(p.inferenceId)
   const served = await loadServedInference({
     home: p.home, chain: p.chain, modelId: BigInt(recorded.modelId), params, circuitSet,

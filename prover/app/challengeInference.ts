@@ -2,6 +2,7 @@ import { PoaError } from '../errors/index.ts'
 import { settlementAt } from '../clients/settlementClient.ts'
 import { challengeRecordedInference, type ChallengeFound, type NoFault } from '../node/challengeRecordedInference.ts'
 import type { CircuitSetName } from '../proof/circuitParams.ts'
+import type { ProofSystemName } from '../proof/proofSystems.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { noProgress } from './appOptions.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
@@ -20,6 +21,8 @@ export type ChallengeInferenceParameters = AppFolders & AppChain & AppReporting 
   inferenceId: string
   /** The circuit set the inference was proven with (its challenge circuit proves the fault). */
   circuitSet?: CircuitSetName
+  /** The proof system the inference was settled with (default groth16): its challenge circuit in that system proves the fault. */
+  system?: ProofSystemName
   /** Challenge with this record (default: the best-scoring record the settlement left out). */
   position?: number
   /** Find and prove the fault, but do not send the challenge. */
@@ -39,7 +42,7 @@ export async function challengeInference(p: ChallengeInferenceParameters): Promi
   const fail = (reason: string) => new InferenceNotChallengeableError({ inferenceId: id, reason })
   const circuitSet = p.circuitSet ?? 'tiny'
   // Keys before the chain session: a first dev setup takes minutes, and the embedded chain's lock would be held meanwhile.
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log })
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log })
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {
     const settlement = settlementAddress(chain)
     const recorded = await (await settlementAt(settlement, chain.provider)).inference(id)

@@ -18,14 +18,14 @@ export type DeployDevSettlementParameters = AppFolders & AppChain & Pick<AppRepo
 /** Deploy AttributionSettlement and the verifier of a circuit set's dev keys (INSECURE), idempotently. */
 export async function deployDevSettlement(p: DeployDevSettlementParameters): Promise<EnsureSettlementReturnType & { circuit: string }> {
   const { circuitName, keys } = await ensureCircuitKeys({ circuitSet: p.circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
-  // The challenge circuit of the same set: its verifier lets validators cancel a settlement that left
-  // out a better record. Groth16 only for now (no Noir challenge circuit yet): an UltraHonk
-  // settlement cannot be challenged (the contract answers SettlementChallengeUnsupported).
-  const challenge = p.system === 'ultrahonk' ? undefined : await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log })
+  // The challenge circuit of the same set in the same system: its verifier lets validators cancel a
+  // settlement that left out a better record (Groth16's for the circom circuit, UltraHonk's for the
+  // Noir program).
+  const challenge = await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log })
   return withChainSession(p, async (chain) => ({
     ...(await ensureSettlement({
       chain, circuits: [{ circuitName, zkeyPath: keys.zkeyPath, system: p.system }], game: p.game,
-      challenges: challenge ? [{ circuitName: challenge.circuitName, zkeyPath: challenge.keys.zkeyPath, forCircuit: circuitName }] : [],
+      challenges: [{ circuitName: challenge.circuitName, zkeyPath: challenge.keys.zkeyPath, forCircuit: circuitName, system: p.system }],
     })),
     circuit: circuitName,
   }))

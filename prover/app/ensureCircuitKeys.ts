@@ -4,10 +4,9 @@ import type { Statement } from '../proof/proofSystem.ts'
 import type { AttributionParams } from '../witness/attributionParams.ts'
 import { ensureDevKeys, type DevKeys } from '../../ceremony/devSetup.ts'
 import { ensureDevHonkKeys } from '../../ceremony/devHonkSetup.ts'
-import { compileNoirAttribution, type NoirCircuit } from '../proof/noir/compileNoir.ts'
+import { compileNoirAttribution, compileNoirChallenge, type NoirCircuit } from '../proof/noir/compileNoir.ts'
 import { DEFAULT_PROOF_SYSTEM, type ProofSystemName } from '../proof/proofSystems.ts'
 import type { CircuitKeys } from '../proof/proofSystem.ts'
-import { PoaError } from '../errors/index.ts'
 import type { AppFolders, AppReporting } from './appOptions.ts'
 
 /** Options of ensureCircuitKeys: a named circuit set or explicit attribution parameters. */
@@ -31,13 +30,6 @@ export type EnsureCircuitKeysReturnType = {
   circuitName: string
 }
 
-/** A statement poa has no circuit for in a proof system (today: the challenge circuit in Noir). */
-export class StatementUnsupportedError extends PoaError {
-  constructor({ statement, system }: { statement: Statement; system: ProofSystemName }) {
-    super('STATEMENT_UNSUPPORTED', 'USAGE', `the ${statement} circuit has no ${system} version yet (use --system groth16)`, { meta: { statement, system } })
-  }
-}
-
 /**
  * The attribution circuit (or, with `statement: 'challenge'`, the challenge circuit of the same
  * parameters) compiled and its (INSECURE, cached) development keys under `buildDir`: Groth16 keys
@@ -49,9 +41,10 @@ export async function ensureCircuitKeys(p: EnsureCircuitKeysParameters): Promise
   const spec = p.statement === 'challenge' ? challengeSpec(params) : attributionSpec(params)
   const system = p.system ?? DEFAULT_PROOF_SYSTEM
   if (system === 'ultrahonk') {
-    if (p.statement === 'challenge') throw new StatementUnsupportedError({ statement: 'challenge', system })
-    // The same statement in Noir (circuits/noir/attribution), keyed from the dev CRS of the same powers of tau.
-    const circuit = await compileNoirAttribution(params, { buildDir: p.buildDir, log: p.log })
+    // The same statement in Noir (circuits/noir/attribution or circuits/noir/challenge), keyed from
+    // the dev CRS of the same powers of tau.
+    const compile = p.statement === 'challenge' ? compileNoirChallenge : compileNoirAttribution
+    const circuit = await compile(params, { buildDir: p.buildDir, log: p.log })
     const keys = await ensureDevHonkKeys(circuit, p.log, { buildDir: p.buildDir })
     return { spec, params, circuit, keys, circuitName: circuit.name }
   }

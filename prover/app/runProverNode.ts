@@ -25,7 +25,7 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   settlement?: string
   /** Also check every settlement on the chain within its challenge window and challenge faulty ones. */
   validate?: boolean
-  /** The proof system the node proves with (default groth16); challenges are Groth16 whatever it is. */
+  /** The proof system the node proves with (default groth16); with `validate` it challenges with the same system's challenge circuit. */
   system?: ProofSystemName
   /** Test only (see StartNodeParameters.crashAt). */
   crashAt?: NodeCrashPoint
@@ -52,7 +52,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
   if (p.chain?.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
   const config = nodeConfig(p)
   const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
-  const validator = p.validate ? await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', buildDir: p.buildDir, log: p.log }) : undefined
+  const validator = p.validate ? await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log }) : undefined
   const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
   return withDatanetStore(p.home, (store) =>
     withChainSession({ ...p, deploy: false }, async (chain) => {

@@ -1,10 +1,12 @@
 import { Contract } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { compileContracts, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
-import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
+import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, verifierCircuitId, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 import type { ProofSystemName } from '../proof/proofSystems.ts'
+
+const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
 export type EnsureSettlementParameters = {
   chain: PoaChain
@@ -16,8 +18,12 @@ export type EnsureSettlementParameters = {
   refundTimeoutS?: number
   /** The challenge game of a new settlement (default DEFAULT_CHALLENGE_GAME); an existing one keeps its own. */
   game?: ChallengeGameParameters
-  /** Challenge circuits to approve, each for one of `circuits` (`forCircuit`), with the zkey its verifier is generated from. */
-  challenges?: readonly { circuitName: string; zkeyPath: string; forCircuit: string }[]
+  /**
+   * Challenge circuits to approve, each for one of `circuits` (`forCircuit`), with the proving key its
+   * verifier is generated from and its proof system (default groth16; an UltraHonk attribution
+   * circuit is challenged by the Noir challenge program).
+   */
+  challenges?: readonly { circuitName: string; zkeyPath: string; forCircuit: string; system?: ProofSystemName }[]
 }
 
 export type EnsureSettlementReturnType = {
@@ -72,7 +78,7 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
   /** Whether `current` (a verifier address, zero when none) runs the compiled code of `circuitName`'s verifier. */
   const isCurrent = async (current: string, circuitName: string) => {
     const artifact = await hre.artifacts.readArtifact(verifierContractName(circuitName))
-    const code = current === '0x0000000000000000000000000000000000000000' ? '0x' : await chain.provider.getCode(current)
+    const code = current === ZERO_ADDRESS ? '0x' : await chain.provider.getCode(current)
     return code.toLowerCase() === artifact.deployedBytecode.toLowerCase()
   }
   if (added.AttributionSettlement === undefined) {
@@ -82,19 +88,25 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
       // recorded under the old id keep theirs). Same id but other code (a regenerated template): redeploy.
       // The UltraHonk adapter keeps its verifier's address in an immutable, so its code never equals
       // the artifact's: one registered under this id (which it must report) is taken as current.
-      if (system === 'ultrahonk' ? current !== '0x0000000000000000000000000000000000000000' : await isCurrent(current, circuitName)) continue
+      if (system === 'ultrahonk' ? current !== ZERO_ADDRESS : await isCurrent(current, circuitName)) continue
       const v = await deployVerifier({ signer: chain.signer, settlement, circuitName })
       added[verifierContractName(circuitName)] = v.address
       deployed[verifierContractName(circuitName)] = v.deployGas
     }
   }
-  // Each challenge circuit's verifier, approved for its attribution circuit (same rule: redeploy when the code differs).
-  for (const challenge of challenges) {
+  // Each challenge circuit's verifier, approved for its attribution circuit (same rule: redeploy when
+  // the code differs). The slot is keyed by the attribution circuit's id, not the challenge's, so an
+  // UltraHonk adapter (whose code never equals its artifact's) is current when it reports the
+  // challenge keys' circuit id.
+  for (const [i, challenge] of challenges.entries()) {
     const at = circuits.findIndex((c) => c.circuitName === challenge.forCircuit)
     if (at < 0) throw new TypeError(`challenge circuit ${challenge.circuitName} is for ${challenge.forCircuit}, which is not one of the circuits`)
     const forId = generated[at].circuitId
     const current = (await chain.run(`read challenge verifier of ${challenge.forCircuit}`, () => contract.challengeVerifierOf(forId))) as string
-    if (await isCurrent(current, challenge.circuitName)) continue
+    const wanted = all[circuits.length + i].circuitId
+    if (challenge.system === 'ultrahonk'
+      ? current !== ZERO_ADDRESS && (await verifierCircuitId({ verifier: current, runner: chain.provider })).toLowerCase() === wanted.toLowerCase()
+      : await isCurrent(current, challenge.circuitName)) continue
     const v = await deployChallengeVerifier({ signer: chain.signer, settlement, circuitName: challenge.circuitName, attributionCircuitId: forId })
     added[verifierContractName(challenge.circuitName)] = v.address
     deployed[verifierContractName(challenge.circuitName)] = v.deployGas

@@ -1,15 +1,14 @@
-import type { ProverCircuit } from '../proof/proofSystem.ts'
+import type { CircuitKeys, ProofSystemName, ProverCircuit } from '../proof/proofSystem.ts'
+import { verifierCircuitId } from '../clients/settlementDeploy.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { challengeSettlement, currentSettlement, settlementAt, type SolidityCalldata } from '../clients/settlementClient.ts'
 import { getPoseidon } from '../hash/index.ts'
 import { buildMerkleTree } from '../merkle/index.ts'
 import { scoreReference } from '../influence/index.ts'
 import { identifyCandidates } from '../audit/auditChecks.ts'
-import type { CompiledCircuit } from '../proof/compileCircuit.ts'
 import { proveChallenge } from '../proof/proveChallenge.ts'
 import type { ProveProgress } from '../proof/proveInput.ts'
 import { buildChallengeInput, challengeId, paidLeafValues, recordOpeningFromIndex, type AttributionParams } from '../witness/index.ts'
-import type { DevKeys } from '../../ceremony/devSetup.ts'
 import { recordedQuery } from './proveRecordedInference.ts'
 import type { ServedModel } from './servedModels.ts'
 
@@ -20,9 +19,13 @@ export type ChallengeRecordedInferenceParameters = {
   inferenceId: string
   /** The registered model with its index and the datanet version's records (a validator's copies). */
   served: ServedModel
-  /** The challenge circuit of the inference's attribution parameters and its keys. */
+  /**
+   * The challenge circuit of the inference's attribution parameters and its keys, in the proof
+   * system of the settlement's challenge verifier (`keys.system`, default groth16: the circom
+   * circuit; ultrahonk: the Noir program).
+   */
   circuit: ProverCircuit
-  keys: DevKeys
+  keys: Pick<CircuitKeys, 'zkeyPath' | 'verificationKey' | 'circuitId'> & { system?: ProofSystemName }
   params: AttributionParams
   /** The record to challenge with (default: the best-scoring record the settlement left out). */
   position?: number
@@ -64,7 +67,17 @@ export async function challengeRecordedInference(p: ChallengeRecordedInferencePa
   if (!settled) return { kind: 'none', reason: `inference ${id} has no standing settlement` }
   const now = (await p.chain.provider.getBlock('latest'))!.timestamp
   if (now >= settled.claimableAt) return { kind: 'none', reason: `the challenge window of ${id} closed at ${new Date(settled.claimableAt * 1000).toISOString()}` }
-  const inf = await (await settlementAt(p.settlement, p.chain.provider)).inference(id)
+  const contract = await settlementAt(p.settlement, p.chain.provider)
+  const inf = await contract.inference(id)
+  // The settlement takes a challenge only from the verifier it approved for the inference's
+  // attribution circuit: with keys of another circuit or proof system the proof would be refused,
+  // so say so before proving (a node validating with Groth16 keys meets UltraHonk settlements).
+  const verifier = (await p.chain.run('read challenge verifier', () => contract.challengeVerifierOf(inf.circuitId))) as string
+  if (BigInt(verifier) === 0n) return { kind: 'none', reason: `the settlement approves no challenge verifier for circuit ${inf.circuitId} (SettlementChallengeUnsupported)` }
+  const expected = await verifierCircuitId({ verifier, runner: p.chain.provider })
+  if (expected.toLowerCase() !== p.keys.circuitId.toLowerCase()) {
+    return { kind: 'none', reason: `the settlement's challenge verifier for circuit ${inf.circuitId} is challenge circuit ${expected}; these ${p.keys.system ?? 'groth16'} keys are ${p.keys.circuitId} (another parameter set or proof system: see --system)` }
+  }
   const recovered = await recordedQuery({ home: p.home, inferenceId: id, served: p.served, commitment: BigInt(inf.queryCommitment) })
   if ('kind' in recovered) return { kind: 'none', reason: recovered.reason }
   const query = { inputHash: recovered.inputHash, features: recovered.features }

@@ -6,9 +6,9 @@ import type { ProgramCompilationArtifacts } from '@noir-lang/noir_wasm'
 import { buildLayout, packagePath } from '../../layout/index.ts'
 import type { AttributionParams } from '../circuitParams.ts'
 import { NoirCompileError } from './errors.ts'
-import { noirAttributionName, noirGeneratedSources } from './noirParams.ts'
-import { noirInputOf } from './noirInput.ts'
-import type { NoirCircuit as ProverNoirCircuit } from '../proofSystem.ts'
+import { noirAttributionName, noirChallengeName, noirGeneratedSources, noirProgramName } from './noirParams.ts'
+import { noirChallengeInputOf, noirInputOf } from './noirInput.ts'
+import type { NoirCircuit as ProverNoirCircuit, Statement } from '../proofSystem.ts'
 import type { AttributionCircuitInput } from '../../witness/buildAttributionWitness.ts'
 
 const require = createRequire(import.meta.url)
@@ -34,19 +34,44 @@ export type CompileNoirOptions = {
   log?: (line: string) => void
 }
 
-/** The committed circuit: Nargo.toml and the fixed src/*.nr; the rest is generated per parameter set. */
-const SOURCE_DIR = 'circuits/noir/attribution'
+/** The modules both programs share (Poseidon, range, Merkle, features, candidate), compiled into each one's src/. */
+const LIB_DIR = 'circuits/noir/lib'
+/** Each statement's program: its Nargo.toml and the src/*.nr of its own (main.nr and modules no other program uses). */
+const PROGRAM_DIRS: Readonly<Record<Statement, string>> = { attribution: 'circuits/noir/attribution', challenge: 'circuits/noir/challenge' }
 
-/** The Noir attribution project for `params`: the committed sources and the generated params.nr and poseidon_widths.nr. */
-export function attributionFiles(params: AttributionParams): Map<string, string> {
-  const root = packagePath(SOURCE_DIR)
-  const files = new Map<string, string>()
-  files.set('Nargo.toml', readFileSync(join(root, 'Nargo.toml'), 'utf8'))
-  for (const file of readdirSync(join(root, 'src')).filter((f) => f.endsWith('.nr')).sort()) {
-    files.set(`src/${file}`, readFileSync(join(root, 'src', file), 'utf8'))
+/** The committed `.nr` files of a folder, by name, sorted. */
+function sourcesOf(dir: string): [string, string][] {
+  return readdirSync(dir).filter((f) => f.endsWith('.nr')).sort().map((f) => [f, readFileSync(join(dir, f), 'utf8')])
+}
+
+/**
+ * The Noir project of a statement for `params`, as a file map: its Nargo.toml, its own src/*.nr,
+ * the shared modules of circuits/noir/lib/ beside them in src/ (so both programs compile the same
+ * Poseidon, Merkle paths and candidate check), and the generated params.nr and poseidon_widths.nr.
+ * A name in two of these places is refused: one file would silently hide the other.
+ */
+export function noirProgramFiles(statement: Statement, params: AttributionParams): Map<string, string> {
+  const root = packagePath(PROGRAM_DIRS[statement])
+  const name = noirProgramName(statement, params)
+  const files = new Map<string, string>([['Nargo.toml', readFileSync(join(root, 'Nargo.toml'), 'utf8')]])
+  const add = (path: string, text: string, from: string) => {
+    if (files.has(path)) throw new NoirCompileError({ name, cause: `${path} (from ${from}) is also in another source folder of the program` })
+    files.set(path, text)
   }
-  for (const [path, text] of noirGeneratedSources(params)) files.set(path, text)
+  for (const [file, text] of sourcesOf(join(root, 'src'))) add(`src/${file}`, text, PROGRAM_DIRS[statement])
+  for (const [file, text] of sourcesOf(packagePath(LIB_DIR))) add(`src/${file}`, text, LIB_DIR)
+  for (const [path, text] of noirGeneratedSources(params)) add(path, text, 'prover/proof/noir/noirParams.ts')
   return files
+}
+
+/** The Noir attribution project for `params` (noirProgramFiles of 'attribution'). */
+export function attributionFiles(params: AttributionParams): Map<string, string> {
+  return noirProgramFiles('attribution', params)
+}
+
+/** The Noir challenge project for `params` (noirProgramFiles of 'challenge'). */
+export function challengeFiles(params: AttributionParams): Map<string, string> {
+  return noirProgramFiles('challenge', params)
 }
 
 function sourceHashOf(files: ReadonlyMap<string, string>): string {
@@ -86,6 +111,17 @@ export async function compileNoirAttribution(params: AttributionParams, options:
   const circuit = await compileNoirProgram({ name: noirAttributionName(params), files: attributionFiles(params) }, options)
   // The prover takes the one witness builder's circom-style input and maps it to Noir's parameters.
   return { ...circuit, inputOf: (input) => noirInputOf(input as AttributionCircuitInput, params) }
+}
+
+/**
+ * Compile the Noir challenge program for `params` (the fraud proof against a settlement of the
+ * attribution program of the same parameters) into `<buildDir>/noir/<name>/<name>.json`
+ * (`noir_challenge_d8_k8_K3` for tiny), cached like the attribution program. Its `inputOf` maps
+ * buildChallengeInput's circom-style input to the program's parameters.
+ */
+export async function compileNoirChallenge(params: AttributionParams, options: CompileNoirOptions = {}): Promise<NoirCircuit> {
+  const circuit = await compileNoirProgram({ name: noirChallengeName(params), files: challengeFiles(params) }, options)
+  return { ...circuit, inputOf: (input) => noirChallengeInputOf(input, params) }
 }
 
 /** A Nargo project on disk (Nargo.toml and src/, local dependencies only) as a NoirProject named `name`. */

@@ -15,9 +15,9 @@ export class NoirCompileError extends PoaError {
   }
 }
 
-/** A circom-style attribution input that does not have the shape the parameter set needs. */
+/** A circom-style attribution or challenge input that does not have the shape the parameter set needs. */
 export class NoirInputShapeError extends PoaError {
-  constructor({ signal, expected, got }: { signal: string; expected: string; got: unknown }) {
-    super('NOIR_INPUT_SHAPE', 'BAD_INPUT', `attribution input "${signal}": expected ${expected}, got ${String(got)}`, { meta: { signal, expected, got } })
+  constructor({ statement = 'attribution', signal, expected, got }: { statement?: string; signal: string; expected: string; got: unknown }) {
+    super('NOIR_INPUT_SHAPE', 'BAD_INPUT', `${statement} input "${signal}": expected ${expected}, got ${String(got)}`, { meta: { statement, signal, expected, got } })
   }
 }
