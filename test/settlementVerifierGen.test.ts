@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateVerifier, VerifierGenerationError } from '../prover/proof/groth16/verifierGen.ts'
 import { groth16CircuitId } from '../prover/proof/groth16/circuitId.ts'
+import { sameCodeBesideImmutables } from '../prover/clients/settlementSetup.ts'
 import {
   CIRCUIT_NAME, K, attributionInput, buildDatanet, buildQuery, prepareTinyCircuit, proveCase, rng,
   type CircuitArtifacts,
@@ -89,5 +90,16 @@ describe('the generated verifier on chain', () => {
     expect(await verifier.verify(proof, changed)).toBe(false)
     await expect(verifier.verify(proof, publicInputs.slice(1))).rejects.toThrow(/AttributionVerifierInputCount|reverted/)
     await expect(verifier.verify(`${proof}00`, publicInputs)).rejects.toThrow(/AttributionVerifierProofLength|reverted/)
+  })
+})
+
+describe('sameCodeBesideImmutables (ensureSettlement keeps a deployed verifier whose only difference is its immutables)', () => {
+  const compiled = '0x6080aa0000000000bb'
+  it('ignores the immutable ranges and nothing else', () => {
+    expect(sameCodeBesideImmutables('0x6080aa1234567890bb', compiled, [{ start: 3, length: 5 }])).toBe(true)
+    expect(sameCodeBesideImmutables('0x6080aa1234567890bc', compiled, [{ start: 3, length: 5 }])).toBe(false)
+    expect(sameCodeBesideImmutables('0x6080aa1234567890bb', compiled, [])).toBe(false)
+    expect(sameCodeBesideImmutables('0x6080aa0000000000', compiled, [{ start: 3, length: 5 }])).toBe(false)
+    expect(sameCodeBesideImmutables('0x', compiled, [])).toBe(false)
   })
 })

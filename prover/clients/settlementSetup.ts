@@ -1,7 +1,7 @@
 import { Contract } from 'ethers'
 import type { PoaChain } from '../chain/connectChain.ts'
 import { compileContracts, getHardhatRuntime } from '../chain/hardhatRuntime.ts'
-import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, verifierCircuitId, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
+import { deployChallengeVerifier, deploySettlement, deployVerifier, prepareVerifiers, settlementAbi, type ChallengeGameParameters, type SettlementShares } from './settlementDeploy.ts'
 import { verifierContractName } from '../proof/groth16/verifierGen.ts'
 import { ContractNotDeployedError } from '../chain/chainErrors.ts'
 import type { ProofSystemName } from '../proof/proofSystems.ts'
@@ -75,38 +75,36 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
     }
   }
   const contract = new Contract(settlement, await settlementAbi(), chain.provider)
-  /** Whether `current` (a verifier address, zero when none) runs the compiled code of `circuitName`'s verifier. */
+  /**
+   * Whether `current` (a verifier address, zero when none) runs the compiled code of `circuitName`'s
+   * verifier. Immutables (the UltraHonk adapter keeps its verifier's address in one) are written at
+   * deployment, so their bytes are left out of the comparison: the compiler says where they are.
+   */
   const isCurrent = async (current: string, circuitName: string) => {
+    if (current === ZERO_ADDRESS) return false
     const artifact = await hre.artifacts.readArtifact(verifierContractName(circuitName))
-    const code = current === ZERO_ADDRESS ? '0x' : await chain.provider.getCode(current)
-    return code.toLowerCase() === artifact.deployedBytecode.toLowerCase()
+    const build = await hre.artifacts.getBuildInfo(`${artifact.sourceName}:${artifact.contractName}`)
+    const references = build?.output.contracts[artifact.sourceName]?.[artifact.contractName]?.evm.deployedBytecode.immutableReferences ?? {}
+    return sameCodeBesideImmutables(await chain.provider.getCode(current), artifact.deployedBytecode, Object.values(references).flat())
   }
   if (added.AttributionSettlement === undefined) {
-    for (const [i, { circuitName, system }] of circuits.entries()) {
+    for (const [i, { circuitName }] of circuits.entries()) {
       const [current] = (await chain.run(`read verifier of ${circuitName}`, () => contract.verifierOf(generated[i].circuitId))) as [string, bigint]
       // New dev keys are a new circuit id; approve its verifier beside the old one (inferences
       // recorded under the old id keep theirs). Same id but other code (a regenerated template): redeploy.
-      // The UltraHonk adapter keeps its verifier's address in an immutable, so its code never equals
-      // the artifact's: one registered under this id (which it must report) is taken as current.
-      if (system === 'ultrahonk' ? current !== ZERO_ADDRESS : await isCurrent(current, circuitName)) continue
+      if (await isCurrent(current, circuitName)) continue
       const v = await deployVerifier({ signer: chain.signer, settlement, circuitName })
       added[verifierContractName(circuitName)] = v.address
       deployed[verifierContractName(circuitName)] = v.deployGas
     }
   }
-  // Each challenge circuit's verifier, approved for its attribution circuit (same rule: redeploy when
-  // the code differs). The slot is keyed by the attribution circuit's id, not the challenge's, so an
-  // UltraHonk adapter (whose code never equals its artifact's) is current when it reports the
-  // challenge keys' circuit id.
-  for (const [i, challenge] of challenges.entries()) {
+  // Each challenge circuit's verifier, approved for its attribution circuit (same rule: redeploy when the code differs).
+  for (const challenge of challenges) {
     const at = circuits.findIndex((c) => c.circuitName === challenge.forCircuit)
     if (at < 0) throw new TypeError(`challenge circuit ${challenge.circuitName} is for ${challenge.forCircuit}, which is not one of the circuits`)
     const forId = generated[at].circuitId
     const current = (await chain.run(`read challenge verifier of ${challenge.forCircuit}`, () => contract.challengeVerifierOf(forId))) as string
-    const wanted = all[circuits.length + i].circuitId
-    if (challenge.system === 'ultrahonk'
-      ? current !== ZERO_ADDRESS && (await verifierCircuitId({ verifier: current, runner: chain.provider })).toLowerCase() === wanted.toLowerCase()
-      : await isCurrent(current, challenge.circuitName)) continue
+    if (await isCurrent(current, challenge.circuitName)) continue
     const v = await deployChallengeVerifier({ signer: chain.signer, settlement, circuitName: challenge.circuitName, attributionCircuitId: forId })
     added[verifierContractName(challenge.circuitName)] = v.address
     deployed[verifierContractName(challenge.circuitName)] = v.deployGas
@@ -119,4 +117,15 @@ export async function ensureSettlement({ chain, circuits, treasury, shares, refu
     circuitIds[circuitName] = generated[i].circuitId
   }
   return { settlement, verifiers, circuitIds, deployed }
+}
+
+/**
+ * Whether deployed runtime code equals compiled runtime code except at the immutables' byte ranges
+ * (compiled code holds zeros there; deployed code, the values the constructor wrote).
+ */
+export function sameCodeBesideImmutables(deployed: string, compiled: string, immutables: readonly { start: number; length: number }[]): boolean {
+  if (deployed.length !== compiled.length) return false
+  const code = Buffer.from(deployed.slice(2), 'hex')
+  for (const { start, length } of immutables) code.fill(0, start, start + length)
+  return `0x${code.toString('hex')}` === compiled.toLowerCase()
 }
