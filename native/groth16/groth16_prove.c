@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -474,7 +475,9 @@ int main(int argc, char **argv) {
     to_decimal(d, (const u64 *)(witness + 32 * (size_t)i));
     printf("%s\"%s\"", i > 1 ? "," : "", d);
   }
-  printf("],\"timingsMs\":{\"read\":%.1f,\"qap\":%.1f,\"ntt\":%.1f,\"msmG1\":%.1f,\"msmG2\":%.1f,\"finish\":%.1f,\"total\":%.1f},\"threads\":%d}\n",
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  printf("],\"peakRssKb\":%ld,\"timingsMs\":{\"read\":%.1f,\"qap\":%.1f,\"ntt\":%.1f,\"msmG1\":%.1f,\"msmG2\":%.1f,\"finish\":%.1f,\"total\":%.1f},\"threads\":%d}\n", ru.ru_maxrss,
          tRead - t0, tQap - tRead, tNtt - tQap, tG1 - tNtt, tG2 - tG1, tEnd - tG2, tEnd - t0, THREADS);
   fflush(stdout);
   return 0;
