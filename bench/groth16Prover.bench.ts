@@ -1,0 +1,93 @@
+/**
+ * Native Groth16 prover (native/groth16) against snarkjs 0.7, in ONE run, on the same witness file:
+ *   - prove time (wall, process start to proof) and peak memory (max RSS of the proving process: the
+ *     native child, or a node child running snarkjs.groth16.prove with its curve threads);
+ *   - the native prover's own split: read (.zkey/.wtns mapping and checks), QAP (A, B, C
+ *     evaluations), NTT (3 inverse + 3 coset NTTs and H), MSM G1 (A, B1, C, H), MSM G2 (B2);
+ *   - the WebAssembly witness time (the witness both provers read).
+ * On every circuit set whose dev .zkey exists (tiny, demo; full and production when made). Each native proof is
+ * checked with snarkjs's verifier.
+ * Run: `npx tsx bench/groth16Prover.bench.ts [--runs 3] [--threads 2] [--sets tiny,demo]`
+ */
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import * as snarkjs from 'snarkjs'
+import { CIRCUIT_SETS, attributionSpec, type CircuitSetName } from '../prover/proof/circuitParams.ts'
+import { loadNativeProver } from '../prover/proof/groth16/nativeProver.ts'
+import { runNativeProver, type NativeProverTimings } from '../prover/proof/groth16/runNativeProver.ts'
+import { releaseCurve } from '../prover/proof/curve.ts'
+import { buildLayout, packagePath } from '../prover/layout/index.ts'
+import { randomWitness } from '../test/witnessFixture.ts'
+
+const run = promisify(execFile)
+const args = process.argv.slice(2)
+const arg = (name: string, fallback: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback)
+const RUNS = Number(arg('--runs', '3'))
+const THREADS = Number(arg('--threads', String(availableParallelism())))
+const SETS = arg('--sets', Object.keys(CIRCUIT_SETS).join(',')).split(',') as CircuitSetName[]
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const mb = (kb: number) => (kb / 1024).toFixed(0)
+
+/** snarkjs.groth16.prove in a fresh node process (curve built per call, as the prove worker does). */
+async function snarkjsProve(zkeyPath: string, wtnsPath: string): Promise<{ ms: number; peakRssKb: number }> {
+  const script = `import * as s from 'snarkjs'
+const t = performance.now()
+await s.groth16.prove(${JSON.stringify(zkeyPath)}, ${JSON.stringify(wtnsPath)})
+const ms = performance.now() - t
+await globalThis.curve_bn128?.terminate()
+console.log(JSON.stringify({ ms, peakRssKb: process.resourceUsage().maxRSS }))`
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: packagePath(), maxBuffer: 1 << 20 })
+  return JSON.parse(stdout.trim().split('\n').pop()!)
+}
+
+async function main() {
+  const native = await loadNativeProver()
+  if (!native.binary) throw new Error(`native prover unavailable: ${native.reason}`)
+  console.log(`groth16 prover bench: ${RUNS} runs each, native with ${THREADS} threads, ${availableParallelism()} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  const dir = mkdtempSync(join(tmpdir(), 'poa-g16-bench-'))
+  try {
+    for (const set of SETS) {
+      const spec = attributionSpec(CIRCUIT_SETS[set])
+      const circuitDir = buildLayout().circuitDir(spec.name)
+      const zkeyPath = join(circuitDir, `${spec.name}.dev.zkey`)
+      const wasmPath = join(circuitDir, `${spec.name}_js`, `${spec.name}.wasm`)
+      if (!existsSync(zkeyPath) || !existsSync(wasmPath)) {
+        console.log(`${set} (${spec.name}): skipped, no dev .zkey (its powers of tau are not prepared here)`)
+        continue
+      }
+      const { witness } = await randomWitness({ params: CIRCUIT_SETS[set], seed: 1 })
+      const wtnsPath = join(dir, `${set}.wtns`)
+      const witnessMs: number[] = []
+      for (let i = 0; i < RUNS; i++) {
+        const t = performance.now()
+        await snarkjs.wtns.calculate(witness.input as any, wasmPath, wtnsPath)
+        witnessMs.push(performance.now() - t)
+      }
+      const vkey = (await snarkjs.zKey.exportVerificationKey(zkeyPath)) as any
+      const nativeRuns: { ms: number; peakRssKb: number; split: NativeProverTimings }[] = []
+      for (let i = 0; i < RUNS; i++) {
+        const t = performance.now()
+        const out = await runNativeProver({ binary: native.binary, zkeyPath, wtnsPath, circuit: spec.name, threads: THREADS })
+        nativeRuns.push({ ms: performance.now() - t, peakRssKb: out.peakRssKb, split: out.timingsMs })
+        if (!(await snarkjs.groth16.verify(vkey, out.publicSignals, out.proof))) throw new Error(`${set}: a native proof does not verify`)
+      }
+      await releaseCurve()
+      const jsRuns: { ms: number; peakRssKb: number }[] = []
+      for (let i = 0; i < RUNS; i++) jsRuns.push(await snarkjsProve(zkeyPath, wtnsPath))
+      const nMs = median(nativeRuns.map((r) => r.ms))
+      const jMs = median(jsRuns.map((r) => r.ms))
+      const mid = nativeRuns.find((r) => r.ms === nMs)!.split
+      const line = `${set.padEnd(10)} ${spec.name.padEnd(24)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | ${(jMs / nMs).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms`
+      console.log(line)
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+    await releaseCurve()
+  }
+  console.log(`\n(timings are medians of ${RUNS}; peak memory is the max RSS of the proving process; the machine is shared, see load above)`)
+}
+
+await main()
