@@ -37,7 +37,7 @@ export type ProveInferenceParameters = AppFolders & AppChain & AppReporting & {
   target?: number | string
 }
 
-export type ProveInferenceReturnType = { inferenceId: string; file: string; pkg: ProofPackage; modelId: bigint; candidates: number; scoringMs: number; provingMs: number }
+export type ProveInferenceReturnType = { inferenceId: string; file: string; pkg: ProofPackage; modelId: bigint; candidates: number; scoringMs: number; provingMs: number; prover: 'native' | 'snarkjs' | 'bb.js'; proverNote?: string }
 
 /**
  * The prover's job for one recorded inference, from the chain and this home alone: read the
@@ -69,6 +69,6 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     mkdirSync(dirname(file), { recursive: true })
     writeFileSync(`${file}.tmp`, `${JSON.stringify(jsonSafe(attributed.pkg), null, 1)}\n`)
     renameSync(`${file}.tmp`, file)
-    return { inferenceId: id, file, pkg: attributed.pkg, modelId: served.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs }
+    return { inferenceId: id, file, pkg: attributed.pkg, modelId: served.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs, prover: attributed.prover, proverNote: attributed.proverNote }
   })
 }
