@@ -134,6 +134,7 @@ typedef struct { fq c0, c1; } fq2;
 static inline void fq2_add(fq2 *o, const fq2 *a, const fq2 *b) { fq_add(&o->c0, &a->c0, &b->c0); fq_add(&o->c1, &a->c1, &b->c1); }
 static inline void fq2_sub(fq2 *o, const fq2 *a, const fq2 *b) { fq_sub(&o->c0, &a->c0, &b->c0); fq_sub(&o->c1, &a->c1, &b->c1); }
 static inline void fq2_dbl(fq2 *o, const fq2 *a) { fq2_add(o, a, a); }
+static inline void fq2_neg(fq2 *o, const fq2 *a) { fq_neg(&o->c0, &a->c0); fq_neg(&o->c1, &a->c1); }
 static inline void fq2_mul(fq2 *o, const fq2 *a, const fq2 *b) {
   fq t0, t1, s0, s1, m;
   fq_mul(&t0, &a->c0, &b->c0);
