@@ -1,6 +1,7 @@
 /**
  * Native Groth16 prover (native/groth16) against snarkjs 0.7, in ONE run, on the same witness file:
- *   - prove time (wall, process start to proof) and peak memory (max RSS of the proving process: the
+ *   - prove time (wall, process start to proof; and CPU time of all its threads, which a loaded
+ *     machine distorts less) and peak memory (max RSS of the proving process: the
  *     native child, or a node child running snarkjs.groth16.prove with its curve threads);
  *   - the native prover's own split: read (.zkey/.wtns mapping and checks), QAP (A, B, C
  *     evaluations), NTT (3 inverse + 3 coset NTTs and H), MSM G1 (A, B1, C, H), MSM G2 (B2);
@@ -32,13 +33,16 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const mb = (kb: number) => (kb / 1024).toFixed(0)
 
 /** snarkjs.groth16.prove in a fresh node process (curve built per call, as the prove worker does). */
-async function snarkjsProve(zkeyPath: string, wtnsPath: string): Promise<{ ms: number; peakRssKb: number }> {
+async function snarkjsProve(zkeyPath: string, wtnsPath: string): Promise<{ ms: number; peakRssKb: number; cpuMs: number }> {
   const script = `import * as s from 'snarkjs'
 const t = performance.now()
+const cpu = process.cpuUsage()
 await s.groth16.prove(${JSON.stringify(zkeyPath)}, ${JSON.stringify(wtnsPath)})
 const ms = performance.now() - t
+const used = process.cpuUsage(cpu)
+const cpuMs = (used.user + used.system) / 1000
 await globalThis.curve_bn128?.terminate()
-console.log(JSON.stringify({ ms, peakRssKb: process.resourceUsage().maxRSS }))`
+console.log(JSON.stringify({ ms, cpuMs, peakRssKb: process.resourceUsage().maxRSS }))`
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: packagePath(), maxBuffer: 1 << 20 })
   return JSON.parse(stdout.trim().split('\n').pop()!)
 }
@@ -67,20 +71,22 @@ async function main() {
         witnessMs.push(performance.now() - t)
       }
       const vkey = (await snarkjs.zKey.exportVerificationKey(zkeyPath)) as any
-      const nativeRuns: { ms: number; peakRssKb: number; split: NativeProverTimings }[] = []
+      const nativeRuns: { ms: number; peakRssKb: number; cpuMs: number; split: NativeProverTimings }[] = []
       for (let i = 0; i < RUNS; i++) {
         const t = performance.now()
         const out = await runNativeProver({ binary: native.binary, zkeyPath, wtnsPath, circuit: spec.name, threads: THREADS })
-        nativeRuns.push({ ms: performance.now() - t, peakRssKb: out.peakRssKb, split: out.timingsMs })
+        nativeRuns.push({ ms: performance.now() - t, peakRssKb: out.peakRssKb, cpuMs: out.cpuMs, split: out.timingsMs })
         if (!(await snarkjs.groth16.verify(vkey, out.publicSignals, out.proof))) throw new Error(`${set}: a native proof does not verify`)
       }
       await releaseCurve()
-      const jsRuns: { ms: number; peakRssKb: number }[] = []
+      const jsRuns: { ms: number; peakRssKb: number; cpuMs: number }[] = []
       for (let i = 0; i < RUNS; i++) jsRuns.push(await snarkjsProve(zkeyPath, wtnsPath))
       const nMs = median(nativeRuns.map((r) => r.ms))
       const jMs = median(jsRuns.map((r) => r.ms))
       const mid = nativeRuns.find((r) => r.ms === nMs)!.split
-      const line = `${set.padEnd(10)} ${spec.name.padEnd(24)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | ${(jMs / nMs).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms`
+      const nCpu = median(nativeRuns.map((r) => r.cpuMs))
+      const jCpu = median(jsRuns.map((r) => r.cpuMs))
+      const line = `${set.padEnd(10)} ${spec.name.padEnd(24)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | wall ${(jMs / nMs).toFixed(2)}x, CPU ${(jCpu / 1000).toFixed(1)} s vs ${(nCpu / 1000).toFixed(1)} s = ${(jCpu / nCpu).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms`
       console.log(line)
     }
   } finally {

@@ -481,7 +481,8 @@ int main(int argc, char **argv) {
   }
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  printf("],\"peakRssKb\":%ld,\"timingsMs\":{\"read\":%.1f,\"qap\":%.1f,\"ntt\":%.1f,\"msmG1\":%.1f,\"msmG2\":%.1f,\"finish\":%.1f,\"total\":%.1f},\"threads\":%d}\n", ru.ru_maxrss,
+  double cpuMs = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 + ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+  printf("],\"peakRssKb\":%ld,\"cpuMs\":%.1f,\"timingsMs\":{\"read\":%.1f,\"qap\":%.1f,\"ntt\":%.1f,\"msmG1\":%.1f,\"msmG2\":%.1f,\"finish\":%.1f,\"total\":%.1f},\"threads\":%d}\n", ru.ru_maxrss, cpuMs,
          tRead - t0, tQap - tRead, tNtt - tQap, tG1 - tNtt, tG2 - tG1, tEnd - tG2, tEnd - t0, THREADS);
   fflush(stdout);
   return 0;

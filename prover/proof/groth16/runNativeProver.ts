@@ -27,6 +27,8 @@ export type RunNativeProverReturnType = {
   timingsMs: NativeProverTimings
   /** The prover process's peak resident memory. */
   peakRssKb: number
+  /** CPU time of the process, all threads (user + system). */
+  cpuMs: number
   threads: number
 }
 
