@@ -6,9 +6,11 @@
  *   - the native prover's own split: read (.zkey/.wtns mapping and checks), QAP (A, B, C
  *     evaluations), NTT (3 inverse + 3 coset NTTs and H), MSM G1 (A, B1, C, H), MSM G2 (B2);
  *   - the WebAssembly witness time (the witness both provers read).
- * On every circuit set whose dev .zkey exists (tiny, demo; full and production when made). Each native proof is
- * checked with snarkjs's verifier.
- * Run: `npx tsx bench/groth16Prover.bench.ts [--runs 3] [--threads 2] [--sets tiny,demo]`
+ * On every circuit set whose dev .zkey exists (tiny, demo; full and production when made), each
+ * native proof checked with snarkjs's verifier. With --timing-keys, a set without a .zkey but with
+ * its r1cs gets a timing-only key (bench/timingZkey.ts: the real coefficients and sizes, the demo
+ * key's points repeated): same work for both provers, proofs that do not verify, rows marked.
+ * Run: `npx tsx bench/groth16Prover.bench.ts [--runs 3] [--threads 2] [--sets tiny,demo] [--timing-keys]`
  */
 import { execFile } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -22,6 +24,7 @@ import { runNativeProver, type NativeProverTimings } from '../prover/proof/groth
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { buildLayout, packagePath } from '../prover/layout/index.ts'
 import { randomWitness } from '../test/witnessFixture.ts'
+import { writeTimingZkey } from './timingZkey.ts'
 
 const run = promisify(execFile)
 const args = process.argv.slice(2)
@@ -29,6 +32,7 @@ const arg = (name: string, fallback: string) => (args.includes(name) ? args[args
 const RUNS = Number(arg('--runs', '3'))
 const THREADS = Number(arg('--threads', String(availableParallelism())))
 const SETS = arg('--sets', Object.keys(CIRCUIT_SETS).join(',')).split(',') as CircuitSetName[]
+const TIMING_KEYS = args.includes('--timing-keys')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const mb = (kb: number) => (kb / 1024).toFixed(0)
 
@@ -56,10 +60,19 @@ async function main() {
     for (const set of SETS) {
       const spec = attributionSpec(CIRCUIT_SETS[set])
       const circuitDir = buildLayout().circuitDir(spec.name)
-      const zkeyPath = join(circuitDir, `${spec.name}.dev.zkey`)
+      let zkeyPath = join(circuitDir, `${spec.name}.dev.zkey`)
       const wasmPath = join(circuitDir, `${spec.name}_js`, `${spec.name}.wasm`)
+      const r1csPath = join(circuitDir, `${spec.name}.r1cs`)
+      const donor = join(buildLayout().circuitDir(attributionSpec(CIRCUIT_SETS.demo).name), `${attributionSpec(CIRCUIT_SETS.demo).name}.dev.zkey`)
+      let timing = false
+      if (!existsSync(zkeyPath) && TIMING_KEYS && existsSync(r1csPath) && existsSync(donor)) {
+        zkeyPath = join(dir, `${spec.name}.timing.zkey`)
+        const made = writeTimingZkey({ r1csPath, donorZkeyPath: donor, outPath: zkeyPath })
+        console.log(`${set}: timing-only key, ${made.nConstraints} constraints, ${made.nVars} variables, domain ${made.domainSize}`)
+        timing = true
+      }
       if (!existsSync(zkeyPath) || !existsSync(wasmPath)) {
-        console.log(`${set} (${spec.name}): skipped, no dev .zkey (its powers of tau are not prepared here)`)
+        console.log(`${set} (${spec.name}): skipped, no dev .zkey (its powers of tau are not prepared here; --timing-keys times it on a timing-only key)`)
         continue
       }
       const { witness } = await randomWitness({ params: CIRCUIT_SETS[set], seed: 1 })
@@ -70,13 +83,13 @@ async function main() {
         await snarkjs.wtns.calculate(witness.input as any, wasmPath, wtnsPath)
         witnessMs.push(performance.now() - t)
       }
-      const vkey = (await snarkjs.zKey.exportVerificationKey(zkeyPath)) as any
+      const vkey = timing ? undefined : ((await snarkjs.zKey.exportVerificationKey(zkeyPath)) as any)
       const nativeRuns: { ms: number; peakRssKb: number; cpuMs: number; split: NativeProverTimings }[] = []
       for (let i = 0; i < RUNS; i++) {
         const t = performance.now()
         const out = await runNativeProver({ binary: native.binary, zkeyPath, wtnsPath, circuit: spec.name, threads: THREADS })
         nativeRuns.push({ ms: performance.now() - t, peakRssKb: out.peakRssKb, cpuMs: out.cpuMs, split: out.timingsMs })
-        if (!(await snarkjs.groth16.verify(vkey, out.publicSignals, out.proof))) throw new Error(`${set}: a native proof does not verify`)
+        if (vkey && !(await snarkjs.groth16.verify(vkey, out.publicSignals, out.proof))) throw new Error(`${set}: a native proof does not verify`)
       }
       await releaseCurve()
       const jsRuns: { ms: number; peakRssKb: number; cpuMs: number }[] = []
@@ -86,13 +99,14 @@ async function main() {
       const mid = nativeRuns.find((r) => r.ms === nMs)!.split
       const nCpu = median(nativeRuns.map((r) => r.cpuMs))
       const jCpu = median(jsRuns.map((r) => r.cpuMs))
-      const line = `${set.padEnd(10)} ${spec.name.padEnd(24)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | wall ${(jMs / nMs).toFixed(2)}x, CPU ${(jCpu / 1000).toFixed(1)} s vs ${(nCpu / 1000).toFixed(1)} s = ${(jCpu / nCpu).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms`
+      const line = `${(timing ? `${set}*` : set).padEnd(11)} ${spec.name.padEnd(25)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | wall ${(jMs / nMs).toFixed(2)}x, CPU ${(jCpu / 1000).toFixed(1)} s vs ${(nCpu / 1000).toFixed(1)} s = ${(jCpu / nCpu).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms`
       console.log(line)
     }
   } finally {
     rmSync(dir, { recursive: true, force: true })
     await releaseCurve()
   }
+  if (TIMING_KEYS) console.log('* timing-only key (bench/timingZkey.ts): real sizes and coefficients, repeated points; its proofs do not verify')
   console.log(`\n(timings are medians of ${RUNS}; peak memory is the max RSS of the proving process; the machine is shared, see load above)`)
 }
 
