@@ -63,31 +63,31 @@ typedef uint64_t u64;
     NAME z = {{0, 0, 0, 0}};                                                                      \
     NAME##_sub(o, &z, a);                                                                         \
   }                                                                                               \
+  /* CIOS without the extra carry words (gnark's "no-carry" variant): valid because the top limb \
+   * of p is below 2^63 - 1, so each row's sum fits 4 limbs. */                                  \
   static inline void NAME##_mul(NAME *o, const NAME *a, const NAME *b) {                          \
-    u64 t[6] = {0, 0, 0, 0, 0, 0};                                                                \
+    u64 t0 = 0, t1 = 0, t2 = 0, t3 = 0;                                                           \
+    const u64 p0 = NAME##_P.v[0], p1 = NAME##_P.v[1], p2 = NAME##_P.v[2], p3 = NAME##_P.v[3];     \
+    const u64 a0 = a->v[0], a1 = a->v[1], a2 = a->v[2], a3 = a->v[3];                             \
     for (int i = 0; i < 4; i++) {                                                                 \
-      u128 c = 0;                                                                                 \
-      for (int j = 0; j < 4; j++) {                                                               \
-        c += (u128)a->v[j] * b->v[i] + t[j];                                                      \
-        t[j] = (u64)c;                                                                            \
-        c >>= 64;                                                                                 \
-      }                                                                                           \
-      c += t[4];                                                                                  \
-      t[4] = (u64)c;                                                                              \
-      t[5] = (u64)(c >> 64);                                                                      \
-      u64 m = t[0] * (u64)(INV);                                                                  \
-      c = (u128)m * NAME##_P.v[0] + t[0];                                                         \
-      c >>= 64;                                                                                   \
-      for (int j = 1; j < 4; j++) {                                                               \
-        c += (u128)m * NAME##_P.v[j] + t[j];                                                      \
-        t[j - 1] = (u64)c;                                                                        \
-        c >>= 64;                                                                                 \
-      }                                                                                           \
-      c += t[4];                                                                                  \
-      t[3] = (u64)c;                                                                              \
-      t[4] = t[5] + (u64)(c >> 64);                                                               \
+      u64 bi = b->v[i];                                                                           \
+      u128 A = (u128)a0 * bi + t0;                                                                \
+      t0 = (u64)A;                                                                                \
+      u64 m = t0 * (u64)(INV);                                                                    \
+      u128 C = (u128)m * p0 + t0;                                                                 \
+      A = (u128)a1 * bi + t1 + (A >> 64);                                                         \
+      C = (u128)m * p1 + (u64)A + (C >> 64);                                                      \
+      t0 = (u64)C;                                                                                \
+      A = (u128)a2 * bi + t2 + (A >> 64);                                                         \
+      C = (u128)m * p2 + (u64)A + (C >> 64);                                                      \
+      t1 = (u64)C;                                                                                \
+      A = (u128)a3 * bi + t3 + (A >> 64);                                                         \
+      C = (u128)m * p3 + (u64)A + (C >> 64);                                                      \
+      t2 = (u64)C;                                                                                \
+      t3 = (u64)(C >> 64) + (u64)(A >> 64);                                                       \
     }                                                                                             \
-    if (t[4] || NAME##_geq_p(t)) NAME##_sub_p(t);                                                 \
+    u64 t[4] = {t0, t1, t2, t3};                                                                  \
+    if (NAME##_geq_p(t)) NAME##_sub_p(t);                                                         \
     memcpy(o->v, t, 32);                                                                          \
   }                                                                                               \
   static inline void NAME##_sqr(NAME *o, const NAME *a) { NAME##_mul(o, a, a); }                  \
