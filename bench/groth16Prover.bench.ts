@@ -36,17 +36,30 @@ const TIMING_KEYS = args.includes('--timing-keys')
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const mb = (kb: number) => (kb / 1024).toFixed(0)
 
+/** snarkjs's split, from the times of its debug log lines: QAP (read + ABC), NTT (6 FFTs + join), MSM G1 (A, B1, C, H), MSM G2 (B2). */
+type SnarkjsSplit = { qap: number; ntt: number; msmG1: number; msmG2: number }
+
 /** snarkjs.groth16.prove in a fresh node process (curve built per call, as the prove worker does). */
-async function snarkjsProve(zkeyPath: string, wtnsPath: string): Promise<{ ms: number; peakRssKb: number; cpuMs: number }> {
+async function snarkjsProve(zkeyPath: string, wtnsPath: string): Promise<{ ms: number; peakRssKb: number; cpuMs: number; split: SnarkjsSplit }> {
   const script = `import * as s from 'snarkjs'
+const marks = {}
+const mark = (m) => { marks[m] ??= performance.now() }
+const logger = { debug: mark, info: () => {}, warn: () => {}, error: () => {} }
 const t = performance.now()
 const cpu = process.cpuUsage()
-await s.groth16.prove(${JSON.stringify(zkeyPath)}, ${JSON.stringify(wtnsPath)})
+await s.groth16.prove(${JSON.stringify(zkeyPath)}, ${JSON.stringify(wtnsPath)}, logger)
+const end = performance.now()
+const at = (m) => marks[m] ?? NaN
+const split = {
+  qap: at('Building ABC') - t, ntt: at('Reading A Points') - at('Building ABC'),
+  msmG1: (at('Reading B2 Points') - at('Reading A Points')) + (end - at('Reading C Points')),
+  msmG2: at('Reading C Points') - at('Reading B2 Points'),
+}
 const ms = performance.now() - t
 const used = process.cpuUsage(cpu)
 const cpuMs = (used.user + used.system) / 1000
 await globalThis.curve_bn128?.terminate()
-console.log(JSON.stringify({ ms, cpuMs, peakRssKb: process.resourceUsage().maxRSS }))`
+console.log(JSON.stringify({ ms, cpuMs, peakRssKb: process.resourceUsage().maxRSS, split }))`
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: packagePath(), maxBuffer: 1 << 20 })
   return JSON.parse(stdout.trim().split('\n').pop()!)
 }
@@ -75,7 +88,7 @@ async function main() {
         console.log(`${set} (${spec.name}): skipped, no dev .zkey (its powers of tau are not prepared here; --timing-keys times it on a timing-only key)`)
         continue
       }
-      const { witness } = await randomWitness({ params: CIRCUIT_SETS[set], seed: 1 })
+      const { witness } = await randomWitness({ params: CIRCUIT_SETS[set], seed: 1, records: 8 * CIRCUIT_SETS[set].candidateSlots })
       const wtnsPath = join(dir, `${set}.wtns`)
       const witnessMs: number[] = []
       for (let i = 0; i < RUNS; i++) {
@@ -92,14 +105,15 @@ async function main() {
         if (vkey && !(await snarkjs.groth16.verify(vkey, out.publicSignals, out.proof))) throw new Error(`${set}: a native proof does not verify`)
       }
       await releaseCurve()
-      const jsRuns: { ms: number; peakRssKb: number; cpuMs: number }[] = []
+      const jsRuns: { ms: number; peakRssKb: number; cpuMs: number; split: SnarkjsSplit }[] = []
       for (let i = 0; i < RUNS; i++) jsRuns.push(await snarkjsProve(zkeyPath, wtnsPath))
       const nMs = median(nativeRuns.map((r) => r.ms))
       const jMs = median(jsRuns.map((r) => r.ms))
       const mid = nativeRuns.find((r) => r.ms === nMs)!.split
+      const js = jsRuns.find((r) => r.ms === jMs)!.split
       const nCpu = median(nativeRuns.map((r) => r.cpuMs))
       const jCpu = median(jsRuns.map((r) => r.cpuMs))
-      const line = `${(timing ? `${set}*` : set).padEnd(11)} ${spec.name.padEnd(25)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | wall ${(jMs / nMs).toFixed(2)}x, CPU ${(jCpu / 1000).toFixed(1)} s vs ${(nCpu / 1000).toFixed(1)} s = ${(jCpu / nCpu).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms`
+      const line = `${(timing ? `${set}*` : set).padEnd(11)} ${spec.name.padEnd(25)} witness ${median(witnessMs).toFixed(0).padStart(6)} ms | snarkjs ${jMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...jsRuns.map((r) => r.peakRssKb)))} MB | native ${nMs.toFixed(0).padStart(6)} ms ${mb(Math.max(...nativeRuns.map((r) => r.peakRssKb)))} MB | wall ${(jMs / nMs).toFixed(2)}x, CPU ${(jCpu / 1000).toFixed(1)} s vs ${(nCpu / 1000).toFixed(1)} s = ${(jCpu / nCpu).toFixed(2)}x | native split: read ${mid.read.toFixed(0)}, qap ${mid.qap.toFixed(0)}, ntt ${mid.ntt.toFixed(0)}, msm G1 ${mid.msmG1.toFixed(0)}, msm G2 ${mid.msmG2.toFixed(0)} ms | snarkjs split: read+qap ${js.qap.toFixed(0)}, ntt ${js.ntt.toFixed(0)}, msm G1 ${js.msmG1.toFixed(0)}, msm G2 ${js.msmG2.toFixed(0)} ms`
       console.log(line)
     }
   } finally {
