@@ -16,7 +16,7 @@ import { buildChallengeInput } from '../prover/witness/index.ts'
 import { CIRCUIT_NAME, prepareTinyCircuit, type CircuitArtifacts } from './settlementFixture.ts'
 import { challengeScenario, randomWitness } from './witnessFixture.ts'
 
-// Costs about 25 s here (2 loaded cores): the native build (~4 s, cached), four tiny-circuit
+// Costs about 36 s here (2 loaded cores, warm Hardhat and keys): the native build (~4 s, cached), four tiny-circuit
 // witnesses, four native proofs (~1-2 s each), two snarkjs proofs, one challenge proof, a verifier deploy.
 let artifacts: CircuitArtifacts
 let hre: any
