@@ -22,5 +22,6 @@ export async function proveFromParameters(p: ProveFromParametersParameters): Pro
   return proveAttribution({
     circuit, keys, params: parameters.params, witness, queryInputHash: parameters.query.inputHash, inferenceId: p.inferenceId,
     onProgress: (p.onProgress ?? noProgress)(`proving ${circuit.name}`), signal: p.signal,
+    onProver: (c) => p.log?.(`prover: ${c.prover}${c.reason ? ` (${c.reason})` : ''}`),
   })
 }

@@ -46,6 +46,9 @@ export type ProveInferenceReturnType = {
   contributors: ProvenContributor[]
   /** Records scored, and how many scored above zero. */
   scored: { records: number; positive: number }
+  /** Which prover made the proof, and why not the native one when it was not. */
+  prover: 'native' | 'snarkjs' | 'bb.js'
+  proverNote?: string
 }
 
 /**
@@ -88,6 +91,7 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     return {
       inferenceId: id, file, pkg: attributed.pkg, modelId: served.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs,
       contributors, scored: { records: attributed.distribution.count, positive: attributed.distribution.positive },
+      prover: attributed.prover, proverNote: attributed.proverNote,
     }
   })
 }

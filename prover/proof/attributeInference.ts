@@ -61,6 +61,10 @@ export type AttributeInferenceReturnType = {
   workers: number
   scoringMs: number
   provingMs: number
+  /** Which prover ran: Groth16's native one or snarkjs (proverNote says why), or UltraHonk's bb.js. */
+  prover: 'native' | 'snarkjs' | 'bb.js'
+  /** Why snarkjs ran instead of the native prover (POA_PROVER, or the native build's failure). */
+  proverNote?: string
 }
 
 /** An explicit candidate list the circuit cannot take: too many, repeated, or outside the index. */
@@ -117,9 +121,12 @@ export async function attributeInference(p: AttributeInferenceParameters): Promi
     const sorted = [...p.positions].sort((a, b) => a - b)
     candidates = sorted.map((position, i) => ({ position, score: witness.scores[i] })).sort((a, b) => (b.score > a.score ? 1 : b.score < a.score ? -1 : a.position - b.position))
   }
+  let chosen: { prover: 'native' | 'snarkjs'; reason?: string } | undefined
   const pkg = await getProofSystem(p.keys.system ?? DEFAULT_PROOF_SYSTEM).prove({
     circuit: p.circuit, keys: p.keys, params, witness, queryInputHash: p.query.inputHash,
     inferenceId: p.settlement.inferenceId, prover: p.settlement.prover, onProgress: p.onProgress, signal: p.signal,
+    onProver: (c) => (chosen = c),
   })
-  return { pkg, candidates, witness, distribution: scored.distribution, workers: pool.workers, scoringMs, provingMs: performance.now() - startProving }
+  const prover = chosen?.prover ?? 'bb.js'
+  return { pkg, candidates, witness, distribution: scored.distribution, workers: pool.workers, scoringMs, provingMs: performance.now() - startProving, prover, proverNote: chosen?.reason }
 }

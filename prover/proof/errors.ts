@@ -42,3 +42,24 @@ function formatGot(got: unknown): string {
   const text = typeof got === 'bigint' ? got.toString() : JSON.stringify(got)
   return text === undefined ? String(got) : text.length > 80 ? `${text.slice(0, 77)}...` : text
 }
+
+/** The native Groth16 prover rejected a .zkey or .wtns: the message names the file and the section. */
+export class NativeProverInputError extends PoaError {
+  constructor({ file, message }: { file: string; message: string }) {
+    super('NATIVE_PROVER_BAD_INPUT', 'BAD_INPUT', message, { meta: { file } })
+  }
+}
+
+/** POA_PROVER=native, but the native prover cannot be built or loaded here (the reason says why). */
+export class NativeProverUnavailableError extends PoaError {
+  constructor({ reason }: { reason: string }) {
+    super('NATIVE_PROVER_UNAVAILABLE', 'USAGE', `POA_PROVER=native but the native Groth16 prover is unavailable: ${reason}`, { meta: { reason } })
+  }
+}
+
+/** POA_PROVER holds something other than native, snarkjs or auto. */
+export class ProverChoiceError extends PoaError {
+  constructor({ value }: { value: string }) {
+    super('PROVER_CHOICE_INVALID', 'USAGE', `POA_PROVER="${value}": expected native, snarkjs or auto`, { meta: { value } })
+  }
+}

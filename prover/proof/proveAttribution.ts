@@ -10,6 +10,7 @@ import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
 import { runProveWorker } from './proveInput.ts'
 import type { ProveRequest } from './proveWorker.ts'
+import type { Groth16ProverChoice } from './groth16/nativeProver.ts'
 import type { ProofSystemName } from './proofSystemNames.ts'
 
 /**
@@ -37,6 +38,8 @@ export type ProveAttributionParameters = {
   /** Stages: 1 witness, 2 proof, 3 local verification. */
   onProgress?: (p: ProveProgress) => void
   signal?: AbortSignal
+  /** Groth16: told which prover runs (native or snarkjs, with the reason), before it starts. */
+  onProver?: (choice: Groth16ProverChoice) => void
 }
 
 const r1csHashes = new Map<string, Promise<string>>()
@@ -50,8 +53,8 @@ function r1csSha256(path: string): Promise<string> {
 }
 
 /**
- * Prove an attribution witness with snarkjs Groth16 in a worker thread (the calling thread stays
- * responsive), verify the proof locally against the verification key, and return the proof
+ * Prove an attribution witness with Groth16 (the native prover when it is built, else snarkjs, in
+ * a worker thread: the calling thread stays responsive), verify the proof locally against the verification key, and return the proof
  * package. The worker is terminated on abort. Throws WitnessUnsatisfiedError when the circuit
  * rejects the input, ProofRejectedError if the fresh proof does not verify (wrong keys).
  */
@@ -59,7 +62,7 @@ export async function proveAttribution(parameters: ProveAttributionParameters): 
   const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
   if (!('wasmPath' in circuit)) throw new CircuitKindError({ system: 'groth16', circuit: circuit.name, expected: 'a circom circuit (wasmPath, r1csPath), not a Noir program' })
   const request: ProveRequest = { wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input }
-  const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal)
+  const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal, { onProver: parameters.onProver })
   return packageAttributionProof(parameters, { system: 'groth16', proof, publicSignals, programSha256: await r1csSha256(circuit.r1csPath) })
 }
 

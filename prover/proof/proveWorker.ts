@@ -10,19 +10,25 @@ import { releaseCurve } from './curve.ts'
  * the pool's thread busy, is released before returning.
  */
 export type ProveRequest = { wasmPath: string; zkeyPath: string; input: Record<string, unknown> }
-export type ProveTask = ProveRequest & { progress: MessagePort }
+/** With `wtnsPath`, the worker only writes the witness there (for the native prover) and returns `witness`. */
+export type ProveTask = ProveRequest & { progress: MessagePort; wtnsPath?: string }
 export type ProveProgressMessage = { stage: 'witness' | 'prove'; done: number; total: number }
 export type ProveOutcome =
   | { type: 'result'; proof: any; publicSignals: string[] }
+  | { type: 'witness'; wtnsPath: string }
   | { type: 'error'; stage: 'witness' | 'prove'; message: string }
 
-export default async function prove({ wasmPath, zkeyPath, input, progress }: ProveTask): Promise<ProveOutcome> {
+export default async function prove({ wasmPath, zkeyPath, input, progress, wtnsPath }: ProveTask): Promise<ProveOutcome> {
   const post = (m: ProveProgressMessage) => progress.postMessage(m)
   let stage: 'witness' | 'prove' = 'witness'
   try {
-    const wtns: any = { type: 'mem' }
+    const wtns: any = wtnsPath ? { type: 'file', fileName: wtnsPath } : { type: 'mem' }
     await snarkjs.wtns.calculate(input, wasmPath, wtns)
     post({ stage, done: 1, total: 2 })
+    if (wtnsPath) {
+      await releaseCurve()
+      return { type: 'witness', wtnsPath }
+    }
     stage = 'prove'
     const { proof, publicSignals } = await snarkjs.groth16.prove(zkeyPath, wtns)
     await releaseCurve()

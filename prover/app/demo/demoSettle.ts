@@ -19,6 +19,8 @@ type AttributionCircuit = ProveAttributionParameters['circuit']
 export type DemoContributor = { position: number; contributor: string; sender: string; label: string; score: string; paidOpen: string; creditedOpen: string }
 
 export type DemoSettlement = {
+  /** Which prover ran (native, snarkjs or bb.js). */
+  prover: 'native' | 'snarkjs' | 'bb.js'
   settled: SettleInferenceReturnType
   /** The challenge game the settlement ran under: the window passed (the embedded chain's clock moved) before the claim. */
   game: ChallengeGame
@@ -80,5 +82,6 @@ export async function proveAndSettleDemo(run: DemoRun, p: {
     settled, contributors, game,
     scoring: { records: attributed.distribution.count, positive: attributed.distribution.positive, workers: attributed.workers },
     publicSignals: pkg.publicSignals.length,
+    prover: attributed.prover,
   }
 }

@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
+import { arch, cpus } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { buildLayout, packagePath } from '../../layout/index.ts'
+import { NativeProverUnavailableError, ProverChoiceError } from '../errors.ts'
+
+const run = promisify(execFile)
+const SOURCE_DIR = packagePath('native', 'groth16')
+const SOURCES = ['groth16_prove.c', 'field.h', 'group.h', 'msm.h']
+const FLAGS = ['-O3', '-march=native', '-std=gnu11', '-pthread']
+
+/** Which Groth16 prover runs: the native one (with its binary) or snarkjs (with the reason). */
+export type Groth16ProverChoice = { prover: 'native'; binary: string; reason?: undefined } | { prover: 'snarkjs'; binary?: undefined; reason: string }
+
+export type NativeProverStatus = { binary: string; reason?: undefined } | { binary?: undefined; reason: string }
+
+export type LoadNativeProverParameters = {
+  /** Default `<package>/build`; the binary goes to `<buildDir>/native`. */
+  buildDir?: string
+  /** The C compiler; default $CC, else `cc`. */
+  cc?: string
+}
+
+const loading = new Map<string, Promise<NativeProverStatus>>()
+
+/**
+ * Compile native/groth16 into a program (once, cached under `<buildDir>/native` by a hash of the
+ * sources, the compiler, its flags and this CPU, since -march=native code may not run on another).
+ * Resolves to `{ reason }` when there is no compiler or the build fails, so callers fall back to
+ * snarkjs and say why. Concurrent builds write distinct temporary files and rename atomically.
+ */
+export function loadNativeProver({ buildDir, cc = process.env.CC ?? 'cc' }: LoadNativeProverParameters = {}): Promise<NativeProverStatus> {
+  const binDir = buildLayout(buildDir).nativeDir
+  const key = `${binDir}\0${cc}`
+  let status = loading.get(key)
+  if (!status) loading.set(key, (status = build(binDir, cc)))
+  return status
+}
+
+function cpuKey(): string {
+  let flags = ''
+  try {
+    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''
+  } catch {
+    // Not Linux: the model name alone keys the binary.
+  }
+  return `${arch()} ${cpus()[0]?.model ?? ''} ${flags}`
+}
+
+async function build(binDir: string, cc: string): Promise<NativeProverStatus> {
+  const source = join(SOURCE_DIR, 'groth16_prove.c')
+  if (!existsSync(source)) return { reason: `${source} is missing` }
+  const hash = createHash('sha256')
+  for (const name of SOURCES) hash.update(readFileSync(join(SOURCE_DIR, name)))
+  const binary = join(binDir, `groth16_prove-${hash.update(`${cc} ${FLAGS.join(' ')} ${cpuKey()}`).digest('hex').slice(0, 16)}`)
+  if (existsSync(binary)) return { binary }
+  mkdirSync(binDir, { recursive: true })
+  const tmp = `${binary}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
+  try {
+    await run(cc, [...FLAGS, '-o', tmp, source], { cwd: SOURCE_DIR })
+    renameSync(tmp, binary)
+  } catch (error) {
+    rmSync(tmp, { force: true })
+    return { reason: `cannot compile ${source} with ${cc} (${(error as Error).message.split('\n')[0]})` }
+  }
+  return { binary }
+}
+
+export type ChooseGroth16ProverParameters = LoadNativeProverParameters & {
+  /** native, snarkjs or auto (default: $POA_PROVER, else auto). */
+  choice?: string
+}
+
+/**
+ * The Groth16 prover to run: native when it builds (auto) or when asked (native: an error if it
+ * cannot build), snarkjs when asked or as the fallback, with the reason.
+ */
+export async function chooseGroth16Prover({ choice = process.env.POA_PROVER ?? 'auto', ...load }: ChooseGroth16ProverParameters = {}): Promise<Groth16ProverChoice> {
+  if (choice !== 'auto' && choice !== 'native' && choice !== 'snarkjs') throw new ProverChoiceError({ value: choice })
+  if (choice === 'snarkjs') return { prover: 'snarkjs', reason: 'POA_PROVER=snarkjs' }
+  const status = await loadNativeProver(load)
+  if (status.binary) return { prover: 'native', binary: status.binary }
+  if (choice === 'native') throw new NativeProverUnavailableError({ reason: status.reason ?? 'unknown' })
+  return { prover: 'snarkjs', reason: `native prover unavailable: ${status.reason ?? 'unknown'}` }
+}
