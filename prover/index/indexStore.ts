@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
@@ -86,16 +86,17 @@ async function swapIntoPlace(dir: string, tmp: string): Promise<void> {
 /**
  * Install an index whose files were written elsewhere (the streaming build's folder): `files` maps
  * each index file name (`features.i16`, `recordLeaves.bin`, `leaves.bin`) to where it lies now,
- * on the same file system. They are moved into a temporary folder, `index.json` is written last,
- * and the folder replaces `dir` with the same two renames as `saveAttributionIndex`, so a kill at
- * any point leaves the previous index or the new one, never a mix.
+ * on the same file system. They are hard-linked into a temporary folder (no copy, and the build
+ * folder keeps them until the caller removes it, so a kill here loses nothing), `index.json` is
+ * written last, and the folder replaces `dir` with the same two renames as `saveAttributionIndex`:
+ * a kill at any point leaves the previous index or the new one, never a mix.
  */
 export async function installAttributionIndex(dir: string, { files, manifest }: { files: Record<'features.i16' | 'recordLeaves.bin' | 'leaves.bin', string>; manifest: IndexManifest }): Promise<void> {
   await mkdir(dirname(dir), { recursive: true })
   await recoverInterruptedSave(dir, { cleanUp: true })
   const tmp = stagingFolder(dir)
   await mkdir(tmp)
-  for (const [name, from] of Object.entries(files)) await rename(from, join(tmp, name))
+  for (const [name, from] of Object.entries(files)) await link(from, join(tmp, name))
   await writeFile(join(tmp, 'index.json'), manifestText(manifest))
   await swapIntoPlace(dir, tmp)
 }
