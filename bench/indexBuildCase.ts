@@ -3,8 +3,8 @@
  * `node --import tsx bench/indexBuildCase.ts <modelDir> <work dir> <records> <backend> <threads>`.
  * Untimed first: the synthetic Datanet's record leaves and root (what `poa datanet import` would
  * have stored). Timed: streamModelIndex over the records, generated a batch at a time. Prints one
- * JSON line: build seconds per phase, Node's peak RSS (getrusage) and the peak RSS of Node plus
- * its native hasher children, sampled every 50 ms from /proc.
+ * JSON line: build seconds per phase, the RSS before the build, Node's peak RSS (getrusage) and the
+ * peak RSS of Node plus its native hasher children, sampled every 50 ms from /proc.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -51,6 +51,9 @@ const levels = await native.hasher!.treeLevelBytes(leafBytes, depth, 2, threads)
 const root = bytesToFields(levels[depth - 1].subarray(0, 32))[0]
 const datanet = { id: 'synthetic', version: 1, root }
 
+// What the process holds before the build: Node, onnxruntime, the corpus behind the synthetic
+// records and their 32-byte leaves (a datanet store's stand-in); the build's own memory is above it.
+const rssBeforeBuild = rssOf(process.pid)
 let peakTotal = 0
 let peakHasher = 0
 const sampler = setInterval(() => {
@@ -87,6 +90,7 @@ console.log(JSON.stringify({
     featuresAndRecordLeaves: +at('records').toFixed(1), quantise: +(at('features quantised') - at('records')).toFixed(1),
     indexLeaves: +(at('leaves') - at('features quantised')).toFixed(1), treesAndInstall: +(total - at('leaves')).toFixed(1),
   },
+  rssBeforeBuildMiB: Math.round(rssBeforeBuild / MiB),
   nodePeakRssMiB: Math.round((process.resourceUsage().maxRSS * 1024) / MiB),
   sampledPeakRssMiB: { nodePlusHasher: Math.round(peakTotal / MiB), hasher: Math.round(peakHasher / MiB) },
   root: built.manifest.root,
