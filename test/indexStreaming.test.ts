@@ -1,12 +1,13 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest'
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
 import { recordLeavesOf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../prover/merkle/index.ts'
-import { buildModelIndex, streamModelIndex, trainModel, IndexBatchSizeError, RecordLeafMismatchError, type IndexRecord, type LoadedModel } from '../prover/influence/index.ts'
+import { buildModelIndex, saveModel, streamModelIndex, trainModel, IndexBatchSizeError, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
 import { saveAttributionIndex, loadAttributionIndex, IndexBuildCheckpointError, type DatanetRef } from '../prover/index/index.ts'
 
 // 1,100 records: two full batches of 512 and a ragged third, so an abort lands between checkpoints.
@@ -15,7 +16,7 @@ const DEPTH = 11
 const FILES = ['features.i16', 'recordLeaves.bin', 'leaves.bin', 'index.json']
 let records: (IndexRecord & { content: string })[]
 let datanet: DatanetRef
-let model: Pick<LoadedModel, 'manifest' | 'featureBytes' | 'contract'>
+let model: Awaited<ReturnType<typeof trainModel>>
 let home: string
 let reference: string
 
@@ -63,6 +64,28 @@ describe('streaming index build', () => {
     await expectSameFiles(dir)
     expect(existsSync(`${dir}.build`)).toBe(false)
     expect((await loadAttributionIndex(dir)).manifest).toEqual(done.manifest)
+  })
+
+  it('resumes a build SIGKILLed after its first checkpoint and installs the same bytes', async () => {
+    const modelPath = join(home, 'model')
+    await saveModel({ ...model, dir: modelPath })
+    const dir = join(home, 'killed')
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'streamIndexChild.ts'), modelPath, dir, datanet.root.toString()], { stdio: 'ignore' })
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+    const checkpoint = join(`${dir}.build`, 'build.json')
+    const deadline = Date.now() + 60_000
+    while (!(existsSync(checkpoint) && JSON.parse(await readFile(checkpoint, 'utf8')).featuresDone === 512)) {
+      if (Date.now() > deadline) throw new Error('the child build wrote no checkpoint within 60 s')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    child.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+    const reads: number[] = []
+    const source = { count: COUNT, read: (start: number, end: number) => (reads.push(start), records.slice(start, end)) }
+    const done = await streamModelIndex({ model, records: source, datanet, dir, treeDepth: DEPTH, batchSize: 512, backend: 'native' })
+    expect(done.resumedFrom).toBe(512)
+    expect(reads).toEqual([512, 1024])
+    await expectSameFiles(dir)
   })
 
   it('hashes leaves and trees in WebAssembly to the same bytes when told to, and starts over on a checkpoint of another build', async () => {
