@@ -111,6 +111,14 @@ describe('streaming index build', () => {
     await writeFile(join(`${dir}.build`, 'build.json'), '{ "format": "poa-index-build-v1", ')
     await expect(streamModelIndex({ model, records, datanet, dir, treeDepth: DEPTH, batchSize: 512 })).rejects.toThrow(IndexBuildCheckpointError)
     await rm(`${dir}.build`, { recursive: true, force: true })
+    // A checkpoint that promises more rows than its file holds (a file lost or cut by hand) is refused, not trusted.
+    const abort = new AbortController()
+    await expect(streamModelIndex({
+      model, records, datanet, dir, treeDepth: DEPTH, batchSize: 512, signal: abort.signal, onProgress: ({ unit }) => unit === 'records' && abort.abort(new Error('stop')),
+    })).rejects.toThrow(/stop/)
+    await writeFile(join(`${dir}.build`, 'features.f32'), new Uint8Array(0))
+    await expect(streamModelIndex({ model, records, datanet, dir, treeDepth: DEPTH, batchSize: 512 })).rejects.toThrow(/features.f32: holds 0 bytes, its checkpoint says 32768 are durable/)
+    await rm(`${dir}.build`, { recursive: true, force: true })
     const tampered = records.map((r, i) => (i === 700 ? { ...r, content: `${r.content} ` } : r))
     await expect(streamModelIndex({ model, records: tampered, datanet, dir, treeDepth: DEPTH, batchSize: 512 })).rejects.toThrow(RecordLeafMismatchError)
     await expect(streamModelIndex({ model, records: tampered, datanet, dir, treeDepth: DEPTH, batchSize: 512 })).rejects.toThrow(/record 700: leaf/)
