@@ -212,6 +212,8 @@ describe('poa node', () => {
       const states = [homeA, homeB].map((h) => jobsOf(h).find((j) => j.inference_id === inferenceId.toLowerCase())!.state).sort()
       expect(states).toEqual(['dropped', 'settled'])
     }
+    // Both inferences wait for the same model when each node starts: their queries are scored in one pass.
+    for (const run of [runA, runB]) expect(run.stderr).toMatch(/node: scored 2 pending queries in 1 batch pass/)
     const summaries = [runA, runB].map((r) => JSON.parse(r.stdout).result)
     expect(summaries[0].done + summaries[1].done).toBe(2)
     expect(summaries[0].failed + summaries[1].failed).toBe(0)

@@ -1,16 +1,28 @@
-// poseidon_tree: circomlib-compatible Poseidon(2) over BN254 and fixed-depth Merkle levels, in C.
+// poseidon_tree: circomlib-compatible Poseidon(1..16) over BN254, Merkle levels (binary and 4-ary)
+// and attribution-index leaves, in C.
 //
-// Why: the WebAssembly Poseidon costs ~45 us per hash here; a 2^20-leaf tree is a million hashes.
-// This is plain 4x64-bit Montgomery arithmetic (unsigned __int128, no assembly), threaded with
-// pthreads over the nodes of a level. prover/merkle/nativeHasher.ts compiles it on first use and
-// checks it against the JS Poseidon before trusting it.
+// Why: the WebAssembly Poseidon costs ~45 us per 2-input hash here; a 2^20-record index is a
+// million feature hashes, a million leaf hashes and 350,000 4-ary nodes. This is plain 4x64-bit
+// Montgomery arithmetic (unsigned __int128, no assembly), threaded with pthreads over the items of
+// a request. prover/merkle/nativeHasher.ts generates constants.h (every width t = 2..17), compiles
+// this on first use and checks it against the JS Poseidon, every mode, before trusting it.
 //
 // Protocol (stdin -> stdout, all integers little-endian u32, field elements 32-byte big-endian):
-//   request header: mode, depth, count, threads
-//   mode 1 (pairs):  count pairs (a, b)            -> count hashes Poseidon(a, b)
-//   mode 2 (tree):   count >= 1 leaves, depth >= 1 -> levels 1..depth, level l+1 holding
-//                    ceil(len_l / 2) nodes, node i = Poseidon(level_l[2i], level_l[2i+1] or zero_l)
-// Inputs must be below p (the caller checks); the program exits non-zero on a short read.
+//   request header: mode, param, count, threads
+//   mode 1 (pairs):   count pairs (a, b)          -> count hashes Poseidon(a, b)
+//   mode 2 (tree):    count >= 1 leaves, param = depth >= 1 -> levels 1..depth, level l+1 holding
+//                     ceil(len_l / 2) nodes, node i = Poseidon(level_l[2i], level_l[2i+1] or zero_l)
+//   mode 3 (tuples):  param = n in 1..16, count tuples of n elements -> count hashes Poseidon(n)
+//   mode 4 (4-ary):   count >= 1 leaves, param = levels >= 1 -> levels 1..levels, level l+1 holding
+//                     ceil(len_l / 4) nodes, node i = Poseidon(c0..c3), missing children zero_l,
+//                     zero_{l+1} = Poseidon(zero_l x 4)
+//   mode 5 (index leaves): param = k >= 1, count records of (record leaf, k int16 little-endian
+//                     features) -> count hashes Poseidon(recordLeaf, featureHash(phi)), where
+//                     featureHash packs u = phi + 2^15 fifteen to an element, little-endian, and
+//                     chains Poseidon over the packed elements (prover/index/featureHash.ts; a
+//                     feature of -2^15 is refused, as FEATURE_BOUND there refuses it).
+// Inputs must be below p (the caller checks); the program exits 2 with a message on a short read or
+// a bad request.
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,10 +34,15 @@
 typedef unsigned __int128 u128;
 typedef struct { uint64_t v[4]; } fe;
 
-// Round constants and matrices in Montgomery form, converted once at start-up.
-static fe OC[sizeof OPT_C / sizeof OPT_C[0]];
-static fe OS[sizeof OPT_S / sizeof OPT_S[0]];
-static fe OM[3][3], OP[3][3];
+// All widths' constants in Montgomery form, converted once at start-up.
+static fe MONT[sizeof OPT_ALL / sizeof OPT_ALL[0]];
+
+static void fail(const char *what, long long a, long long b) {
+  fprintf(stderr, "poseidon_tree: ");
+  fprintf(stderr, what, a, b);
+  fprintf(stderr, "\n");
+  exit(2);
+}
 
 // a >= p ? a - p : a, for a < 2p (a fits 256 bits plus `hi`).
 static inline void reduce_once(fe *a, uint64_t hi) {
@@ -93,58 +110,64 @@ static void from_mont(fe *r, const fe *a) {
   fe_mul(r, a, &one);
 }
 
-// circomlib Poseidon with t = 3, in the optimised form of circomlibjs/src/poseidon_opt.js (from
-// filecoin's neptune): the 57 partial rounds use a sparse matrix, 5 products instead of 9, which
-// cuts the products per hash from about 830 to 600 with the same output (checked against the
-// WebAssembly Poseidon by prover/merkle/nativeHasher.ts before use).
-static inline void full_mix(fe s[3], fe (*mat)[3]) {
-  fe n[3];
-  for (int i = 0; i < 3; i++) {
+// s <- s * mat (mat[j][i] row-major at `mat`, t x t): n_i = sum_j mat[j][i] s_j. Only the first
+// `outs` outputs are computed: the last mix needs state[0] alone.
+static inline void mix(fe *s, const fe *mat, int t, int outs) {
+  fe n[POSEIDON_MAX_T];
+  for (int i = 0; i < outs; i++) {
     fe acc, prod;
-    fe_mul(&acc, &mat[0][i], &s[0]);
-    fe_mul(&prod, &mat[1][i], &s[1]);
-    fe_add(&acc, &acc, &prod);
-    fe_mul(&prod, &mat[2][i], &s[2]);
-    fe_add(&n[i], &acc, &prod);
+    fe_mul(&acc, &mat[i], &s[0]);
+    for (int j = 1; j < t; j++) {
+      fe_mul(&prod, &mat[j * t + i], &s[j]);
+      fe_add(&acc, &acc, &prod);
+    }
+    n[i] = acc;
   }
-  memcpy(s, n, sizeof n);
+  memcpy(s, n, outs * sizeof(fe));
 }
 
-static void poseidon2(fe *out, const fe *a, const fe *b) {
-  enum { T = 3, HALF_F = 4 };
-  fe s[3] = {{{0, 0, 0, 0}}, *a, *b};
-  for (int i = 0; i < T; i++) fe_add(&s[i], &s[i], &OC[i]);
-  for (int r = 0; r < HALF_F - 1; r++) {
-    for (int i = 0; i < T; i++) pow5(&s[i]);
-    for (int i = 0; i < T; i++) fe_add(&s[i], &s[i], &OC[(r + 1) * T + i]);
-    full_mix(s, OM);
+// circomlib Poseidon over n = t - 1 inputs, in the optimised form of circomlibjs/src/poseidon_opt.js
+// (from filecoin's neptune): the partial rounds use a sparse matrix, 2t - 1 products instead of t^2,
+// with the same output (checked against the WebAssembly Poseidon by prover/merkle/nativeHasher.ts).
+static void poseidon(fe *out, const fe *in, int n) {
+  const width_info *w = &WIDTHS[n + 1 - POSEIDON_MIN_T];
+  const int t = w->t, half = 4;
+  const fe *C = &MONT[w->c], *S = &MONT[w->s], *M = &MONT[w->m], *P = &MONT[w->p];
+  fe s[POSEIDON_MAX_T];
+  memset(&s[0], 0, sizeof(fe));
+  memcpy(&s[1], in, n * sizeof(fe));
+  for (int i = 0; i < t; i++) fe_add(&s[i], &s[i], &C[i]);
+  for (int r = 0; r < half - 1; r++) {
+    for (int i = 0; i < t; i++) pow5(&s[i]);
+    for (int i = 0; i < t; i++) fe_add(&s[i], &s[i], &C[(r + 1) * t + i]);
+    mix(s, M, t, t);
   }
-  for (int i = 0; i < T; i++) pow5(&s[i]);
-  for (int i = 0; i < T; i++) fe_add(&s[i], &s[i], &OC[HALF_F * T + i]);
-  full_mix(s, OP);
-  for (int r = 0; r < OPT_PARTIAL_ROUNDS; r++) {
+  for (int i = 0; i < t; i++) pow5(&s[i]);
+  for (int i = 0; i < t; i++) fe_add(&s[i], &s[i], &C[half * t + i]);
+  mix(s, P, t, t);
+  for (int r = 0; r < w->partial; r++) {
     pow5(&s[0]);
-    fe_add(&s[0], &s[0], &OC[(HALF_F + 1) * T + r]);
-    const fe *row = &OS[(2 * T - 1) * r];
+    fe_add(&s[0], &s[0], &C[(half + 1) * t + r]);
+    const fe *row = &S[(2 * t - 1) * r];
     fe s0, prod;
     fe_mul(&s0, &row[0], &s[0]);
-    fe_mul(&prod, &row[1], &s[1]);
-    fe_add(&s0, &s0, &prod);
-    fe_mul(&prod, &row[2], &s[2]);
-    fe_add(&s0, &s0, &prod);
-    for (int k = 1; k < T; k++) {
-      fe_mul(&prod, &s[0], &row[T + k - 1]);
+    for (int j = 1; j < t; j++) {
+      fe_mul(&prod, &row[j], &s[j]);
+      fe_add(&s0, &s0, &prod);
+    }
+    for (int k = 1; k < t; k++) {
+      fe_mul(&prod, &s[0], &row[t + k - 1]);
       fe_add(&s[k], &s[k], &prod);
     }
     s[0] = s0;
   }
-  for (int r = 0; r < HALF_F - 1; r++) {
-    for (int i = 0; i < T; i++) pow5(&s[i]);
-    for (int i = 0; i < T; i++) fe_add(&s[i], &s[i], &OC[(HALF_F + 1) * T + OPT_PARTIAL_ROUNDS + r * T + i]);
-    full_mix(s, OM);
+  for (int r = 0; r < half - 1; r++) {
+    for (int i = 0; i < t; i++) pow5(&s[i]);
+    for (int i = 0; i < t; i++) fe_add(&s[i], &s[i], &C[(half + 1) * t + w->partial + r * t + i]);
+    mix(s, M, t, t);
   }
-  for (int i = 0; i < T; i++) pow5(&s[i]);
-  full_mix(s, OM);
+  for (int i = 0; i < t; i++) pow5(&s[i]);
+  mix(s, M, t, 1);
   *out = s[0];
 }
 
@@ -165,44 +188,100 @@ static void write_be(uint8_t *out, const fe *a) {
     for (int k = 0; k < 8; k++) out[(3 - i) * 8 + k] = (uint8_t)(plain.v[i] >> (56 - 8 * k));
 }
 
-typedef struct {
-  const fe *below;
-  fe *above;
-  size_t below_len, from, to;
-  const fe *zero;
-} job;
+// One request's work, split over threads by item: each item writes only its own output slot.
+typedef struct task task;
+typedef void (*item_fn)(const task *, size_t);
+struct task {
+  item_fn fn;
+  const fe *below;     // modes 1-4: the elements hashed (tuples, or the level below)
+  size_t below_len;
+  int arity;           // inputs per hash (modes 1-4)
+  const fe *zero;      // missing children (modes 2 and 4)
+  const uint8_t *raw;  // mode 5: the request body
+  int k;
+  fe *out;
+};
+typedef struct { const task *t; size_t from, to; } slice;
 
-static void *hash_range(void *arg) {
-  job *j = arg;
-  for (size_t i = j->from; i < j->to; i++) {
-    const fe *right = 2 * i + 1 < j->below_len ? &j->below[2 * i + 1] : j->zero;
-    poseidon2(&j->above[i], &j->below[2 * i], right);
+static void hash_group(const task *t, size_t i) {
+  fe in[16];
+  for (int c = 0; c < t->arity; c++) {
+    size_t at = (size_t)t->arity * i + c;
+    in[c] = at < t->below_len ? t->below[at] : *t->zero;
   }
+  poseidon(&t->out[i], in, t->arity);
+}
+
+enum { FEATURE_BITS = 16, FEATURES_PER_ELEMENT = 15 };
+
+// Index leaf i: packed feature elements, their Poseidon chain, then Poseidon(recordLeaf, chain).
+static void index_leaf(const task *t, size_t i) {
+  const uint8_t *rec = t->raw + i * (32 + 2 * (size_t)t->k);
+  fe packed[POSEIDON_MAX_T];
+  fe record, h = {{0, 0, 0, 0}};
+  read_be(&record, rec);
+  const uint8_t *phi = rec + 32;
+  int elements = (t->k + FEATURES_PER_ELEMENT - 1) / FEATURES_PER_ELEMENT;
+  int used = 0;  // elements in `packed` waiting to be hashed
+  for (int e = 0; e < elements; e++) {
+    // sum_t u_t 2^(16 t) over at most 15 features: 240 bits, so the limbs never carry past 2^256.
+    uint64_t plain[4] = {0, 0, 0, 0};
+    for (int q = 0; q < FEATURES_PER_ELEMENT && e * FEATURES_PER_ELEMENT + q < t->k; q++) {
+      int idx = e * FEATURES_PER_ELEMENT + q;
+      int16_t v = (int16_t)(phi[2 * idx] | (phi[2 * idx + 1] << 8));
+      if (v == INT16_MIN) fail("record %lld feature %lld is -32768, outside the feature bound", (long long)i, idx);
+      uint64_t u = (uint64_t)((int32_t)v + (1 << (FEATURE_BITS - 1)));
+      int bit = FEATURE_BITS * q;
+      plain[bit / 64] |= u << (bit % 64);
+    }
+    // The first hash takes up to 16 elements; each later one takes the running hash and 15 more.
+    if (e == 16 || (e > 16 && (e - 16) % 15 == 0)) {
+      poseidon(&h, packed, used);
+      packed[0] = h;
+      used = 1;
+    }
+    to_mont(&packed[used++], plain);
+  }
+  poseidon(&h, packed, used);
+  fe pair[2] = {record, h};
+  poseidon(&t->out[i], pair, 2);
+}
+
+static void *run_slice(void *arg) {
+  slice *s = arg;
+  for (size_t i = s->from; i < s->to; i++) s->t->fn(s->t, i);
   return NULL;
 }
 
-// Hash one level with up to `threads` threads; small levels stay on one thread (thread start ~20 us).
-static void hash_level(const fe *below, size_t below_len, fe *above, size_t above_len, const fe *zero, int threads) {
+// Run fn over items 0..count-1 with up to `threads` threads; small requests stay on one thread
+// (a thread start costs ~20 us, about half a hash).
+static void parallel(const task *t, size_t count, int threads) {
   if (threads < 1) threads = 1;
-  if (above_len < 256) threads = 1;
-  pthread_t tid[64];
-  job jobs[64];
   if (threads > 64) threads = 64;
-  size_t per = (above_len + threads - 1) / threads;
-  for (int t = 0; t < threads; t++) {
-    size_t from = t * per, to = from + per > above_len ? above_len : from + per;
-    jobs[t] = (job){below, above, below_len, from < above_len ? from : above_len, to, zero};
-    if (t == threads - 1) hash_range(&jobs[t]);
-    else pthread_create(&tid[t], NULL, hash_range, &jobs[t]);
+  if (count < 256) threads = 1;
+  pthread_t tid[64];
+  slice slices[64];
+  size_t per = (count + threads - 1) / threads;
+  for (int n = 0; n < threads; n++) {
+    size_t from = n * per < count ? n * per : count, to = from + per > count ? count : from + per;
+    slices[n] = (slice){t, from, to};
+    if (n == threads - 1) run_slice(&slices[n]);
+    else pthread_create(&tid[n], NULL, run_slice, &slices[n]);
   }
-  for (int t = 0; t < threads - 1; t++) pthread_join(tid[t], NULL);
+  for (int n = 0; n < threads - 1; n++) pthread_join(tid[n], NULL);
 }
 
 static void read_all(void *buf, size_t len) {
-  if (len && fread(buf, 1, len, stdin) != len) {
-    fprintf(stderr, "poseidon_tree: short read (wanted %zu bytes)\n", len);
-    exit(2);
-  }
+  if (len && fread(buf, 1, len, stdin) != len) fail("short read (wanted %lld bytes)%.0lld", (long long)len, 0);
+}
+
+static fe *read_elements(size_t count) {
+  uint8_t *raw = malloc(count * 32 + 1);
+  fe *out = malloc(sizeof(fe) * (count + 1));
+  read_all(raw, count * 32);
+  for (size_t i = 0; i < count; i++) read_be(&out[i], raw + 32 * i);
+  free(raw);
+  return out;
 }
 
 static void write_level(const fe *nodes, size_t len) {
@@ -212,58 +291,60 @@ static void write_level(const fe *nodes, size_t len) {
   free(out);
 }
 
+// Levels of a tree of the given arity over `count` leaves, each level written as it is done.
+static void tree_levels(size_t count, uint32_t depth, int arity, int threads) {
+  fe *level = read_elements(count);
+  fe zero = {{0, 0, 0, 0}};
+  size_t len = count;
+  for (uint32_t l = 0; l < depth; l++) {
+    size_t up = (len + arity - 1) / arity;
+    fe *above = malloc(sizeof(fe) * up);
+    task t = {hash_group, level, len, arity, &zero, NULL, 0, above};
+    parallel(&t, up, threads);
+    write_level(above, up);
+    fe zeros[4] = {zero, zero, zero, zero};
+    poseidon(&zero, zeros, arity);
+    free(level);
+    level = above;
+    len = up;
+  }
+  free(level);
+}
+
 int main(void) {
-  for (size_t i = 0; i < sizeof OC / sizeof OC[0]; i++) to_mont(&OC[i], OPT_C[i]);
-  for (size_t i = 0; i < sizeof OS / sizeof OS[0]; i++) to_mont(&OS[i], OPT_S[i]);
-  for (int i = 0; i < 3; i++)
-    for (int j = 0; j < 3; j++) {
-      to_mont(&OM[i][j], OPT_M[i][j]);
-      to_mont(&OP[i][j], OPT_P[i][j]);
-    }
+  for (size_t i = 0; i < sizeof MONT / sizeof MONT[0]; i++) to_mont(&MONT[i], OPT_ALL[i]);
   uint32_t header[4];
   // Several requests may follow each other on one pipe; EOF between requests ends the program.
   while (fread(header, sizeof(uint32_t), 4, stdin) == 4) {
-    uint32_t mode = header[0], depth = header[1], count = header[2];
+    uint32_t mode = header[0], param = header[1], count = header[2];
     int threads = (int)header[3];
-    uint8_t *raw = malloc((size_t)count * 64 + 1);
-    if (mode == 1) {
-      read_all(raw, (size_t)count * 64);
-      fe *a = malloc(sizeof(fe) * (count + 1)), *out = malloc(sizeof(fe) * (count + 1));
-      for (size_t i = 0; i < count; i++) {
-        read_be(&a[i], raw + 64 * i);
-        read_be(&out[i], raw + 64 * i + 32);
-      }
-      // Pairs reuse the level hasher: below = interleaved (a_i, b_i).
-      fe *below = malloc(sizeof(fe) * (2 * (size_t)count + 1));
-      for (size_t i = 0; i < count; i++) { below[2 * i] = a[i]; below[2 * i + 1] = out[i]; }
+    if (mode == 1 || (mode == 3 && param >= 1 && param <= 16)) {
+      int n = mode == 1 ? 2 : (int)param;
+      fe *in = read_elements((size_t)count * n), *out = malloc(sizeof(fe) * (count + 1));
       fe zero = {{0, 0, 0, 0}};
-      hash_level(below, 2 * (size_t)count, out, count, &zero, threads);
+      task t = {hash_group, in, (size_t)count * n, n, &zero, NULL, 0, out};
+      parallel(&t, count, threads);
       write_level(out, count);
-      free(a); free(out); free(below);
-    } else if (mode == 2 && count >= 1 && depth >= 1 && depth <= 32) {
-      read_all(raw, (size_t)count * 32);
-      fe *level = malloc(sizeof(fe) * count);
-      for (size_t i = 0; i < count; i++) read_be(&level[i], raw + 32 * i);
-      fe zero = {{0, 0, 0, 0}};
-      size_t len = count;
-      for (uint32_t l = 0; l < depth; l++) {
-        size_t up = (len + 1) / 2;
-        fe *above = malloc(sizeof(fe) * up);
-        hash_level(level, len, above, up, &zero, threads);
-        write_level(above, up);
-        fe next_zero;
-        poseidon2(&next_zero, &zero, &zero);
-        zero = next_zero;
-        free(level);
-        level = above;
-        len = up;
-      }
-      free(level);
+      free(in);
+      free(out);
+    } else if (mode == 2 && count >= 1 && param >= 1 && param <= 32) {
+      tree_levels(count, param, 2, threads);
+    } else if (mode == 4 && count >= 1 && param >= 1 && param <= 16) {
+      tree_levels(count, param, 4, threads);
+    } else if (mode == 5 && param >= 1 && param <= 1u << 16) {
+      size_t bytes = (size_t)count * (32 + 2 * (size_t)param);
+      uint8_t *raw = malloc(bytes + 1);
+      read_all(raw, bytes);
+      fe *out = malloc(sizeof(fe) * (count + 1));
+      task t = {index_leaf, NULL, 0, 0, NULL, raw, (int)param, out};
+      parallel(&t, count, threads);
+      write_level(out, count);
+      free(raw);
+      free(out);
     } else {
-      fprintf(stderr, "poseidon_tree: bad request (mode %u, depth %u, count %u)\n", mode, depth, count);
+      fprintf(stderr, "poseidon_tree: bad request (mode %u, param %u, count %u)\n", mode, param, count);
       return 2;
     }
-    free(raw);
     fflush(stdout);
   }
   return 0;

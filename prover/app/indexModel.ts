@@ -1,5 +1,6 @@
-import { saveAttributionIndex, type IndexManifest } from '../index/index.ts'
-import { buildModelIndex, loadModel, modelDir, type IndexRecord, type ProviderRequest } from '../influence/index.ts'
+import { availableParallelism } from 'node:os'
+import type { IndexManifest } from '../index/index.ts'
+import { loadModel, modelDir, streamModelIndex, type IndexRecord, type ProviderRequest } from '../influence/index.ts'
 import type { DatanetRef } from '../datanet/index.ts'
 import { homeLayout } from '../layout/index.ts'
 import type { AppFolders, AppReporting } from './appOptions.ts'
@@ -14,11 +15,13 @@ export type IndexModelParameters = Pick<AppFolders, 'home'> & Pick<AppReporting,
   provider?: ProviderRequest
 }
 
-export type IndexModelReturnType = IndexManifest & { dir: string; provider: string }
+/** `provider`: the execution provider of this run's features ('resumed' when an interrupted build had none left); `resumedFrom`: records an interrupted run had finished. */
+export type IndexModelReturnType = IndexManifest & { dir: string; provider: string; resumedFrom: number }
 
 /**
  * Build a model's attribution index (per-record features and their 4-ary tree) over a datanet
- * version and save it under `<home>/models/<model>/index/<datanet id>/v<version>/`.
+ * version and save it under `<home>/models/<model>/index/<datanet id>/v<version>/`. The build
+ * streams (`streamModelIndex`): a killed `poa model index` resumes from its last checkpoint.
  */
 export async function indexModel(p: IndexModelParameters): Promise<IndexModelReturnType> {
   const loaded = await loadModel(modelDir(p.home, p.model))
@@ -32,9 +35,11 @@ export async function indexModel(p: IndexModelParameters): Promise<IndexModelRet
       label: r.label !== undefined && /^\d+$/.test(r.label) && !labels.includes(r.label) ? Number(r.label) : (r.label ?? ''),
     }))
     const datanet = { id: String(info.id), version: v.version, root: v.root }
-    const built = await buildModelIndex({ model: loaded, records, datanet, treeDepth: info.depth, recordName: (i) => `datanet "${info.name}" v${v.version} position ${i}`, provider: p.provider, onProgress: (p.onProgress ?? noProgress)('indexing') })
     const dir = homeLayout(p.home).indexDir(loaded.dir, datanet.id, datanet.version)
-    await saveAttributionIndex(dir, built.index)
-    return { dir, provider: built.provider, ...built.index.manifest }
+    const built = await streamModelIndex({
+      model: loaded, records, datanet, dir, treeDepth: info.depth, recordName: (i) => `datanet "${info.name}" v${v.version} position ${i}`,
+      provider: p.provider, threads: availableParallelism(), onProgress: (p.onProgress ?? noProgress)('indexing'),
+    })
+    return { dir, provider: built.provider ?? 'resumed', resumedFrom: built.resumedFrom, ...built.manifest }
   })
 }

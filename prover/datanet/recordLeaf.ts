@@ -1,5 +1,6 @@
 import { addressToField, hashToField } from '../field/index.ts'
 import { getPoseidon } from '../hash/index.ts'
+import { loadNativeHasher, NativeHasherUnavailableError, type MerkleBackend } from '../merkle/index.ts'
 
 /**
  * The content hash of a record: `keccak256(content) >> 8` (248 bits, always < r). Text is hashed
@@ -40,3 +41,29 @@ export function recordLeafOf(record: { contributor: string; content: string | Ui
  * `poa-datanet-inclusion-v1` used Poseidon(contributor, contentHash) and are refused.
  */
 export const RECORD_LEAF_FORMULA = 'Poseidon(contributor, contentHash, labelHash)'
+
+/**
+ * The leaves of many records at once: content and label hashes here (keccak), the Poseidon(3)s in
+ * the native hasher when it loads ('auto', the default), else in WebAssembly. Same values as
+ * `recordLeafOf` record by record; a batch of 8,192 takes ~0.5 s of WebAssembly and a few ms natively.
+ */
+export async function recordLeavesOf(records: readonly { contributor: string; content: string | Uint8Array; label?: string }[], { backend = 'auto', threads = 1 }: { backend?: MerkleBackend; threads?: number } = {}): Promise<bigint[]> {
+  // A datanet has far fewer contributors and labels than records: each address's checksum check
+  // (two keccaks) and each label's hash are computed once per batch.
+  const contributors = new Map<string, bigint>()
+  const labels = new Map<string | undefined, bigint>()
+  const tuples = records.map((r) => {
+    let contributor = contributors.get(r.contributor)
+    if (contributor === undefined) contributors.set(r.contributor, (contributor = addressToField(r.contributor, 'contributor')))
+    let label = labels.get(r.label)
+    if (label === undefined) labels.set(r.label, (label = labelHash(r.label)))
+    return [contributor, contentHash(r.content), label]
+  })
+  if (backend !== 'js' && tuples.length > 0) {
+    const status = await loadNativeHasher()
+    if (status.hasher) return status.hasher.hashTuples(tuples, threads)
+    if (backend === 'native') throw new NativeHasherUnavailableError({ reason: status.reason })
+  }
+  const poseidon = await getPoseidon()
+  return tuples.map((t) => poseidon.hash(t))
+}

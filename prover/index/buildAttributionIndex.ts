@@ -1,7 +1,8 @@
 import { PoaError } from '../errors/index.ts'
-import { buildMerkleTree, buildQuaternaryTree, quaternaryLevels, type QuaternaryTree } from '../merkle/index.ts'
-import { getPoseidon } from '../hash/index.ts'
-import { FEATURE_BOUND, featureHash, checkFeatures } from './featureHash.ts'
+import { buildMerkleTree, buildQuaternaryTree, bytesToFields, fieldsToBytes, quaternaryLevels, type MerkleBackend, type QuaternaryTree } from '../merkle/index.ts'
+import { FEATURE_BOUND, checkFeatures } from './featureHash.ts'
+import { hashIndexLeaves } from './hashIndexLeaves.ts'
+import { IndexShapeError } from './indexErrors.ts'
 
 /**
  * The attribution index of a model over one datanet version: leaf i = Poseidon(recordLeaf_i,
@@ -48,12 +49,6 @@ export class DatanetRootMismatchError extends PoaError {
   }
 }
 
-export class IndexShapeError extends PoaError {
-  constructor({ where, expected, got }: { where: string; expected: string; got: string }) {
-    super('INDEX_SHAPE', 'BAD_INPUT', `${where}: expected ${expected}, got ${got}`, { meta: { where, expected, got } })
-  }
-}
-
 export type BuildAttributionIndexParameters = {
   /** Datanet records in position order; only their leaves enter the index. */
   records: readonly { leaf: bigint }[]
@@ -65,6 +60,10 @@ export type BuildAttributionIndexParameters = {
   model: IndexModelRef
   onProgress?: (p: { done: number; total: number; unit: string }) => void
   signal?: AbortSignal
+  /** Who hashes leaves and trees (default 'auto': native when available, else WebAssembly). */
+  backend?: MerkleBackend
+  /** pthreads for the native hasher (default 1). */
+  threads?: number
 }
 
 export async function buildAttributionIndex(p: BuildAttributionIndexParameters): Promise<AttributionIndex> {
@@ -77,21 +76,16 @@ export async function buildAttributionIndex(p: BuildAttributionIndexParameters):
     if (features[i] < -Number(FEATURE_BOUND)) checkFeatures([BigInt(features[i])], `features of record ${Math.floor(i / k)}`)
   }
   const recordLeaves = records.map((r) => r.leaf)
-  const datanetTree = await buildMerkleTree({ leaves: recordLeaves, depth: treeDepth })
+  // Native hashing (pthreads) when it builds and passes its self-checks, else WebAssembly: same bytes.
+  const datanetTree = await buildMerkleTree({ leaves: recordLeaves, depth: treeDepth, backend: 'auto', workers: p.threads })
   if (datanetTree.root !== datanet.root) throw new DatanetRootMismatchError({ datanet: `${datanet.id} v${datanet.version}`, expected: datanet.root, got: datanetTree.root })
-  const poseidon = await getPoseidon()
-  const leaves: bigint[] = new Array(records.length)
-  for (let i = 0; i < records.length; i++) {
-    if (i % 256 === 0) {
-      p.signal?.throwIfAborted()
-      p.onProgress?.({ done: i, total: records.length, unit: 'leaves' })
-    }
-    const phi = Array.from(features.subarray(i * k, (i + 1) * k), (v) => BigInt(v))
-    leaves[i] = poseidon.hash([recordLeaves[i], await featureHash(phi)])
-  }
+  p.signal?.throwIfAborted()
+  p.onProgress?.({ done: 0, total: records.length, unit: 'leaves' })
+  const hashed = await hashIndexLeaves({ recordLeaves: fieldsToBytes(recordLeaves), features, k, backend: p.backend ?? 'auto', threads: p.threads })
+  const leaves = bytesToFields(hashed.leaves)
   p.onProgress?.({ done: records.length, total: records.length, unit: 'leaves' })
   const levels = quaternaryLevels(treeDepth)
-  const tree = await buildQuaternaryTree({ leaves, levels, signal: p.signal })
+  const tree = await buildQuaternaryTree({ leaves, levels, signal: p.signal, backend: p.backend ?? 'auto', threads: p.threads })
   const manifest: IndexManifest = {
     format: INDEX_FORMAT,
     model: p.model,

@@ -1,3 +1,7 @@
 export * from './featureHash.ts'
 export * from './buildAttributionIndex.ts'
 export * from './indexStore.ts'
+export * from './indexErrors.ts'
+export * from './hashIndexLeaves.ts'
+export * from './indexBuildFolder.ts'
+export * from './hashStagedIndex.ts'

@@ -1,9 +1,9 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { PoaError } from '../errors/index.ts'
 import { processAlive } from '../lock/index.ts'
-import { buildQuaternaryTree, quaternaryLevels } from '../merkle/index.ts'
+import { buildQuaternaryTree, bytesToFields, fieldsToBytes, quaternaryLevels } from '../merkle/index.ts'
 import { INDEX_FORMAT, type AttributionIndex, type DatanetRef, type IndexManifest } from './buildAttributionIndex.ts'
 
 /**
@@ -46,18 +46,6 @@ export function indexDir(modelDir: string, datanetId: string, version: number): 
   return join(modelDir, 'index', encodeURIComponent(datanetId), `v${version}`)
 }
 
-function fieldsToBytes(values: readonly bigint[]): Uint8Array {
-  const out = new Uint8Array(values.length * 32)
-  values.forEach((v, i) => out.set(Buffer.from(v.toString(16).padStart(64, '0'), 'hex'), i * 32))
-  return out
-}
-
-function bytesToFields(bytes: Uint8Array): bigint[] {
-  const out: bigint[] = []
-  for (let i = 0; i < bytes.length; i += 32) out.push(BigInt(`0x${Buffer.from(bytes.subarray(i, i + 32)).toString('hex')}`))
-  return out
-}
-
 /**
  * Write an index as a whole: its files go into a temporary folder beside `dir`, which then replaces
  * `dir`. A process killed while writing leaves the previous index (or none) and a temporary folder
@@ -66,18 +54,51 @@ function bytesToFields(bytes: Uint8Array): bigint[] {
 export async function saveAttributionIndex(dir: string, index: AttributionIndex): Promise<void> {
   await mkdir(dirname(dir), { recursive: true })
   await recoverInterruptedSave(dir, { cleanUp: true })
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now().toString(36)}`
+  const tmp = stagingFolder(dir)
   await mkdir(tmp)
   const f = index.features
   await writeFile(join(tmp, 'features.i16'), new Uint8Array(f.buffer, f.byteOffset, f.byteLength))
   await writeFile(join(tmp, 'recordLeaves.bin'), fieldsToBytes(index.recordLeaves))
   await writeFile(join(tmp, 'leaves.bin'), fieldsToBytes(index.leaves))
-  await writeFile(join(tmp, 'index.json'), `${JSON.stringify(index.manifest, null, 2)}\n`)
+  await writeFile(join(tmp, 'index.json'), manifestText(index.manifest))
+  await swapIntoPlace(dir, tmp)
+}
+
+/** index.json as every save writes it (the streaming build too, so both give the same bytes). */
+export function manifestText(manifest: IndexManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`
+}
+
+/** A fresh temporary folder name beside `dir` that `recoverInterruptedSave` knows (pid and time stamp). */
+function stagingFolder(dir: string): string {
+  return `${dir}.tmp-${process.pid}-${Date.now().toString(36)}`
+}
+
+/** The two renames: the old index aside, the new one in, then the old one dropped. */
+async function swapIntoPlace(dir: string, tmp: string): Promise<void> {
   // A folder cannot be renamed over a non-empty one: move the old index aside first, then drop it.
   const old = `${dir}.old-${process.pid}-${Date.now().toString(36)}`
   if (existsSync(dir)) await rename(dir, old)
   await rename(tmp, dir)
   await rm(old, { recursive: true, force: true })
+}
+
+/**
+ * Install an index whose files were written elsewhere (the streaming build's folder): `files` maps
+ * each index file name (`features.i16`, `recordLeaves.bin`, `leaves.bin`) to where it lies now,
+ * on the same file system. They are hard-linked into a temporary folder (no copy, and the build
+ * folder keeps them until the caller removes it, so a kill here loses nothing), `index.json` is
+ * written last, and the folder replaces `dir` with the same two renames as `saveAttributionIndex`:
+ * a kill at any point leaves the previous index or the new one, never a mix.
+ */
+export async function installAttributionIndex(dir: string, { files, manifest }: { files: Record<'features.i16' | 'recordLeaves.bin' | 'leaves.bin', string>; manifest: IndexManifest }): Promise<void> {
+  await mkdir(dirname(dir), { recursive: true })
+  await recoverInterruptedSave(dir, { cleanUp: true })
+  const tmp = stagingFolder(dir)
+  await mkdir(tmp)
+  for (const [name, from] of Object.entries(files)) await link(from, join(tmp, name))
+  await writeFile(join(tmp, 'index.json'), manifestText(manifest))
+  await swapIntoPlace(dir, tmp)
 }
 
 /**
@@ -122,12 +143,15 @@ export async function loadAttributionIndex(dir: string): Promise<AttributionInde
   }
   // Copy into an aligned buffer: Buffer slices from the pool may start at an odd offset.
   const features = new Int16Array(new Uint8Array(raw).buffer)
-  const recordLeaves = bytesToFields(new Uint8Array(await readFile(join(dir, 'recordLeaves.bin'))))
-  const leaves = bytesToFields(new Uint8Array(await readFile(join(dir, 'leaves.bin'))))
-  if (leaves.length !== manifest.count || recordLeaves.length !== manifest.count) {
-    throw new IndexCorruptError({ file: join(dir, 'leaves.bin'), expected: `${manifest.count} leaves`, got: `${leaves.length} / ${recordLeaves.length}` })
+  const fieldFile = async (name: string) => {
+    const bytes = await readFile(join(dir, name))
+    if (bytes.length !== manifest.count * 32) throw new IndexCorruptError({ file: join(dir, name), expected: `${manifest.count} field elements (${manifest.count * 32} bytes)`, got: `${bytes.length} bytes` })
+    return bytesToFields(bytes)
   }
-  const tree = await buildQuaternaryTree({ leaves, levels })
+  const recordLeaves = await fieldFile('recordLeaves.bin')
+  const leaves = await fieldFile('leaves.bin')
+  // Native hashing when it builds (a 2^20-leaf tree: seconds instead of ~30 s of WebAssembly).
+  const tree = await buildQuaternaryTree({ leaves, levels, backend: 'auto' })
   if (tree.root.toString() !== manifest.root) throw new IndexCorruptError({ file: join(dir, 'leaves.bin'), expected: `root ${manifest.root}`, got: `root ${tree.root}` })
   return { manifest, features, recordLeaves, leaves, tree }
 }

@@ -1,6 +1,7 @@
 import { PoaError } from '../errors/index.ts'
 import { recordLeafOf, RECORD_LEAF_FORMULA } from '../datanet/recordLeaf.ts'
 import { buildAttributionIndex, type AttributionIndex, type DatanetRef } from '../index/buildAttributionIndex.ts'
+import type { MerkleBackend } from '../merkle/index.ts'
 import type { ProviderName, ProviderRequest } from './createSession.ts'
 import type { LoadedModel } from './modelStore.ts'
 import { recordFeatures } from './recordFeatures.ts'
@@ -31,6 +32,8 @@ export type BuildModelIndexParameters = {
   batchSize?: number
   onProgress?: (p: { done: number; total: number; unit: string }) => void
   signal?: AbortSignal
+  /** Who hashes leaves and trees (default 'auto': native when it loads, else WebAssembly). */
+  backend?: MerkleBackend
 }
 
 export type BuildModelIndexReturnType = { index: AttributionIndex; provider: ProviderName; fallbackReason?: string }
@@ -57,7 +60,7 @@ export async function buildModelIndex(p: BuildModelIndexParameters): Promise<Bui
   const index = await buildAttributionIndex({
     records, features: values, k: manifest.projection.k, featureFracBits, treeDepth: p.treeDepth ?? 20, datanet: p.datanet,
     model: { name: manifest.name, modelSha256: manifest.modelSha256, modelHash: manifest.modelHash, featuresSha256: manifest.featuresSha256 },
-    onProgress: p.onProgress, signal: p.signal,
+    onProgress: p.onProgress, signal: p.signal, backend: p.backend,
   })
   return { index, provider, fallbackReason }
 }

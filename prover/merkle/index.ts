@@ -1,3 +1,4 @@
 export * from './merkleTree.ts'
 export * from './nativeHasher.ts'
 export * from './quaternaryTree.ts'
+export * from './fieldBytes.ts'

@@ -1,6 +1,8 @@
 import { getPoseidon, type Poseidon } from '../hash/index.ts'
 import { toFr } from '../field/index.ts'
-import { MAX_TREE_DEPTH } from './merkleTree.ts'
+import { MAX_TREE_DEPTH, NATIVE_MIN_LEAVES, NativeHasherUnavailableError, type MerkleBackend } from './merkleTree.ts'
+import { loadNativeHasher } from './nativeHasher.ts'
+import { bytesToFields, fieldsToBytes } from './fieldBytes.ts'
 
 /**
  * A fixed-depth 4-ary Poseidon Merkle tree: node = Poseidon(c0, c1, c2, c3), empty leaf 0, empty
@@ -57,13 +59,20 @@ export type BuildQuaternaryTreeParameters = {
   levels: number
   onProgress?: (p: { done: number; total: number; unit: string }) => void
   signal?: AbortSignal
+  /**
+   * Who hashes: 'js' (default) the WebAssembly Poseidon(4) in this thread, 'native' the C hasher
+   * (native/poseidon, `threads` pthreads), failing if it cannot be built, 'auto' native when it is
+   * available and there are at least NATIVE_MIN_LEAVES leaves. Same tree either way.
+   */
+  backend?: MerkleBackend
+  threads?: number
 }
 
 /**
- * Build the tree over `leaves` (each checked to be a field element). Hashing is the WebAssembly
- * Poseidon in this thread: about a third of a hash per leaf, so 2^20 leaves take ~30 s.
+ * Build the tree over `leaves` (each checked to be a field element). About a third of a hash per
+ * leaf: in WebAssembly in this thread 2^20 leaves take ~30 s; natively a few seconds.
  */
-export async function buildQuaternaryTree({ leaves, levels, onProgress, signal }: BuildQuaternaryTreeParameters): Promise<QuaternaryTree> {
+export async function buildQuaternaryTree({ leaves, levels, onProgress, signal, backend = 'js', threads = 1 }: BuildQuaternaryTreeParameters): Promise<QuaternaryTree> {
   checkLevels(levels)
   if (leaves.length > 4 ** levels) throw new RangeError(`${leaves.length} leaves do not fit a 4-ary tree of ${levels} levels (max ${4 ** levels})`)
   leaves.forEach((leaf, i) => toFr(leaf, `leaf ${i}`))
@@ -71,6 +80,17 @@ export async function buildQuaternaryTree({ leaves, levels, onProgress, signal }
   const zeros = quaternaryZeroHashes(poseidon, levels)
   const layers: bigint[][] = [leaves.slice()]
   const total = Math.max(1, Math.ceil(leaves.length / 3))
+  if (backend !== 'js' && leaves.length > 0 && (backend === 'native' || leaves.length >= NATIVE_MIN_LEAVES)) {
+    const status = await loadNativeHasher()
+    if (status.hasher) {
+      signal?.throwIfAborted()
+      for (const level of await status.hasher.treeLevelBytes(fieldsToBytes(leaves), levels, 4, threads)) layers.push(bytesToFields(level))
+      signal?.throwIfAborted()
+      onProgress?.({ done: total, total, unit: 'hashes' })
+      return Object.freeze({ arity: 4 as const, levels, root: layers[levels][0], leafCount: leaves.length, layers, zeros })
+    }
+    if (backend === 'native') throw new NativeHasherUnavailableError({ reason: status.reason })
+  }
   let done = 0
   for (let l = 0; l < levels; l++) {
     signal?.throwIfAborted()

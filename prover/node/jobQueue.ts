@@ -92,6 +92,8 @@ export type JobQueue = {
   get(inferenceId: string): Job | undefined
   /** The next job to work on: submitted ones first (resolve before signing anything new), then pending by block. */
   next(): Job | undefined
+  /** Pending jobs in the order `next` takes them (by recorded block, then id). */
+  pending(): Job[]
   move(inferenceId: string, to: JobState, update?: JobUpdate): Job
   /** After a restart: scoring/proving jobs go back to pending (no transaction was signed for them). */
   recoverInterrupted(): number
@@ -155,6 +157,7 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
         ?? db.prepare("SELECT * FROM jobs WHERE state = 'pending' ORDER BY recorded_block, inference_id LIMIT 1").get()) as Row | undefined
       return row ? toJob(row) : undefined
     },
+    pending: () => (db.prepare("SELECT * FROM jobs WHERE state = 'pending' ORDER BY recorded_block, inference_id").all() as Row[]).map(toJob),
     move(inferenceId, to, update = {}) {
       const id = inferenceId.toLowerCase()
       return db.transaction(() => {

@@ -5,13 +5,14 @@ import type { PoaChain } from '../chain/connectChain.ts'
 import { fundBond, settlementAt } from '../clients/settlementClient.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
-import { createScoringPool, type LoadedModel } from '../influence/index.ts'
+import { createPrescoringPool, createScoringPool, PRESCORE_MAX_BATCH, type LoadedModel } from '../influence/index.ts'
 import type { CompiledCircuit } from '../proof/compileCircuit.ts'
 import { releaseProofSystems } from '../proof/proofSystems.ts'
 import type { ProvingKeys } from '../proof/proveAttribution.ts'
 import type { AttributionParams } from '../witness/index.ts'
 import { openJobQueue, type Job, type JobState } from './jobQueue.ts'
 import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetrics.ts'
+import { prescorePending } from './prescorePending.ts'
 import { proveRecordedInference } from './proveRecordedInference.ts'
 import { withRetry } from './retryRpc.ts'
 import { resolveServedModels, type ServedModels } from './servedModels.ts'
@@ -46,6 +47,11 @@ export type StartNodeParameters = {
   fromBlock?: number
   pollMs?: number
   workers?: number
+  /**
+   * Most pending queries of one model scored together in one scoreBatch pass each round (default
+   * PRESCORE_MAX_BATCH); 1 scores each job on its own.
+   */
+  scoreBatch?: number
   /** Serve counters on 127.0.0.1 (0: a free port); undefined: no server. */
   metricsPort?: number
   /** Return once the chain is scanned to its head and no job is open (tests, cron runs). */
@@ -112,7 +118,8 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
   }
   const recovered = queue.recoverInterrupted()
   if (recovered > 0) log(`node: ${recovered} interrupted job(s) back to pending`)
-  const pool = createScoringPool({ workers: p.workers ?? 1 })
+  // Jobs waiting for the same model are scored ahead together, one pass over the index per batch.
+  const pool = createPrescoringPool(createScoringPool({ workers: p.workers ?? 1 }), { maxBatch: p.scoreBatch ?? PRESCORE_MAX_BATCH })
   const contract = await settlementAt(p.settlement, p.chain.provider)
 
   const finish = (job: Job, outcome: Outcome) => {
@@ -212,6 +219,13 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
               if (ours && served.byId.has(modelId.toString())) queue.enqueue({ inferenceId: e.args.inferenceId as string, modelId, recordedBlock: e.blockNumber })
             }
             queue.setCursor(head)
+          }
+          if ((p.scoreBatch ?? PRESCORE_MAX_BATCH) > 1) {
+            const ahead = await prescorePending({
+              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, pool, topK: p.params.candidateSlots,
+              maxJobs: p.scoreBatch ?? PRESCORE_MAX_BATCH, retry, signal,
+            })
+            if (ahead.queries > 0) log(`node: scored ${ahead.queries} pending queries in ${ahead.passes} batch pass(es)`)
           }
           const tried = new Set<string>()
           for (let job = queue.next(); job && !tried.has(job.inferenceId) && !signal.aborted; job = queue.next()) {
