@@ -149,6 +149,15 @@ describe('dashboard API (inject)', () => {
     ])
   })
 
+  it('fine-tunes a linear head on a vectoriser base (kind head) with L-BFGS epochs reported', async () => {
+    const job = await runJob('/api/models/train', { name: 'mails-head', datanet: 'mails', baseModel: 'hashing-v1', l2: 0.01 })
+    expect(job.error).toBeUndefined()
+    expect(job.result).toMatchObject({ kind: 'head', index: { count: 4, k: 8 } })
+    expect(job.result.adapter).toBeUndefined()
+    expect(job.epochs.length).toBe(job.result.training.iterations)
+    expect((await call('GET', '/api/models')).json.find((m: { name: string }) => m.name === 'mails-head')).toMatchObject({ kind: 'head', vectorizer: 'hashing-v1' })
+  })
+
   it('refuses a bad adapter rank or epochs naming the field, and an unknown base naming the bases there are', async () => {
     for (const rank of [0, 65, 2.5, 'four']) {
       const r = await call('POST', '/api/models/train', { name: 'm', datanet: 'mails', baseModel: 'lora:shared', rank })
@@ -165,7 +174,7 @@ describe('dashboard API (inject)', () => {
     }
     const width = await call('POST', '/api/bases/train', { name: 'wide', datanet: 'mails', hiddenDim: 1 })
     expect(width.json.error).toMatchObject({ code: 'API_INPUT', meta: { field: 'hiddenDim' } })
-    expect(jobs.list().filter((j) => j.kind.startsWith('train')).length).toBe(2) // nothing refused was started
+    expect(jobs.list().filter((j) => j.kind.startsWith('train')).length).toBe(3) // nothing refused was started
   })
 
   it("lists the Governor's proposals with their state, and no rewards before any settlement", async () => {
