@@ -3,12 +3,14 @@
 // of Spam Assassin mails, commit it, train an OpenLoRA base and fine-tune an adapter on it (the chart
 // gets its epochs), register, pay and ask a
 // held-out spam mail, watch the timeline reach "credited" with the proven top contributors, and see
-// a contributor's credited OPEN go from nothing to its payout; then SIGTERM stops the server, exit 0.
+// a contributor's credited OPEN go from nothing to its payout; then SIGTERM stops the server, exit 0,
+// and poa audit passes on that settlement of an adapter model.
 // Screenshots go to build/screenshots/.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
@@ -157,10 +159,24 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     expect((await row.locator('td').nth(1).textContent())?.trim()).toBe(`${after} OPEN`)
     await shoot('4-rewards')
 
+    // The settled inference, for the auditor below (the page shows its id shortened).
+    const inferenceId = await page.evaluate(async () => {
+      const jobs = (await (await fetch('/api/jobs')).json()) as { id: string; kind: string }[]
+      const job = (await (await fetch(`/api/jobs/${jobs.find((j) => j.kind === 'inference')!.id}`)).json()) as { result: { inferenceId: string } }
+      return job.result.inferenceId
+    })
+
     // The page never saw the key; SIGTERM lets the server finish and close its chain.
     expect((await page.content()).toLowerCase()).not.toContain(devWallet(0).privateKey.slice(2).toLowerCase())
     server.kill('SIGTERM')
     expect(await exited, serverLog).toBe(0)
     expect(serverLog).toContain('poa serve: stopping')
+
+    // poa audit on the adapter model the page trained and settled (the chain: <home>/chain): every
+    // check passes, the model check by the base and adapter files (test/adapters.test.ts swaps them).
+    const audited = await promisify(execFile)(process.execPath, ['cli/bin.js', '--json', '--home', home, 'audit', inferenceId, '--datanet', 'spam-mails', '--model', 'spam-lora'], { cwd: PACKAGE_ROOT, timeout: 300_000 })
+    const report = JSON.parse(audited.stdout).result as { failed: string[]; checks: { name: string; detail: string }[] }
+    expect(report.failed).toEqual([])
+    expect(report.checks.find((c) => c.name === 'model')!.detail).toContain(`base ${join(home, 'bases', 'spam-base', 'base.poa')} (sha256 `)
   }, 900_000)
 })
