@@ -1,8 +1,7 @@
 // The dashboard in a real browser: Debian's chromium driven by playwright-core through the whole
 // ModelFactory story, served by the real `poa serve` (a spawned CLI) on the home's chain: upload a Datanet
 // of Spam Assassin mails, commit it, train an OpenLoRA base and fine-tune an adapter on it (the chart
-// gets its epochs), register, pay and ask a
-// held-out spam mail, watch the timeline reach "credited" with the proven top contributors, and see
+// gets its epochs), register, pay and ask a held-out spam mail, watch the timeline reach "credited" with the proven top contributors, and see
 // a contributor's credited OPEN go from nothing to its payout; then SIGTERM stops the server, exit 0,
 // and poa audit passes on that settlement of an adapter model.
 // Screenshots go to build/screenshots/.
