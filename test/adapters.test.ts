@@ -8,10 +8,11 @@ import { gaussianStream } from '../prover/influence/seededRandom.ts'
 import {
   trainBase, trainAdapter, encodeBaseModel, decodeBaseModel, encodeAdapter, decodeAdapter, adapterParams, adapterFactors, baseActivation,
   accumulateGradient, zeroGradient, adapterProjectionMatrix, referenceAdapterFeatures, buildAdapterModel, adapterModelHash, createAdapterHost,
-  ByteLruCache, prepareTrainingRows, AdapterFileError, AdapterBaseMismatchError, BaseNotFoundError, loadAdapterModel, type Adapter, type AdapterParams, type BaseModel,
+  ByteLruCache, prepareTrainingRows, sha256Hex, AdapterFileError, AdapterBaseMismatchError, BaseNotFoundError, loadAdapterModel, type Adapter, type AdapterParams, type BaseModel,
 } from '../prover/adapters/index.ts'
 import { trainAdapterModel, trainBaseModel } from '../prover/app/adapterModels.ts'
-import { ModelIntegrityError } from '../prover/influence/index.ts'
+import { ModelIntegrityError, loadModel } from '../prover/influence/index.ts'
+import { checkAdapterModel } from '../prover/audit/checkAdapterModel.ts'
 
 // Real data (Spam Assassin), a small base (h = 32) and small adapters, so the file costs seconds.
 type Base = BaseModel & { sha256: string }
@@ -213,5 +214,46 @@ describe('adapter model workflows (prover/app)', () => {
     await trainAdapterModel({ home, name: 'other', base: 'b', source: { spamAssassin: { limit: 40, seed: 3 } }, epochs: 1, k: 8 })
     writeFileSync(join(trained.dir, 'adapter.poa'), readFileSync(join(home, 'models', 'other', 'adapter.poa')))
     await expect(loadAdapterModel(home, 'm')).rejects.toThrow(ModelIntegrityError)
+  })
+})
+
+describe('poa audit on an adapter model (the model check)', () => {
+  it('passes on the registered base + adapter, and fails naming the file when the adapter or the base is swapped', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'poa-adapters-audit-'))
+    await trainBaseModel({ home, name: 'b', source: { spamAssassin: { limit: 60, seed: 1 } }, hiddenDim: 16, epochs: 2 })
+    const trained = await trainAdapterModel({ home, name: 'm', base: 'b', source: { spamAssassin: { limit: 40, seed: 2 } }, epochs: 2, k: 8 })
+    await trainAdapterModel({ home, name: 'other', base: 'b', source: { spamAssassin: { limit: 40, seed: 3 } }, epochs: 1, k: 8 })
+    // What registration put on-chain: the model's hash and k.
+    const registered = { model: { modelHash: BigInt(trained.manifest.modelHash), k: 8 } }
+    const adapterFile = join(trained.dir, 'adapter.poa')
+    const baseFile = join(home, 'bases', 'b', 'base.poa')
+    const model = await loadModel(trained.dir) // loadModel alone passes in every case below: it reads neither file
+    const honest = await checkAdapterModel(registered, model, home)
+    expect(honest).toMatchObject({ name: 'model', ok: true })
+    expect(honest.detail).toContain(baseFile)
+
+    const adapterBytes = readFileSync(adapterFile)
+    writeFileSync(adapterFile, readFileSync(join(home, 'models', 'other', 'adapter.poa')))
+    const swapped = await checkAdapterModel(registered, await loadModel(trained.dir), home)
+    expect(swapped).toMatchObject({ ok: false, difference: { what: `sha256 of ${adapterFile}`, expected: trained.manifest.adapter!.adapterSha256 } })
+    // The manifest edited to name the swapped adapter: the hash recomputed from the files is not the registered one.
+    const manifestFile = join(trained.dir, 'model.json')
+    const manifest = readFileSync(manifestFile, 'utf8')
+    writeFileSync(manifestFile, manifest.replace(trained.manifest.adapter!.adapterSha256, sha256Hex(readFileSync(adapterFile))))
+    const edited = await checkAdapterModel(registered, await loadModel(trained.dir), home)
+    expect(edited).toMatchObject({ ok: false, difference: { what: `modelHash of base ${baseFile} + adapter ${adapterFile}`, expected: trained.manifest.modelHash } })
+    writeFileSync(manifestFile, manifest)
+    writeFileSync(adapterFile, adapterBytes)
+
+    const baseBytes = readFileSync(baseFile)
+    await trainBaseModel({ home, name: 'b', source: { spamAssassin: { limit: 60, seed: 9 } }, hiddenDim: 16, epochs: 2 }) // a base of that name, retrained
+    const rebased = await checkAdapterModel(registered, await loadModel(trained.dir), home)
+    expect(rebased).toMatchObject({ ok: false, difference: { what: `sha256 of ${baseFile}`, got: sha256Hex(readFileSync(baseFile)) } })
+    rmSync(baseFile)
+    expect(await checkAdapterModel(registered, model, home)).toMatchObject({ ok: false, difference: { what: `base file ${baseFile}`, got: 'no file' } })
+    writeFileSync(baseFile, baseBytes)
+    expect((await checkAdapterModel(registered, model, home)).ok).toBe(true)
+    // Another registered hash (another model's registration): the files do not hash to it.
+    expect(await checkAdapterModel({ model: { modelHash: registered.model.modelHash + 1n, k: 8 } }, model, home)).toMatchObject({ ok: false, difference: { what: `modelHash of base ${baseFile} + adapter ${adapterFile}` } })
   })
 })

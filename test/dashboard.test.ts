@@ -1,13 +1,15 @@
 // The dashboard in a real browser: Debian's chromium driven by playwright-core through the whole
 // ModelFactory story, served by the real `poa serve` (a spawned CLI) on the home's chain: upload a Datanet
-// of Spam Assassin mails, commit it, fine-tune (the chart gets its epochs), register, pay and ask a
-// held-out spam mail, watch the timeline reach "credited" with the proven top contributors, and see
-// a contributor's credited OPEN go from nothing to its payout; then SIGTERM stops the server, exit 0.
+// of Spam Assassin mails, commit it, train an OpenLoRA base and fine-tune an adapter on it (the chart
+// gets its epochs), register, pay and ask a held-out spam mail, watch the timeline reach "credited" with the proven top contributors, and see
+// a contributor's credited OPEN go from nothing to its payout; then SIGTERM stops the server, exit 0,
+// and poa audit passes on that settlement of an adapter model.
 // Screenshots go to build/screenshots/.
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
@@ -93,14 +95,26 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     expect(await page.locator('#datanet-contributors tbody tr').count()).toBeGreaterThan(1)
     await shoot('1-datanets')
 
-    // ModelFactory: fine-tune with the live chart, then register.
+    // ModelFactory: train an OpenLoRA base on the datanet, fine-tune an adapter on it with the live
+    // chart, then register. (The vectoriser-head path is test/dashboardApi.test.ts's.)
     await openTab('factory')
-    await page.selectOption('#base-model', 'hashing-v1')
-    await page.fill('#model-name', 'spam-head')
+    await page.fill('#base-name', 'spam-base')
+    await page.fill('#base-hidden', '16')
+    await page.fill('#base-epochs', '2')
+    await page.click('#base-btn')
+    await textMatches('#base-message', /base "|:/)
+    expect(await page.textContent('#base-message')).toMatch(/^base "spam-base": [\d.]+ kB, hidden width 16/)
+    expect(await page.inputValue('#base-model')).toBe('lora:spam-base')
+    expect(await page.isVisible('#rank')).toBe(true)
+    expect(await page.isVisible('#l2')).toBe(false)
+    await page.fill('#rank', '2')
+    await page.fill('#adapter-epochs', '6')
+    await page.fill('#model-name', 'spam-lora')
     await page.click('#train-btn')
     await textMatches('#train-message', /trained|:/)
-    expect(await page.textContent('#train-message')).toMatch(/trained "spam-head": \d+ epochs, train accuracy/)
-    expect(Number(await page.getAttribute('#training-chart', 'data-epochs'))).toBeGreaterThanOrEqual(1)
+    expect(await page.textContent('#train-message')).toMatch(/trained "spam-lora": 6 epochs, train accuracy [\d.]+%, adapter [\d.]+ kB on a [\d.]+ kB base/)
+    expect(Number(await page.getAttribute('#training-chart', 'data-epochs'))).toBe(6)
+    expect(await page.textContent('#models tbody')).toMatch(/adapter \(rank 2\) on spam-base.*[\d.]+ kB \/ [\d.]+ kB \([\d.]+%\)/)
     await page.click('#register-btn')
     await textMatches('#register-message', /registered|:/)
     expect(await page.textContent('#register-message')).toMatch(/registered as model #1 /)
@@ -144,10 +158,24 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     expect((await row.locator('td').nth(1).textContent())?.trim()).toBe(`${after} OPEN`)
     await shoot('4-rewards')
 
+    // The settled inference, for the auditor below (the page shows its id shortened).
+    const inferenceId = await page.evaluate(async () => {
+      const jobs = (await (await fetch('/api/jobs')).json()) as { id: string; kind: string }[]
+      const job = (await (await fetch(`/api/jobs/${jobs.find((j) => j.kind === 'inference')!.id}`)).json()) as { result: { inferenceId: string } }
+      return job.result.inferenceId
+    })
+
     // The page never saw the key; SIGTERM lets the server finish and close its chain.
     expect((await page.content()).toLowerCase()).not.toContain(devWallet(0).privateKey.slice(2).toLowerCase())
     server.kill('SIGTERM')
     expect(await exited, serverLog).toBe(0)
     expect(serverLog).toContain('poa serve: stopping')
+
+    // poa audit on the adapter model the page trained and settled (the chain: <home>/chain): every
+    // check passes, the model check by the base and adapter files (test/adapters.test.ts swaps them).
+    const audited = await promisify(execFile)(process.execPath, ['cli/bin.js', '--json', '--home', home, 'audit', inferenceId, '--datanet', 'spam-mails', '--model', 'spam-lora'], { cwd: PACKAGE_ROOT, timeout: 300_000 })
+    const report = JSON.parse(audited.stdout).result as { failed: string[]; checks: { name: string; detail: string }[] }
+    expect(report.failed).toEqual([])
+    expect(report.checks.find((c) => c.name === 'model')!.detail).toContain(`base ${join(home, 'bases', 'spam-base', 'base.poa')} (sha256 `)
   }, 900_000)
 })

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devWallet } from '../prover/chain/embeddedChain.ts'
 import { loadSpamAssassin } from '../prover/dataset/spamAssassin.ts'
-import { buildDashboard, checkBindHost, createJobRegistry, isLoopbackHost, openServerChain, startDashboard, type ServerChain } from '../prover/serve/index.ts'
+import { buildDashboard, checkBindHost, createJobRegistry, isLoopbackHost, openServerChain, startDashboard, type JobRegistry, type ServerChain } from '../prover/serve/index.ts'
 import { withChainSession } from '../prover/app/withChainSession.ts'
 import { buildGovernanceCall, delegateVotes, deployGovernance, proposeGovernance } from '../prover/governance/index.ts'
 import { runPoa } from './runPoa.ts'
@@ -16,6 +16,7 @@ const home = mkdtempSync(join(tmpdir(), 'poa-dashboard-api-'))
 const MAX_UPLOAD = 64 * 1024
 let chain: ServerChain
 let app: FastifyInstance
+let jobs: JobRegistry
 /** Every response body the tests saw: none may hold the node's key. */
 const bodies: string[] = []
 
@@ -32,7 +33,8 @@ const jsonl = (records: object[]) => Buffer.from(`${records.map((r) => JSON.stri
 
 beforeAll(async () => {
   chain = await openServerChain({ home })
-  app = buildDashboard({ home, chain, jobs: createJobRegistry(), circuitSet: 'tiny', maxUploadBytes: MAX_UPLOAD, workers: 1, log: () => {} })
+  jobs = createJobRegistry()
+  app = buildDashboard({ home, chain, jobs, circuitSet: 'tiny', maxUploadBytes: MAX_UPLOAD, workers: 1, log: () => {} })
   await app.ready()
 }, 300_000)
 
@@ -105,6 +107,74 @@ describe('dashboard API (inject)', () => {
     const base = await call('GET', '/api/base-models')
     expect(base.json.baseModels.map((b: { id: string }) => b.id)).toContain('hashing-v1')
     expect(base.json.featureCount).toBe(8)
+  })
+
+  /** Start a job, wait for the registry to run it, and return its final snapshot. */
+  async function runJob(url: string, body: object) {
+    const started = await call('POST', url, body)
+    expect(started.status).toBe(200)
+    await jobs.idle()
+    return (await call('GET', `/api/jobs/${started.json.id}`)).json
+  }
+
+  it('trains an OpenLoRA base on a datanet version as a job with per-epoch figures, listed as a lora base; a second base of that name is refused', async () => {
+    const job = await runJob('/api/bases/train', { name: 'shared', datanet: 'mails', hiddenDim: 16, epochs: 2 })
+    expect(job).toMatchObject({ kind: 'train-base', state: 'done', result: { id: 'lora:shared', hiddenDim: 16, labels: ['ham', 'spam'] } })
+    expect(job.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2])
+    expect(job.epochs.every((e: { loss: number; accuracy: number }) => e.loss > 0 && e.accuracy >= 0 && e.accuracy <= 1)).toBe(true)
+    const listed = (await call('GET', '/api/base-models')).json
+    const lora = listed.baseModels.find((b: { id: string }) => b.id === 'lora:shared')
+    expect(lora).toMatchObject({ kind: 'lora', name: 'shared', hiddenDim: 16, sha256: job.result.sha256, bytes: job.result.bytes })
+    expect(listed.baseModels.find((b: { id: string }) => b.id === 'hashing-v1').kind).toBe('head')
+    const again = await call('POST', '/api/bases/train', { name: 'shared', datanet: 'mails' })
+    expect(again.status).toBe(400)
+    expect(again.json.error).toMatchObject({ code: 'API_INPUT', meta: { field: 'name' } })
+  })
+
+  it('fine-tunes an adapter on the LoRA base with its epochs reported, lists its bytes against the base bytes, and registers it', async () => {
+    const job = await runJob('/api/models/train', { name: 'mails-lora', datanet: 'mails', baseModel: 'lora:shared', rank: 2, epochs: 3 })
+    expect(job.error).toBeUndefined()
+    expect(job.epochs.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3])
+    expect(job.steps.map((s: { step: string }) => s.step)).toEqual(['training', 'trained', 'indexed'])
+    expect(job.result).toMatchObject({ kind: 'lora', adapter: { base: 'shared', rank: 2 }, training: { iterations: 3 }, index: { count: 4, k: 8 } })
+    expect(job.result.adapter.adapterBytes).toBeLessThan(job.result.adapter.baseBytes)
+    const model = (await call('GET', '/api/models')).json.find((m: { name: string }) => m.name === 'mails-lora')
+    expect(model).toMatchObject({ kind: 'lora', adapter: { base: 'shared', rank: 2, adapterBytes: job.result.adapter.adapterBytes, baseBytes: job.result.adapter.baseBytes } })
+    // Registration binds a committed datanet root: commit v1 first, as the page's flow does.
+    expect((await runJob('/api/datanets/mails/commit', { version: 1 })).state).toBe('done')
+    const registered = await runJob('/api/models/mails-lora/register', { datanet: 'mails', version: 1 })
+    expect(registered.error).toBeUndefined()
+    expect((await call('GET', '/api/models')).json.find((m: { name: string }) => m.name === 'mails-lora').registered).toEqual([
+      { modelId: registered.result.modelId.toString(), datanetId: expect.any(String), datanetVersion: '1' },
+    ])
+  })
+
+  it('fine-tunes a linear head on a vectoriser base (kind head) with L-BFGS epochs reported', async () => {
+    const job = await runJob('/api/models/train', { name: 'mails-head', datanet: 'mails', baseModel: 'hashing-v1', l2: 0.01 })
+    expect(job.error).toBeUndefined()
+    expect(job.result).toMatchObject({ kind: 'head', index: { count: 4, k: 8 } })
+    expect(job.result.adapter).toBeUndefined()
+    expect(job.epochs.length).toBe(job.result.training.iterations)
+    expect((await call('GET', '/api/models')).json.find((m: { name: string }) => m.name === 'mails-head')).toMatchObject({ kind: 'head', vectorizer: 'hashing-v1' })
+  })
+
+  it('refuses a bad adapter rank or epochs naming the field, and an unknown base naming the bases there are', async () => {
+    for (const rank of [0, 65, 2.5, 'four']) {
+      const r = await call('POST', '/api/models/train', { name: 'm', datanet: 'mails', baseModel: 'lora:shared', rank })
+      expect(r.status).toBe(400)
+      expect(r.json.error).toMatchObject({ code: 'API_INPUT', meta: { field: 'rank' } })
+      expect(r.json.error.message).toBe(`rank: expected an integer in [1, 64], got ${JSON.stringify(rank)}`)
+    }
+    const epochs = await call('POST', '/api/models/train', { name: 'm', datanet: 'mails', baseModel: 'lora:shared', epochs: 100_000 })
+    expect(epochs.json.error.message).toBe('epochs: expected an integer in [1, 200], got 100000')
+    for (const baseModel of ['lora:none', 'lora:../shared', 'shared']) {
+      const r = await call('POST', '/api/models/train', { name: 'm', datanet: 'mails', baseModel })
+      expect(r.status).toBe(400)
+      expect(r.json.error.message).toBe(`baseModel: expected one of hashing-v1, word-1-2, char-1-3, lora:shared, got ${JSON.stringify(baseModel)}`)
+    }
+    const width = await call('POST', '/api/bases/train', { name: 'wide', datanet: 'mails', hiddenDim: 1 })
+    expect(width.json.error).toMatchObject({ code: 'API_INPUT', meta: { field: 'hiddenDim' } })
+    expect(jobs.list().filter((j) => j.kind.startsWith('train')).length).toBe(3) // nothing refused was started
   })
 
   it("lists the Governor's proposals with their state, and no rewards before any settlement", async () => {

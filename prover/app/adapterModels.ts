@@ -2,7 +2,7 @@ import { loadSpamAssassin } from '../dataset/spamAssassin.ts'
 import { loadAfinn } from '../dataset/afinn.ts'
 import type { DatanetRef } from '../datanet/index.ts'
 import { modelDir, type ModelManifest } from '../influence/index.ts'
-import { buildAdapterModel, loadBase, saveAdapterModel, saveBase, trainAdapter, trainBase, type EpochProgress } from '../adapters/index.ts'
+import { MAX_RANK, buildAdapterModel, loadBase, saveAdapterModel, saveBase, trainAdapter, trainBase, type EpochProgress } from '../adapters/index.ts'
 import type { AppFolders } from './appOptions.ts'
 import { noLog } from './appOptions.ts'
 import { withDatanetStore } from './withDatanetStore.ts'
@@ -17,6 +17,16 @@ export type AdapterTrainingSource =
   | { datanet: DatanetRef; version?: number }
   | { spamAssassin: { limit?: number; seed?: number } }
   | { afinn: { limit?: number; seed?: number } }
+
+/**
+ * The option ranges a served front end (the dashboard) accepts, inclusive: the library's own limits
+ * for rank, tighter ones for epochs and width so that one job keeps a shared server answering.
+ */
+export const ADAPTER_TRAINING_LIMITS = Object.freeze({
+  rank: { min: 1, max: MAX_RANK },
+  epochs: { min: 1, max: 200 },
+  hiddenDim: { min: 4, max: 1024 },
+})
 
 type Records = { records: { content: string; label: string | undefined }[]; source: string }
 

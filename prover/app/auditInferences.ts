@@ -68,7 +68,7 @@ export async function auditInferences(p: AuditInferencesParameters): Promise<Aud
         log(`auditing ${one}`)
         const queryText = p.queryFile !== undefined ? readFileSync(p.queryFile, 'utf8') : await loadQueryText({ home: p.home, inferenceId: one })
         const report: AuditChallengeReport = await auditInference({
-          chain: c, settlement, inferenceId: one, store, datanet: p.datanet, model, queryText, expectedClass: p.expectedClass, vkeyPath: p.vkey, buildDir: p.buildDir,
+          chain: c, settlement, inferenceId: one, store, datanet: p.datanet, model, home: p.home, queryText, expectedClass: p.expectedClass, vkeyPath: p.vkey, buildDir: p.buildDir,
           fromBlock: s.fromBlock, toBlock: s.toBlock,
         })
         if (p.challenge && report.failed.includes('topK')) {

@@ -100,7 +100,7 @@ export function checkPublicInputs(s: SettlementOnChain): AuditCheck {
   return pass('publicInputs', `settlementId, roots (datanet ${s.model.datanetId} v${s.model.datanetVersion}, model ${s.model.modelId}), query commitment and pool match the chain`)
 }
 
-export function checkModel(s: SettlementOnChain, model: LoadedModel): AuditCheck {
+export function checkModel(s: { model: Pick<SettlementOnChain['model'], 'modelHash' | 'k'> }, model: LoadedModel): AuditCheck {
   if (BigInt(model.manifest.modelHash) !== s.model.modelHash) return fail('model', `modelHash of ${model.dir}`, s.model.modelHash, model.manifest.modelHash)
   if (model.manifest.projection.k !== s.model.k) return fail('model', 'feature count k', s.model.k, model.manifest.projection.k)
   return pass('model', `${model.dir} hashes to the registered model hash`)

@@ -14,6 +14,7 @@ import {
   checkDatanet, checkIndex, checkModel, checkProof, checkPublicInputs, checkQuery, checkScoresPayoutsTopK, checkSettlement, checkVerifier,
   type AuditCheck, type LocalRecord,
 } from './auditChecks.ts'
+import { checkAdapterModel } from './checkAdapterModel.ts'
 
 /**
  * Re-check one settled attribution from the chain and local data: read the settlement (event and
@@ -30,6 +31,8 @@ export type AuditInferenceParameters = {
   store: DatanetStore
   datanet: DatanetRef
   model: LoadedModel
+  /** The home whose `bases/` holds an adapter model's base (checked with the adapter against the registered hash). */
+  home?: string
   /** The query text of the inference (the host's copy); without it the query check fails. */
   queryText?: string
   /** The class the inference must attribute (a label or index); default: report whichever class its commitment carries. */
@@ -102,7 +105,9 @@ export async function auditInference(p: AuditInferenceParameters): Promise<Audit
   const onChain: SettlementOnChain = await readSettlement({ chain: p.chain, settlement: p.settlement, inferenceId: p.inferenceId, fromBlock: p.fromBlock, toBlock: p.toBlock })
   const { name: circuit, params, devVkeyPath } = circuitOfId({ circuitId: onChain.event.circuitId, inputCount: onChain.verifier.inputCount, k: onChain.model.k, buildDir: p.buildDir })
   const vkey = loadVkey(circuit, p.vkeyPath, devVkeyPath)
-  const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain), checkModel(onChain, p.model)]
+  const checks: AuditCheck[] = [checkSettlement(onChain), checkVerifier(onChain, vkey), await checkProof(onChain, vkey), checkPublicInputs(onChain)]
+  // An adapter model's hash binds its base and adapter files, which loadModel does not read.
+  checks.push(p.model.manifest.adapter ? await checkAdapterModel(onChain, p.model, p.home) : checkModel(onChain, p.model))
 
   const info = p.store.getDatanet(p.datanet)
   const version = Number(onChain.model.datanetVersion)

@@ -1,3 +1,4 @@
 export * from './auditSettlement.ts'
 export * from './auditChecks.ts'
 export * from './auditInference.ts'
+export * from './checkAdapterModel.ts'

@@ -8,6 +8,7 @@ import type { DashboardContext } from './dashboardContext.ts'
 import { datanetRoutes } from './routes/datanetRoutes.ts'
 import { inferenceRoutes } from './routes/inferenceRoutes.ts'
 import { jobRoutes } from './routes/jobRoutes.ts'
+import { baseRoutes } from './routes/baseRoutes.ts'
 import { modelRoutes } from './routes/modelRoutes.ts'
 import { rewardRoutes } from './routes/rewardRoutes.ts'
 import { UploadTooLargeError, errorBody, httpStatusOf } from './serveErrors.ts'
@@ -48,6 +49,6 @@ export function buildDashboard(ctx: DashboardContext): FastifyInstance {
   const chartDir = dirname(createRequire(import.meta.url).resolve('chart.js'))
   app.register(fastifyStatic, { root: chartDir, prefix: '/vendor/chart.js/', decorateReply: false, allowedPath: (path) => path === '/chart.umd.min.js' })
 
-  for (const routes of [jobRoutes, datanetRoutes, modelRoutes, inferenceRoutes, rewardRoutes]) routes(app, ctx)
+  for (const routes of [jobRoutes, datanetRoutes, baseRoutes, modelRoutes, inferenceRoutes, rewardRoutes]) routes(app, ctx)
   return app
 }

@@ -20,13 +20,55 @@ function trainingChart(canvas) {
   })
 }
 
+/** Bytes as "19.8 kB". */
+const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`
+
 export async function initFactory(shared, status) {
   const chart = trainingChart($('training-chart'))
-  const { baseModels, projections, defaultProjection, featureCount } = await getJson('/api/base-models')
-  $('projection').innerHTML = projections.map((p) => `<option${p === defaultProjection ? ' selected' : ''}>${esc(p)}</option>`).join('')
-  $('base-model').innerHTML = baseModels.map((b) => `<option value="${esc(b.id)}">${esc(b.id)}: ${esc(b.description)}</option>`).join('')
-  $('factory-note').textContent = `head: ${baseModels[0].head}; ${featureCount} attribution features per record (the ${status.circuitSet} circuit's k)`
+  let baseModels = []
+  let featureCount
   let trained
+
+  /** The base list (vectoriser heads and this home's OpenLoRA bases), keeping the selection. */
+  async function loadBases(select) {
+    const listed = await getJson('/api/base-models')
+    baseModels = listed.baseModels
+    featureCount = listed.featureCount
+    if ($('projection').options.length === 0) $('projection').innerHTML = listed.projections.map((p) => `<option${p === listed.defaultProjection ? ' selected' : ''}>${esc(p)}</option>`).join('')
+    const keep = select ?? $('base-model').value
+    $('base-model').innerHTML = baseModels.map((b) => `<option value="${esc(b.id)}">[${esc(b.kind)}] ${esc(b.id)}: ${esc(b.description)}</option>`).join('')
+    if (keep && baseModels.some((b) => b.id === keep)) $('base-model').value = keep
+    showBaseOptions()
+  }
+
+  /** Show the options of the chosen base's kind (L2 and projection for a head, rank and epochs for an adapter). */
+  function showBaseOptions() {
+    const base = baseModels.find((b) => b.id === $('base-model').value) ?? baseModels[0]
+    for (const el of document.querySelectorAll('#train-form [data-kind]')) el.hidden = el.dataset.kind !== base.kind
+    const what = base.kind === 'lora' ? `${base.head}; base ${kb(base.bytes)}, sha256 ${short(base.sha256)}` : `head: ${base.head}`
+    $('factory-note').textContent = `${what}; ${featureCount} attribution features per record (the ${status.circuitSet} circuit's k)`
+  }
+
+  /** Clear the chart, then follow a training job, drawing its epochs and steps. */
+  async function followTraining(jobId) {
+    chart.data.labels = []
+    for (const d of chart.data.datasets) d.data = []
+    chart.update()
+    $('train-steps').innerHTML = ''
+    return followJob(jobId, (j) => {
+      chart.data.labels = j.epochs.map((e) => e.epoch)
+      chart.data.datasets[0].data = j.epochs.map((e) => e.loss)
+      chart.data.datasets[1].data = j.epochs.map((e) => e.accuracy)
+      chart.update()
+      $('training-chart').dataset.epochs = String(j.epochs.length)
+      const p = Object.entries(j.progress).at(-1)
+      $('train-progress').textContent = p ? `${p[0]}: ${p[1].done}/${p[1].total} ${p[1].unit}` : ''
+      $('train-steps').innerHTML = j.steps.map((s) => `<li data-step="${esc(s.step)}"><b>${esc(s.step)}</b> <span class="muted">${esc(summary(s.detail))}</span></li>`).join('')
+    }, 250)
+  }
+
+  $('base-model').addEventListener('change', showBaseOptions)
+  await loadBases()
 
   async function loadDatanets() {
     const list = await getJson('/api/datanets')
@@ -36,7 +78,8 @@ export async function initFactory(shared, status) {
   async function loadModels() {
     const models = await getJson('/api/models')
     fillTable($('models'), models.map((m) => [
-      esc(m.name), mono(m.vectorizer), esc(m.labels.join(', ')), esc(m.training ? `${(100 * m.training.trainAccuracy).toFixed(1)}%` : ''),
+      esc(m.name), esc(m.kind === 'lora' ? `adapter (rank ${m.adapter.rank}) on ${m.adapter.base}` : 'linear head'), mono(m.vectorizer), esc(m.labels.join(', ')), esc(m.training ? `${(100 * m.training.trainAccuracy).toFixed(1)}%` : ''),
+      m.adapter ? esc(m.adapter.baseBytes ? `${kb(m.adapter.adapterBytes)} / ${kb(m.adapter.baseBytes)} (${(100 * m.adapter.adapterBytes / m.adapter.baseBytes).toFixed(1)}%)` : `${kb(m.adapter.adapterBytes)} / base missing`) : '<span class="muted">-</span>',
       m.registered.length ? m.registered.map((r) => `model #${esc(r.modelId)} (datanet #${esc(r.datanetId)} v${esc(r.datanetVersion)})`).join('<br>') : '<span class="muted">not registered</span>',
     ]), 'no models yet')
     await shared.refresh('models-changed')
@@ -44,32 +87,37 @@ export async function initFactory(shared, status) {
 
   $('train-form').addEventListener('submit', async (event) => {
     event.preventDefault()
-    chart.data.labels = []
-    for (const d of chart.data.datasets) d.data = []
-    chart.update()
-    $('train-steps').innerHTML = ''
     $('register-btn').disabled = true
-    const body = { name: $('model-name').value, datanet: $('train-datanet').value, baseModel: $('base-model').value, l2: $('l2').value, projection: $('projection').value }
+    const base = baseModels.find((b) => b.id === $('base-model').value)
+    const options = base?.kind === 'lora' ? { rank: $('rank').value, epochs: $('adapter-epochs').value } : { l2: $('l2').value, projection: $('projection').value }
+    const body = { name: $('model-name').value, datanet: $('train-datanet').value, baseModel: $('base-model').value, ...options }
     try {
       const job = await postJson('/api/models/train', body)
       say($('train-message'), 'training…')
-      const done = await followJob(job.id, (j) => {
-        chart.data.labels = j.epochs.map((e) => e.epoch)
-        chart.data.datasets[0].data = j.epochs.map((e) => e.loss)
-        chart.data.datasets[1].data = j.epochs.map((e) => e.accuracy)
-        chart.update()
-        $('training-chart').dataset.epochs = String(j.epochs.length)
-        const p = Object.entries(j.progress).at(-1)
-        $('train-progress').textContent = p ? `${p[0]}: ${p[1].done}/${p[1].total} ${p[1].unit}` : ''
-        $('train-steps').innerHTML = j.steps.map((s) => `<li data-step="${esc(s.step)}"><b>${esc(s.step)}</b> <span class="muted">${esc(summary(s.detail))}</span></li>`).join('')
-      }, 250)
+      const done = await followTraining(job.id)
       if (done.state === 'failed') return say($('train-message'), `${done.error.code}: ${done.error.message}`, 'error')
       trained = { name: done.result.name, datanet: body.datanet, version: done.result.index.datanet.version }
       await loadModels()
-      say($('train-message'), `trained "${trained.name}": ${done.result.training.iterations} epochs, train accuracy ${(100 * done.result.training.trainAccuracy).toFixed(1)}%, index root ${short(done.result.index.root)}`)
+      const adapter = done.result.adapter ? `, adapter ${kb(done.result.adapter.adapterBytes)} on a ${kb(done.result.adapter.baseBytes)} base` : ''
+      say($('train-message'), `trained "${trained.name}": ${done.result.training.iterations} epochs, train accuracy ${(100 * done.result.training.trainAccuracy).toFixed(1)}%${adapter}, index root ${short(done.result.index.root)}`)
       $('register-btn').disabled = false
     } catch (error) {
       say($('train-message'), error.message, 'error')
+    }
+  })
+
+  $('base-form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const body = { name: $('base-name').value, datanet: $('train-datanet').value, hiddenDim: $('base-hidden').value, epochs: $('base-epochs').value }
+    try {
+      const job = await postJson('/api/bases/train', body)
+      say($('base-message'), 'training the base…')
+      const done = await followTraining(job.id)
+      if (done.state === 'failed') return say($('base-message'), `${done.error.code}: ${done.error.message}`, 'error')
+      await loadBases(done.result.id)
+      say($('base-message'), `base "${done.result.name}": ${kb(done.result.bytes)}, hidden width ${done.result.hiddenDim}, sha256 ${short(done.result.sha256)}; pick ${done.result.id} to fine-tune adapters on it`)
+    } catch (error) {
+      say($('base-message'), error.message, 'error')
     }
   })
 
