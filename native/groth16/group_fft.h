@@ -9,24 +9,55 @@
 #define FN(name) CAT(F_, name)
 #define GN(name) CAT(G, name)
 
-/* k * p for a standard-form scalar k, with a fixed 4-bit window: 252 doublings and at most 64
- * additions, against 254 + 127 on average for double-and-add. o may alias p. */
+#ifndef POA_WNAF5
+#define POA_WNAF5
+/* Width-5 NAF of a standard-form scalar k < 2^255: digits in {0, +-1, +-3, ..., +-15}, least
+ * significant first, at most one nonzero in any 5 consecutive; returns the digit count. */
+static int wnaf5(int8_t *digits, const u64 *k) {
+  u64 t[4] = {k[0], k[1], k[2], k[3]};
+  int len = 0;
+  while (t[0] | t[1] | t[2] | t[3]) {
+    int d = 0;
+    if (t[0] & 1) {
+      d = (int)(t[0] & 31);
+      if (d >= 16) d -= 32;
+      if (d > 0) { /* t -= d: t's low 5 bits are d, so no borrow beyond the low limb */
+        t[0] -= (u64)d;
+      } else { /* t += -d, carrying up (t < 2^255, so no overflow) */
+        u64 c = (u64)(-d);
+        for (int l = 0; l < 4 && c; l++) {
+          t[l] += c;
+          c = t[l] < c;
+        }
+      }
+    }
+    digits[len++] = (int8_t)d;
+    for (int l = 0; l < 4; l++) t[l] = (t[l] >> 1) | (l < 3 ? t[l + 1] << 63 : 0);
+  }
+  return len;
+}
+#endif
+
+/* k * p for a standard-form scalar k by width-5 NAF: about 254 doublings and 42 additions, against
+ * 254 + 127 for double-and-add (o may alias p). */
 static void GN(_mul_window)(GN(_jac) * o, const GN(_jac) * p, const u64 *k) {
-  GN(_jac) table[16];
-  GN(_set_inf)(&table[0]);
-  table[1] = *p;
-  for (int i = 2; i < 16; i++) GN(_add)(&table[i], &table[i - 1], p);
+  GN(_jac) odd[8], p2; /* odd[i] = (2i + 1) p */
+  odd[0] = *p;
+  GN(_double)(&p2, p);
+  for (int i = 1; i < 8; i++) GN(_add)(&odd[i], &odd[i - 1], &p2);
+  int8_t digits[260];
+  int len = wnaf5(digits, k);
   GN(_jac) r;
   GN(_set_inf)(&r);
-  for (int w = 63; w >= 0; w--) {
-    if (w != 63) {
-      GN(_double)(&r, &r);
-      GN(_double)(&r, &r);
-      GN(_double)(&r, &r);
-      GN(_double)(&r, &r);
+  for (int i = len - 1; i >= 0; i--) {
+    GN(_double)(&r, &r);
+    int d = digits[i];
+    if (d > 0) GN(_add)(&r, &r, &odd[(d - 1) / 2]);
+    else if (d < 0) {
+      GN(_jac) q = odd[(-d - 1) / 2];
+      FN(_neg)(&q.Y, &q.Y);
+      GN(_add)(&r, &r, &q);
     }
-    unsigned nib = (unsigned)((k[w >> 4] >> ((w & 15) * 4)) & 15);
-    if (nib) GN(_add)(&r, &r, &table[nib]);
   }
   *o = r;
 }
