@@ -181,21 +181,25 @@ static void roots_of_unity(fr w[29]) {
   if (!fr_eq(&w[0], &fr_ONE)) fail(70, "roots of unity are inconsistent");
 }
 
-/* invTw[i] = w_k^(-i) for i < 2^(k-1), and nInv = 2^-k, both in standard form (scalars). */
-static void twiddles(const fr w[29], int k, u64 (*invTw)[4], u64 *nInv) {
-  fr wInv, acc = fr_ONE, std;
-  fr_inv(&wInv, &w[k]);
-  size_t halfN = ((size_t)1 << k) / 2;
-  for (size_t i = 0; i < halfN; i++) {
-    fr_from_mont(&std, &acc);
-    memcpy(invTw[i], std.v, 32);
-    fr_mul(&acc, &acc, &wInv);
-  }
+/* For i < 2^(k-1): invTw[i] = w_k^(-i), lastTw[i] = w_k^(-i) / 2^k; nInv = 2^-k. All in standard
+ * form (scalars). */
+static void twiddles(const fr w[29], int k, u64 (*invTw)[4], u64 (*lastTw)[4], u64 *nInv) {
+  fr wInv, acc = fr_ONE, std, scaled;
   fr n = {{(u64)1 << k, 0, 0, 0}}, nm, ni;
   fr_to_mont(&nm, &n);
   fr_inv(&ni, &nm);
   fr_from_mont(&std, &ni);
   memcpy(nInv, std.v, 32);
+  fr_inv(&wInv, &w[k]);
+  size_t halfN = ((size_t)1 << k) / 2;
+  for (size_t i = 0; i < halfN; i++) {
+    fr_from_mont(&std, &acc);
+    memcpy(invTw[i], std.v, 32);
+    fr_mul(&scaled, &acc, &ni);
+    fr_from_mont(&std, &scaled);
+    memcpy(lastTw[i], std.v, 32);
+    fr_mul(&acc, &acc, &wInv);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -243,11 +247,12 @@ int main(int argc, char **argv) {
   roots_of_unity(w);
   size_t maxN = (size_t)2 * N; /* tauG1 goes one power further */
   u64(*invTw)[4] = malloc(maxN / 2 * sizeof *invTw);
+  u64(*lastTw)[4] = malloc(maxN / 2 * sizeof *lastTw);
   g2_jac *work = malloc(maxN * sizeof(g2_jac)); /* shared by both groups: G2 is the larger */
   fq2 *scratch = malloc(maxN * sizeof(fq2));
   g2_affine *outBuf = malloc(maxN * sizeof(g2_affine));
   uint8_t *padded = malloc(maxN * sizeof(g2_affine)); /* an aligned copy of the input points */
-  if (!invTw || !work || !scratch || !outBuf || !padded) fail(70, "out of memory for 2^%u points", power + 1);
+  if (!invTw || !lastTw || !work || !scratch || !outBuf || !padded) fail(70, "out of memory for 2^%u points", power + 1);
 
   static const struct { int from, to, g2; const char *name; } SECTIONS[4] = {
       {2, 12, 0, "tauG1"}, {3, 13, 1, "tauG2"}, {4, 14, 0, "alphaTauG1"}, {5, 15, 0, "betaTauG1"}};
@@ -260,7 +265,7 @@ int main(int argc, char **argv) {
     for (uint32_t p = 0; p <= last; p++) {
       size_t n = (size_t)1 << p;
       u64 nInv[4];
-      twiddles(w, (int)p, invTw, nInv);
+      twiddles(w, (int)p, invTw, lastTw, nInv);
       const uint8_t *src = padded;
       if (p == power + 1) { /* 2^(power+1) - 1 powers, then the point at infinity */
         memcpy(padded, in.section[SECTIONS[s].from], (n - 1) * pointSize);
@@ -269,9 +274,9 @@ int main(int argc, char **argv) {
         memcpy(padded, in.section[SECTIONS[s].from], n * pointSize);
       }
       if (SECTIONS[s].g2) {
-        g2_ifft_affine((const g2_affine *)src, n, (int)p, (const u64(*)[4])invTw, nInv, work, scratch, outBuf);
+        g2_ifft_affine((const g2_affine *)src, n, (int)p, (const u64(*)[4])invTw, (const u64(*)[4])lastTw, nInv, work, scratch, outBuf);
       } else {
-        g1_ifft_affine((const g1_affine *)src, n, (int)p, (const u64(*)[4])invTw, nInv, (g1_jac *)work, (fq *)scratch, (g1_affine *)outBuf);
+        g1_ifft_affine((const g1_affine *)src, n, (int)p, (const u64(*)[4])invTw, (const u64(*)[4])lastTw, nInv, (g1_jac *)work, (fq *)scratch, (g1_affine *)outBuf);
       }
       put(outBuf, n * pointSize);
       fprintf(stderr, "power %s %u/%u\n", SECTIONS[s].name, p, last);
