@@ -10,8 +10,8 @@ import { choosePtauPrepare, preparePtau } from '../ceremony/preparePtau.ts'
 import { snarkjsLogger } from '../ceremony/progress.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 
-// Costs about 20 s here (2 loaded cores): a 2^8 dev phase 1 up to the beacon (~6 s), snarkjs's
-// prepare of it (~7 s), the native prepare through the dev setup (~1 s, plus ~4 s to compile once).
+// Costs about 31 s here (2 shared cores, load ~4): a 2^8 dev phase 1 up to the beacon, snarkjs's
+// prepare of it (~7 s), compiling ptau_prepare once (~4 s), two native prepares (~2 s each).
 // A private build folder inside the repository, as ceremonyDevSetup.test.ts does.
 const repoBuild = join(dirname(fileURLToPath(import.meta.url)), '..', 'build')
 mkdirSync(repoBuild, { recursive: true })
