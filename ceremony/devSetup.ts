@@ -70,7 +70,7 @@ async function runDevPhase1(power: number, until: 'beacon' | 'prepare', log: Dev
     rmSync(dir, { recursive: true, force: true })
   }
   if (done().length > 0) log(`${DEV_SETUP_LABEL}: resuming 2^${power} after ${done().join(', ')}`)
-  else log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power}${until === 'prepare' ? ' (prepare takes minutes)' : ''}`)
+  else log(`${DEV_SETUP_LABEL}: generating powers of tau 2^${power}`)
   if (!done().includes('init')) await initPhase1({ ...who, power, label: DEV_SETUP_LABEL })
   if (!done().includes('contribute')) await contributePhase1(who)
   if (!done().includes('beacon')) await beaconPhase1({ ...who, beaconHash: DEV_BEACON, iterationsExp: 10 })

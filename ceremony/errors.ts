@@ -69,3 +69,17 @@ export class CrsPairingCheckError extends PoaError {
     super('CRS_PAIRING_CHECK_FAILED', 'VERIFICATION_FAILED', `${file}: pairing check ${check} does not hold`, { meta: { file, check } })
   }
 }
+
+/** The native prepare refused its input ptau: the message names the file and the section at fault. */
+export class PtauPrepareInputError extends PoaError {
+  constructor({ file, message }: { file: string; message: string }) {
+    super('CEREMONY_PTAU_INVALID', 'BAD_INPUT', message, { meta: { file } })
+  }
+}
+
+/** The native prepare failed for a reason other than its input (killed, out of memory, cannot write). */
+export class PtauPrepareFailedError extends PoaError {
+  constructor({ file, message }: { file: string; message: string }) {
+    super('CEREMONY_PREPARE_FAILED', 'INTERNAL', message, { meta: { file } })
+  }
+}

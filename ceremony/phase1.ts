@@ -4,6 +4,7 @@ import { withCurve } from '../prover/proof/curve.ts'
 import { CeremonyChainInvalidError, CeremonyStateError } from './errors.ts'
 import { checkBeacon, checkContributorName, checkPower, phase1File, phase1Final, resolveIn } from './layout.ts'
 import type { StepControl } from './progress.ts'
+import { choosePtauPrepare, preparePtau } from './preparePtau.ts'
 import { firstChallengeHash, hex } from './snarkjsInternals.ts'
 import { produceArtefact, recordStep, withCeremony } from './stepRunner.ts'
 import { chainOf, readTranscript, writeTranscript, ZERO_HASH, type AttestationSigner, type TranscriptEntry } from './transcript.ts'
@@ -82,7 +83,9 @@ export async function beaconPhase1(p: Participant & { beaconHash: string; iterat
 
 /**
  * Compute the phase-2 (Lagrange basis) sections: `phase1/pot<power>_final.ptau`, the input of every
- * circuit's setup and of the Barretenberg CRS export. The slowest step (about 4 min at 2^14).
+ * circuit's setup and of the Barretenberg CRS export. Natively when native/groth16 compiles (the
+ * same bytes as snarkjs, so the transcript's hash does not depend on which ran), else by snarkjs
+ * (minutes at 2^14), saying why.
  */
 export async function preparePhase1(p: Participant): Promise<TranscriptEntry> {
   checkContributorName(p.contributor)
@@ -90,8 +93,10 @@ export async function preparePhase1(p: Participant): Promise<TranscriptEntry> {
     const { last, power } = await openChain(p, 'prepare')
     if (last.step === 'init') throw new CeremonyStateError({ step: 'prepare', dir: p.dir, reason: 'phase 1 has no contribution yet; a ptau nobody contributed to is not secret' })
     const file = phase1Final(power)
+    const use = await choosePtauPrepare()
+    p.log?.(use.implementation === 'native' ? `prepare: native (${use.binary})` : `prepare: snarkjs, which takes minutes (${use.reason})`)
     const { sha256 } = await produceArtefact(p.dir, 'prepare', file, 'ptau', p, (tmp, logger) =>
-      snarkjs.powersOfTau.preparePhase2(resolveIn(p.dir, last.file), tmp, logger))
+      preparePtau({ input: resolveIn(p.dir, last.file), output: tmp, logger, signal: p.signal, use }))
     return recordStep(p.dir, {
       phase: 1, circuit: null, index: last.index + 1, step: 'prepare', contributor: p.contributor,
       contributionHash: last.contributionHash, previousHash: last.contributionHash, time: now(), file, fileSha256: sha256,

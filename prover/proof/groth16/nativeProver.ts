@@ -9,7 +9,12 @@ import { NativeProverUnavailableError, ProverChoiceError } from '../errors.ts'
 
 const run = promisify(execFile)
 const SOURCE_DIR = packagePath('native', 'groth16')
-const SOURCES = ['groth16_prove.c', 'field.h', 'group.h', 'msm.h']
+/** Each program of native/groth16 and the files its binary is keyed by (its main source first). */
+const PROGRAMS = {
+  groth16_prove: ['groth16_prove.c', 'field.h', 'group.h', 'msm.h'],
+  ptau_prepare: ['ptau_prepare.c', 'field.h', 'group.h', 'group_fft.h'],
+} as const
+export type NativeProgram = keyof typeof PROGRAMS
 const FLAGS = ['-O3', '-march=native', '-std=gnu11', '-pthread']
 
 /** Which Groth16 prover runs: the native one (with its binary) or snarkjs (with the reason). */
@@ -27,16 +32,24 @@ export type LoadNativeProverParameters = {
 const loading = new Map<string, Promise<NativeProverStatus>>()
 
 /**
- * Compile native/groth16 into a program (once, cached under `<buildDir>/native` by a hash of the
+ * Compile native/groth16's prover into a program (once, cached under `<buildDir>/native` by a hash of the
  * sources, the compiler, its flags and this CPU, since -march=native code may not run on another).
  * Resolves to `{ reason }` when there is no compiler or the build fails, so callers fall back to
  * snarkjs and say why. Concurrent builds write distinct temporary files and rename atomically.
  */
-export function loadNativeProver({ buildDir, cc = process.env.CC ?? 'cc' }: LoadNativeProverParameters = {}): Promise<NativeProverStatus> {
+export function loadNativeProver(parameters: LoadNativeProverParameters = {}): Promise<NativeProverStatus> {
+  return loadNativeProgram('groth16_prove', parameters)
+}
+
+/**
+ * Compile one program of native/groth16 (groth16_prove, ptau_prepare) the same way as
+ * loadNativeProver: cached by source hash, `{ reason }` when it cannot be built.
+ */
+export function loadNativeProgram(program: NativeProgram, { buildDir, cc = process.env.CC ?? 'cc' }: LoadNativeProverParameters = {}): Promise<NativeProverStatus> {
   const binDir = buildLayout(buildDir).nativeDir
-  const key = `${binDir}\0${cc}`
+  const key = `${program}\0${binDir}\0${cc}`
   let status = loading.get(key)
-  if (!status) loading.set(key, (status = build(binDir, cc)))
+  if (!status) loading.set(key, (status = build(program, binDir, cc)))
   return status
 }
 
@@ -50,12 +63,12 @@ function cpuKey(): string {
   return `${arch()} ${cpus()[0]?.model ?? ''} ${flags}`
 }
 
-async function build(binDir: string, cc: string): Promise<NativeProverStatus> {
-  const source = join(SOURCE_DIR, 'groth16_prove.c')
+async function build(program: NativeProgram, binDir: string, cc: string): Promise<NativeProverStatus> {
+  const source = join(SOURCE_DIR, PROGRAMS[program][0])
   if (!existsSync(source)) return { reason: `${source} is missing` }
   const hash = createHash('sha256')
-  for (const name of SOURCES) hash.update(readFileSync(join(SOURCE_DIR, name)))
-  const binary = join(binDir, `groth16_prove-${hash.update(`${cc} ${FLAGS.join(' ')} ${cpuKey()}`).digest('hex').slice(0, 16)}`)
+  for (const name of PROGRAMS[program]) hash.update(readFileSync(join(SOURCE_DIR, name)))
+  const binary = join(binDir, `${program}-${hash.update(`${cc} ${FLAGS.join(' ')} ${cpuKey()}`).digest('hex').slice(0, 16)}`)
   if (existsSync(binary)) return { binary }
   mkdirSync(binDir, { recursive: true })
   const tmp = `${binary}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
