@@ -29,6 +29,9 @@
 #include <unistd.h>
 
 #include "field.h"
+#define PROGRAM_NAME "groth16"
+#include "program.h"
+#include "iden3_file.h"
 
 #define fq_ONE_VALUE fq_ONE
 #define fq2_ONE_VALUE ((fq2){fq_ONE, {{0, 0, 0, 0}}})
@@ -53,19 +56,7 @@
 #undef F
 #undef F_
 
-/* ---------- errors and timing ---------- */
-
-static void fail(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-#include <stdarg.h>
-static void fail(int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("groth16: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(code);
-}
+/* ---------- timing ---------- */
 
 static double nowMs(void) {
   struct timespec ts;
@@ -80,85 +71,14 @@ static void stage(const char *name) {
 
 /* ---------- iden3 binary files (.zkey, .wtns): magic, version, then typed sections ---------- */
 
-typedef struct {
-  const char *path;
-  const uint8_t *data;
-  size_t size;
-  const uint8_t *section[16];
-  u64 sectionSize[16];
-} binfile;
-
 static const char *SECTION_NAMES_ZKEY[16] = {"", "1 (protocol)", "2 (Groth16 header)", "3 (IC points)", "4 (coefficients)", "5 (A points)", "6 (B1 points)", "7 (B2 points)", "8 (C points)", "9 (H points)", "10 (contributions)"};
 static const char *SECTION_NAMES_WTNS[16] = {"", "1 (header)", "2 (witness values)"};
-
-static void open_binfile(binfile *f, const char *path, const char *magic, u64 maxVersion) {
-  memset(f, 0, sizeof *f);
-  f->path = path;
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) fail(3, "%s: cannot open (%s)", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) fail(3, "%s: cannot stat (%s)", path, strerror(errno));
-  f->size = (size_t)st.st_size;
-  if (f->size < 12) fail(3, "%s: %zu bytes, too short for a %s header (12 bytes)", path, f->size, magic);
-  void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (m == MAP_FAILED) fail(3, "%s: cannot map (%s)", path, strerror(errno));
-  close(fd);
-  f->data = m;
-  if (memcmp(f->data, magic, 4) != 0) fail(3, "%s: not a .%s file (magic \"%.4s\", expected \"%s\")", path, magic, (const char *)f->data, magic);
-  uint32_t version, nSections;
-  memcpy(&version, f->data + 4, 4);
-  memcpy(&nSections, f->data + 8, 4);
-  if (version > maxVersion) fail(3, "%s: version %u not supported (at most %llu)", path, version, (unsigned long long)maxVersion);
-  size_t pos = 12;
-  for (uint32_t i = 0; i < nSections; i++) {
-    if (pos + 12 > f->size) fail(3, "%s: truncated: section header %u of %u at byte %zu runs past the end (%zu bytes)", path, i + 1, nSections, pos, f->size);
-    uint32_t type;
-    u64 len;
-    memcpy(&type, f->data + pos, 4);
-    memcpy(&len, f->data + pos + 4, 8);
-    pos += 12;
-    if (len > f->size - pos) fail(3, "%s: truncated: section %u claims %llu bytes at byte %zu, only %zu remain", path, type, (unsigned long long)len, pos, f->size - pos);
-    if (type < 16 && !f->section[type]) {
-      f->section[type] = f->data + pos;
-      f->sectionSize[type] = len;
-    }
-    pos += len;
-  }
-}
 
 static const uint8_t *need_section(const binfile *f, int type, u64 expectedSize, const char **names) {
   if (!f->section[type]) fail(3, "%s: section %s is missing", f->path, names[type]);
   if (expectedSize != (u64)-1 && f->sectionSize[type] != expectedSize)
     fail(3, "%s: section %s is %llu bytes, expected %llu", f->path, names[type], (unsigned long long)f->sectionSize[type], (unsigned long long)expectedSize);
   return f->section[type];
-}
-
-static uint32_t rd32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-/* ---------- a parallel for over [0, n) ---------- */
-
-typedef void (*range_fn)(void *ctx, size_t from, size_t to);
-typedef struct { range_fn fn; void *ctx; size_t from, to; } range_task;
-static void *range_run(void *arg) {
-  range_task *t = arg;
-  t->fn(t->ctx, t->from, t->to);
-  return NULL;
-}
-static int THREADS = 1;
-static void parallel_for(range_fn fn, void *ctx, size_t n) {
-  int T = THREADS;
-  if (n < 1024 || T <= 1) { fn(ctx, 0, n); return; }
-  range_task tasks[64];
-  pthread_t ids[64];
-  for (int t = 0; t < T; t++) tasks[t] = (range_task){fn, ctx, n * t / T, n * (t + 1) / T};
-  for (int t = 1; t < T; t++)
-    if (pthread_create(&ids[t], NULL, range_run, &tasks[t]) != 0) fail(71, "cannot start a thread");
-  range_run(&tasks[0]);
-  for (int t = 1; t < T; t++) pthread_join(ids[t], NULL);
 }
 
 /* ---------- radix-2 NTT over Fr (Montgomery form) ---------- */
@@ -190,7 +110,7 @@ static void ntt(fr *a, size_t n, int log2n, const fr *roots) {
   }
   for (size_t half = 1; half < n; half <<= 1) {
     ntt_stage s = {a, roots, n, half, n / (2 * half)};
-    parallel_for(ntt_layer, &s, n / 2);
+    parallel_for(ntt_layer, &s, n / 2, 1024);
   }
 }
 
@@ -282,8 +202,8 @@ int main(int argc, char **argv) {
   double t0 = nowMs();
   stage("read");
   binfile z, w;
-  open_binfile(&z, argv[1], "zkey", 1);
-  open_binfile(&w, argv[2], "wtns", 2);
+  open_binfile(&z, argv[1], "zkey", 0, 1, 15, NULL);
+  open_binfile(&w, argv[2], "wtns", 0, 2, 15, NULL);
 
   const uint8_t *p1 = need_section(&z, 1, 4, SECTION_NAMES_ZKEY);
   if (rd32(p1) != 1) fail(3, "%s: section %s: protocol %u is not Groth16 (1)", z.path, SECTION_NAMES_ZKEY[1], rd32(p1));
@@ -345,7 +265,7 @@ int main(int argc, char **argv) {
     fr_add(&AB[m][c], &AB[m][c], &t);
   }
   mul_ctx mc = {C, A, B};
-  parallel_for(mul_range, &mc, n);
+  parallel_for(mul_range, &mc, n, 1024);
   double tQap = nowMs();
 
   /* Roots: w_k = nqr^((r-1)/2^28) squared down to order 2^k, nqr the first non-residue from 2,
@@ -386,13 +306,13 @@ int main(int argc, char **argv) {
     for (size_t j = 1; j < n / 2 + 1; j++) fr_mul(&roots[j], &roots[j - 1], &wnInv);
     ntt(a, n, log2n, roots);
     scale_ctx sc = {a, shift};
-    parallel_for(scale_range, &sc, n);
+    parallel_for(scale_range, &sc, n, 1024);
     roots[0] = fr_ONE;
     for (size_t j = 1; j < n / 2 + 1; j++) fr_mul(&roots[j], &roots[j - 1], &wn);
     ntt(a, n, log2n, roots);
   }
   join_ctx jc = {A, B, C};
-  parallel_for(join_range, &jc, n);
+  parallel_for(join_range, &jc, n, 1024);
   free(roots);
   free(shift);
   double tNtt = nowMs();

@@ -123,10 +123,10 @@ static void GN(_ifft_affine)(const GN(_affine) * in, size_t n, int log2n, const 
   for (size_t half = 1; half < n; half <<= 1) {
     int last = 2 * half == n;
     GN(_fft_stage) s = {a, last ? lastTw : invTw, last ? nInv : NULL, half, n / (2 * half)};
-    parallel_for(GN(_fft_layer), &s, n / 2);
+    parallel_for(GN(_fft_layer), &s, n / 2, 64);
   }
   GN(_affine_ctx) ac = {a, out, scratch};
-  parallel_for(GN(_affine_range), &ac, n);
+  parallel_for(GN(_affine_range), &ac, n, 64);
 }
 
 #undef FN

@@ -28,39 +28,9 @@
 #include <unistd.h>
 
 #include "field.h"
-
-static void fail(int code, const char *fmt, ...) __attribute__((noreturn, format(printf, 2, 3)));
-static void fail(int code, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("ptau_prepare: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(code);
-}
-
-/* ---------- a parallel for over [0, n) ---------- */
-
-typedef void (*range_fn)(void *ctx, size_t from, size_t to);
-typedef struct { range_fn fn; void *ctx; size_t from, to; } range_task;
-static void *range_run(void *arg) {
-  range_task *t = arg;
-  t->fn(t->ctx, t->from, t->to);
-  return NULL;
-}
-static int THREADS = 1;
-static void parallel_for(range_fn fn, void *ctx, size_t n) {
-  int T = THREADS;
-  if (n < 64 || T <= 1) { fn(ctx, 0, n); return; }
-  range_task tasks[64];
-  pthread_t ids[64];
-  for (int t = 0; t < T; t++) tasks[t] = (range_task){fn, ctx, n * t / T, n * (t + 1) / T};
-  for (int t = 1; t < T; t++)
-    if (pthread_create(&ids[t], NULL, range_run, &tasks[t]) != 0) fail(71, "cannot start a thread");
-  range_run(&tasks[0]);
-  for (int t = 1; t < T; t++) pthread_join(ids[t], NULL);
-}
+#define PROGRAM_NAME "ptau_prepare"
+#include "program.h"
+#include "iden3_file.h"
 
 #define fq_ONE_VALUE fq_ONE
 #define fq2_ONE_VALUE ((fq2){fq_ONE, {{0, 0, 0, 0}}})
@@ -85,59 +55,14 @@ static void parallel_for(range_fn fn, void *ctx, size_t n) {
 
 static const char *SECTION_NAMES[16] = {"", "1 (header)", "2 (tauG1)", "3 (tauG2)", "4 (alphaTauG1)", "5 (betaTauG1)", "6 (betaG2)", "7 (contributions)"};
 
-typedef struct {
-  const char *path;
-  const uint8_t *data;
-  size_t size;
-  const uint8_t *section[16];
-  u64 sectionSize[16];
-} ptau_file;
-
-static void open_ptau(ptau_file *f, const char *path) {
-  memset(f, 0, sizeof *f);
-  f->path = path;
-  int fd = open(path, O_RDONLY);
-  if (fd < 0) fail(3, "%s: cannot open (%s)", path, strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0) fail(3, "%s: cannot stat (%s)", path, strerror(errno));
-  f->size = (size_t)st.st_size;
-  if (f->size < 12) fail(3, "%s: %zu bytes, too short for a ptau header (12 bytes)", path, f->size);
-  void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (m == MAP_FAILED) fail(3, "%s: cannot map (%s)", path, strerror(errno));
-  close(fd);
-  f->data = m;
-  if (memcmp(f->data, "ptau", 4) != 0) fail(3, "%s: not a .ptau file (magic \"%.4s\", expected \"ptau\")", path, (const char *)f->data);
-  uint32_t version, nSections;
-  memcpy(&version, f->data + 4, 4);
-  memcpy(&nSections, f->data + 8, 4);
-  if (version != 1) fail(3, "%s: ptau version %u not supported (expected 1)", path, version);
-  size_t pos = 12;
-  for (uint32_t i = 0; i < nSections; i++) {
-    if (pos + 12 > f->size) fail(3, "%s: truncated: section header %u of %u at byte %zu runs past the end (%zu bytes)", path, i + 1, nSections, pos, f->size);
-    uint32_t type;
-    u64 len;
-    memcpy(&type, f->data + pos, 4);
-    memcpy(&len, f->data + pos + 4, 8);
-    pos += 12;
-    if (len > f->size - pos) fail(3, "%s: truncated: section %u claims %llu bytes at byte %zu, only %zu remain", path, type, (unsigned long long)len, pos, f->size - pos);
-    if (type >= 1 && type <= 7) {
-      if (f->section[type]) fail(3, "%s: section %s appears twice", path, SECTION_NAMES[type]);
-      f->section[type] = f->data + pos;
-      f->sectionSize[type] = len;
-    }
-    pos += len;
-  }
+static void open_ptau(binfile *f, const char *path) {
+  // Sections 12-15 of an already prepared file are ignored (they are written again).
+  open_binfile(f, path, "ptau", 1, 1, 7, SECTION_NAMES);
   for (int s = 1; s <= 7; s++)
     if (!f->section[s]) fail(3, "%s: section %s is missing", path, SECTION_NAMES[s]);
 }
 
-static uint32_t rd32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-
-static void need_size(const ptau_file *f, int s, u64 expected) {
+static void need_size(const binfile *f, int s, u64 expected) {
   if (f->sectionSize[s] != expected)
     fail(3, "%s: section %s is %llu bytes, expected %llu", f->path, SECTION_NAMES[s], (unsigned long long)f->sectionSize[s], (unsigned long long)expected);
 }
@@ -213,7 +138,7 @@ int main(int argc, char **argv) {
   }
   if (!fq_init() || !fr_init()) fail(70, "field constants are inconsistent");
   const char *inPath = argv[1];
-  ptau_file in;
+  binfile in;
   open_ptau(&in, inPath);
 
   /* Header: n8q = 32, q, power, ceremonyPower. */

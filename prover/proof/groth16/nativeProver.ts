@@ -11,8 +11,8 @@ const run = promisify(execFile)
 const SOURCE_DIR = packagePath('native', 'groth16')
 /** Each program of native/groth16 and the files its binary is keyed by (its main source first). */
 const PROGRAMS = {
-  groth16_prove: ['groth16_prove.c', 'field.h', 'group.h', 'msm.h'],
-  ptau_prepare: ['ptau_prepare.c', 'field.h', 'group.h', 'group_fft.h'],
+  groth16_prove: ['groth16_prove.c', 'program.h', 'iden3_file.h', 'field.h', 'group.h', 'msm.h'],
+  ptau_prepare: ['ptau_prepare.c', 'program.h', 'iden3_file.h', 'field.h', 'group.h', 'group_fft.h'],
 } as const
 export type NativeProgram = keyof typeof PROGRAMS
 const FLAGS = ['-O3', '-march=native', '-std=gnu11', '-pthread']
