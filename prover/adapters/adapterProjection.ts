@@ -3,7 +3,7 @@ import { orthonormalise, symmetricEigen } from '../influence/whitenedPca.ts'
 import type { SparseVector } from '../influence/index.ts'
 import { adapterFactors, adapterParamCount, baseActivation, type AdapterParams, type GradientFactors } from './adapterMath.ts'
 import type { AdapterProjectionBlocks } from './adapterGraphs.ts'
-import { yieldToEventLoop } from './trainBase.ts'
+import { yieldToEventLoop } from './adam.ts'
 
 /**
  * The adapter's attribution projection: phi = M g, g the record's gradient with respect to the

@@ -1,10 +1,9 @@
 import { gaussianStream } from '../influence/seededRandom.ts'
 import type { SparseVector } from '../influence/index.ts'
-import { mulberry32 } from '../dataset/mulberry32.ts'
-import { adamStep, createAdam, shuffled } from './adam.ts'
+import { miniBatchEpochs } from './adam.ts'
 import { accumulateGradient, adapterFactors, argmaxOf, baseActivation, zeroGradient, type AdapterParams } from './adapterMath.ts'
 import { MAX_RANK, type Adapter } from './adapterFile.ts'
-import { checkPositiveInteger, yieldToEventLoop } from './trainBase.ts'
+import { checkPositiveInteger } from './trainBase.ts'
 import { prepareTrainingRows, type EpochProgress, type TrainingRecords } from './trainingData.ts'
 import type { BaseModel } from './baseModel.ts'
 
@@ -60,32 +59,16 @@ export async function trainAdapter(p: TrainAdapterParameters): Promise<TrainAdap
     A: Float64Array.from({ length: d * r }, () => initScale * gauss()), B: new Float64Array(r * h), headW: new Float64Array(labels.length * h), headB: new Float64Array(labels.length),
   }
   const z0 = rows.map((row) => baseActivation(base.W0, base.b0, h, row))
-  const list = [params.A, params.B, params.headW, params.headB]
-  const adam = createAdam(list)
-  const next = mulberry32(seed)
-  let last = { loss: 0, accuracy: 0 }
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const order = shuffled(rows.length, next)
-    let loss = 0
-    let correct = 0
-    for (let start = 0; start < order.length; start += batchSize) {
-      p.signal?.throwIfAborted()
-      const batch = order.subarray(start, Math.min(order.length, start + batchSize))
-      const g = zeroGradient(params)
-      const gl = [g.A, g.B, g.headW, g.headB]
-      gl.forEach((x, k) => { for (let i = 0; i < x.length; i++) x[i] = l2 * list[k][i] })
-      for (const i of batch) {
-        const f = adapterFactors(params, rows[i], z0[i], y[i])
-        loss += f.loss
-        if (argmaxOf(f.probs) === y[i]) correct++
-        accumulateGradient(params, g, rows[i], f, 1 / batch.length)
-      }
-      adamStep(adam, list, gl, lr)
-    }
-    last = { loss: loss / rows.length, accuracy: correct / rows.length }
-    p.onProgress?.({ epoch, epochs, ...last })
-    await yieldToEventLoop()
-  }
+  const g = zeroGradient(params)
+  const last = await miniBatchEpochs({
+    examples: rows.length, epochs, batchSize, seed, learningRate: lr, l2, signal: p.signal, onEpoch: p.onProgress,
+    params: [params.A, params.B, params.headW, params.headB], grads: [g.A, g.B, g.headW, g.headB],
+    addExample: (i, weight) => {
+      const f = adapterFactors(params, rows[i], z0[i], y[i])
+      accumulateGradient(params, g, rows[i], f, weight)
+      return { loss: f.loss, correct: argmaxOf(f.probs) === y[i] }
+    },
+  })
   return {
     adapter: {
       baseSha256: base.sha256, rank: r, labels,

@@ -1,8 +1,7 @@
 import { DEFAULT_VECTORIZER, checkVectorizerConfig, type VectorizerConfig } from '../influence/index.ts'
 import { gaussianStream } from '../influence/seededRandom.ts'
-import { mulberry32 } from '../dataset/mulberry32.ts'
 import { AdapterOptionError } from './adapterErrors.ts'
-import { adamStep, createAdam, shuffled } from './adam.ts'
+import { miniBatchEpochs } from './adam.ts'
 import { adapterFactors, argmaxOf, baseActivation, type AdapterParams } from './adapterMath.ts'
 import { prepareTrainingRows, type EpochProgress, type TrainingRecords } from './trainingData.ts'
 import type { BaseModel } from './baseModel.ts'
@@ -28,9 +27,6 @@ export type TrainBaseParameters = TrainingRecords & {
 
 export const DEFAULT_HIDDEN_DIM = 128
 
-/** Let pending I/O and timers run (one macrotask turn). */
-export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-
 export function checkPositiveInteger(option: string, value: number, max: number): number {
   if (!Number.isInteger(value) || value < 1 || value > max) throw new AdapterOptionError({ option, value, expected: `an integer in [1, ${max}]` })
   return value
@@ -53,40 +49,24 @@ export async function trainBase(p: TrainBaseParameters): Promise<BaseModel> {
   const head: AdapterParams = { inputDim: d, hiddenDim: h, rank: 0, classes: C, A: new Float64Array(0), B: new Float64Array(0), headW: Float64Array.from({ length: C * h }, () => 0.01 * gauss()), headB: new Float64Array(C) }
   const params = [W0, b0, head.headW, head.headB]
   const grads = params.map((x) => new Float64Array(x.length))
-  const adam = createAdam(params)
-  const next = mulberry32(seed)
-  let last = { loss: 0, accuracy: 0 }
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const order = shuffled(rows.length, next)
-    let loss = 0
-    let correct = 0
-    for (let start = 0; start < order.length; start += batchSize) {
-      p.signal?.throwIfAborted()
-      const batch = order.subarray(start, Math.min(order.length, start + batchSize))
-      grads.forEach((g, k) => { for (let i = 0; i < g.length; i++) g[i] = l2 * params[k][i] })
-      const w = 1 / batch.length
-      for (const i of batch) {
-        const row = rows[i]
-        const f = adapterFactors(head, row, baseActivation(W0, b0, h, row), y[i])
-        loss += f.loss
-        if (argmaxOf(f.probs) === y[i]) correct++
-        for (let j = 0; j < row.indices.length; j++) {
-          const v = w * row.values[j]
-          const o = row.indices[j] * h
-          for (let l = 0; l < h; l++) grads[0][o + l] += v * f.delta[l]
-        }
-        for (let l = 0; l < h; l++) grads[1][l] += w * f.delta[l]
-        for (let c = 0; c < C; c++) {
-          for (let l = 0; l < h; l++) grads[2][c * h + l] += w * f.e[c] * f.a[l]
-          grads[3][c] += w * f.e[c]
-        }
+  const last = await miniBatchEpochs({
+    examples: rows.length, epochs, batchSize, seed, learningRate: lr, l2, signal: p.signal, onEpoch: p.onProgress, params, grads,
+    addExample: (i, w) => {
+      const row = rows[i]
+      const f = adapterFactors(head, row, baseActivation(W0, b0, h, row), y[i])
+      for (let j = 0; j < row.indices.length; j++) {
+        const v = w * row.values[j]
+        const o = row.indices[j] * h
+        for (let l = 0; l < h; l++) grads[0][o + l] += v * f.delta[l]
       }
-      adamStep(adam, params, grads, lr)
-    }
-    last = { loss: loss / rows.length, accuracy: correct / rows.length }
-    p.onProgress?.({ epoch, epochs, ...last })
-    await yieldToEventLoop() // a server calling this keeps answering (and sends the progress) between epochs
-  }
+      for (let l = 0; l < h; l++) grads[1][l] += w * f.delta[l]
+      for (let c = 0; c < C; c++) {
+        for (let l = 0; l < h; l++) grads[2][c * h + l] += w * f.e[c] * f.a[l]
+        grads[3][c] += w * f.e[c]
+      }
+      return { loss: f.loss, correct: argmaxOf(f.probs) === y[i] }
+    },
+  })
   return {
     vectorizer, labels, inputDim: d, hiddenDim: h,
     W0: Float32Array.from(W0), b0: Float32Array.from(b0), headW: Float32Array.from(head.headW), headB: Float32Array.from(head.headB),
