@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { arch, cpus } from 'node:os'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { promisify } from 'node:util'
 import { buildLayout, packagePath } from '../layout/index.ts'
+import { compileNative } from '../nativeBuild/index.ts'
 import { scoreReference } from './scoreReference.ts'
 import { requireNativeScoring, type NativeScoringAddon } from './nativeScoringAddon.ts'
 import type { ShardScores } from './scoreShard.ts'
 
-const run = promisify(execFile)
 const SOURCE_DIR = packagePath('native', 'scoring')
 const SOURCES = ['scoring.c', 'score_kernel.h']
 
@@ -48,37 +44,14 @@ function nodeApiInclude(): string | undefined {
   return candidates.find((dir) => existsSync(join(dir, 'node_api.h')))
 }
 
-function cpuKey(): string {
-  let flags = ''
-  try {
-    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''
-  } catch {
-    // Not Linux: the model name alone keys the binary.
-  }
-  return `${arch()} ${cpus()[0]?.model ?? ''} ${flags}`
-}
-
 async function load(binDir: string, cc: string): Promise<NativeScoringStatus> {
   const source = join(SOURCE_DIR, 'scoring.c')
   if (!existsSync(source)) return { reason: `${source} is missing` }
   const include = nodeApiInclude()
   if (!include) return { reason: `no Node-API header (node_api.h) next to ${process.execPath} or in /usr/include/node` }
-  const flags = ['-O3', '-march=native', '-shared', '-fPIC', `-I${include}`]
-  const hash = createHash('sha256')
-  for (const name of SOURCES) hash.update(readFileSync(join(SOURCE_DIR, name)))
-  const binary = join(binDir, `scoring-${hash.update(`${cc} ${flags.join(' ')} ${cpuKey()}`).digest('hex').slice(0, 16)}.node`)
-  if (!existsSync(binary)) {
-    mkdirSync(binDir, { recursive: true })
-    // The .node suffix matters: require() loads only *.node files as addons.
-    const tmp = `${binary}.tmp-${process.pid}.node`
-    try {
-      await run(cc, [...flags, '-o', tmp, source], { cwd: SOURCE_DIR })
-      renameSync(tmp, binary)
-    } catch (error) {
-      rmSync(tmp, { force: true })
-      return { reason: `cannot compile ${source} with ${cc} (${(error as Error).message.split('\n')[0]})` }
-    }
-  }
+  const built = await compileNative({ name: 'scoring', sourceDir: SOURCE_DIR, sources: SOURCES, binDir, cc, flags: ['-O3', '-march=native', '-shared', '-fPIC', `-I${include}`], suffix: '.node' })
+  if (built.binary === undefined) return { reason: built.reason }
+  const { binary } = built
   let addon: NativeScoringAddon
   try {
     addon = requireNativeScoring(binary)

@@ -1,15 +1,11 @@
-import { spawn, execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { spawn } from 'node:child_process'
 import { getPoseidon } from '../hash/index.ts'
 import { FIELD_MODULUS } from '../field/index.ts'
 import { buildLayout, packagePath } from '../layout/index.ts'
+import { compileNative } from '../nativeBuild/index.ts'
 import { nativeConstantsHeader } from './nativeConstants.ts'
 import { fieldsToBytes, bytesToFields } from './fieldBytes.ts'
 
-const run = promisify(execFile)
 const SOURCE_DIR = packagePath('native', 'poseidon')
 
 /**
@@ -56,26 +52,12 @@ export function loadNativeHasher({ buildDir }: { buildDir?: string } = {}): Prom
 }
 
 async function load(BIN_DIR: string): Promise<NativeHasherStatus> {
-  const source = join(SOURCE_DIR, 'poseidon_tree.c')
-  if (!existsSync(source)) return { reason: `${source} is missing` }
-  const constants = nativeConstantsHeader()
-  const hash = createHash('sha256').update(readFileSync(source)).update(constants).digest('hex').slice(0, 16)
-  const binary = join(BIN_DIR, `poseidon_tree-${hash}`)
-  if (!existsSync(binary)) {
-    const include = `${binary}.include-${process.pid}`
-    const tmp = `${binary}.tmp-${process.pid}`
-    try {
-      mkdirSync(include, { recursive: true })
-      writeFileSync(join(include, 'constants.h'), constants)
-      await run(process.env.CC ?? 'cc', ['-O3', '-I', include, '-o', tmp, source, '-lpthread'], { cwd: SOURCE_DIR })
-      renameSync(tmp, binary)
-    } catch (error) {
-      rmSync(tmp, { force: true })
-      return { reason: `cannot compile ${source} (${(error as Error).message.split('\n')[0]})` }
-    } finally {
-      rmSync(include, { recursive: true, force: true })
-    }
-  }
+  const built = await compileNative({
+    name: 'poseidon_tree', sourceDir: SOURCE_DIR, sources: ['poseidon_tree.c'], generated: { 'constants.h': nativeConstantsHeader() },
+    binDir: BIN_DIR, cc: process.env.CC ?? 'cc', flags: ['-O3'], libraries: ['-lpthread'],
+  })
+  if (built.binary === undefined) return { reason: built.reason }
+  const { binary } = built
   const hasher = makeHasher(binary)
   try {
     const wrong = await selfCheck(hasher)

@@ -1,13 +1,7 @@
-import { execFile } from 'node:child_process'
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs'
-import { arch, cpus } from 'node:os'
-import { join } from 'node:path'
-import { promisify } from 'node:util'
 import { buildLayout, packagePath } from '../../layout/index.ts'
+import { compileNative } from '../../nativeBuild/index.ts'
 import { NativeProverUnavailableError, ProverChoiceError } from '../errors.ts'
 
-const run = promisify(execFile)
 const SOURCE_DIR = packagePath('native', 'groth16')
 /** Each program of native/groth16 and the files its binary is keyed by (its main source first). */
 const PROGRAMS = {
@@ -53,33 +47,8 @@ export function loadNativeProgram(program: NativeProgram, { buildDir, cc = proce
   return status
 }
 
-function cpuKey(): string {
-  let flags = ''
-  try {
-    flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? ''
-  } catch {
-    // Not Linux: the model name alone keys the binary.
-  }
-  return `${arch()} ${cpus()[0]?.model ?? ''} ${flags}`
-}
-
-async function build(program: NativeProgram, binDir: string, cc: string): Promise<NativeProverStatus> {
-  const source = join(SOURCE_DIR, PROGRAMS[program][0])
-  if (!existsSync(source)) return { reason: `${source} is missing` }
-  const hash = createHash('sha256')
-  for (const name of PROGRAMS[program]) hash.update(readFileSync(join(SOURCE_DIR, name)))
-  const binary = join(binDir, `${program}-${hash.update(`${cc} ${FLAGS.join(' ')} ${cpuKey()}`).digest('hex').slice(0, 16)}`)
-  if (existsSync(binary)) return { binary }
-  mkdirSync(binDir, { recursive: true })
-  const tmp = `${binary}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`
-  try {
-    await run(cc, [...FLAGS, '-o', tmp, source], { cwd: SOURCE_DIR })
-    renameSync(tmp, binary)
-  } catch (error) {
-    rmSync(tmp, { force: true })
-    return { reason: `cannot compile ${source} with ${cc} (${(error as Error).message.split('\n')[0]})` }
-  }
-  return { binary }
+function build(program: NativeProgram, binDir: string, cc: string): Promise<NativeProverStatus> {
+  return compileNative({ name: program, sourceDir: SOURCE_DIR, sources: PROGRAMS[program], binDir, cc, flags: FLAGS })
 }
 
 export type ChooseGroth16ProverParameters = LoadNativeProverParameters & {
