@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadStateOfTheUnion } from '../prover/dataset/index.ts'
-import { runPoa } from './runPoa.ts'
+import { poaResult } from './runPoa.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-model-classes-'))
 const OWNER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266'
@@ -19,11 +19,7 @@ function writeJsonl(name: string, records: { contributor: string; content: strin
   return file
 }
 
-const ok = (...args: string[]) => {
-  const run = runPoa(home, '--json', ...args)
-  expect(run.status, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0)
-  return run.json.result
-}
+const ok = (...args: string[]) => poaResult(home, ...args)
 
 describe('poa model train / index / attribute on a multi-class datanet', () => {
   it('trains with the labels of the data, and attributes the predicted class or a chosen one', () => {

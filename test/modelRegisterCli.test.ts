@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/index.ts'
-import { runPoa } from './runPoa.ts'
+import { poaResult, runPoa } from './runPoa.ts'
 import { loadAttributionIndex } from '../prover/index/index.ts'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
@@ -17,11 +17,7 @@ describe('poa model register', () => {
     const file = join(home, 'mail.jsonl')
     const mails = loadSpamAssassin({ limit: 40 })
     writeFileSync(file, mails.map((m) => JSON.stringify({ contributor: m.contributor, content: m.content, label: m.label })).join('\n'))
-    const ok = (...args: string[]) => {
-      const run = runPoa(home, '--json', ...args)
-      expect(run.status, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0)
-      return run.json.result
-    }
+    const ok = (...args: string[]) => poaResult(home, ...args)
     ok('datanet', 'create', 'mail', '--depth', '8', '--owner', '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
     ok('datanet', 'import', 'mail', file)
     ok('model', 'train', '--name', 'clf', '--datanet', 'mail', '--k', '8')

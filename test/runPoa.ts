@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { expect } from 'vitest'
 import { join } from 'node:path'
 import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 
@@ -18,4 +19,11 @@ export function runPoa(home: string, ...args: string[]): PoaRun {
     json = undefined
   }
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, json }
+}
+
+/** `poa --json <args>` on `home` that must exit 0 (the assertion shows its output): its `result`. */
+export function poaResult(home: string, ...args: string[]): any {
+  const run = runPoa(home, '--json', ...args)
+  expect(run.status, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0)
+  return run.json.result
 }

@@ -10,7 +10,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadSpamAssassin } from '../prover/dataset/index.ts'
-import { runPoa } from './runPoa.ts'
+import { poaResult, runPoa } from './runPoa.ts'
 
 const home = mkdtempSync(join(tmpdir(), 'poa-ultrahonk-cli-'))
 
@@ -19,11 +19,7 @@ describe.skipIf(process.env.POA_ULTRAHONK_CLI !== '1')('poa with --system ultrah
     const mails = loadSpamAssassin({ limit: 40 })
     const file = join(home, 'mail.jsonl')
     writeFileSync(file, mails.map((m) => JSON.stringify({ contributor: m.contributor, content: m.content, label: m.label })).join('\n'))
-    const ok = (...args: string[]) => {
-      const run = runPoa(home, '--json', ...args)
-      expect(run.status, `${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0)
-      return run.json.result
-    }
+    const ok = (...args: string[]) => poaResult(home, ...args)
     ok('datanet', 'create', 'mail', '--depth', '8', '--owner', '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266')
     ok('datanet', 'import', 'mail', file)
     ok('model', 'train', '--name', 'clf', '--datanet', 'mail', '--k', '8')
