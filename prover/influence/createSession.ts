@@ -52,7 +52,8 @@ export async function createSession({ bytes, provider = 'auto', intraOpThreads, 
   if (intraOpThreads) base.intraOpNumThreads = intraOpThreads
   if (wantCuda) {
     try {
-      const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda'] })
+      // Fatal-only logging for this try: a missing CUDA library is reported once, by the notice below.
+      const session = await ort.InferenceSession.create(bytes, { ...base, logSeverityLevel: 4, executionProviders: ['cuda'] })
       return { session, provider: 'cuda' }
     } catch (error) {
       const fallbackReason = (error instanceof Error ? error.message : String(error)).split('\n')[0]
