@@ -28,9 +28,14 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildLayout, packagePath } from '../prover/layout/index.ts'
 import * as ort from 'onnxruntime-node'
-import {
-  createOnnxScoringPool, createScoringPool, createSession, IN_THREAD_MAX_PRODUCTS, loadNativeScoring, selectTopK, type NativeScoringAddon, type OnnxIndexInfo,
-} from '../prover/influence/index.ts'
+// Straight from the modules, not the influence index: on a bare GPU machine (bench/gpu/) only their
+// packages are carried.
+import { createSession } from '../prover/influence/createSession.ts'
+import { loadNativeScoring } from '../prover/influence/nativeScoring.ts'
+import type { NativeScoringAddon } from '../prover/influence/nativeScoringAddon.ts'
+import { createOnnxScoringPool, type OnnxIndexInfo } from '../prover/influence/onnxScoring.ts'
+import { selectTopK } from '../prover/influence/scoreSummary.ts'
+import { createScoringPool, IN_THREAD_MAX_PRODUCTS } from '../prover/influence/scoringPool.ts'
 import { naiveScores } from './naiveScores.ts'
 import { buildBenchOnnx } from './onnxBenchGraphs.ts'
 
@@ -96,7 +101,15 @@ const status = await loadNativeScoring()
 const native: NativeScoringAddon | undefined = status.native?.addon
 console.log(`cores ${availableParallelism()} (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, load average ${load()}`)
 console.log(`params: k ${K} (${2 * K} bytes a record), top-K ${TOP_K}, batch Q ${BATCH}, onnxruntime providers ${providers.join(',')}, sizes 2^${sizes.join(', 2^')}; native kernel: ${status.native ? `${status.native.isa} (${status.native.binary})` : `unavailable: ${status.reason}`}`)
-const stream = streamReadBinary()
+// No C compiler (a bare machine): no streaming-read limit, the other cases still run.
+const stream = (() => {
+  try {
+    return streamReadBinary()
+  } catch (error) {
+    console.log(`C streaming read unavailable (${(error as Error).message.split('\n')[0]}): no bandwidthPercent`)
+    return undefined
+  }
+})()
 const dir = mkdtempSync(join(tmpdir(), 'poa-scoring-bench-'))
 
 try {
@@ -124,6 +137,7 @@ try {
     // load on a shared machine changes in between). 2^16 records (16 MiB) stay in cache.
     const streams: Case[] = []
     const streamRead = (when: string) => {
+      if (!stream) return
       for (const threads of [1, 2]) {
         const out = JSON.parse(execFileSync(stream, [file, String(threads), String(many ? 30 : 200)], { encoding: 'utf8' })) as { bestSeconds: number; medianSeconds: number }
         streams.push({ method: `C streaming read (${when})`, threads, t: { bestMs: out.bestSeconds * 1000, medianMs: out.medianSeconds * 1000, cpuMs: NaN } })
