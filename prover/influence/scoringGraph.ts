@@ -46,6 +46,8 @@ export function buildScoringOnnx({ features, k }: { features: Int16Array; k: num
   const raw = new Uint8Array(features.buffer, features.byteOffset, features.byteLength)
   const node = (opType: string, input: string[], output: string[], attribute: ReturnType<typeof intAttr>[] = []) =>
     onnx.NodeProto.create({ name: `poa.${output[0]}`, opType, input, output, attribute })
+  // ReduceMin/ReduceMax (opset 13) take `axes` as an ints attribute; ReduceSum takes it as an input.
+  const axis1 = onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] })
   const graph = onnx.GraphProto.create({
     name: 'poa-scoring',
     input: [
@@ -78,11 +80,11 @@ export function buildScoringOnnx({ features, k }: { features: Int16Array; k: num
       node('Cast', ['features16'], ['features'], [intAttr('to', D.DOUBLE)]),
       node('Gemm', [SCORING_INPUTS.queries, 'features'], ['scores'], [intAttr('transB', 1)]),
       node('TopK', ['scores', SCORING_INPUTS.topK], ['topValues', 'topIndices'], [intAttr('axis', 1), intAttr('largest', 1), intAttr('sorted', 1)]),
-      node('ReduceMin', ['topValues'], ['threshold'], [intAttr('axes', 1) /* replaced below */, intAttr('keepdims', 1)]),
+      node('ReduceMin', ['topValues'], ['threshold'], [axis1, intAttr('keepdims', 1)]),
       node('Equal', ['scores', 'threshold'], ['atThreshold']),
       node('NonZero', ['atThreshold'], ['tiePositions']),
-      node('ReduceMin', ['scores'], ['min'], [intAttr('keepdims', 0)]),
-      node('ReduceMax', ['scores'], ['max'], [intAttr('keepdims', 0)]),
+      node('ReduceMin', ['scores'], ['min'], [axis1, intAttr('keepdims', 0)]),
+      node('ReduceMax', ['scores'], ['max'], [axis1, intAttr('keepdims', 0)]),
       node('Greater', ['scores', 'zero'], ['isPositive']),
       node('Cast', ['isPositive'], ['positiveOne'], [intAttr('to', D.DOUBLE)]),
       node('ReduceSum', ['positiveOne', 'axis1'], ['positive'], [intAttr('keepdims', 0)]),
@@ -96,11 +98,6 @@ export function buildScoringOnnx({ features, k }: { features: Int16Array; k: num
       node('Slice', ['scores', 'sliceStart', 'sliceEnd', 'axis1', SCORING_INPUTS.sampleStep], ['sample']),
     ],
   })
-  // ReduceMin/ReduceMax (opset 13) take `axes` as an ints attribute.
-  const axes = onnx.AttributeProto.create({ name: 'axes', type: onnx.AttributeProto.AttributeType.INTS, ints: [1] })
-  for (const n of graph.node) {
-    if (n.opType === 'ReduceMin' || n.opType === 'ReduceMax') n.attribute = [axes, ...(n.attribute ?? []).filter((a) => a.name !== 'axes')]
-  }
   const model = onnx.ModelProto.create({ irVersion: IR_VERSION, producerName: 'poa', producerVersion: '0.1.0', opsetImport: [{ domain: '', version: OPSET }], graph })
   return onnx.ModelProto.encode(model).finish()
 }
