@@ -1,3 +1,4 @@
+import { Option } from 'commander'
 import { PoaError } from '../prover/errors/index.ts'
 import { parseVectorizerSpec } from '../prover/influence/vectorizerSpec.ts'
 
@@ -163,4 +164,22 @@ export function labelsOption(option: string): Parser<string[]> {
     }
     return labels
   }
+}
+
+/**
+ * `--scoring auto|native|onnx`: which backend scores the index (prover/influence/scoringBackend.ts).
+ * The choices are written out here: importing the influence index would load onnxruntime at start-up.
+ */
+export function scoringOption(): Option {
+  return new Option(
+    '--scoring <backend>',
+    'scoring backend: native (SIMD kernel in worker threads), onnx (onnxruntime on --provider, exact float64 GEMM; cuda falls back to cpu), auto (onnx when --provider means CUDA and the CUDA provider opens, else native)',
+  ).choices(['auto', 'native', 'onnx']).default('auto')
+}
+
+/** One line for the kernel a result was scored by (ScoringKernel), with any onnxruntime fallback. */
+export function kernelText(kernel: { kind: string; isa?: string; provider?: string; fallbackReason?: string; reason?: string; onnxFallback?: string }): string {
+  const what = kernel.kind === 'onnx' ? `onnxruntime ${kernel.provider}${kernel.fallbackReason ? ` (CUDA unavailable: ${kernel.fallbackReason})` : ''}`
+    : kernel.kind === 'native' ? `the native kernel (${kernel.isa})` : `the JS kernel (${kernel.reason})`
+  return kernel.onnxFallback ? `${what}; onnxruntime not used: ${kernel.onnxFallback}` : what
 }

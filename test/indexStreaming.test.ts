@@ -9,6 +9,9 @@ import { recordLeavesOf } from '../prover/datanet/recordLeaf.ts'
 import { buildMerkleTree } from '../prover/merkle/index.ts'
 import { buildModelIndex, saveModel, streamModelIndex, trainModel, IndexBatchSizeError, RecordLeafMismatchError, type IndexRecord } from '../prover/influence/index.ts'
 import { saveAttributionIndex, loadAttributionIndex, IndexBuildCheckpointError, type DatanetRef } from '../prover/index/index.ts'
+import { openDatanetStore } from '../prover/datanet/index.ts'
+import { indexModel } from '../prover/app/indexModel.ts'
+import { modelDir } from '../prover/influence/index.ts'
 
 // 1,100 records: two full batches of 512 and a ragged third, so an abort lands between checkpoints.
 const COUNT = 1100
@@ -64,6 +67,29 @@ describe('streaming index build', () => {
     await expectSameFiles(dir)
     expect(existsSync(`${dir}.build`)).toBe(false)
     expect((await loadAttributionIndex(dir)).manifest).toEqual(done.manifest)
+  })
+
+  it('poa model index reads the datanet store a batch at a time, resumes after an abort and installs the same bytes', async () => {
+    const storeHome = join(home, 'store-home')
+    const store = openDatanetStore({ home: storeHome })
+    try {
+      store.createDatanet({ name: 'spam', owner: '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266', depth: DEPTH })
+      const v = await store.importRecords('spam', { records: records.map((r) => ({ contributor: r.contributor, content: r.content, label: r.datanetLabel })) })
+      expect(v.root).toBe(datanet.root)
+      expect(store.readRecords('spam', 1, 512, 515).map((r) => r.position)).toEqual([512, 513, 514])
+      expect(store.readRecords('spam', 1, COUNT, COUNT)).toEqual([])
+      expect(() => store.readRecords('spam', 1, 10, COUNT + 1)).toThrow(/0 <= start <= end <= 1100/)
+    } finally {
+      store.close()
+    }
+    await saveModel({ ...model, dir: modelDir(storeHome, 'stream') })
+    const abort = new AbortController()
+    const stopAt512 = () => ({ done, unit }: { done: number; unit: string }) => unit === 'records' && done === 512 && abort.abort(new Error('stop at 512'))
+    await expect(indexModel({ home: storeHome, model: 'stream', datanet: 'spam', provider: 'cpu', batchSize: 512, signal: abort.signal, onProgress: stopAt512 })).rejects.toThrow(/stop at 512/)
+    const done = await indexModel({ home: storeHome, model: 'stream', datanet: 'spam', provider: 'cpu', batchSize: 512 })
+    expect(done.resumedFrom).toBe(512)
+    expect(done.count).toBe(COUNT)
+    for (const f of FILES.filter((f) => f !== 'index.json')) expect((await readFile(join(done.dir, f))).equals(await readFile(join(reference, f))), f).toBe(true)
   })
 
   it('resumes a build SIGKILLed after its first checkpoint and installs the same bytes', async () => {

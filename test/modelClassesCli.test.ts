@@ -41,5 +41,12 @@ describe('poa model train / index / attribute on a multi-class datanet', () => {
     expect(chosen.target).toMatchObject({ label: other, predicted: false })
     expect(chosen.queryCommitment).not.toBe(predicted.queryCommitment)
 
+    // Issue 19 item 2: onnxruntime scoring asked for on CUDA, which is absent here: onnxruntime's CPU
+    // provider scores, says why, and gives the native kernel's top-K and distribution.
+    expect(predicted.kernel).toMatchObject({ kind: 'native' })
+    const onnx = ok('model', 'attribute', '--model', 'era', '--datanet', 'sotu', '--text', text, '--top-k', '3', '--workers', '1', '--scoring', 'onnx', '--provider', 'cuda')
+    expect(onnx.kernel).toMatchObject({ kind: 'onnx', provider: 'cpu', fallbackReason: expect.stringMatching(/\S/) })
+    expect({ top: onnx.top, distribution: onnx.distribution }).toEqual({ top: predicted.top, distribution: predicted.distribution })
+
   })
 })

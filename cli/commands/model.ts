@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
 import { availableParallelism } from 'node:os'
 import type { ModelManifest, ProjectionKind, ProviderRequest } from '../../prover/influence/index.ts'
-import { CliOptionConflictError, accountOption, bigintOption, exactlyOne, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
+import { CliOptionConflictError, kernelText, scoringOption, accountOption, bigintOption, exactlyOne, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
 import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
@@ -180,15 +180,16 @@ export function registerModelCommands(program: Command): void {
   queryCommand('attribute', 'score every record of the index against a query and list the top-K contributors')
     .option('--top-k <K>', 'candidates to return', integerOption('--top-k', 1, 1024), 8)
     .option('--workers <n>', 'scoring worker threads (default: cores)', integerOption('--workers', 1, 256))
-    .action(async (o: QueryOptions & { topK: number; workers?: number }, cmd: Command) => {
+    .addOption(scoringOption())
+    .action(async (o: QueryOptions & { topK: number; workers?: number; scoring: 'auto' | 'native' | 'onnx' }, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const text = await queryText(o)
       const { attributeQuery } = await import('../../prover/app/attributeQuery.ts')
       const result = await attributeQuery({
-        home: opts.home, model: o.model, datanet: o.datanet, version: o.version, text, target: o.class, topK: o.topK, workers: o.workers ?? availableParallelism(), provider: o.provider,
+        home: opts.home, model: o.model, datanet: o.datanet, version: o.version, text, target: o.class, topK: o.topK, workers: o.workers ?? availableParallelism(), provider: o.provider, scoring: o.scoring,
       })
       printResult(opts, result, () => [
-        `prediction: ${result.prediction.label}, attributed class ${result.target.label}; ${result.distribution.count} records scored (${result.distribution.positive} positive) with ${result.workers} workers`,
+        `prediction: ${result.prediction.label}, attributed class ${result.target.label}; ${result.distribution.count} records scored (${result.distribution.positive} positive) by ${kernelText(result.kernel)}`,
         ...result.top.map((t, i) => `  ${i + 1}. record ${t.position} ${t.contributor} [${t.label ?? ''}] score ${t.score}`),
       ].join('\n'))
     })

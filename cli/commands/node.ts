@@ -3,12 +3,13 @@ import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circu
 import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import type { NodeCrashPoint } from '../../prover/node/runNode.ts'
 import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
-import { integerOption, type GlobalOptions } from '../options.ts'
+import { integerOption, scoringOption, type GlobalOptions } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
 type NodeOptions = ChainCliOptions & {
   model?: string[]; datanet?: string; circuit: CircuitSetName; fromBlock?: number; pollMs: number; workers: number
   metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
+  scoring: 'auto' | 'native' | 'onnx'; provider: 'auto' | 'cuda' | 'cpu'
 }
 
 /**
@@ -31,6 +32,8 @@ export function registerNodeCommands(program: Command): void {
       .option('--from-block <n>', 'first block to scan on a fresh queue', integerOption('--from-block', 0, Number.MAX_SAFE_INTEGER))
       .option('--poll-ms <ms>', 'chain polling interval', integerOption('--poll-ms', 50, 3_600_000), 1000)
       .option('--workers <n>', 'scoring threads', integerOption('--workers', 1, 256), 1)
+      .addOption(scoringOption())
+      .addOption(new Option('--provider <p>', 'onnxruntime execution provider of the scoring (--scoring auto|onnx); cuda falls back').choices(['auto', 'cuda', 'cpu']).default('auto'))
       .option('--metrics-port <port>', 'serve counters on 127.0.0.1 (0: a free port)', integerOption('--metrics-port', 0, 65535))
       .option('--until-idle', 'exit once the chain is scanned and no job is open')
       .option('--validate', "also check every settlement of the served models within its challenge window, and challenge one that left out a record scoring above its threshold (the node's key takes the challenger's share of the bond)")
@@ -50,7 +53,7 @@ export function registerNodeCommands(program: Command): void {
     try {
       const summary = await runProverNode({
         home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: options.circuit,
-        fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
+        fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, scoring: options.scoring, provider: options.provider, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
         settlement: options.settlement, validate: options.validate, system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
         onStarted: (node) => {
           stop = () => node.stop()

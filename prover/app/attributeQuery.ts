@@ -1,4 +1,4 @@
-import { createScoringPool, queryModel, type ProviderRequest } from '../influence/index.ts'
+import { createScoringBackend, queryModel, type ProviderRequest, type ScoringBackendRequest, type ScoringKernel } from '../influence/index.ts'
 import type { DatanetRef } from '../datanet/index.ts'
 import type { AppFolders } from './appOptions.ts'
 import { openModelIndex } from './openModelIndex.ts'
@@ -16,7 +16,10 @@ export type AttributeQueryParameters = Pick<AppFolders, 'home'> & {
   topK: number
   /** Scoring worker threads. */
   workers: number
+  /** The model's execution provider; with `scoring` 'auto' or 'onnx' also the scoring's (scoringBackend.ts). */
   provider?: ProviderRequest
+  /** Which backend scores (default 'auto': onnxruntime on CUDA when `provider` means CUDA, else native). */
+  scoring?: ScoringBackendRequest
 }
 
 export type AttributeQueryReturnType = {
@@ -27,6 +30,8 @@ export type AttributeQueryReturnType = {
   inputHash: bigint
   provider: string
   workers: number
+  /** What scored: native/js kernel or onnxruntime and its provider, with any fallback reason. */
+  kernel: ScoringKernel
   datanet: { id: string; version: number; root: string }
   indexRoot: string
   /** Scores are exact integers at scale 2^-scoreFracBits. */
@@ -43,7 +48,7 @@ export type AttributeQueryReturnType = {
 export async function attributeQuery(p: AttributeQueryParameters): Promise<AttributeQueryReturnType> {
   const { model, index, records } = await openModelIndex({ home: p.home, model: p.model, datanet: p.datanet, version: p.version, withRecords: true })
   const q = await queryModel({ model, text: p.text, target: p.target, featureFracBits: index.manifest.featureFracBits, provider: p.provider })
-  const pool = createScoringPool({ workers: p.workers })
+  const pool = createScoringBackend({ workers: p.workers, scoring: p.scoring, provider: p.provider })
   let scored
   try {
     scored = await pool.score({ features: index.features, k: index.manifest.k, query: q.features, topK: p.topK })
@@ -51,7 +56,7 @@ export async function attributeQuery(p: AttributeQueryParameters): Promise<Attri
     await pool.destroy()
   }
   return {
-    prediction: q.prediction, target: q.target, queryCommitment: q.queryCommitment, inputHash: q.inputHash, provider: q.provider, workers: scored.workers,
+    prediction: q.prediction, target: q.target, queryCommitment: q.queryCommitment, inputHash: q.inputHash, provider: q.provider, workers: scored.workers, kernel: scored.kernel,
     datanet: index.manifest.datanet, indexRoot: index.manifest.root, scoreFracBits: 2 * index.manifest.featureFracBits,
     top: scored.top.map((t) => ({ ...t, contributor: records![t.position].contributor, label: records![t.position].label })),
     distribution: scored.distribution,

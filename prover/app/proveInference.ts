@@ -1,4 +1,5 @@
 import type { ProofSystemName } from '../proof/proofSystems.ts'
+import type { ProviderRequest, ScoringBackendRequest } from '../influence/index.ts'
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { PoaError, jsonSafe } from '../errors/index.ts'
@@ -33,6 +34,9 @@ export type ProveInferenceParameters = AppFolders & AppChain & AppReporting & {
   /** The prover-fee recipient the proof binds (default: this chain's signer, who will send settle). */
   prover?: string
   workers?: number
+  /** Scoring backend and its onnxruntime provider (scoringBackend.ts; default 'auto', 'auto'). */
+  scoring?: ScoringBackendRequest
+  provider?: ProviderRequest
   /** The class the recorded commitment must attribute (a label or index); default: whichever it carries. */
   target?: number | string
 }
@@ -74,7 +78,7 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     }
     const attributed = await proveRecordedInference({
       home: p.home, chain, settlement, inferenceId: id, served, circuit, keys, params, prover: p.prover ?? chain.signerAddress, target: p.target,
-      scoring: { workers: p.workers ?? 1 }, onProgress: (p.onProgress ?? noProgress)(`proving ${circuit.name}`), signal: p.signal,
+      scoring: { workers: p.workers ?? 1, backend: p.scoring, provider: p.provider }, onProgress: (p.onProgress ?? noProgress)(`proving ${circuit.name}`), signal: p.signal,
     })
     if ('kind' in attributed) throw fail(attributed.reason)
     const file = p.out ?? homeLayout(p.home).proofFile(id)

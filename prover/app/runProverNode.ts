@@ -1,6 +1,6 @@
 import type { ProofSystemName } from '../proof/proofSystems.ts'
 import { existsSync, readFileSync } from 'node:fs'
-import { loadModel, modelDir } from '../influence/index.ts'
+import { loadModel, modelDir, type ProviderRequest, type ScoringBackendRequest } from '../influence/index.ts'
 import { homeLayout } from '../layout/index.ts'
 import { NodeConfigError, startNode, type NodeCrashPoint, type NodeSummary } from '../node/runNode.ts'
 import type { CircuitSetName } from '../proof/circuitParams.ts'
@@ -20,6 +20,9 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   fromBlock?: number
   pollMs?: number
   workers?: number
+  /** Scoring backend and its onnxruntime provider (StartNodeParameters.scoring). */
+  scoring?: ScoringBackendRequest
+  provider?: ProviderRequest
   metricsPort?: number
   untilIdle?: boolean
   settlement?: string
@@ -58,7 +61,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({
         home: p.home, chain, settlement: settlementAddress(chain, p.settlement), models, store, datanet: config.datanet, circuit, keys, params,
-        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt,
+        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt,
         validator: validator && { circuit: validator.circuit, keys: validator.keys },
       })
       p.onStarted?.(node)

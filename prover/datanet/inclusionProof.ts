@@ -48,7 +48,8 @@ export async function proveRecordInclusion(store: DatanetStore, ref: DatanetRef,
   const datanet = store.getDatanet(ref)
   const v = store.getVersion(datanet.id, version)
   const proof = await store.proveRecord(datanet.id, v.version, position)
-  const record = store.getRecords(datanet.id, v.version)[position]
+  // proveRecord checked the position; read that one record, not the whole version.
+  const [record] = store.readRecords(datanet.id, v.version, position, position + 1)
   return {
     format: INCLUSION_PROOF_FORMAT,
     datanet: { id: datanet.id, name: datanet.name },

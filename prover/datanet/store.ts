@@ -6,7 +6,7 @@ import { buildMerkleTree, getMerkleProof, MAX_TREE_DEPTH, type MerkleBackend, ty
 import { DatanetCorruptError, DatanetExistsError, DatanetNotFoundError, DatanetParameterError, VersionNotFoundError } from './errors.ts'
 import { importRecordsInto, type ImportRecordsParameters, type Progress } from './importRecords.ts'
 import { applySchema, fieldFromDb } from './schema.ts'
-import { readDatanetRecords, type StoredRecord } from './storedRecords.ts'
+import { readDatanetRecordRange, readDatanetRecords, type StoredRecord } from './storedRecords.ts'
 import { recordCommitInto, type RecordVersionCommitParameters } from './versionCommit.ts'
 
 /** A datanet is referenced by its numeric id (number or digit string) or its name. */
@@ -56,6 +56,11 @@ export type DatanetStore = {
   getVersion(ref: DatanetRef, version?: number): DatanetVersion
   /** Records of a version in leaf order (position = leaf index). */
   getRecords(ref: DatanetRef, version?: number): StoredRecord[]
+  /**
+   * Records at positions start..end-1 of a version (leaf order), for walking a large datanet a batch
+   * at a time; 0 <= start <= end <= the version's record count, else DatanetParameterError.
+   */
+  readRecords(ref: DatanetRef, version: number | undefined, start: number, end: number): StoredRecord[]
   /** The cached leaves of a version, in leaf order (no content is re-hashed). */
   getLeaves(ref: DatanetRef, version?: number): bigint[]
   /** The Merkle tree of a version; checks its root against the stored one. */
@@ -190,6 +195,14 @@ export function openDatanetStore({ home }: { home: string }): DatanetStore {
     getRecords(ref, version) {
       const found = findVersion(ref, version)
       return readDatanetRecords(db, found.datanet.id, found.version.recordCount)
+    },
+    readRecords(ref, version, start, end) {
+      const found = findVersion(ref, version)
+      const count = found.version.recordCount
+      if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || start > end || end > count) {
+        throw new DatanetParameterError({ name: 'start..end', value: `${start}..${end}`, expected: `integers with 0 <= start <= end <= ${count} (version ${found.version.version} has ${count} records)` })
+      }
+      return readDatanetRecordRange(db, found.datanet.id, start, end)
     },
     getLeaves,
     buildTree,

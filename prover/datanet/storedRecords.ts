@@ -28,9 +28,17 @@ type RecordRow = {
 
 /** The first `count` records of a datanet in leaf order. */
 export function readDatanetRecords(db: Database.Database, datanetId: number, count: number): StoredRecord[] {
+  return readDatanetRecordRange(db, datanetId, 0, count)
+}
+
+/**
+ * Records at positions start..end-1 of a datanet in leaf order: one range scan of the
+ * (datanet_id, position) primary key, so a caller can walk a large datanet in bounded memory.
+ */
+export function readDatanetRecordRange(db: Database.Database, datanetId: number, start: number, end: number): StoredRecord[] {
   const rows = db
-    .prepare('SELECT position, contributor, content, content_is_text, content_hash, leaf, label, metadata, source, version FROM records WHERE datanet_id = ? AND position < ? ORDER BY position')
-    .all(datanetId, count) as RecordRow[]
+    .prepare('SELECT position, contributor, content, content_is_text, content_hash, leaf, label, metadata, source, version FROM records WHERE datanet_id = ? AND position >= ? AND position < ? ORDER BY position')
+    .all(datanetId, start, end) as RecordRow[]
   return rows.map((row) => {
     const record: StoredRecord = {
       position: row.position,

@@ -1,5 +1,6 @@
 import { getPoseidon } from '../hash/index.ts'
 import { ValueOutOfRangeError } from '../errors/index.ts'
+import { FEATURE_BITS, FEATURE_BOUND } from './featureBound.ts'
 
 /**
  * How attribution features are committed. A feature is a signed integer of FEATURE_BITS bits:
@@ -9,8 +10,7 @@ import { ValueOutOfRangeError } from '../errors/index.ts'
  * elements: h = Poseidon(p_0..p_15) for up to 16 elements, else h_1 = Poseidon(p_0..p_15),
  * h_{j+1} = Poseidon(h_j, next up to 15). Circuit twin: `FeatureHash(k)` in circuits/lib.
  */
-export const FEATURE_BITS = 16
-export const FEATURE_BOUND = (1n << BigInt(FEATURE_BITS - 1)) - 1n
+export { FEATURE_BITS, FEATURE_BOUND } from './featureBound.ts'
 export const FEATURES_PER_ELEMENT = 15
 
 /** Check every feature is within ±FEATURE_BOUND; `where` names the vector in the error. */

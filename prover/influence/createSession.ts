@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import * as ort from 'onnxruntime-node'
+import { PoaError } from '../errors/index.ts'
 
 /**
  * Open an onnxruntime-node session with an explicit execution provider.
@@ -19,6 +20,11 @@ export type CreateSessionParameters = {
   intraOpThreads?: number
   /** Where the fallback notice goes (default: stderr). */
   onNotice?: (message: string) => void
+  /**
+   * false: when CUDA was asked for and cannot open, throw CudaUnavailableError (with the reason)
+   * instead of opening a CPU session; for callers that would rather use another CPU path. Default true.
+   */
+  cpuFallback?: boolean
 }
 
 export type CreateSessionReturnType = {
@@ -28,17 +34,30 @@ export type CreateSessionReturnType = {
   fallbackReason?: string
 }
 
-export async function createSession({ bytes, provider = 'auto', intraOpThreads, onNotice }: CreateSessionParameters): Promise<CreateSessionReturnType> {
+/** Whether a request means CUDA: 'cuda', or 'auto' on a machine with an NVIDIA device node. */
+export function cudaRequested(provider: ProviderRequest): boolean {
+  return provider === 'cuda' || (provider === 'auto' && existsSync('/dev/nvidia0'))
+}
+
+export class CudaUnavailableError extends PoaError {
+  constructor({ reason }: { reason: string }) {
+    super('CUDA_UNAVAILABLE', 'USAGE', `onnxruntime's CUDA execution provider is unavailable: ${reason}`, { meta: { reason } })
+  }
+}
+
+export async function createSession({ bytes, provider = 'auto', intraOpThreads, onNotice, cpuFallback = true }: CreateSessionParameters): Promise<CreateSessionReturnType> {
   const notice = onNotice ?? ((m: string) => process.stderr.write(`${m}\n`))
-  const wantCuda = provider === 'cuda' || (provider === 'auto' && existsSync('/dev/nvidia0'))
+  const wantCuda = cudaRequested(provider)
   const base: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: 'all' }
   if (intraOpThreads) base.intraOpNumThreads = intraOpThreads
   if (wantCuda) {
     try {
-      const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cuda'] })
+      // Fatal-only logging for this try: a missing CUDA library is reported once, by the notice below.
+      const session = await ort.InferenceSession.create(bytes, { ...base, logSeverityLevel: 4, executionProviders: ['cuda'] })
       return { session, provider: 'cuda' }
     } catch (error) {
       const fallbackReason = (error instanceof Error ? error.message : String(error)).split('\n')[0]
+      if (!cpuFallback) throw new CudaUnavailableError({ reason: fallbackReason })
       notice(`onnxruntime: CUDA execution provider unavailable (${fallbackReason}); falling back to CPU`)
       const session = await ort.InferenceSession.create(bytes, { ...base, executionProviders: ['cpu'] })
       return { session, provider: 'cpu', fallbackReason }

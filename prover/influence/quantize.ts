@@ -1,5 +1,5 @@
 import { toFixed } from '../field/index.ts'
-import { FEATURE_BOUND } from '../index/featureHash.ts'
+import { FEATURE_BOUND } from '../index/featureBound.ts'
 import { PoaError } from '../errors/index.ts'
 
 /**

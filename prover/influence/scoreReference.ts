@@ -1,5 +1,5 @@
 import { PoaError } from '../errors/index.ts'
-import { FEATURE_BOUND } from '../index/featureHash.ts'
+import { FEATURE_BOUND } from '../index/featureBound.ts'
 
 /**
  * The scoring contract every kernel (the JS loop, the native addon) must meet, and its bigint

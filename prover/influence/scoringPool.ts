@@ -46,7 +46,16 @@ export type ScoreParameters = {
 
 export type ScoreBatchParameters = Omit<ScoreParameters, 'query'> & { queries: readonly (readonly bigint[] | Int16Array)[] }
 
-export type ScoringKernel = { kind: 'native'; isa: string; binary: string } | { kind: 'js'; reason: string }
+/**
+ * The kernel a result was scored with: the native addon, the JS loop, or onnxruntime (onnxScoring.ts)
+ * on the execution provider that ran. `onnxFallback` says why onnxruntime scoring was asked for (or
+ * chosen by `scoring: 'auto'`) and not used.
+ */
+export type ScoringKernel = (
+  | { kind: 'native'; isa: string; binary: string }
+  | { kind: 'js'; reason: string }
+  | { kind: 'onnx'; provider: 'cuda' | 'cpu'; fallbackReason?: string }
+) & { onnxFallback?: string }
 
 export type ScoreReturnType = { top: ScoredRecord[]; distribution: ScoreDistribution; workers: number; kernel: ScoringKernel }
 
@@ -88,7 +97,8 @@ export class NativeScoringUnavailableError extends PoaError {
 
 type Index = { features: ScoreTaskFeatures; count: number }
 
-function checkScoreParameters({ k, topK, quantileSample }: Omit<ScoreBatchParameters, 'queries'>): void {
+/** Check k, topK and quantileSample at the door (every scoring backend). */
+export function checkScoreParameters({ k, topK, quantileSample }: Omit<ScoreBatchParameters, 'queries'>): void {
   if (!Number.isInteger(k) || k < 1) throw new ScoreParameterError({ field: 'k', value: k, expected: 'a positive integer' })
   if (!Number.isInteger(topK) || topK < 1) throw new ScoreParameterError({ field: 'topK', value: topK, expected: 'a positive integer' })
   if (quantileSample !== undefined && !(quantileSample === Infinity || (Number.isInteger(quantileSample) && quantileSample >= 1))) {

@@ -5,7 +5,7 @@ import type { PoaChain } from '../chain/connectChain.ts'
 import { fundBond, settlementAt } from '../clients/settlementClient.ts'
 import type { DatanetRef, DatanetStore } from '../datanet/index.ts'
 import { PoaError } from '../errors/index.ts'
-import { createPrescoringPool, createScoringPool, PRESCORE_MAX_BATCH, type LoadedModel } from '../influence/index.ts'
+import { createPrescoringPool, createScoringBackend, PRESCORE_MAX_BATCH, type LoadedModel, type ProviderRequest, type ScoringBackendRequest } from '../influence/index.ts'
 import type { CompiledCircuit } from '../proof/compileCircuit.ts'
 import { releaseProofSystems } from '../proof/proofSystems.ts'
 import type { ProvingKeys } from '../proof/proveAttribution.ts'
@@ -47,6 +47,13 @@ export type StartNodeParameters = {
   fromBlock?: number
   pollMs?: number
   workers?: number
+  /**
+   * Which backend scores (scoringBackend.ts; default 'auto': onnxruntime when `provider` means CUDA
+   * and its CUDA provider opens, else the native pool); every job's result says which scored.
+   */
+  scoring?: ScoringBackendRequest
+  /** onnxruntime execution provider of the scoring (default 'auto'). */
+  provider?: ProviderRequest
   /**
    * Most pending queries of one model scored together in one scoreBatch pass each round (default
    * PRESCORE_MAX_BATCH); 1 scores each job on its own.
@@ -119,7 +126,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
   const recovered = queue.recoverInterrupted()
   if (recovered > 0) log(`node: ${recovered} interrupted job(s) back to pending`)
   // Jobs waiting for the same model are scored ahead together, one pass over the index per batch.
-  const pool = createPrescoringPool(createScoringPool({ workers: p.workers ?? 1 }), { maxBatch: p.scoreBatch ?? PRESCORE_MAX_BATCH })
+  const pool = createPrescoringPool(createScoringBackend({ workers: p.workers ?? 1, scoring: p.scoring, provider: p.provider }), { maxBatch: p.scoreBatch ?? PRESCORE_MAX_BATCH })
   const contract = await settlementAt(p.settlement, p.chain.provider)
 
   const finish = (job: Job, outcome: Outcome) => {

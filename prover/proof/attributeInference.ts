@@ -1,6 +1,6 @@
 import { PoaError } from '../errors/index.ts'
 import type { AttributionIndex } from '../index/index.ts'
-import { createScoringPool, selectTopK, type ScoreDistribution, type ScoredRecord, type ScoringPool } from '../influence/index.ts'
+import { createScoringBackend, selectTopK, type ProviderRequest, type ScoreDistribution, type ScoredRecord, type ScoringBackendRequest, type ScoringPool } from '../influence/index.ts'
 import { settlementId, witnessFromIndex, type AttributionParams, type BuildAttributionWitnessReturnType } from '../witness/index.ts'
 import type { ProveAttributionParameters, ProveProgress, ProvingKeys } from './proveAttribution.ts'
 import type { ProofSystemName } from './proofSystem.ts'
@@ -38,8 +38,11 @@ export type AttributeInferenceParameters = {
    * address it will name; the contract rejects the proof for any other recipient.
    */
   settlement: { chainId: bigint; address: string; inferenceId: string; prover: string }
-  /** Scoring threads: a long-lived pool (a node), or a thread count for a one-shot pool (default 1). */
-  scoring?: { pool: ScoringPool } | { workers: number }
+  /**
+   * Scoring: a long-lived pool (a node), or a one-shot one: its threads (default 1) and backend
+   * (scoringBackend.ts; default 'auto' on provider 'auto': onnxruntime on CUDA when it opens, else native).
+   */
+  scoring?: { pool: ScoringPool } | { workers: number; backend?: ScoringBackendRequest; provider?: ProviderRequest }
   /**
    * Explicit candidate positions instead of the rule (a full-coverage shard, or a test's dishonest
    * prover): the circuit proves any valid split over them; only the auditor's top-K check objects.
@@ -90,7 +93,7 @@ export async function attributeInference(p: AttributeInferenceParameters): Promi
   const count = index.manifest.count
   const startScoring = performance.now()
   await p.onStage?.('scoring')
-  const ownPool = p.scoring && 'pool' in p.scoring ? undefined : createScoringPool({ workers: p.scoring?.workers ?? 1 })
+  const ownPool = p.scoring && 'pool' in p.scoring ? undefined : createScoringBackend({ workers: p.scoring?.workers ?? 1, scoring: p.scoring?.backend, provider: p.scoring?.provider })
   const pool = ownPool ?? (p.scoring as { pool: ScoringPool }).pool
   let scored
   try {
