@@ -118,7 +118,8 @@ type RunWorkerParameters = {
  * Abort terminates the thread.
  */
 async function runWorker({ request, circuit, onProgress, signal, wtnsPath, witnessFrom }: RunWorkerParameters): Promise<{ proof: any; publicSignals: string[] }> {
-  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'start' })
+  // Aborted after the native witness (stage 1 reported): that is during the proof.
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: witnessFrom ? 'prove' : 'start' })
   // The worker loads snarkjs, whose curve spawns ffjavascript threads of its own.
   const pool = createWorkerPool({ from: import.meta.url, worker: 'proveWorker', threads: 1, ffjavascript: true })
   const channel = new MessageChannel()

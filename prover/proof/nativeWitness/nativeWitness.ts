@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, renameSync } from 'node:fs'
+import { copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { buildLayout, packagePath } from '../../layout/index.ts'
 import { compileNative, nativeBinaryPath, type CompileNativeParameters } from '../../nativeBuild/index.ts'
@@ -103,14 +103,22 @@ async function build(circuit: CircomCircuit, binDir: string, cxx: string, nasm: 
 export function builtNativeWitness({ circuit, buildDir, cxx = process.env.CXX ?? 'g++', nasm = process.env.NASM ?? 'nasm' }: Omit<LoadNativeWitnessParameters, 'onLog'>): { binary: string; datPath: string } | undefined {
   if (!circuitCppIsCurrent(circuit)) return undefined
   const cppDir = circuitCppDir(circuit)
-  let binary: string
-  try {
-    binary = nativeBinaryPath(compileParameters(circuit, cppDir, buildLayout(buildDir).nativeDir, cxx, nasm))
-  } catch {
-    return undefined // a file of the C++ folder is missing
+  const binDir = buildLayout(buildDir).nativeDir
+  // Hashing the circuit's C++ (13-37 MB) takes a while: once per process for a folder's stamp.
+  const key = `${cppDir}\0${readFileSync(join(cppDir, 'source.sha256'), 'utf8')}\0${binDir}\0${cxx}\0${nasm}`
+  let binary = binaryPaths.get(key)
+  if (binary === undefined) {
+    try {
+      binary = nativeBinaryPath(compileParameters(circuit, cppDir, binDir, cxx, nasm))
+    } catch {
+      return undefined // a file of the C++ folder is missing
+    }
+    binaryPaths.set(key, binary)
   }
   return existsSync(binary) ? { binary, datPath: placeDat(circuit, cppDir, binary) } : undefined
 }
+
+const binaryPaths = new Map<string, string>()
 
 export type ChooseWitnessGeneratorParameters = LoadNativeWitnessParameters & {
   /** native, wasm or auto (default: $POA_WITNESS, else auto). */
