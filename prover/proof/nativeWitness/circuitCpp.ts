@@ -59,6 +59,8 @@ export async function ensureCircuitCpp(circuit: CircomCircuit, onLog: (line: str
     })
     const written = join(tmp, `${circuit.name}_cpp`)
     writeFileSync(join(written, 'source.sha256'), stamp)
+    // Another process may have placed the same folder meanwhile (and be compiling from it): keep it.
+    if (circuitCppIsCurrent(circuit)) return { cppDir }
     rmSync(cppDir, { recursive: true, force: true })
     try {
       renameSync(written, cppDir)
