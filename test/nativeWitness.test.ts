@@ -34,8 +34,10 @@ function built(status: NativeWitnessStatus): Required<NativeWitnessStatus> {
 beforeAll(async () => {
   tiny = await compileCircuit(TINY_SPEC)
   challenge = await compileCircuit(TINY_CHALLENGE_SPEC)
-  tinyNative = built(await loadNativeWitness({ circuit: tiny }))
-  challengeNative = built(await loadNativeWitness({ circuit: challenge }))
+  // Both builds at once: each is one g++ process, and CI has 2 cores.
+  const [t, c] = await Promise.all([loadNativeWitness({ circuit: tiny }), loadNativeWitness({ circuit: challenge })])
+  tinyNative = built(t)
+  challengeNative = built(c)
 }, 600_000)
 
 afterAll(releaseCurve)
