@@ -8,11 +8,13 @@ import { circuitCppDir, circuitCppIsCurrent, ensureCircuitCpp } from './circuitC
 
 const MAIN = packagePath('native', 'witness', 'witness_main.cpp')
 /**
- * -O1: the generated code is one call to fr.asm's field routines per operation, so -O3 gains
- * little at run time (the tiny circuit: 0.08 s either way) and costs 2.5x the compile time
- * (50 s against 20 s at -O0 and 32 s at -O1, and ~1 GB of g++ memory, for its 13 MB of C++).
+ * -O0: the generated code is one call to fr.asm's field routines per operation, so the optimiser
+ * gains little at run time while it is most of the build: the tiny circuit's 13 MB of C++ takes
+ * 19 / 32 / 50 CPU-s at -O0 / -O1 / -O3 (~1 GB of g++ each) and -O3 ran it no faster than -O0; the
+ * production circuit's witness takes 0.8 s at -O0 against 0.6 s at -O1 (WebAssembly: 4.4 s), for
+ * 70 CPU-s of g++ instead of ~120. First use and the CI's fresh builds pay the compile.
  */
-const FLAGS = ['-std=c++17', '-O1', '-w', '-Wl,-z,noexecstack']
+const FLAGS = ['-std=c++17', '-O0', '-w', '-Wl,-z,noexecstack']
 
 /** Which witness generator runs: the circuit's native one (its binary and .dat) or circom's WebAssembly (with the reason). */
 export type WitnessGeneratorChoice =
