@@ -17,9 +17,10 @@ import { ensureDevKeys } from '../ceremony/devSetup.ts'
 import { buildChallengeInput } from '../prover/witness/index.ts'
 import { challengeScenario, randomWitness } from './witnessFixture.ts'
 
-// Cost: the first run builds both circuits' native generators (circom2 --c ~10 s and g++ ~20-45 s
-// each here, cached under build/native and build/circuits/*/..._cpp); then about 25 s: three tiny and two
-// challenge witnesses each way, four refused inputs, one native-witness proof with the dev keys.
+// Cost: on a fresh checkout (CI) ~92 s wall and ~120 CPU-s (2 cores at load 1-3): ~70 s of it builds the two
+// native generators at once (circom2 --c ~10 s and g++ -O0 ~20-25 CPU-s each, ~1 GB each), cached under
+// build/native and build/circuits/*/*_cpp; then ~15-25 s: three tiny and two challenge witnesses each way,
+// a broken and five malformed inputs through both generators, one native-witness proof with the dev keys.
 let tiny: CompiledCircuit
 let challenge: CompiledCircuit
 let tinyNative: Required<NativeWitnessStatus>
