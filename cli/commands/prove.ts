@@ -40,8 +40,8 @@ export function registerProveCommands(program: Command): void {
             home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), inferenceId: inferenceArg, circuitSet: options.circuit, system: options.system, out: options.out,
             prover: options.prover, workers: options.workers, scoring: options.scoring, provider: options.provider, target: options.class, log: note, onProgress: progressLine, signal: controller.signal,
           })
-          const result = { inferenceId: proved.inferenceId, file: proved.file, modelId: proved.modelId, circuit: proved.pkg.circuit.name, candidates: proved.candidates, scoringMs: proved.scoringMs, provingMs: proved.provingMs, prover: proved.prover }
-          printResult(opts, result, () => `proved inference ${proved.inferenceId} (model ${proved.modelId}, ${proved.candidates} candidates, ${(proved.provingMs / 1000).toFixed(1)} s by ${proved.prover}${proved.proverNote ? `: ${proved.proverNote}` : ''}): ${proved.file}; settle it with \`poa settle ${proved.inferenceId}\``, () => proved.file)
+          const result = { inferenceId: proved.inferenceId, file: proved.file, modelId: proved.modelId, circuit: proved.pkg.circuit.name, candidates: proved.candidates, scoringMs: proved.scoringMs, provingMs: proved.provingMs, prover: proved.prover, witnessGenerator: proved.witnessGenerator }
+          printResult(opts, result, () => `proved inference ${proved.inferenceId} (model ${proved.modelId}, ${proved.candidates} candidates, ${(proved.provingMs / 1000).toFixed(1)} s by ${proved.prover}${proved.proverNote ? `: ${proved.proverNote}` : ''}${proved.witnessGenerator ? `, witness by ${proved.witnessGenerator}${proved.witnessNote ? `: ${proved.witnessNote}` : ''}` : ''}): ${proved.file}; settle it with \`poa settle ${proved.inferenceId}\``, () => proved.file)
         } finally {
           process.off('SIGINT', abort)
         }

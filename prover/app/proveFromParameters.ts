@@ -23,5 +23,6 @@ export async function proveFromParameters(p: ProveFromParametersParameters): Pro
     circuit, keys, params: parameters.params, witness, queryInputHash: parameters.query.inputHash, inferenceId: p.inferenceId,
     onProgress: (p.onProgress ?? noProgress)(`proving ${circuit.name}`), signal: p.signal,
     onProver: (c) => p.log?.(`prover: ${c.prover}${c.reason ? ` (${c.reason})` : ''}`),
+    onWitness: (c) => p.log?.(`witness: ${c.generator}${c.reason ? ` (${c.reason})` : ''}`),
   })
 }

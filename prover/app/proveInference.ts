@@ -53,6 +53,9 @@ export type ProveInferenceReturnType = {
   /** Which prover made the proof, and why not the native one when it was not. */
   prover: 'native' | 'snarkjs' | 'bb.js'
   proverNote?: string
+  /** Groth16: which witness generator ran, and why not the native one when it was not. */
+  witnessGenerator?: 'native' | 'wasm'
+  witnessNote?: string
 }
 
 /**
@@ -95,7 +98,7 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
     return {
       inferenceId: id, file, pkg: attributed.pkg, modelId: served.modelId, candidates: attributed.candidates.length, scoringMs: attributed.scoringMs, provingMs: attributed.provingMs,
       contributors, scored: { records: attributed.distribution.count, positive: attributed.distribution.positive },
-      prover: attributed.prover, proverNote: attributed.proverNote,
+      prover: attributed.prover, proverNote: attributed.proverNote, witnessGenerator: attributed.witnessGenerator, witnessNote: attributed.witnessNote,
     }
   })
 }

@@ -156,7 +156,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
       if (attributed.kind === 'wait' && job.attempts + 1 >= QUERY_WAIT_POLLS) return { kind: 'failed', reason: attributed.reason }
       return attributed
     }
-    log(`node: ${id} proved in ${(attributed.provingMs / 1000).toFixed(1)} s by ${attributed.prover}${attributed.proverNote ? ` (${attributed.proverNote})` : ''}`)
+    log(`node: ${id} proved in ${(attributed.provingMs / 1000).toFixed(1)} s by ${attributed.prover}${attributed.proverNote ? ` (${attributed.proverNote})` : ''}${attributed.witnessGenerator ? `, witness by ${attributed.witnessGenerator}${attributed.witnessNote ? ` (${attributed.witnessNote})` : ''}` : ''}`)
     // Check again: another node may have settled while this one proved.
     const lost = await retry(() => notPendingReason(p.chain, p.settlement, id))
     if (lost) return { kind: 'dropped', reason: lost }

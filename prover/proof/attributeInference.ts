@@ -68,6 +68,9 @@ export type AttributeInferenceReturnType = {
   prover: 'native' | 'snarkjs' | 'bb.js'
   /** Why snarkjs ran instead of the native prover (POA_PROVER, or the native build's failure). */
   proverNote?: string
+  /** Groth16: which witness generator ran (native, or wasm: witnessNote says why). */
+  witnessGenerator?: 'native' | 'wasm'
+  witnessNote?: string
 }
 
 /** An explicit candidate list the circuit cannot take: too many, repeated, or outside the index. */
@@ -125,11 +128,13 @@ export async function attributeInference(p: AttributeInferenceParameters): Promi
     candidates = sorted.map((position, i) => ({ position, score: witness.scores[i] })).sort((a, b) => (b.score > a.score ? 1 : b.score < a.score ? -1 : a.position - b.position))
   }
   let chosen: { prover: 'native' | 'snarkjs'; reason?: string } | undefined
+  let generator: { generator: 'native' | 'wasm'; reason?: string } | undefined
   const pkg = await getProofSystem(p.keys.system ?? DEFAULT_PROOF_SYSTEM).prove({
     circuit: p.circuit, keys: p.keys, params, witness, queryInputHash: p.query.inputHash,
     inferenceId: p.settlement.inferenceId, prover: p.settlement.prover, onProgress: p.onProgress, signal: p.signal,
     onProver: (c) => (chosen = c),
+    onWitness: (c) => (generator = c),
   })
   const prover = chosen?.prover ?? 'bb.js'
-  return { pkg, candidates, witness, distribution: scored.distribution, workers: pool.workers, scoringMs, provingMs: performance.now() - startProving, prover, proverNote: chosen?.reason }
+  return { pkg, candidates, witness, distribution: scored.distribution, workers: pool.workers, scoringMs, provingMs: performance.now() - startProving, prover, proverNote: chosen?.reason, witnessGenerator: generator?.generator, witnessNote: generator?.reason }
 }

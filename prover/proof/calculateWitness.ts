@@ -8,12 +8,13 @@ const require = createRequire(import.meta.url)
 
 /** The circuit's own witness calculator refused the input: an `===` or a range check failed. */
 export class WitnessUnsatisfiedError extends PoaError {
-  constructor({ circuit, cause }: { circuit: string; cause: unknown }) {
+  /** `detail` overrides what is read from the cause (the native generator names the assertion its own way). */
+  constructor({ circuit, cause, detail: given }: { circuit: string; cause: unknown; detail?: string }) {
     // circom reports the failing assertion innermost first: "Error in template Num2Bits_1 line: 38",
     // then each enclosing template. Keep that chain, it names the check that failed.
     const text = cause instanceof Error ? cause.message : String(cause)
     const chain = [...text.matchAll(/template (\w+?)_\d+ line: (\d+)/g)].map((m) => `${m[1]}:${m[2]}`)
-    const detail = chain.length ? `assertion failed in ${chain.join(' < ')}` : text.split('\n')[0]
+    const detail = given ?? (chain.length ? `assertion failed in ${chain.join(' < ')}` : text.split('\n')[0])
     super('WITNESS_UNSATISFIED', 'BAD_INPUT', `circuit ${circuit} rejects the input: ${detail}`, { meta: { circuit }, cause })
   }
 }

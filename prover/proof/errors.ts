@@ -63,3 +63,24 @@ export class ProverChoiceError extends PoaError {
     super('PROVER_CHOICE_INVALID', 'USAGE', `POA_PROVER="${value}": expected native, snarkjs or auto`, { meta: { value } })
   }
 }
+
+/** A circuit input the witness generators cannot read: the message names the signal and what is wrong with it. */
+export class WitnessInputError extends PoaError {
+  constructor({ circuit, signal, reason }: { circuit: string; signal?: string; reason: string }) {
+    super('WITNESS_INPUT_MALFORMED', 'BAD_INPUT', `input of circuit ${circuit}: ${signal === undefined ? '' : `signal ${signal}: `}${reason}`, { meta: { circuit, signal, reason } })
+  }
+}
+
+/** POA_WITNESS=native, but the circuit's native witness generator cannot be built here (the reason says why). */
+export class NativeWitnessUnavailableError extends PoaError {
+  constructor({ circuit, reason }: { circuit: string; reason: string }) {
+    super('NATIVE_WITNESS_UNAVAILABLE', 'USAGE', `POA_WITNESS=native but the native witness generator of ${circuit} is unavailable: ${reason}`, { meta: { circuit, reason } })
+  }
+}
+
+/** POA_WITNESS holds something other than native, wasm or auto. */
+export class WitnessChoiceError extends PoaError {
+  constructor({ value }: { value: string }) {
+    super('WITNESS_CHOICE_INVALID', 'USAGE', `POA_WITNESS="${value}": expected native, wasm or auto`, { meta: { value } })
+  }
+}

@@ -9,6 +9,7 @@ import type { NoirCircuit } from './proofSystem.ts'
 import { makeProofPackage, type ProofPackage } from './proofPackage.ts'
 import { verifyProofPackage } from './verifyProofPackage.ts'
 import { runProveWorker } from './proveInput.ts'
+import type { WitnessGeneratorChoice } from './nativeWitness/nativeWitness.ts'
 import type { ProveRequest } from './proveWorker.ts'
 import type { Groth16ProverChoice } from './groth16/nativeProver.ts'
 import type { ProofSystemName } from './proofSystemNames.ts'
@@ -40,6 +41,8 @@ export type ProveAttributionParameters = {
   signal?: AbortSignal
   /** Groth16: told which prover runs (native or snarkjs, with the reason), before it starts. */
   onProver?: (choice: Groth16ProverChoice) => void
+  /** Groth16: told which witness generator runs (native or wasm, with the reason), before it starts. */
+  onWitness?: (choice: WitnessGeneratorChoice) => void
 }
 
 const r1csHashes = new Map<string, Promise<string>>()
@@ -62,7 +65,7 @@ export async function proveAttribution(parameters: ProveAttributionParameters): 
   const { circuit, keys, params, witness, onProgress = () => {}, signal } = parameters
   if (!('wasmPath' in circuit)) throw new CircuitKindError({ system: 'groth16', circuit: circuit.name, expected: 'a circom circuit (wasmPath, r1csPath), not a Noir program' })
   const request: ProveRequest = { wasmPath: circuit.wasmPath, zkeyPath: keys.zkeyPath, input: witness.input }
-  const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal, { onProver: parameters.onProver })
+  const { proof, publicSignals } = await runProveWorker(request, circuit.name, onProgress, signal, { onProver: parameters.onProver, onWitness: parameters.onWitness })
   return packageAttributionProof(parameters, { system: 'groth16', proof, publicSignals, programSha256: await r1csSha256(circuit.r1csPath) })
 }
 

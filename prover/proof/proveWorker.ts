@@ -10,20 +10,24 @@ import { releaseCurve } from './curve.ts'
  * the pool's thread busy, is released before returning.
  */
 export type ProveRequest = { wasmPath: string; zkeyPath: string; input: Record<string, unknown> }
-/** With `wtnsPath`, the worker only writes the witness there (for the native prover) and returns `witness`. */
-export type ProveTask = ProveRequest & { progress: MessagePort; wtnsPath?: string }
+/**
+ * With `wtnsPath`, the worker only writes the witness there (for the native prover) and returns
+ * `witness`; with `witnessFrom`, it proves from that .wtns (the native witness generator's) instead
+ * of computing the witness.
+ */
+export type ProveTask = ProveRequest & { progress: MessagePort; wtnsPath?: string; witnessFrom?: string }
 export type ProveProgressMessage = { stage: 'witness' | 'prove'; done: number; total: number }
 export type ProveOutcome =
   | { type: 'result'; proof: any; publicSignals: string[] }
   | { type: 'witness'; wtnsPath: string }
   | { type: 'error'; stage: 'witness' | 'prove'; message: string }
 
-export default async function prove({ wasmPath, zkeyPath, input, progress, wtnsPath }: ProveTask): Promise<ProveOutcome> {
+export default async function prove({ wasmPath, zkeyPath, input, progress, wtnsPath, witnessFrom }: ProveTask): Promise<ProveOutcome> {
   const post = (m: ProveProgressMessage) => progress.postMessage(m)
   let stage: 'witness' | 'prove' = 'witness'
   try {
-    const wtns: any = wtnsPath ? { type: 'file', fileName: wtnsPath } : { type: 'mem' }
-    await snarkjs.wtns.calculate(input, wasmPath, wtns)
+    const wtns: any = witnessFrom ?? (wtnsPath ? { type: 'file', fileName: wtnsPath } : { type: 'mem' })
+    if (!witnessFrom) await snarkjs.wtns.calculate(input, wasmPath, wtns)
     post({ stage, done: 1, total: 2 })
     if (wtnsPath) {
       await releaseCurve()
