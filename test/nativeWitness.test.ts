@@ -7,7 +7,7 @@ import { compileCircuit, type CompiledCircuit } from '../prover/proof/compileCir
 import { TINY_CHALLENGE_SPEC, TINY_PARAMS, TINY_SPEC } from '../prover/proof/circuitParams.ts'
 import { WitnessUnsatisfiedError } from '../prover/proof/calculateWitness.ts'
 import { NativeWitnessUnavailableError, ProveAbortedError, WitnessChoiceError, WitnessInputError } from '../prover/proof/errors.ts'
-import { chooseWitnessGenerator, loadNativeWitness, type NativeWitnessStatus } from '../prover/proof/nativeWitness/nativeWitness.ts'
+import { chooseWitnessGenerator, loadNativeWitness, startNativeWitnessBuild, type NativeWitnessStatus } from '../prover/proof/nativeWitness/nativeWitness.ts'
 import { runNativeWitness } from '../prover/proof/nativeWitness/runNativeWitness.ts'
 import { normalizeWitnessInput } from '../prover/proof/nativeWitness/witnessInput.ts'
 import { runProveWorker, type WitnessReport } from '../prover/proof/proveInput.ts'
@@ -159,4 +159,21 @@ describe('native witness generator', () => {
     expect(out.witness).toEqual({ generator: 'wasm', reason: auto.reason })
     expect(out.publicSignals).toEqual(witness.publicSignals.map(String))
   }, 120_000)
+
+  it('builds in the background for a node under auto only: nothing when built or under wasm, and a stopped node kills the compiler', async () => {
+    const lines: string[] = []
+    await startNativeWitnessBuild({ circuit: tiny, choice: 'auto', log: (l) => lines.push(l) }) // built by beforeAll
+    await startNativeWitnessBuild({ circuit: tiny, choice: 'wasm', buildDir: mkdtempSync(join(tmpdir(), 'poa-witness-bg-')), log: (l) => lines.push(l) })
+    expect(lines).toEqual([])
+    const buildDir = mkdtempSync(join(tmpdir(), 'poa-witness-bg-'))
+    const stop = new AbortController()
+    const started = Date.now()
+    const build = startNativeWitnessBuild({ circuit: tiny, choice: 'auto', buildDir, signal: stop.signal, log: (l) => lines.push(l) })
+    setTimeout(() => stop.abort(), 300)
+    await build
+    expect(Date.now() - started).toBeLessThan(10_000) // g++ takes 20-60 s: it was killed, not waited for
+    expect(lines[0]).toMatch(/building .*native witness generator in the background .*proofs use WebAssembly until it is ready/)
+    expect(lines.join('\n')).not.toMatch(/generator is ready|could not be built/) // stopped: no verdict
+    expect((await chooseWitnessGenerator({ circuit: tiny, buildDir, choice: 'auto' })).generator).toBe('wasm')
+  }, 60_000)
 })

@@ -6,6 +6,7 @@ import { NodeConfigError, startNode, type NodeCrashPoint, type NodeSummary } fro
 import type { CircuitSetName } from '../proof/circuitParams.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
+import { startNativeWitnessBuild } from '../proof/nativeWitness/nativeWitness.ts'
 import { settlementAddress } from './settlementAddress.ts'
 import { withChainSession } from './withChainSession.ts'
 import { withDatanetStore } from './withDatanetStore.ts'
@@ -65,6 +66,16 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
         validator: validator && { circuit: validator.circuit, keys: validator.keys },
       })
       p.onStarted?.(node)
+      // A node that runs until stopped builds its circuits' native witness generators meanwhile
+      // (POA_WITNESS=auto); a one-pass run (--until-idle) would only wait for the compiler.
+      if (!p.untilIdle) {
+        const builds = new AbortController()
+        const circom = [circuit, validator?.circuit].flatMap((c) => (c !== undefined && 'wasmPath' in c ? [c] : []))
+        void (async () => {
+          for (const c of circom) await startNativeWitnessBuild({ circuit: c, buildDir: p.buildDir, signal: builds.signal, log: (line) => p.log?.(`node: ${line}`) })
+        })()
+        void node.done.finally(() => builds.abort())
+      }
       return node.done
     }))
 }

@@ -40,6 +40,8 @@ export type CompileNativeParameters = {
   libraries?: readonly string[]
   /** Default none; `.node` for a Node-API addon (require() loads only *.node files as addons). */
   suffix?: string
+  /** Kills the assembler or compiler when aborted (a background build of a stopping node); the result is then `{ reason }`. */
+  signal?: AbortSignal
 }
 
 /**
@@ -69,14 +71,14 @@ export async function compileNative(p: CompileNativeParameters): Promise<{ binar
       const object = `${tmp}.${basename(file)}.o`
       objects.push(object)
       try {
-        await run(p.assembled!.assembler, [...p.assembled!.flags, resolve(p.sourceDir, file), '-o', object], { cwd: p.sourceDir })
+        await run(p.assembled!.assembler, [...p.assembled!.flags, resolve(p.sourceDir, file), '-o', object], { cwd: p.sourceDir, signal: p.signal })
       } catch (error) {
         return { reason: `cannot assemble ${resolve(p.sourceDir, file)} with ${p.assembled!.assembler} (${firstError(error)})` }
       }
     }
     const compiled = (p.alsoCompiled ?? []).map((name) => resolve(p.sourceDir, name))
     try {
-      await run(p.cc, [...p.flags, ...(include ? ['-I', include] : []), '-o', tmp, source, ...compiled, ...objects, ...(p.libraries ?? [])], { cwd: p.sourceDir, maxBuffer: 16 << 20 })
+      await run(p.cc, [...p.flags, ...(include ? ['-I', include] : []), '-o', tmp, source, ...compiled, ...objects, ...(p.libraries ?? [])], { cwd: p.sourceDir, maxBuffer: 16 << 20, signal: p.signal })
     } catch (error) {
       return { reason: `cannot compile ${source} with ${p.cc} (${firstError(error)})` }
     }

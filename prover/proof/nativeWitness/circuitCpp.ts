@@ -41,7 +41,7 @@ export function circuitCppIsCurrent(circuit: CircomCircuit): boolean {
  * it and most compiled in the tests never are. Built in a temporary folder and renamed into place.
  * `{ reason }` when the circuit's main file or stamp is missing or circom2 fails.
  */
-export async function ensureCircuitCpp(circuit: CircomCircuit, onLog: (line: string) => void = () => {}): Promise<CircuitCpp> {
+export async function ensureCircuitCpp(circuit: CircomCircuit, onLog: (line: string) => void = () => {}, signal?: AbortSignal): Promise<CircuitCpp> {
   const cppDir = circuitCppDir(circuit)
   if (circuitCppIsCurrent(circuit)) return { cppDir }
   const dir = circuitDirOf(circuit)
@@ -56,6 +56,7 @@ export async function ensureCircuitCpp(circuit: CircomCircuit, onLog: (line: str
     await run(process.execPath, [require.resolve('circom2/cli.js'), relative(PACKAGE_ROOT, main), '--c', '--O2', '-l', 'node_modules', '-o', relative(PACKAGE_ROOT, tmp)], {
       maxBuffer: 64 << 20,
       cwd: PACKAGE_ROOT,
+      signal,
     })
     const written = join(tmp, `${circuit.name}_cpp`)
     writeFileSync(join(written, 'source.sha256'), stamp)

@@ -32,9 +32,11 @@ export type LoadNativeWitnessParameters = {
   /** The assembler of circom's fr.asm; default $NASM, else `nasm`. */
   nasm?: string
   onLog?: (line: string) => void
+  /** Kills circom2 or the compiler when aborted (a background build of a stopping node). */
+  signal?: AbortSignal
 }
 
-function compileParameters(circuit: CircomCircuit, cppDir: string, binDir: string, cxx: string, nasm: string): CompileNativeParameters {
+function compileParameters(circuit: CircomCircuit, cppDir: string, binDir: string, cxx: string, nasm: string, signal?: AbortSignal): CompileNativeParameters {
   const units = [`${circuit.name}.cpp`, 'calcwit.cpp', 'fr.cpp']
   return {
     name: `witness_${circuit.name}`,
@@ -47,6 +49,7 @@ function compileParameters(circuit: CircomCircuit, cppDir: string, binDir: strin
     cc: cxx,
     flags: [...FLAGS, '-I', cppDir],
     libraries: ['-lgmp'],
+    signal,
   }
 }
 
@@ -78,12 +81,12 @@ const loading = new Map<string, Promise<NativeWitnessStatus>>()
  * ~1 GB per circuit on first use. `{ reason }` (naming the missing package when it can) when it
  * cannot be built, so callers fall back to the WebAssembly generator and say why.
  */
-export function loadNativeWitness({ circuit, buildDir, cxx = process.env.CXX ?? 'g++', nasm = process.env.NASM ?? 'nasm', onLog }: LoadNativeWitnessParameters): Promise<NativeWitnessStatus> {
+export function loadNativeWitness({ circuit, buildDir, cxx = process.env.CXX ?? 'g++', nasm = process.env.NASM ?? 'nasm', onLog, signal }: LoadNativeWitnessParameters): Promise<NativeWitnessStatus> {
   const binDir = buildLayout(buildDir).nativeDir
   const key = `${circuit.wasmPath}\0${binDir}\0${cxx}\0${nasm}`
   let status = loading.get(key)
   if (!status) {
-    status = build(circuit, binDir, cxx, nasm, onLog)
+    status = build(circuit, binDir, cxx, nasm, onLog, signal)
     loading.set(key, status)
     // A failed build is not remembered: the compiler or the package may be installed meanwhile.
     void status.then((s) => s.reason && loading.delete(key))
@@ -91,10 +94,10 @@ export function loadNativeWitness({ circuit, buildDir, cxx = process.env.CXX ?? 
   return status
 }
 
-async function build(circuit: CircomCircuit, binDir: string, cxx: string, nasm: string, onLog?: (line: string) => void): Promise<NativeWitnessStatus> {
-  const cpp = await ensureCircuitCpp(circuit, onLog)
+async function build(circuit: CircomCircuit, binDir: string, cxx: string, nasm: string, onLog?: (line: string) => void, signal?: AbortSignal): Promise<NativeWitnessStatus> {
+  const cpp = await ensureCircuitCpp(circuit, onLog, signal)
   if (cpp.cppDir === undefined) return { reason: cpp.reason }
-  const parameters = compileParameters(circuit, cpp.cppDir, binDir, cxx, nasm)
+  const parameters = compileParameters(circuit, cpp.cppDir, binDir, cxx, nasm, signal)
   if (!existsSync(nativeBinaryPath(parameters))) onLog?.(`compiling ${circuit.name}'s native witness generator with ${cxx} (first use)`)
   const compiled = await compileNative(parameters)
   if (compiled.binary === undefined) return { reason: hint(compiled.reason) }
@@ -144,4 +147,26 @@ export async function chooseWitnessGenerator({ choice = process.env.POA_WITNESS 
   const status = await loadNativeWitness(load)
   if (status.binary !== undefined) return { generator: 'native', binary: status.binary, datPath: status.datPath }
   throw new NativeWitnessUnavailableError({ circuit: load.circuit.name, reason: status.reason })
+}
+
+export type StartNativeWitnessBuildParameters = Omit<LoadNativeWitnessParameters, 'onLog'> & {
+  /** Told when the build starts and how it ends. */
+  log: (line: string) => void
+  /** native, wasm or auto (default: $POA_WITNESS, else auto): only auto builds in the background. */
+  choice?: string
+}
+
+/**
+ * For a long-running node under POA_WITNESS=auto: build the circuit's native witness generator in
+ * the background when it is not built yet, so that its first proofs use WebAssembly (auto never
+ * waits for a build) and the later ones the native generator, without anyone running
+ * POA_WITNESS=native once. Does nothing under native (the first proof builds it) or wasm, or when
+ * it is built. Resolves when the build ends (abort `signal` to stop it with the node); never rejects.
+ */
+export async function startNativeWitnessBuild({ choice = process.env.POA_WITNESS ?? 'auto', log, ...load }: StartNativeWitnessBuildParameters): Promise<void> {
+  if (choice !== 'auto' || builtNativeWitness(load)) return
+  log(`building ${load.circuit.name}'s native witness generator in the background (first use, 30-90 s of g++); proofs use WebAssembly until it is ready`)
+  const status = await loadNativeWitness({ ...load, onLog: log }).catch((error: Error): NativeWitnessStatus => ({ reason: error.message }))
+  if (load.signal?.aborted) return
+  log(status.binary !== undefined ? `${load.circuit.name}'s native witness generator is ready: later proofs use it` : `${load.circuit.name}'s native witness generator could not be built, proofs keep WebAssembly: ${status.reason}`)
 }
