@@ -38,20 +38,16 @@
 #define G g1
 #define F fq
 #define F_ fq
-#define MSM_AFFINE 0
 #include "group.h"
 #include "msm.h"
-#undef MSM_AFFINE
 #undef G
 #undef F
 #undef F_
 #define G g2
 #define F fq2
 #define F_ fq2
-#define MSM_AFFINE 1
 #include "group.h"
 #include "msm.h"
-#undef MSM_AFFINE
 #undef G
 #undef F
 #undef F_
