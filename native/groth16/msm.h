@@ -232,10 +232,11 @@ static void GN(_msm)(GN(_jac) * out, const GN(_affine) * bases, const uint8_t *s
       }
     }
   }
-  /* Cost model in additions per thread: a window costs nBig bucket additions plus about 2^(c-1) to
-   * sum its 2^(c-1) buckets (fitted: on the production circuit c = 16 beat the 13 that a weight
-   * of 4 per bucket, the multiplication count, chose). Signed digits need one more bit for the last
-   * carry; the bits are split evenly over the windows, so c is the widest window's width. */
+  /* Cost model in batched additions per thread: a window costs nBig of them plus about 2 per bucket
+   * to sum its 2^(c-1) buckets (a mixed and a Jacobian addition, about 4x a batched one by
+   * multiplications, but fitted to runs: on the production circuit a weight of 2 picks c = 15 for
+   * the witness MSMs and 16 for H, the fastest measured). Signed digits need one more bit for the
+   * last carry; the bits are split evenly over the windows, so c is the widest window's width. */
   int bits = maxBits + 1;
   int bestC = 2;
   double bestCost = -1;
@@ -243,7 +244,7 @@ static void GN(_msm)(GN(_jac) * out, const GN(_affine) * bases, const uint8_t *s
     int windows = (bits + c - 1) / c;
     int width = (bits + windows - 1) / windows;
     int perThread = (windows + threads - 1) / threads;
-    double cost = (double)perThread * ((double)nBig + (double)(1u << (width - 1)));
+    double cost = (double)perThread * ((double)nBig + 2.0 * (double)(1u << (width - 1)));
     if (bestCost < 0 || cost < bestCost) { bestCost = cost; bestC = width; }
   }
   int c = bestC < 2 ? 2 : bestC;
