@@ -61,7 +61,7 @@ typedef uint64_t u64;
   "movq %[t3], %[t2]\n\t"                                                                       \
   "movq %[t4], %[t3]\n\t"
 
-static inline void mont_mul_adx(u64 *o, const u64 *a, const u64 *b, const u64 *pinv) {
+static inline __attribute__((always_inline)) void mont_mul_adx(u64 *o, const u64 *a, const u64 *b, const u64 *pinv) {
   u64 t0, t1, t2, t3, t4, hi, rax, rdx;
   __asm__("xorl %k[t0], %k[t0]\n\t"
           "xorl %k[t1], %k[t1]\n\t"
@@ -113,32 +113,38 @@ static inline void mont_mul_adx(u64 *o, const u64 *a, const u64 *b, const u64 *p
       b = (d >> 64) & 1;                                                                          \
     }                                                                                             \
   }                                                                                               \
-  static inline void NAME##_add(NAME *o, const NAME *a, const NAME *b) {                          \
-    u128 c = 0;                                                                                   \
+  /* add and sub are branchless: a data-dependent branch on a random carry mispredicted half the  \
+   * time, and the MSM's additions are as many as its products. */                               \
+  static inline __attribute__((always_inline)) void NAME##_add(NAME *o, const NAME *a, const NAME *b) { \
+    u64 s[4], d[4];                                                                               \
+    u128 c = 0, br = 0;                                                                           \
     for (int i = 0; i < 4; i++) {                                                                 \
       c += (u128)a->v[i] + b->v[i];                                                               \
-      o->v[i] = (u64)c;                                                                           \
+      s[i] = (u64)c;                                                                              \
       c >>= 64;                                                                                   \
     }                                                                                             \
-    if (NAME##_geq_p(o->v)) NAME##_sub_p(o->v);                                                   \
+    for (int i = 0; i < 4; i++) {                                                                 \
+      u128 t = (u128)s[i] - NAME##_P.v[i] - br;                                                   \
+      d[i] = (u64)t;                                                                              \
+      br = (t >> 64) & 1;                                                                         \
+    }                                                                                             \
+    u64 keep = 0 - (u64)br; /* all ones when s < p: keep the sum */                               \
+    for (int i = 0; i < 4; i++) o->v[i] = (s[i] & keep) | (d[i] & ~keep);                         \
   }                                                                                               \
-  static inline void NAME##_sub(NAME *o, const NAME *a, const NAME *b) {                          \
-    u128 br = 0;                                                                                  \
+  static inline __attribute__((always_inline)) void NAME##_sub(NAME *o, const NAME *a, const NAME *b) { \
+    u128 br = 0, c = 0;                                                                           \
     u64 t[4];                                                                                     \
     for (int i = 0; i < 4; i++) {                                                                 \
       u128 d = (u128)a->v[i] - b->v[i] - br;                                                      \
       t[i] = (u64)d;                                                                              \
       br = (d >> 64) & 1;                                                                         \
     }                                                                                             \
-    if (br) {                                                                                     \
-      u128 c = 0;                                                                                 \
-      for (int i = 0; i < 4; i++) {                                                               \
-        c += (u128)t[i] + NAME##_P.v[i];                                                          \
-        t[i] = (u64)c;                                                                            \
-        c >>= 64;                                                                                 \
-      }                                                                                           \
+    u64 mask = 0 - (u64)br; /* add p back when a < b */                                          \
+    for (int i = 0; i < 4; i++) {                                                                 \
+      c += (u128)t[i] + (NAME##_P.v[i] & mask);                                                   \
+      o->v[i] = (u64)c;                                                                           \
+      c >>= 64;                                                                                   \
     }                                                                                             \
-    memcpy(o->v, t, sizeof t);                                                                    \
   }                                                                                               \
   static inline void NAME##_dbl(NAME *o, const NAME *a) { NAME##_add(o, a, a); }                  \
   static inline void NAME##_neg(NAME *o, const NAME *a) {                                         \
@@ -149,7 +155,7 @@ static inline void mont_mul_adx(u64 *o, const u64 *a, const u64 *b, const u64 *p
   /* CIOS without the extra carry words (gnark's "no-carry" variant): valid because the top limb \
    * of p is below 2^63 - 1, so each row's sum fits 4 limbs. */                                  \
   static inline void NAME##_mul_c(NAME *o, const NAME *a, const NAME *b);                        \
-  static inline void NAME##_mul(NAME *o, const NAME *a, const NAME *b) {                          \
+  static inline __attribute__((always_inline)) void NAME##_mul(NAME *o, const NAME *a, const NAME *b) { \
     if (POA_FIELD_ADX) { mont_mul_adx(o->v, a->v, b->v, NAME##_PINV); return; }                   \
     NAME##_mul_c(o, a, b);                                                                        \
   }                                                                                               \

@@ -166,14 +166,16 @@ static void *GN(_msm_worker)(void *arg) {
       GN(_batch_flush)(s);
       size_t again = 0;
       for (size_t p = 0; p < nPending; p++) {
+        if (p + MSM_PREFETCH < nPending) GN(_msm_prefetch)(&t->bases[t->big[pending[p + MSM_PREFETCH]]]);
         size_t j = pending[p];
         int d = digits[j];
         GN(_affine) q = t->bases[t->big[j]];
         if (d < 0) FN(_neg)(&q.y, &q.y);
         if (!GN(_batch_add)(s, (uint32_t)(d < 0 ? -d : d) - 1, &q)) pending[again++] = (uint32_t)j;
       }
-      if (again && nPending - again < MSM_BATCH / 8) {
-        /* This pass queued few points: the rest share a few buckets, so add them one by one. */
+      if (again && nPending - again < MSM_BATCH / 2) {
+        /* This pass queued few points: the rest share a few buckets (a top window whose bits the
+         * scalars barely reach), and a pass per handful of them would cost a pass over all. */
         if (!jac) {
           jac = malloc(nBuckets * sizeof *jac);
           if (!jac) { fprintf(stderr, "groth16: out of memory for MSM buckets\n"); exit(70); }
@@ -232,19 +234,19 @@ static void GN(_msm)(GN(_jac) * out, const GN(_affine) * bases, const uint8_t *s
       }
     }
   }
-  /* Cost model in batched additions per thread: a window costs nBig of them plus about 2 per bucket
-   * to sum its 2^(c-1) buckets (a mixed and a Jacobian addition, about 4x a batched one by
-   * multiplications, but fitted to runs: on the production circuit a weight of 2 picks c = 15 for
-   * the witness MSMs and 16 for H, the fastest measured). Signed digits need one more bit for the
-   * last carry; the bits are split evenly over the windows, so c is the widest window's width. */
+  /* Cost model in batched additions, over all threads (the machine is shared, so CPU time is what
+   * counts): a window costs nBig of them plus about one per bucket to sum its 2^(c-1) buckets.
+   * Windows are at most 14 bits: 2^13 G1 buckets fill 512 KB, and wider windows, whose buckets
+   * leave the L2 cache, measured slower on the production circuit (c = 13..16 tried, 14 fastest
+   * for the witness MSMs, H and G2). Signed digits need one more bit for the last carry; the bits
+   * are split evenly over the windows, so c is the widest window's width. */
   int bits = maxBits + 1;
   int bestC = 2;
   double bestCost = -1;
-  for (int c = 2; c <= 16; c++) {
+  for (int c = 2; c <= 14; c++) {
     int windows = (bits + c - 1) / c;
     int width = (bits + windows - 1) / windows;
-    int perThread = (windows + threads - 1) / threads;
-    double cost = (double)perThread * ((double)nBig + 2.0 * (double)(1u << (width - 1)));
+    double cost = (double)windows * ((double)nBig + (double)(1u << (width - 1)));
     if (bestCost < 0 || cost < bestCost) { bestCost = cost; bestC = width; }
   }
   int c = bestC < 2 ? 2 : bestC;
