@@ -17,6 +17,12 @@
  */
 #define GN(name) CAT(G, name)
 #define FN(name) CAT(F_, name)
+#ifndef MSM_FORCE_C_DEFINED
+#define MSM_FORCE_C_DEFINED
+/* A window width to use instead of the cost model's (2..14), 0 for the model: field_check's MSM
+ * check sets it to reach every width's digit edge cases on a few points. */
+static int msm_force_c = 0;
+#endif
 #ifndef MSM_BATCH
 #define MSM_BATCH 512
 #endif
@@ -250,6 +256,7 @@ static void GN(_msm)(GN(_jac) * out, const GN(_affine) * bases, const uint8_t *s
     if (bestCost < 0 || cost < bestCost) { bestCost = cost; bestC = width; }
   }
   int c = bestC < 2 ? 2 : bestC;
+  if (msm_force_c) c = msm_force_c;
   int windows = maxBits == 0 ? 0 : (bits + c - 1) / c;
   int16_t *digits = malloc(nBig * (size_t)windows * sizeof *digits + 2);
   if (!digits) { fprintf(stderr, "groth16: out of memory for MSM digits\n"); exit(70); }
@@ -261,7 +268,8 @@ static void GN(_msm)(GN(_jac) * out, const GN(_affine) * bases, const uint8_t *s
       u64 d = word < 4 ? k[word] >> off : 0;
       if (off + c > 64 && word < 3) d |= k[word + 1] << (64 - off);
       int v = (int)(d & (((u64)1 << c) - 1)) + carry;
-      carry = v >= (1 << (c - 1)); /* digits in [-2^(c-1), 2^(c-1)), which int16 holds for c = 16 */
+      carry = v > (1 << (c - 1)); /* digits in (-2^(c-1), 2^(c-1)]: the top window (at most c - 1 bits
+                                   * of the scalar) plus a carry never carries out */
       if (carry) v -= 1 << c;
       digits[(size_t)w * nBig + j] = (int16_t)v;
     }
