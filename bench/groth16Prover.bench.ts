@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import * as snarkjs from 'snarkjs'
 import { CIRCUIT_SETS, attributionSpec, type CircuitSetName } from '../prover/proof/circuitParams.ts'
-import { loadNativeProver } from '../prover/proof/groth16/nativeProver.ts'
+import { loadNativeProgram, loadNativeProver } from '../prover/proof/groth16/nativeProver.ts'
 import { runNativeProver, type NativeProverTimings } from '../prover/proof/groth16/runNativeProver.ts'
 import { releaseCurve } from '../prover/proof/curve.ts'
 import { buildLayout, packagePath } from '../prover/layout/index.ts'
@@ -68,6 +68,12 @@ async function main() {
   const native = await loadNativeProver()
   if (!native.binary) throw new Error(`native prover unavailable: ${native.reason}`)
   console.log(`groth16 prover bench: ${RUNS} runs each, native with ${THREADS} threads, ${availableParallelism()} cores, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}`)
+  const fieldCheck = await loadNativeProgram('field_check')
+  if (fieldCheck.binary) {
+    // The Fq product's rate, the fast one (mulx/adcx/adox where the CPU has them) and the portable one.
+    const f = JSON.parse((await run(fieldCheck.binary, ['1000'])).stdout) as { adx: number; fqMulNs: { latency: number; throughput: number }; fqMulPortableNs: { latency: number; throughput: number } }
+    console.log(`Fq product: ${f.adx ? 'mulx/adcx/adox' : 'portable'} ${f.fqMulNs.throughput.toFixed(1)} ns (latency ${f.fqMulNs.latency.toFixed(1)} ns), portable __int128 ${f.fqMulPortableNs.throughput.toFixed(1)} ns (latency ${f.fqMulPortableNs.latency.toFixed(1)} ns)`)
+  }
   const dir = mkdtempSync(join(tmpdir(), 'poa-g16-bench-'))
   try {
     for (const set of SETS) {

@@ -38,20 +38,16 @@
 #define G g1
 #define F fq
 #define F_ fq
-#define MSM_AFFINE 0
 #include "group.h"
 #include "msm.h"
-#undef MSM_AFFINE
 #undef G
 #undef F
 #undef F_
 #define G g2
 #define F fq2
 #define F_ fq2
-#define MSM_AFFINE 1
 #include "group.h"
 #include "msm.h"
-#undef MSM_AFFINE
 #undef G
 #undef F
 #undef F_
@@ -83,12 +79,21 @@ static const uint8_t *need_section(const binfile *f, int type, u64 expectedSize,
 
 /* ---------- radix-2 NTT over Fr (Montgomery form) ---------- */
 
-typedef struct { fr *a; const fr *roots; size_t n, half, step; } ntt_stage;
-/* One butterfly layer: butterfly k in [0, n/2) works on block k / half, offset k % half. */
+/* The 64 bits of x in reverse order (swaps of halves, quarters, ... down to bits). */
+static inline u64 bit_reverse64(u64 x) {
+  x = __builtin_bswap64(x);
+  x = ((x >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((x & 0x0f0f0f0f0f0f0f0fULL) << 4);
+  x = ((x >> 2) & 0x3333333333333333ULL) | ((x & 0x3333333333333333ULL) << 2);
+  return ((x >> 1) & 0x5555555555555555ULL) | ((x & 0x5555555555555555ULL) << 1);
+}
+
+typedef struct { fr *a; const fr *roots; size_t n, half, step; int log2half; } ntt_stage;
+/* One butterfly layer: butterfly k in [0, n/2) works on block k / half, offset k % half (by shift
+ * and mask: a 64-bit division per butterfly cost about a third of a field product). */
 static void ntt_layer(void *ctx, size_t from, size_t to) {
   ntt_stage *s = ctx;
   for (size_t k = from; k < to; k++) {
-    size_t block = k / s->half, j = k % s->half;
+    size_t block = k >> s->log2half, j = k & (s->half - 1);
     size_t i = block * 2 * s->half + j;
     fr v, u = s->a[i];
     fr_mul(&v, &s->a[i + s->half], &s->roots[j * s->step]);
@@ -97,19 +102,48 @@ static void ntt_layer(void *ctx, size_t from, size_t to) {
   }
 }
 
-/* In-place NTT: a[k] <- sum_j a[j] w^(jk), where roots[i] = w^i for i < n/2. */
-static void ntt(fr *a, size_t n, int log2n, const fr *roots) {
-  for (size_t i = 0; i < n; i++) {
-    size_t r = 0;
-    for (int b = 0; b < log2n; b++) r |= ((i >> b) & 1) << (log2n - 1 - b);
-    if (r > i) {
-      fr t = a[i];
-      a[i] = a[r];
-      a[r] = t;
+#define NTT_LOG2_BLOCK 12
+typedef struct { fr *a; const fr *roots; size_t n; int layers; } ntt_block_ctx;
+/* Layers 0..layers-1 of the blocks [from, to) of 2^layers elements each. */
+static void ntt_blocks(void *ctx, size_t from, size_t to) {
+  ntt_block_ctx *c = ctx;
+  size_t size = (size_t)1 << c->layers;
+  for (size_t blk = from; blk < to; blk++) {
+    for (int l = 0; l < c->layers; l++) {
+      ntt_stage s = {c->a + blk * size, c->roots, c->n, (size_t)1 << l, c->n >> (l + 1), l};
+      ntt_layer(&s, 0, size / 2);
     }
   }
-  for (size_t half = 1; half < n; half <<= 1) {
-    ntt_stage s = {a, roots, n, half, n / (2 * half)};
+}
+
+typedef struct { fr *a; int log2n; } bitrev_ctx;
+/* Swaps a[i] and a[reverse(i)] for the i of [from, to) below their reverse: each pair is swapped by
+ * the thread owning its smaller index, so threads never touch the same pair. */
+static void bitrev_range(void *ctx, size_t from, size_t to) {
+  bitrev_ctx *b = ctx;
+  for (size_t i = from; i < to; i++) {
+    size_t r = (size_t)(bit_reverse64(i) >> (64 - b->log2n));
+    if (r > i) {
+      fr t = b->a[i];
+      b->a[i] = b->a[r];
+      b->a[r] = t;
+    }
+  }
+}
+
+/* In-place NTT: a[k] <- sum_j a[j] w^(jk), where roots[i] = w^i for i < n/2. */
+static void ntt(fr *a, size_t n, int log2n, const fr *roots) {
+  if (log2n == 0) return;
+  bitrev_ctx br = {a, log2n};
+  parallel_for(bitrev_range, &br, n, 1024);
+  /* The first layers stay inside blocks of NTT_BLOCK elements (128 KB, in L2): each block runs all
+   * of them before the next, instead of one pass over the whole array per layer. */
+  int inBlock = log2n < NTT_LOG2_BLOCK ? log2n : NTT_LOG2_BLOCK;
+  ntt_block_ctx bc = {a, roots, n, inBlock};
+  parallel_for(ntt_blocks, &bc, n >> inBlock, 1);
+  for (int l = inBlock; l < log2n; l++) {
+    size_t half = (size_t)1 << l;
+    ntt_stage s = {a, roots, n, half, n / (2 * half), l};
     parallel_for(ntt_layer, &s, n / 2, 1024);
   }
 }

@@ -7,6 +7,10 @@ const SOURCE_DIR = packagePath('native', 'groth16')
 const PROGRAMS = {
   groth16_prove: ['groth16_prove.c', 'program.h', 'iden3_file.h', 'field.h', 'group.h', 'msm.h'],
   ptau_prepare: ['ptau_prepare.c', 'program.h', 'iden3_file.h', 'field.h', 'group.h', 'group_fft.h'],
+  /** Checks the fast field product against the portable one and prints both rates (a test and the bench run it). */
+  field_check: ['field_check.c', 'field.h'],
+  /** Checks the G1 MSM against a sum of double-and-add products for every window width (a test runs it). */
+  msm_check: ['msm_check.c', 'field.h', 'group.h', 'msm.h'],
 } as const
 export type NativeProgram = keyof typeof PROGRAMS
 const FLAGS = ['-O3', '-march=native', '-std=gnu11', '-pthread']
