@@ -24,7 +24,7 @@ function renderReport(r: DemoReport): string {
     ...r.contributors.map((c, i) => `  ${i + 1}. ${c.contributor}  record ${String(c.position).padStart(4)} [${c.label}]  score ${c.score.padStart(12)}  paid ${c.paidOpen} OPEN (credited ${c.creditedOpen})  <${c.sender}>`),
     '',
     `Split    contributors ${r.split.contributorsOpen}, prover ${r.split.proverOpen}, model owner ${r.split.modelOwnerOpen}, treasury ${r.split.treasuryOpen} OPEN`,
-    `Proof    ${r.circuit.system === 'ultrahonk' ? 'UltraHonk (Noir)' : 'Groth16'}, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s by ${r.proof.prover}`,
+    `Proof    ${r.circuit.system === 'ultrahonk' ? 'UltraHonk (Noir)' : 'Groth16'}, ${r.proof.publicSignals} public signals, proved in ${r.proof.seconds} s by ${r.proof.prover}${r.proof.witnessGenerator ? `, witness by ${r.proof.witnessGenerator}` : ''}`,
     `Game     ${r.challenge.bondOpen} OPEN bond locked by the prover; challenge window ${r.challenge.windowSeconds} s (a proven better record takes ${r.challenge.challengerBps / 100}% of the bond), passed unchallenged: claimed`,
     `Govern   PoaGovernor ${r.governance.governor}, Timelock ${r.governance.timelock} owns ${r.governance.owns.join(', ')}`,
     'Transactions:',

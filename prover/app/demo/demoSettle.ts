@@ -21,6 +21,8 @@ export type DemoContributor = { position: number; contributor: string; sender: s
 export type DemoSettlement = {
   /** Which prover ran (native, snarkjs or bb.js). */
   prover: 'native' | 'snarkjs' | 'bb.js'
+  /** Groth16: which witness generator ran (native or circom's WebAssembly); UltraHonk: none. */
+  witnessGenerator?: 'native' | 'wasm'
   settled: SettleInferenceReturnType
   /** The challenge game the settlement ran under: the window passed (the embedded chain's clock moved) before the claim. */
   game: ChallengeGame
@@ -83,5 +85,6 @@ export async function proveAndSettleDemo(run: DemoRun, p: {
     scoring: { records: attributed.distribution.count, positive: attributed.distribution.positive, workers: attributed.workers },
     publicSignals: pkg.publicSignals.length,
     prover: attributed.prover,
+    witnessGenerator: attributed.witnessGenerator,
   }
 }

@@ -51,7 +51,7 @@ export type DemoReport = {
   split: { contributorsOpen: string; proverOpen: string; modelOwnerOpen: string; treasuryOpen: string }
   /** The challenge game the settlement ran under (the embedded chain's clock moved past the window before claiming). */
   challenge: { windowSeconds: number; bondOpen: string; challengerBps: number; claimableAt: number }
-  proof: { seconds: number; publicSignals: number; prover: string }
+  proof: { seconds: number; publicSignals: number; prover: string; witnessGenerator?: string }
   governance: { governor: string; timelock: string; owns: string[] }
   transactions: DemoTransaction[]
   timings: Record<string, number>
@@ -117,7 +117,7 @@ export async function runDemo(p: RunDemoParameters): Promise<DemoReport> {
           modelOwnerOpen: open(proved.settled.modelOwnerFeeWei), treasuryOpen: open(proved.settled.treasuryFeeWei),
         },
         challenge: { windowSeconds: proved.game.windowSeconds, bondOpen: open(proved.game.bondWei), challengerBps: proved.game.challengerBps, claimableAt: proved.settled.claimableAt },
-        proof: { seconds: run.timings.prove, publicSignals: proved.publicSignals, prover: proved.prover },
+        proof: { seconds: run.timings.prove, publicSignals: proved.publicSignals, prover: proved.prover, witnessGenerator: proved.witnessGenerator },
         governance: { governor: governance.governor, timelock: governance.timelock, owns: governance.handedOver.map((h) => h.contract) },
         transactions: run.transactions,
         timings: run.timings,
