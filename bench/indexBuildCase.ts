@@ -6,12 +6,12 @@
  * JSON line: build seconds per phase, the RSS before the build, Node's peak RSS (getrusage) and the
  * peak RSS of Node plus its native hasher children, sampled every 50 ms from /proc.
  */
-import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { recordLeavesOf } from '../prover/datanet/recordLeaf.ts'
 import { bytesToFields, fieldsToBytes, loadNativeHasher, type MerkleBackend } from '../prover/merkle/index.ts'
 import { loadModel, streamModelIndex, type IndexRecord } from '../prover/influence/index.ts'
 import { syntheticRecords } from './syntheticDatanet.ts'
+import { childrenRss, rssOf } from './processMemory.ts'
 
 const [modelPath, work, countArg, backendArg, threadsArg] = process.argv.slice(2)
 const count = Number(countArg)
@@ -19,24 +19,6 @@ const backend = backendArg as MerkleBackend
 const threads = Number(threadsArg)
 const depth = Math.max(2, Math.ceil(Math.log2(count)))
 const MiB = 1024 * 1024
-
-/** VmRSS in bytes of a pid, 0 when it is gone. */
-function rssOf(pid: number | string): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) * 1024 : 0
-  } catch {
-    return 0
-  }
-}
-
-function childrenOf(pid: number): string[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean))
-  } catch {
-    return []
-  }
-}
 
 const model = await loadModel(modelPath)
 await loadNativeHasher() // compile + self-check outside the measurement
@@ -57,7 +39,7 @@ const rssBeforeBuild = rssOf(process.pid)
 let peakTotal = 0
 let peakHasher = 0
 const sampler = setInterval(() => {
-  const hasher = childrenOf(process.pid).reduce((sum, pid) => sum + rssOf(pid), 0)
+  const hasher = childrenRss()
   peakHasher = Math.max(peakHasher, hasher)
   peakTotal = Math.max(peakTotal, rssOf(process.pid) + hasher)
 }, 50)

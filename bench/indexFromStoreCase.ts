@@ -7,39 +7,22 @@
  * Prints one JSON line: build seconds, RSS before the build, Node's peak RSS (getrusage) and the
  * sampled peak of Node plus its children (the native hasher), and the index root.
  */
-import { readFileSync, readdirSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { indexModel } from '../prover/app/indexModel.ts'
 import { withDatanetStore } from '../prover/app/withDatanetStore.ts'
 import { loadModel, modelDir, streamModelIndex, type IndexRecord } from '../prover/influence/index.ts'
 import { loadNativeHasher } from '../prover/merkle/index.ts'
+import { childrenRss, rssOf } from './processMemory.ts'
 
 const [home, modelName, datanetName, mode] = process.argv.slice(2)
 const MiB = 1024 * 1024
-
-function rssOf(pid: number | string): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) * 1024 : 0
-  } catch {
-    return 0
-  }
-}
-
-function childrenOf(pid: number): string[] {
-  try {
-    return readdirSync(`/proc/${pid}/task`).flatMap((tid) => readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean))
-  } catch {
-    return []
-  }
-}
 
 await loadNativeHasher() // compile + self-check outside the measurement
 const rssBeforeBuild = rssOf(process.pid)
 let peakTotal = 0
 const sampler = setInterval(() => {
-  peakTotal = Math.max(peakTotal, rssOf(process.pid) + childrenOf(process.pid).reduce((sum, pid) => sum + rssOf(pid), 0))
+  peakTotal = Math.max(peakTotal, rssOf(process.pid) + childrenRss())
 }, 50)
 const started = performance.now()
 let root: string
