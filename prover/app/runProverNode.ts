@@ -74,7 +74,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
         void (async () => {
           for (const c of circom) await startNativeWitnessBuild({ circuit: c, buildDir: p.buildDir, signal: builds.signal, log: (line) => p.log?.(`node: ${line}`) })
         })()
-        void node.done.finally(() => builds.abort())
+        node.done.then(() => builds.abort(), () => builds.abort()) // not finally(): its copy of a rejection would go unhandled
       }
       return node.done
     }))
