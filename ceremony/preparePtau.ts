@@ -31,7 +31,7 @@ export type PreparePtauParameters = {
  * The prepare implementation to run: native (native/groth16/ptau_prepare.c, whose output is
  * byte-identical to snarkjs's) when it compiles, else snarkjs with the reason. `native` insists.
  */
-export async function choosePtauPrepare({ choice = process.env.POA_PTAU_PREPARE ?? 'auto', buildDir }: Pick<PreparePtauParameters, 'choice' | 'buildDir'> = {}): Promise<PtauPrepareChoice> {
+export async function choosePtauPrepare({ choice = process.env.POA_PTAU_PREPARE || 'auto', buildDir }: Pick<PreparePtauParameters, 'choice' | 'buildDir'> = {}): Promise<PtauPrepareChoice> {
   if (choice !== 'auto' && choice !== 'native' && choice !== 'snarkjs') throw new CeremonyInputError({ where: 'POA_PTAU_PREPARE', value: choice, expected: 'auto, native or snarkjs' })
   if (choice === 'snarkjs') return { implementation: 'snarkjs', reason: 'POA_PTAU_PREPARE=snarkjs' }
   const status = await loadNativeProgram('ptau_prepare', { buildDir })

@@ -1,3 +1,4 @@
+import { pollDelay } from './pollDelay.ts'
 import type { ProveAttributionParameters } from '../proof/proveAttribution.ts'
 import type { EventLog } from 'ethers'
 import { ChainRequestError } from '../chain/chainErrors.ts'
@@ -260,10 +261,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
           if (latest === head) break
           continue
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, p.pollMs ?? 1000)
-          signal.addEventListener('abort', () => { clearTimeout(timer); resolve() }, { once: true })
-        })
+        await pollDelay(p.pollMs ?? 1000, signal)
       }
       return { ...metrics(), recovered }
     } finally {

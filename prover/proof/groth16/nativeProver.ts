@@ -64,7 +64,7 @@ export type ChooseGroth16ProverParameters = LoadNativeProverParameters & {
  * The Groth16 prover to run: native when it builds (auto) or when asked (native: an error if it
  * cannot build), snarkjs when asked or as the fallback, with the reason.
  */
-export async function chooseGroth16Prover({ choice = process.env.POA_PROVER ?? 'auto', ...load }: ChooseGroth16ProverParameters = {}): Promise<Groth16ProverChoice> {
+export async function chooseGroth16Prover({ choice = process.env.POA_PROVER || 'auto', ...load }: ChooseGroth16ProverParameters = {}): Promise<Groth16ProverChoice> {
   if (choice !== 'auto' && choice !== 'native' && choice !== 'snarkjs') throw new ProverChoiceError({ value: choice })
   if (choice === 'snarkjs') return { prover: 'snarkjs', reason: 'POA_PROVER=snarkjs' }
   const status = await loadNativeProver(load)

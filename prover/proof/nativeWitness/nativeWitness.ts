@@ -136,7 +136,7 @@ export type ChooseWitnessGeneratorParameters = LoadNativeWitnessParameters & {
  * a small proof: `POA_WITNESS=native` once builds it, and auto uses it from then on). native:
  * build it on first use, an error if it cannot be built. wasm: circom's WebAssembly.
  */
-export async function chooseWitnessGenerator({ choice = process.env.POA_WITNESS ?? 'auto', ...load }: ChooseWitnessGeneratorParameters): Promise<WitnessGeneratorChoice> {
+export async function chooseWitnessGenerator({ choice = process.env.POA_WITNESS || 'auto', ...load }: ChooseWitnessGeneratorParameters): Promise<WitnessGeneratorChoice> {
   if (choice !== 'auto' && choice !== 'native' && choice !== 'wasm') throw new WitnessChoiceError({ value: choice })
   if (choice === 'wasm') return { generator: 'wasm', reason: 'POA_WITNESS=wasm' }
   if (choice === 'auto') {
@@ -163,7 +163,7 @@ export type StartNativeWitnessBuildParameters = Omit<LoadNativeWitnessParameters
  * POA_WITNESS=native once. Does nothing under native (the first proof builds it) or wasm, or when
  * it is built. Resolves when the build ends (abort `signal` to stop it with the node); never rejects.
  */
-export async function startNativeWitnessBuild({ choice = process.env.POA_WITNESS ?? 'auto', log, ...load }: StartNativeWitnessBuildParameters): Promise<void> {
+export async function startNativeWitnessBuild({ choice = process.env.POA_WITNESS || 'auto', log, ...load }: StartNativeWitnessBuildParameters): Promise<void> {
   if (choice !== 'auto' || builtNativeWitness(load)) return
   log(`building ${load.circuit.name}'s native witness generator in the background (first use, 30-90 s of g++); proofs use WebAssembly until it is ready`)
   const status = await loadNativeWitness({ ...load, onLog: log }).catch((error: Error): NativeWitnessStatus => ({ reason: error.message }))
