@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
 import * as snarkjs from 'snarkjs'
+import { runNativeProcess } from '../prover/nativeBuild/index.ts'
 import { loadNativeProgram } from '../prover/proof/groth16/nativeProver.ts'
 import { CeremonyInputError, PtauPrepareFailedError, PtauPrepareInputError } from './errors.ts'
 import type { CapturingLogger } from './progress.ts'
@@ -57,36 +57,37 @@ export async function preparePtau(parameters: PreparePtauParameters): Promise<Pt
  * (progress); a logger that throws (an abort) kills the process and rejects with that error. A bad
  * input (exit 3) is PtauPrepareInputError naming the file and section.
  */
-function runNativePrepare(binary: string, { input, output, logger, signal, threads = availableParallelism() }: PreparePtauParameters): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, [input, output, String(Math.min(64, Math.max(1, threads)))], { stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    let stopped: unknown
-    const report = (line: string) => {
-      try {
-        logger.debug(line)
-      } catch (error) {
-        stopped ??= error
-        child.kill('SIGKILL')
-      }
+async function runNativePrepare(binary: string, { input, output, logger, signal, threads = availableParallelism() }: PreparePtauParameters): Promise<void> {
+  const kill = new AbortController()
+  let stopped: unknown
+  const report = (line: string) => {
+    try {
+      logger.debug(line)
+    } catch (error) {
+      stopped ??= error
+      kill.abort()
     }
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-      for (const m of d.matchAll(/^section (\S+)$/gm)) report(`Starting section: ${m[1]}`)
-      // Each finished power is a point to stop at (the logger throws once aborted).
-      if (/^power /m.test(d)) report('native prepare: power done')
-    })
-    const onAbort = () => report('native prepare: aborted')
-    if (signal?.aborted) onAbort()
-    else signal?.addEventListener('abort', onAbort, { once: true })
-    child.on('error', (error) => reject(new PtauPrepareFailedError({ file: input, message: `cannot run ${binary}: ${error.message}` })))
-    child.on('close', (code, killedBy) => {
-      signal?.removeEventListener('abort', onAbort)
-      if (stopped) return reject(stopped)
-      if (code === 0) return resolve()
-      const message = /^ptau_prepare: (.*)$/m.exec(stderr)?.[1]
-      if (code === 3 && message) return reject(new PtauPrepareInputError({ file: input, message }))
-      reject(new PtauPrepareFailedError({ file: input, message: `native ptau prepare exited ${code ?? killedBy}: ${message ?? stderr.trim().slice(-400)}` }))
-    })
-  })
+  }
+  const onAbort = () => report('native prepare: aborted')
+  if (signal?.aborted) onAbort()
+  else signal?.addEventListener('abort', onAbort, { once: true })
+  const onStderr = (d: string) => {
+    for (const m of d.matchAll(/^section (\S+)$/gm)) report(`Starting section: ${m[1]}`)
+    // Each finished power is a point to stop at (the logger throws once aborted).
+    if (/^power /m.test(d)) report('native prepare: power done')
+  }
+  let exit
+  try {
+    exit = await runNativeProcess({ binary, args: [input, output, String(Math.min(64, Math.max(1, threads)))], signal: kill.signal, onStderr })
+  } catch (error) {
+    throw new PtauPrepareFailedError({ file: input, message: `cannot run ${binary}: ${(error as Error).message}` })
+  } finally {
+    signal?.removeEventListener('abort', onAbort)
+  }
+  if (stopped) throw stopped
+  const { code, killedBy, stderr } = exit
+  if (code === 0) return
+  const message = /^ptau_prepare: (.*)$/m.exec(stderr)?.[1]
+  if (code === 3 && message) throw new PtauPrepareInputError({ file: input, message })
+  throw new PtauPrepareFailedError({ file: input, message: `native ptau prepare exited ${code ?? killedBy}: ${message ?? stderr.trim().slice(-400)}` })
 }

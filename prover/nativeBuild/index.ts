@@ -1,1 +1,2 @@
 export * from './compileNative.ts'
+export * from './runNativeProcess.ts'

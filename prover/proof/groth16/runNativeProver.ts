@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process'
 import { availableParallelism } from 'node:os'
+import { runNativeProcess } from '../../nativeBuild/index.ts'
 import { NativeProverInputError, ProveAbortedError, ProverWorkerError } from '../errors.ts'
 
 export type RunNativeProverParameters = {
@@ -37,41 +37,32 @@ export type RunNativeProverReturnType = {
  * bad file (exit 3) becomes NativeProverInputError naming the file and section; abort kills the
  * process and throws ProveAbortedError; any other failure is ProverWorkerError.
  */
-export function runNativeProver({ binary, zkeyPath, wtnsPath, circuit, threads = availableParallelism(), onStage, signal }: RunNativeProverParameters): Promise<RunNativeProverReturnType> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ProveAbortedError({ circuit, stage: 'prove' }))
-    const child = spawn(binary, [zkeyPath, wtnsPath, String(threads)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    let stage = 'start'
-    const onAbort = () => child.kill('SIGKILL')
-    signal?.addEventListener('abort', onAbort, { once: true })
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d
-      for (const m of d.matchAll(/^stage (\S+)$/gm)) {
-        stage = m[1]
-        onStage?.(stage)
-      }
-    })
-    child.on('error', (error) => {
-      signal?.removeEventListener('abort', onAbort)
-      reject(new ProverWorkerError({ circuit, message: `cannot run ${binary}: ${error.message}`, cause: error }))
-    })
-    child.on('close', (code, killedBy) => {
-      signal?.removeEventListener('abort', onAbort)
-      if (signal?.aborted) return reject(new ProveAbortedError({ circuit, stage: `prove (native ${stage})` }))
-      const message = /^groth16: (.*)$/m.exec(stderr)?.[1]
-      if (code === 3 && message) {
-        const file = message.startsWith(`${zkeyPath}:`) ? zkeyPath : message.startsWith(`${wtnsPath}:`) ? wtnsPath : ''
-        return reject(new NativeProverInputError({ file, message }))
-      }
-      if (code !== 0) return reject(new ProverWorkerError({ circuit, message: `native prover exited ${code ?? killedBy} during ${stage}: ${message ?? stderr.trim().slice(-400)}` }))
-      try {
-        resolve(JSON.parse(stdout) as RunNativeProverReturnType)
-      } catch (error) {
-        reject(new ProverWorkerError({ circuit, message: `native prover wrote unreadable output (${stdout.length} bytes)`, cause: error }))
-      }
-    })
-  })
+export async function runNativeProver({ binary, zkeyPath, wtnsPath, circuit, threads = availableParallelism(), onStage, signal }: RunNativeProverParameters): Promise<RunNativeProverReturnType> {
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'prove' })
+  let stage = 'start'
+  const onStderr = (d: string) => {
+    for (const m of d.matchAll(/^stage (\S+)$/gm)) {
+      stage = m[1]
+      onStage?.(stage)
+    }
+  }
+  let exit
+  try {
+    exit = await runNativeProcess({ binary, args: [zkeyPath, wtnsPath, String(threads)], signal, onStderr })
+  } catch (error) {
+    throw new ProverWorkerError({ circuit, message: `cannot run ${binary}: ${(error as Error).message}`, cause: error })
+  }
+  const { code, killedBy, stdout, stderr } = exit
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: `prove (native ${stage})` })
+  const message = /^groth16: (.*)$/m.exec(stderr)?.[1]
+  if (code === 3 && message) {
+    const file = message.startsWith(`${zkeyPath}:`) ? zkeyPath : message.startsWith(`${wtnsPath}:`) ? wtnsPath : ''
+    throw new NativeProverInputError({ file, message })
+  }
+  if (code !== 0) throw new ProverWorkerError({ circuit, message: `native prover exited ${code ?? killedBy} during ${stage}: ${message ?? stderr.trim().slice(-400)}` })
+  try {
+    return JSON.parse(stdout) as RunNativeProverReturnType
+  } catch (error) {
+    throw new ProverWorkerError({ circuit, message: `native prover wrote unreadable output (${stdout.length} bytes)`, cause: error })
+  }
 }

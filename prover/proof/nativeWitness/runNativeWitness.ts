@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { runNativeProcess } from '../../nativeBuild/index.ts'
 import { WitnessUnsatisfiedError } from '../calculateWitness.ts'
 import { ProveAbortedError, ProverWorkerError, WitnessInputError } from '../errors.ts'
 
@@ -29,38 +29,29 @@ export type RunNativeWitnessReturnType = {
  * aborts) is WitnessUnsatisfiedError naming the template, line and component; abort kills the
  * process (ProveAbortedError); anything else is ProverWorkerError.
  */
-export function runNativeWitness({ binary, datPath, inputPath, wtnsPath, circuit, signal }: RunNativeWitnessParameters): Promise<RunNativeWitnessReturnType> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new ProveAbortedError({ circuit, stage: 'witness (native)' }))
-    const child = spawn(binary, [datPath, inputPath, wtnsPath], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    const onAbort = () => child.kill('SIGKILL')
-    signal?.addEventListener('abort', onAbort, { once: true })
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout = (stdout + d).slice(-64_000)))
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-64_000)))
-    child.on('error', (error) => {
-      signal?.removeEventListener('abort', onAbort)
-      reject(new ProverWorkerError({ circuit, message: `cannot run ${binary}: ${error.message}`, cause: error }))
-    })
-    child.on('close', (code, killedBy) => {
-      signal?.removeEventListener('abort', onAbort)
-      if (signal?.aborted) return reject(new ProveAbortedError({ circuit, stage: 'witness (native)' }))
-      const done = /^witness: done ([\d.]+) ms, peak (\d+) KB$/m.exec(stderr)
-      if (code === 0 && done) return resolve({ ms: Number(done[1]), peakRssKb: Number(done[2]) })
-      const input = /^witness: input: (.*)$/m.exec(stderr)?.[1]
-      if (code === 2 && input) {
-        const named = /^signal (\S+?):? (.*)$/.exec(input)
-        return reject(new WitnessInputError({ circuit, signal: named?.[1], reason: named ? named[2] : input }))
-      }
-      // "Failed assert in template/function Num2Bits_3 line 38. Followed trace of components: main.scorer.n2b"
-      const failed = /Failed assert in template\/function (\w+?)(?:_\d+)? line (\d+)\. Followed trace of components: (\S*)/.exec(stdout)
-      if (failed) {
-        const cause = new Error(failed[0])
-        return reject(new WitnessUnsatisfiedError({ circuit, cause, detail: `assertion failed in ${failed[1]}:${failed[2]} (component ${failed[3]})` }))
-      }
-      const message = /^witness: (.*)$/m.exec(stderr)?.[1] ?? stderr.trim().slice(-400)
-      reject(new ProverWorkerError({ circuit, message: `native witness generator exited ${code ?? killedBy}: ${message}` }))
-    })
-  })
+export async function runNativeWitness({ binary, datPath, inputPath, wtnsPath, circuit, signal }: RunNativeWitnessParameters): Promise<RunNativeWitnessReturnType> {
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'witness (native)' })
+  let exit
+  try {
+    exit = await runNativeProcess({ binary, args: [datPath, inputPath, wtnsPath], signal, keepLast: 64_000 })
+  } catch (error) {
+    throw new ProverWorkerError({ circuit, message: `cannot run ${binary}: ${(error as Error).message}`, cause: error })
+  }
+  const { code, killedBy, stdout, stderr } = exit
+  if (signal?.aborted) throw new ProveAbortedError({ circuit, stage: 'witness (native)' })
+  const done = /^witness: done ([\d.]+) ms, peak (\d+) KB$/m.exec(stderr)
+  if (code === 0 && done) return { ms: Number(done[1]), peakRssKb: Number(done[2]) }
+  const input = /^witness: input: (.*)$/m.exec(stderr)?.[1]
+  if (code === 2 && input) {
+    const named = /^signal (\S+?):? (.*)$/.exec(input)
+    throw new WitnessInputError({ circuit, signal: named?.[1], reason: named ? named[2] : input })
+  }
+  // "Failed assert in template/function Num2Bits_3 line 38. Followed trace of components: main.scorer.n2b"
+  const failed = /Failed assert in template\/function (\w+?)(?:_\d+)? line (\d+)\. Followed trace of components: (\S*)/.exec(stdout)
+  if (failed) {
+    const cause = new Error(failed[0])
+    throw new WitnessUnsatisfiedError({ circuit, cause, detail: `assertion failed in ${failed[1]}:${failed[2]} (component ${failed[3]})` })
+  }
+  const message = /^witness: (.*)$/m.exec(stderr)?.[1] ?? stderr.trim().slice(-400)
+  throw new ProverWorkerError({ circuit, message: `native witness generator exited ${code ?? killedBy}: ${message}` })
 }
