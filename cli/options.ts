@@ -1,5 +1,6 @@
 import { Option } from 'commander'
 import { PoaError } from '../prover/errors/index.ts'
+import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../prover/proof/circuitParams.ts'
 import { parseVectorizerSpec } from '../prover/influence/vectorizerSpec.ts'
 
 /**
@@ -164,6 +165,19 @@ export function labelsOption(option: string): Parser<string[]> {
     }
     return labels
   }
+}
+
+/**
+ * `--circuit auto|<set>` of the commands that record, prove or challenge a model's inferences: auto
+ * (the default) takes the set of the model's k and its datanet's depth (prover/app/resolveCircuitSet.ts).
+ */
+export function circuitAutoOption(description: string): Option {
+  return new Option('--circuit <set>', `${description}; auto: the set of the model's k and its datanet's depth`).choices(['auto', ...CIRCUIT_SET_NAMES]).default('auto')
+}
+
+/** The set a `--circuit` value names, or undefined for auto. */
+export function circuitSetOf(value: string): CircuitSetName | undefined {
+  return value === 'auto' ? undefined : (value as CircuitSetName)
 }
 
 /**

@@ -10,7 +10,7 @@ import { settlementAt } from '../prover/clients/settlementClient.ts'
 import { ChainRequestError } from '../prover/chain/chainErrors.ts'
 import { JobStateError, openJobQueue } from '../prover/node/jobQueue.ts'
 import { withRetry } from '../prover/node/retryRpc.ts'
-import { saveQueryText } from '../prover/node/queryStore.ts'
+import { NO_QUERY_TEXT, saveQueryText } from '../prover/node/queryStore.ts'
 import { createWorld, KEYS, recordQuery, type World } from './auditFixture.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'poa-node-'))
@@ -123,6 +123,26 @@ describe('poa node', () => {
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout).result).toMatchObject({ done: 1, failed: 0 })
     expect((await settledEvents(a.inferenceId)).length).toBe(1)
+  })
+
+  it('settles the jobs behind one whose query text is missing, fails that one, and retries it once the text is saved', async () => {
+    const home = nodeHome()
+    const late = await recordQuery(world, world.queries[7], { homes: [] })
+    const ready = await recordQuery(world, world.queries[0], { homes: [home] })
+    const first = await poaNode(home, KEYS[3], ['--from-block', String(late.blockNumber), '--poll-ms', '50'])
+    expect(first.code).toBe(0)
+    // The job without text never held up the later one: it settled while the first waited.
+    expect(JSON.parse(first.stdout).result).toMatchObject({ done: 1, failed: 1 })
+    expect((await settledEvents(ready.inferenceId)).length).toBe(1)
+    expect(first.stderr).toMatch(new RegExp(`${late.inferenceId} failed: no query text in`))
+    expect(first.stderr.indexOf(`${ready.inferenceId} settled`)).toBeGreaterThan(-1)
+    expect(first.stderr.indexOf(`${ready.inferenceId} settled`)).toBeLessThan(first.stderr.indexOf(`${late.inferenceId} failed`))
+    await saveQueryText({ home, inferenceId: late.inferenceId, text: world.queries[7] })
+    const second = await poaNode(home, KEYS[3], [])
+    expect(second.code).toBe(0)
+    expect(second.stderr).toMatch(new RegExp(`${late.inferenceId}: its query text was saved; back to pending`))
+    expect(JSON.parse(second.stdout).result).toMatchObject({ done: 2, failed: 0 })
+    expect((await settledEvents(late.inferenceId)).length).toBe(1)
   })
 
   it('rides out an RPC outage with retries and backoff, then settles', async () => {
@@ -253,6 +273,27 @@ describe('node job queue', () => {
       queue.move(id, 'dropped', { reason: 'settled by someone else' })
       expect(() => queue.move(id, 'pending')).toThrow(/cannot go from dropped to pending \(allowed: none, final\)/)
       expect(queue.history(id).map((h) => h.to)).toEqual(['pending', 'scoring', 'proving', 'pending', 'dropped'])
+    } finally {
+      queue.close()
+    }
+  })
+
+  it('hands out the jobs a round has not tried yet, and retries only a job failed for want of its query text', () => {
+    const queue = openJobQueue({ home: join(dir, 'queue-skip') })
+    try {
+      const [a, b] = [`0x${'0a'.repeat(32)}`, `0x${'0b'.repeat(32)}`]
+      queue.enqueue({ inferenceId: a, modelId: 1n, recordedBlock: 5 })
+      queue.enqueue({ inferenceId: b, modelId: 1n, recordedBlock: 6 })
+      expect(queue.next()!.inferenceId).toBe(a)
+      expect(queue.next(new Set([a]))!.inferenceId).toBe(b)
+      expect(queue.next(new Set([a, b]))).toBeUndefined()
+      queue.move(a, 'failed', { reason: `${NO_QUERY_TEXT} in /home/queries/` })
+      queue.move(b, 'failed', { reason: 'the stored query text commits to 5' })
+      expect(queue.failedFor(NO_QUERY_TEXT).map((j) => j.inferenceId)).toEqual([a])
+      expect(queue.retry(a, 'its query text was saved')).toBe(true)
+      expect(queue.get(a)).toMatchObject({ state: 'pending', attempts: 0, reason: 'its query text was saved' })
+      expect(queue.retry(a, 'again')).toBe(false)
+      expect(queue.history(a).map((h) => h.to)).toEqual(['pending', 'failed', 'pending'])
     } finally {
       queue.close()
     }

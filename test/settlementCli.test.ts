@@ -126,7 +126,12 @@ describe('poa inference record, settle, rewards', () => {
     expect(missing.body.error.code).toBe('PROOF_PACKAGE_MALFORMED')
     const unknownModel = await poa('inference', 'record', '--model', '42', '--query-commitment', '5', '--fee', '1')
     expect(unknownModel.status).toBe(5)
-    expect(unknownModel.body.error.meta).toMatchObject({ error: 'SettlementModelUnknown', args: { modelId: '42' } })
+    expect(unknownModel.body.error.meta).toMatchObject({ error: 'ModelUnknown', args: { modelId: '42' } })
+    // A set whose k is not the model's could never settle the inference: refused before any transaction.
+    const wrongSet = await poa('inference', 'record', '--model', '1', '--query-commitment', '5', '--fee', '1', '--circuit', 'demo')
+    expect(wrongSet.status).toBe(3)
+    expect(wrongSet.body.error).toMatchObject({ code: 'CIRCUIT_SET_MISMATCH', meta: { set: 'demo', k: 8 } })
+    expect(wrongSet.body.error.message).toMatch(/--circuit demo proves k = 128 features, and model #1 is registered with k = 8: no proof could settle this inference \(--circuit auto, or one of tiny\)/)
     const tooMuch = await poa('rewards', 'withdraw', '--amount', '1000000') // account 0 is the treasury: it holds a little
     expect(tooMuch.body.error.meta.error).toBe('SettlementInsufficientBalance')
   })

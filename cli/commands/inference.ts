@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander'
-import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import { addChainOptions, chainTargetOf, withChain, type ChainCliOptions } from '../chainOptions.ts'
-import { CliOptionConflictError, accountOption, addressOption, exactlyOne, fieldOption, inferenceIdOption, openAmountOption, bigintOption, type GlobalOptions } from '../options.ts'
+import { accountOption, addressOption, bigintOption, circuitAutoOption, circuitSetOf, CliOptionConflictError, exactlyOne, fieldOption, type GlobalOptions, inferenceIdOption, openAmountOption } from '../options.ts'
 import { printResult } from '../output.ts'
 
 type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment?: bigint; text?: string; file?: string; fee: bigint; class?: string; inferenceId?: string; circuitId?: string; circuit: string; system: ProofSystemName; permit?: boolean; account?: number | string }
@@ -21,7 +20,7 @@ export function registerInferenceCommands(program: Command): void {
       .requiredOption('--fee <OPEN>', 'fee in OPEN, e.g. 10 or 0.5', openAmountOption('--fee'))
       .option('--inference-id <hex32>', "the inference id: 0x, the host's address, then 24 hex digits (default: 12 random bytes)", inferenceIdOption('--inference-id'))
       .option('--circuit-id <hex32>', 'the approved circuit whose proof will settle it (default: the id of the deployed verifier of --circuit)', inferenceIdOption('--circuit-id'))
-      .addOption(new Option('--circuit <set>', 'circuit parameter set whose deployed verifier names the circuit id').choices(CIRCUIT_SET_NAMES).default('tiny'))
+      .addOption(circuitAutoOption('circuit parameter set whose deployed verifier names the circuit id'))
       .addOption(new Option('--system <name>', 'proof system of that verifier: groth16 or ultrahonk').choices(PROOF_SYSTEM_NAMES).default('groth16'))
       .option('--permit', 'authorise the fee with an ERC-2612 permit instead of an approve transaction')
       .option('--account <n|key>', 'host account: Hardhat index on the embedded chain, or a private key', accountOption('--account')),
@@ -34,7 +33,7 @@ export function registerInferenceCommands(program: Command): void {
     const text = options.queryCommitment !== undefined ? undefined : (options.text ?? readFileSync(options.file!, 'utf8'))
     const result = await recordQueryInference({
       home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), modelId: options.model, text, queryCommitment: options.queryCommitment, target: options.class, feeWei: options.fee,
-      inferenceId: options.inferenceId, circuitId: options.circuitId, circuitSet: options.circuit as CircuitSetName, system: options.system, permit: options.permit, account: options.account,
+      inferenceId: options.inferenceId, circuitId: options.circuitId, circuitSet: circuitSetOf(options.circuit), system: options.system, permit: options.permit, account: options.account,
     })
     // No settlementId here: it binds the prover-fee recipient, which the host does not know (see `inference show --prover`).
     printResult(opts, result, () =>

@@ -1,13 +1,12 @@
 import { Option, type Command } from 'commander'
-import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import type { NodeCrashPoint } from '../../prover/node/runNode.ts'
 import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
-import { integerOption, scoringOption, type GlobalOptions } from '../options.ts'
+import { circuitAutoOption, circuitSetOf, type GlobalOptions, integerOption, scoringOption } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
 type NodeOptions = ChainCliOptions & {
-  model?: string[]; datanet?: string; circuit: CircuitSetName; fromBlock?: number; pollMs: number; workers: number
+  model?: string[]; datanet?: string; circuit: string; fromBlock?: number; pollMs: number; workers: number
   metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
   scoring: 'auto' | 'native' | 'onnx'; provider: 'auto' | 'cuda' | 'cpu'
 }
@@ -27,7 +26,7 @@ export function registerNodeCommands(program: Command): void {
     program.command('node').description('prove pending inferences of the served models and settle them, with --validate also challenge faulty settlements (runs until SIGINT/SIGTERM)')
       .option('--model <name...>', 'served local models (under <home>/models/)')
       .option('--datanet <ref>', 'the local datanet the models were indexed on')
-      .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny'))
+      .addOption(circuitAutoOption('circuit parameter set it proves (and with --validate challenges) with'))
       .addOption(new Option('--system <name>', 'proof system it proves with: groth16 or ultrahonk (inferences recorded under that circuit id); with --validate it challenges with the same system').choices(PROOF_SYSTEM_NAMES).default('groth16'))
       .option('--from-block <n>', 'first block to scan on a fresh queue', integerOption('--from-block', 0, Number.MAX_SAFE_INTEGER))
       .option('--poll-ms <ms>', 'chain polling interval', integerOption('--poll-ms', 50, 3_600_000), 1000)
@@ -52,7 +51,7 @@ export function registerNodeCommands(program: Command): void {
     const onSignal = () => stop()
     try {
       const summary = await runProverNode({
-        home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: options.circuit,
+        home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: circuitSetOf(options.circuit),
         fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, scoring: options.scoring, provider: options.provider, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
         settlement: options.settlement, validate: options.validate, system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
         onStarted: (node) => {

@@ -1,8 +1,7 @@
 import { Option, type Command } from 'commander'
-import { CIRCUIT_SET_NAMES, type CircuitSetName } from '../../prover/proof/circuitParams.ts'
 import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOptions.ts'
-import { addressOption, exactlyOne, inferenceIdOption, integerOption, scoringOption, type GlobalOptions } from '../options.ts'
+import { addressOption, circuitAutoOption, circuitSetOf, exactlyOne, type GlobalOptions, inferenceIdOption, integerOption, scoringOption } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
 /**
@@ -20,14 +19,14 @@ export function registerProveCommands(program: Command): void {
     .option('--input <file>', 'instead: witness parameters JSON (params, settlementId, roots, query, pool, candidates with proofs)')
     .option('--out <file>', 'where to write the proof package (default: <home>/proofs/<id>.json for an inference id, else print it)')
     .option('--inference-id <id>', 'with --input: the inference settled, recorded in the package', inferenceIdOption('--inference-id'))
-    .addOption(new Option('--circuit <set>', 'circuit parameter set whose keys prove it (its id must be the recorded one)').choices(CIRCUIT_SET_NAMES).default('tiny'))
+    .addOption(circuitAutoOption('circuit parameter set whose keys prove it (its id must be the recorded one)'))
     .addOption(new Option('--system <name>', 'proof system: groth16 (circom, snarkjs) or ultrahonk (the Noir version, bb.js); its circuit id must be the recorded one').choices(PROOF_SYSTEM_NAMES).default('groth16'))
     .option('--prover <address>', 'the prover-fee recipient the proof binds (default: the signer, who sends settle)', addressOption('--prover'))
     .option('--workers <n>', 'scoring threads (default 1)', integerOption('--workers', 1, 64))
     .addOption(scoringOption())
     .addOption(new Option('--provider <p>', 'onnxruntime execution provider of the scoring (--scoring auto|onnx); cuda falls back').choices(['auto', 'cuda', 'cpu']).default('auto'))
     .option('--class <label>', 'with an inference id: the class its commitment must attribute (default: the one it carries, found by trying each class)'),
-  ).action(async (inferenceArg: string | undefined, options: ChainCliOptions & { input?: string; out?: string; inferenceId?: string; circuit: CircuitSetName; system: ProofSystemName; prover?: string; workers?: number; class?: string; scoring: 'auto' | 'native' | 'onnx'; provider: 'auto' | 'cuda' | 'cpu' }, command: Command) => {
+  ).action(async (inferenceArg: string | undefined, options: ChainCliOptions & { input?: string; out?: string; inferenceId?: string; circuit: string; system: ProofSystemName; prover?: string; workers?: number; class?: string; scoring: 'auto' | 'native' | 'onnx'; provider: 'auto' | 'cuda' | 'cpu' }, command: Command) => {
       const opts = command.optsWithGlobals() as GlobalOptions
       exactlyOne('<inference-id>/--input', inferenceArg, options.input)
       const controller = new AbortController()
@@ -37,7 +36,7 @@ export function registerProveCommands(program: Command): void {
         try {
           const { proveInference } = await import('../../prover/app/proveInference.ts')
           const proved = await proveInference({
-            home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), inferenceId: inferenceArg, circuitSet: options.circuit, system: options.system, out: options.out,
+            home: opts.home, buildDir: opts.buildDir, chain: chainTargetOf(options), inferenceId: inferenceArg, circuitSet: circuitSetOf(options.circuit), system: options.system, out: options.out,
             prover: options.prover, workers: options.workers, scoring: options.scoring, provider: options.provider, target: options.class, log: note, onProgress: progressLine, signal: controller.signal,
           })
           const result = { inferenceId: proved.inferenceId, file: proved.file, modelId: proved.modelId, circuit: proved.pkg.circuit.name, candidates: proved.candidates, scoringMs: proved.scoringMs, provingMs: proved.provingMs, prover: proved.prover, witnessGenerator: proved.witnessGenerator }

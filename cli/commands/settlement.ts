@@ -11,7 +11,7 @@ export function registerSettlementCommands(program: Command): void {
   addChainOptions(
     settlement.command('deploy').description('deploy AttributionSettlement and the verifier of a circuit (INSECURE dev keys)')
       .addOption(new Option('--circuit <set>', 'circuit parameter set').choices(CIRCUIT_SET_NAMES).default('tiny'))
-      .addOption(new Option('--system <name>', "the verifier's proof system: groth16, or ultrahonk (the Noir circuit's; about 2.1M gas a verification, and no challenge circuit yet)").choices(PROOF_SYSTEM_NAMES).default('groth16'))
+      .addOption(new Option('--system <name>', "the verifier's proof system: groth16, or ultrahonk (the Noir program's; about 2.1M gas a verification, with the Noir challenge program's verifier)").choices(PROOF_SYSTEM_NAMES).default('groth16'))
       .option('--challenge-window <seconds>', 'how long a settlement can be challenged before claims open (default 3600; 0 turns the game off)', integerOption('--challenge-window', 0, 2 ** 32 - 1))
       .option('--bond <OPEN>', 'OPEN a settlement locks from its sender, lost to a successful challenge (default 10)', openAmountOption('--bond', { allowZero: true }))
       .option('--challenger-share <percent>', "a successful challenger's share of the bond, the rest to the treasury (default 50)", integerOption('--challenger-share', 0, 100)),

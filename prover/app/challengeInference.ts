@@ -6,6 +6,7 @@ import type { ProofSystemName } from '../proof/proofSystems.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { noProgress } from './appOptions.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
+import { circuitSetOfInference } from './resolveCircuitSet.ts'
 import { loadServedInference } from './servedInference.ts'
 import { settlementAddress } from './settlementAddress.ts'
 import { withChainSession } from './withChainSession.ts'
@@ -19,7 +20,7 @@ export class InferenceNotChallengeableError extends PoaError {
 
 export type ChallengeInferenceParameters = AppFolders & AppChain & AppReporting & {
   inferenceId: string
-  /** The circuit set the inference was proven with (its challenge circuit proves the fault). */
+  /** The circuit set the inference was proven with (its challenge circuit proves the fault); default: its model's (resolveCircuitSet.ts). */
   circuitSet?: CircuitSetName
   /** The proof system the inference was settled with (default groth16): its challenge circuit in that system proves the fault. */
   system?: ProofSystemName
@@ -40,7 +41,7 @@ export type ChallengeInferenceReturnType = (ChallengeFound | NoFault) & { infere
 export async function challengeInference(p: ChallengeInferenceParameters): Promise<ChallengeInferenceReturnType> {
   const id = p.inferenceId.toLowerCase()
   const fail = (reason: string) => new InferenceNotChallengeableError({ inferenceId: id, reason })
-  const circuitSet = p.circuitSet ?? 'tiny'
+  const circuitSet = p.circuitSet ?? (await circuitSetOfInference({ ...p, inferenceId: id, fail }))
   // Keys before the chain session: a first dev setup takes minutes, and the embedded chain's lock would be held meanwhile.
   const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log })
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {

@@ -12,9 +12,14 @@ import { DEFAULT_PROOF_SYSTEM, type ProofSystemName } from '../proof/proofSystem
  * UltraHonk): what a host records an inference under when it names no circuit id.
  */
 export async function circuitIdOfDeployedSet({ chain, set, system = DEFAULT_PROOF_SYSTEM }: { chain: PoaChain; set: CircuitSetName; system?: ProofSystemName }): Promise<string> {
-  const params = CIRCUIT_SETS[set]
-  const name = verifierContractName(system === 'ultrahonk' ? noirAttributionName(params) : attributionSpec(params).name)
+  const name = verifierNameOfSet(set, system)
   const verifier = chain.deployment.contracts[name]
   if (verifier === undefined) throw new ContractNotDeployedError({ contract: `${name} (run \`poa settlement deploy --circuit ${set} --system ${system}\`, or pass --circuit-id)`, chainId: chain.chainId, file: chain.deploymentFile })
   return verifierCircuitId({ verifier, runner: chain.provider })
+}
+
+/** The deployment's contract name of a set's attribution verifier under a proof system. */
+export function verifierNameOfSet(set: CircuitSetName, system: ProofSystemName = DEFAULT_PROOF_SYSTEM): string {
+  const params = CIRCUIT_SETS[set]
+  return verifierContractName(system === 'ultrahonk' ? noirAttributionName(params) : attributionSpec(params).name)
 }

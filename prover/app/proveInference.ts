@@ -12,6 +12,7 @@ import type { CircuitSetName } from '../proof/circuitParams.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { noProgress } from './appOptions.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
+import { circuitSetOfInference } from './resolveCircuitSet.ts'
 import { settlementAddress } from './settlementAddress.ts'
 import { withChainSession } from './withChainSession.ts'
 import { loadServedInference } from './servedInference.ts'
@@ -25,7 +26,7 @@ export class InferenceNotProvableError extends PoaError {
 
 export type ProveInferenceParameters = AppFolders & AppChain & AppReporting & {
   inferenceId: string
-  /** The circuit parameter set whose keys prove it; its circuit id must be the one the inference was recorded under. */
+  /** The circuit parameter set whose keys prove it (default: its model's, resolveCircuitSet.ts); its circuit id must be the one the inference was recorded under. */
   circuitSet?: CircuitSetName
   /** The proof system (default groth16; ultrahonk proves the Noir version of the same statement). */
   system?: ProofSystemName
@@ -69,15 +70,16 @@ export async function proveInference(p: ProveInferenceParameters): Promise<Prove
   const id = p.inferenceId.toLowerCase()
   const fail = (reason: string) => new InferenceNotProvableError({ inferenceId: id, reason })
   // Before the chain session: a first dev setup takes minutes, and the embedded chain's lock would be held meanwhile.
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet ?? 'tiny', system: p.system, buildDir: p.buildDir, log: p.log })
+  const circuitSet = p.circuitSet ?? (await circuitSetOfInference({ ...p, inferenceId: id, fail }))
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {
     const settlement = settlementAddress(chain)
     const late = await notPendingReason(chain, settlement, id)
     if (late) throw fail(late)
     const recorded = await (await settlementAt(settlement, chain.provider)).inference(id)
-    const served = await loadServedInference({ home: p.home, chain, modelId: BigInt(recorded.modelId), params, circuitSet: p.circuitSet ?? 'tiny', fail })
+    const served = await loadServedInference({ home: p.home, chain, modelId: BigInt(recorded.modelId), params, circuitSet, fail })
     if (keys.circuitId.toLowerCase() !== String(recorded.circuitId).toLowerCase()) {
-      throw fail(`it was recorded for circuit ${recorded.circuitId}; the keys of circuit set "${p.circuitSet ?? 'tiny'}" have id ${keys.circuitId} (pick the set, or the keys, of that circuit)`)
+      throw fail(`it was recorded for circuit ${recorded.circuitId}; the keys of circuit set "${circuitSet}" have id ${keys.circuitId} (pick the set, or the keys, of that circuit)`)
     }
     const attributed = await proveRecordedInference({
       home: p.home, chain, settlement, inferenceId: id, served, circuit, keys, params, prover: p.prover ?? chain.signerAddress, target: p.target,

@@ -10,6 +10,7 @@ import type { CircuitSetName } from '../proof/circuitParams.ts'
 import type { AppChain, AppFolders } from './appOptions.ts'
 import { circuitIdOfDeployedSet } from './circuitIdOfDeployedSet.ts'
 import { findLocalModelDir } from './localModels.ts'
+import { circuitSetOfRegisteredModel } from './resolveCircuitSet.ts'
 import { settlementAddress, signerOf } from './settlementAddress.ts'
 import { withChainSession } from './withChainSession.ts'
 
@@ -35,6 +36,7 @@ export type RecordQueryInferenceParameters = AppFolders & AppChain & {
   inferenceId?: string
   /** Circuit the proof must use (default: the deployed verifier of `circuitSet`). */
   circuitId?: string
+  /** Default: the set of the model's k and its datanet's depth (resolveCircuitSet.ts). */
   circuitSet?: CircuitSetName
   /** The proof system whose deployed verifier of `circuitSet` names the circuit id (default groth16). */
   system?: ProofSystemName
@@ -75,6 +77,8 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
     const host = await signerOf(chain, p.account).getAddress()
     const inferenceId = p.inferenceId ?? newInferenceId(host)
     checkHostsInferenceId(inferenceId, host)
+    // Before the query is answered and kept: an inference no circuit can settle is never recorded.
+    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: await circuitSetOfRegisteredModel({ home: p.home, chain, modelId: p.modelId, system: p.system, requested: p.circuitSet }), system: p.system }))
     let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'target' | 'queryFile'> = {}
     let queryCommitment = p.queryCommitment
     if (p.text !== undefined) {
@@ -88,7 +92,6 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
       answered = { localModel: model.manifest.name, prediction: query.prediction, target: query.target, queryFile: await saveQueryText({ home: p.home, inferenceId, text: p.text }) }
     }
     const settlement = settlementAddress(chain)
-    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: p.circuitSet ?? 'tiny', system: p.system }))
     const tx = await recordInference({
       settlement, signer: signerOf(chain, p.account), modelId: p.modelId, inferenceId, circuitId,
       queryCommitment: queryCommitment!, feeWei: p.feeWei, authorization: p.permit ? 'permit' : 'approve',

@@ -6,6 +6,7 @@ import { NodeConfigError, startNode, type NodeCrashPoint, type NodeSummary } fro
 import type { CircuitSetName } from '../proof/circuitParams.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { ensureCircuitKeys } from './ensureCircuitKeys.ts'
+import { circuitSetOfServedModels } from './resolveCircuitSet.ts'
 import { startNativeWitnessBuild } from '../proof/nativeWitness/nativeWitness.ts'
 import { settlementAddress } from './settlementAddress.ts'
 import { withChainSession } from './withChainSession.ts'
@@ -17,7 +18,8 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   models?: string[]
   /** The local datanet the models were indexed on; default: "datanet" of `<home>/node.json`. */
   datanet?: string
-  circuitSet: CircuitSetName
+  /** Default: the set of the served models' k and the datanet's depth (resolveCircuitSet.ts). */
+  circuitSet?: CircuitSetName
   fromBlock?: number
   pollMs?: number
   workers?: number
@@ -55,9 +57,13 @@ function nodeConfig(p: RunProverNodeParameters): { models: string[]; datanet: st
 export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSummary> {
   if (p.chain?.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
   const config = nodeConfig(p)
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: p.circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
-  const validator = p.validate ? await ensureCircuitKeys({ circuitSet: p.circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log }) : undefined
   const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
+  const circuitSet = p.circuitSet ?? withDatanetStore(p.home, (store) => circuitSetOfServedModels({
+    models: models.map((m) => ({ name: m.manifest.name, k: m.manifest.projection.k })), treeDepth: store.getDatanet(config.datanet).depth, datanet: config.datanet,
+  }))
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: await circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
+  if (p.circuitSet === undefined) p.log?.(`node: proving with circuit set ${await circuitSet} (${circuit.name}: the models' k and the datanet's depth)`)
+  const validator = p.validate ? await ensureCircuitKeys({ circuitSet: await circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log }) : undefined
   return withDatanetStore(p.home, (store) =>
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({

@@ -36,7 +36,8 @@ export type ChallengeRecordedInferenceParameters = {
 }
 
 /** A settlement that stands (no left-out record scores above its threshold), or none to challenge. */
-export type NoFault = { kind: 'stands' | 'none'; reason: string }
+/** `waiting`: this home lacks the query text yet, so the settlement could not be checked (try again later). */
+export type NoFault = { kind: 'stands' | 'none'; reason: string; waiting?: boolean }
 
 export type ChallengeFound = {
   kind: 'challenged' | 'proved'
@@ -79,7 +80,7 @@ export async function challengeRecordedInference(p: ChallengeRecordedInferencePa
     return { kind: 'none', reason: `the settlement's challenge verifier for circuit ${inf.circuitId} is challenge circuit ${expected}; these ${p.keys.system ?? 'groth16'} keys are ${p.keys.circuitId} (another parameter set or proof system: see --system)` }
   }
   const recovered = await recordedQuery({ home: p.home, inferenceId: id, served: p.served, commitment: BigInt(inf.queryCommitment) })
-  if ('kind' in recovered) return { kind: 'none', reason: recovered.reason }
+  if ('kind' in recovered) return { kind: 'none', reason: recovered.reason, ...(recovered.kind === 'wait' ? { waiting: true } : {}) }
   const query = { inputHash: recovered.inputHash, features: recovered.features }
 
   const { index, records } = p.served

@@ -90,8 +90,15 @@ export type JobQueue = {
   /** Add a job (idempotent: an inference already queued is left as it is). True when added. */
   enqueue(job: { inferenceId: string; modelId: bigint; recordedBlock: number }): boolean
   get(inferenceId: string): Job | undefined
-  /** The next job to work on: submitted ones first (resolve before signing anything new), then pending by block. */
-  next(): Job | undefined
+  /**
+   * The next job to work on, leaving out the ids in `skip`: submitted ones first (resolve before
+   * signing anything new), then pending by block.
+   */
+  next(skip?: ReadonlySet<string>): Job | undefined
+  /** Failed jobs whose reason starts with `reasonPrefix` (a job failed for a reason that can pass). */
+  failedFor(reasonPrefix: string): Job[]
+  /** A failed job's cause has passed: back to pending with its attempts reset (logged with `reason`); false unless it failed. */
+  retry(inferenceId: string, reason: string): boolean
   /** Pending jobs in the order `next` takes them (by recorded block, then id). */
   pending(): Job[]
   move(inferenceId: string, to: JobState, update?: JobUpdate): Job
@@ -152,10 +159,28 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
       })()
     },
     get,
-    next() {
-      const row = (db.prepare("SELECT * FROM jobs WHERE state = 'submitted' ORDER BY recorded_block, inference_id LIMIT 1").get()
-        ?? db.prepare("SELECT * FROM jobs WHERE state = 'pending' ORDER BY recorded_block, inference_id LIMIT 1").get()) as Row | undefined
-      return row ? toJob(row) : undefined
+    next(skip = new Set<string>()) {
+      // Submitted first (their transactions are out), then pending, oldest first; skipped ids are
+      // the ones this round already worked, so a job that waits never hides the ones behind it.
+      for (const state of ['submitted', 'pending']) {
+        for (const row of db.prepare('SELECT * FROM jobs WHERE state = ? ORDER BY recorded_block, inference_id').iterate(state) as IterableIterator<Row>) {
+          if (!skip.has(row.inference_id)) return toJob(row)
+        }
+      }
+      return undefined
+    },
+    failedFor(reasonPrefix) {
+      return (db.prepare("SELECT * FROM jobs WHERE state = 'failed' AND substr(reason, 1, ?) = ? ORDER BY recorded_block, inference_id").all(reasonPrefix.length, reasonPrefix) as Row[]).map(toJob)
+    },
+    retry(inferenceId, reason) {
+      const id = inferenceId.toLowerCase()
+      return db.transaction(() => {
+        const job = get(id)
+        if (!job || job.state !== 'failed') return false
+        db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
+        log.run(id, 'failed', 'pending', reason, now())
+        return true
+      })()
     },
     pending: () => (db.prepare("SELECT * FROM jobs WHERE state = 'pending' ORDER BY recorded_block, inference_id").all() as Row[]).map(toJob),
     move(inferenceId, to, update = {}) {

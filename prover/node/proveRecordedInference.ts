@@ -1,7 +1,7 @@
 import type { PoaChain } from '../chain/connectChain.ts'
 import { queryForCommitment, type QueryModelReturnType } from '../influence/index.ts'
 import { attributeInference, type AttributeInferenceParameters, type AttributeInferenceReturnType } from '../proof/attributeInference.ts'
-import { loadQueryText } from './queryStore.ts'
+import { loadQueryText, NO_QUERY_TEXT } from './queryStore.ts'
 import type { ServedModel } from './servedModels.ts'
 import { inferenceStatus } from './submitSettlement.ts'
 
@@ -46,7 +46,7 @@ export async function proveRecordedInference(p: ProveRecordedInferenceParameters
  */
 export async function recordedQuery(p: { home: string; inferenceId: string; served: ServedModel; commitment: bigint; target?: number | string }): Promise<QueryModelReturnType | NotProven> {
   const text = await loadQueryText({ home: p.home, inferenceId: p.inferenceId })
-  if (text === undefined) return { kind: 'wait', reason: `no query text in ${p.home}/queries/ (save it with "poa inference save-query")` }
+  if (text === undefined) return { kind: 'wait', reason: `${NO_QUERY_TEXT} in ${p.home}/queries/ (save it with "poa inference save-query")` }
   const found = await queryForCommitment({ model: p.served.model, text, featureFracBits: p.served.featureScale, commitment: p.commitment, target: p.target })
   if (found.matched) return found.query
   const q = found.query

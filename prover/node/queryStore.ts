@@ -32,6 +32,14 @@ export async function saveQueryText({ home, inferenceId, text }: { home: string;
   return path
 }
 
+/** How a job's reason starts when the node lacks the query text (runNode.ts retries it once the text is saved). */
+export const NO_QUERY_TEXT = 'no query text'
+
+/** Whether this home holds the query text of an inference. */
+export function hasQueryText({ home, inferenceId }: { home: string; inferenceId: string }): boolean {
+  return existsSync(queryPath(home, inferenceId))
+}
+
 /** The saved query text, or undefined when this home has none for the inference. */
 export async function loadQueryText({ home, inferenceId }: { home: string; inferenceId: string }): Promise<string | undefined> {
   const path = queryPath(home, inferenceId)

@@ -15,6 +15,7 @@ import { openJobQueue, type Job, type JobState } from './jobQueue.ts'
 import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetrics.ts'
 import { prescorePending } from './prescorePending.ts'
 import { proveRecordedInference } from './proveRecordedInference.ts'
+import { hasQueryText, NO_QUERY_TEXT } from './queryStore.ts'
 import { withRetry } from './retryRpc.ts'
 import { resolveServedModels, type ServedModels } from './servedModels.ts'
 import { validateRound, type ValidatorKeys } from './validateSettlements.ts'
@@ -88,7 +89,10 @@ export type RunningNode = { metricsUrl?: string; done: Promise<NodeSummary>; sto
 
 const OPEN: readonly JobState[] = ['pending', 'scoring', 'proving', 'submitted']
 const MAX_ATTEMPTS = 5
-/** Polls a job waits for its query text before it fails (with --poll-ms 1000: about 30 s). */
+/**
+ * Polls a job waits for its query text before it fails (with --poll-ms 1000: about 30 s); it is
+ * retried when the text is saved later. Waiting jobs never hold up the others (next(tried)).
+ */
 const QUERY_WAIT_POLLS = 30
 
 export class NodeConfigError extends PoaError {
@@ -235,8 +239,12 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
             })
             if (ahead.queries > 0) log(`node: scored ${ahead.queries} pending queries in ${ahead.passes} batch pass(es)`)
           }
+          // A job failed for want of its query text goes back to the queue once the host's text is saved.
+          for (const job of queue.failedFor(NO_QUERY_TEXT)) {
+            if (hasQueryText({ home: p.home, inferenceId: job.inferenceId }) && queue.retry(job.inferenceId, 'its query text was saved')) log(`node: ${job.inferenceId}: its query text was saved; back to pending`)
+          }
           const tried = new Set<string>()
-          for (let job = queue.next(); job && !tried.has(job.inferenceId) && !signal.aborted; job = queue.next()) {
+          for (let job = queue.next(tried); job && !signal.aborted; job = queue.next(tried)) {
             tried.add(job.inferenceId)
             await work(job, served)
             status()

@@ -34,6 +34,8 @@ export type ValidateRoundParameters = {
 }
 
 const MAX_ATTEMPTS = 5
+/** Rounds a check waits for the query text before it is skipped (the prover's jobs wait as long). */
+const QUERY_WAIT_ROUNDS = 30
 
 /**
  * One round of the validator (`poa node --validate`): queue every settlement bonded since the last
@@ -67,7 +69,7 @@ export async function validateRound(p: ValidateRoundParameters): Promise<void> {
     v.setCursor(p.head)
   }
   const tried = new Set<string>()
-  for (let one = v.next(); one && !tried.has(one.settleTx) && !p.signal.aborted; one = v.next()) {
+  for (let one = v.next(tried); one && !p.signal.aborted; one = v.next(tried)) {
     tried.add(one.settleTx)
     const { state, ...update } = await checkOne(p, one).catch((error: unknown) => {
       if (p.signal.aborted) return { state: 'pending' as const }
@@ -102,6 +104,8 @@ async function checkOne(p: ValidateRoundParameters, one: Validation): Promise<Ch
     case 'stands':
       return { state: 'stands', reason: result.reason }
     case 'none':
+      // Without the query text yet, check again next rounds (the host may hand it over late).
+      if (result.waiting && one.attempts + 1 < QUERY_WAIT_ROUNDS) return { state: 'pending', reason: result.reason, attempt: true }
       return { state: 'skipped', reason: result.reason }
     default:
       return { state: 'failed', reason: `unexpected result ${result.kind}` }

@@ -53,8 +53,8 @@ function toValidation(r: Row): Validation {
 export type ValidationQueue = {
   /** Add a settlement to check (idempotent). True when added. */
   add(v: { settleTx: string; inferenceId: string; block: number; claimableAt: number }): boolean
-  /** The pending settlement whose window closes first. */
-  next(): Validation | undefined
+  /** The pending settlement whose window closes first, leaving out the settle transactions in `skip`. */
+  next(skip?: ReadonlySet<string>): Validation | undefined
   /** End a check (or count a retry with `state: 'pending'`). */
   finish(settleTx: string, state: ValidationState, update?: { reason?: string; challengeTx?: string; bondWonWei?: bigint; attempt?: boolean }): Validation
   list(): Validation[]
@@ -77,9 +77,11 @@ export function openValidationQueue(db: Database.Database): ValidationQueue {
     add: ({ settleTx, inferenceId, block, claimableAt }) =>
       db.prepare('INSERT OR IGNORE INTO validations (settle_tx, inference_id, block, claimable_at, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(settleTx.toLowerCase(), inferenceId.toLowerCase(), block, claimableAt, 'pending', now()).changes === 1,
-    next() {
-      const row = db.prepare("SELECT * FROM validations WHERE state = 'pending' ORDER BY claimable_at, settle_tx LIMIT 1").get() as Row | undefined
-      return row ? toValidation(row) : undefined
+    next(skip = new Set<string>()) {
+      for (const row of db.prepare("SELECT * FROM validations WHERE state = 'pending' ORDER BY claimable_at, settle_tx").iterate() as IterableIterator<Row>) {
+        if (!skip.has(row.settle_tx)) return toValidation(row)
+      }
+      return undefined
     },
     finish(settleTx, state, update = {}) {
       const tx = settleTx.toLowerCase()

@@ -1,3 +1,4 @@
+import { PoaError } from '../errors/index.ts'
 import type { CircuitSpec } from './compileCircuit.ts'
 import type { AttributionParams } from '../witness/attributionParams.ts'
 
@@ -89,6 +90,31 @@ export const PRODUCTION_PARAMS: AttributionParams = Object.freeze({ candidateSlo
 export const CIRCUIT_SETS = Object.freeze({ tiny: TINY_PARAMS, demo: DEMO_PARAMS, full: FULL_DEMO_PARAMS, production: PRODUCTION_PARAMS })
 export type CircuitSetName = keyof typeof CIRCUIT_SETS
 export const CIRCUIT_SET_NAMES = Object.keys(CIRCUIT_SETS) as CircuitSetName[]
+
+/** What each named set proves, for messages: `tiny (k = 8, depth 8)`. */
+export function describeCircuitSets(): string {
+  return CIRCUIT_SET_NAMES.map((name) => `${name} (k = ${CIRCUIT_SETS[name].featureCount}, depth ${CIRCUIT_SETS[name].treeDepth})`).join(', ')
+}
+
+/** No named circuit set proves a model of this feature count over a datanet of this depth. */
+export class NoCircuitSetError extends PoaError {
+  constructor({ featureCount, treeDepth, what }: { featureCount: number; treeDepth: number; what: string }) {
+    super('NO_CIRCUIT_SET', 'BAD_INPUT',
+      `${what} has k = ${featureCount} features over a depth-${treeDepth} datanet, and no circuit set proves that: the sets are ${describeCircuitSets()} (train with --k and create the datanet with --depth of one of them)`,
+      { meta: { featureCount, treeDepth, what } })
+  }
+}
+
+/**
+ * The named set whose circuit proves a model of `featureCount` features over a datanet tree of
+ * `treeDepth`: a circuit proves exactly one (k, depth), and no two sets share one, so the model's
+ * index decides the set (`--circuit auto`). `what` names the model in the error.
+ */
+export function circuitSetFor({ featureCount, treeDepth, what = 'the model' }: { featureCount: number; treeDepth: number; what?: string }): CircuitSetName {
+  const name = CIRCUIT_SET_NAMES.find((n) => CIRCUIT_SETS[n].featureCount === featureCount && CIRCUIT_SETS[n].treeDepth === treeDepth)
+  if (name === undefined) throw new NoCircuitSetError({ featureCount, treeDepth, what })
+  return name
+}
 
 export const TINY_SPEC = attributionSpec(TINY_PARAMS)
 export const DEMO_SPEC = attributionSpec(DEMO_PARAMS)
