@@ -118,6 +118,24 @@ describe('poa inference record, settle, rewards', () => {
     expect(BigInt((await poa('rewards', 'balance', '--address', payee)).body.result.balanceWei)).toBe(0n)
   })
 
+  it('refunds an unsettled inference to its host once the refund timeout passes, and only then', async () => {
+    const recorded = await poa('inference', 'record', '--model', '1', '--query-commitment', query.commitment.toString(), '--fee', '3')
+    expect(recorded.status).toBe(0)
+    const inferenceId: string = recorded.body.result.inferenceId
+    const early = await poa('inference', 'refund', inferenceId, '--account', '4')
+    expect(early.status).toBe(3)
+    expect(early.body.error).toMatchObject({ code: 'REFUND_TOO_EARLY' })
+    expect(early.body.error.message).toMatch(/its fee can be refunded from .* \(in \d+ s\); until then a prover may still settle it/)
+    expect((await poa('chain', 'mine', '2', '--interval', '86400')).status).toBe(0) // the default timeout: one day
+    const refunded = await poa('inference', 'refund', inferenceId, '--account', '4') // anyone may send it; the host is paid
+    expect(refunded.status).toBe(0)
+    expect(refunded.body.result).toMatchObject({ host: settler, feeWei: (3n * 10n ** 18n).toString() })
+    expect((await poa('inference', 'show', inferenceId)).body.result.status).toBe('refunded')
+    const again = await poa('inference', 'refund', inferenceId)
+    expect(again.status).toBe(5)
+    expect(again.body.error.meta).toMatchObject({ error: 'SettlementNotPending' })
+  })
+
   it('rejects bad input with a named error and the right exit status', async () => {
     const badFee = await poa('inference', 'record', '--model', '1', '--query-commitment', '5', '--fee', 'abc')
     expect(badFee.status).toBe(2)

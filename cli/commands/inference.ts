@@ -51,8 +51,24 @@ export function registerInferenceCommands(program: Command): void {
     const prover = options.prover === undefined ? undefined : toChecksumAddress(options.prover, '--prover')
     await withChain(opts, options, async (chain) => {
       const result = await readInference({ chain, inferenceId, prover })
-      printResult(opts, result, () => `${inferenceId}: ${result.status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}`)
+      printResult(opts, result, () => `${inferenceId}: ${result.status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}, circuit ${result.circuitId}` +
+        (result.status === 'pending' ? `, refundable from ${new Date(result.refundableAt * 1000).toISOString()}` : ''))
     }, { readOnly: true })
+  })
+
+  addChainOptions(
+    inference.command('refund').description("return an unsettled inference's fee to its host once its refund timeout has passed (anyone may send it)")
+      .argument('<inference-id>', 'the pending inference', inferenceIdOption('<inference-id>'))
+      .option('--account <n|key>', 'sender: Hardhat index on the embedded chain, or a private key', accountOption('--account')),
+  ).action(async (inferenceId: string, options: ChainCliOptions & { account?: number | string }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const [{ refundInference }, { settlementAddress, signerOf }, { formatEther }] = await Promise.all([
+      import('../../prover/clients/settlementClient.ts'), import('../../prover/app/settlementAddress.ts'), import('ethers'),
+    ])
+    await withChain(opts, options, async (chain) => {
+      const tx = await refundInference({ settlement: settlementAddress(chain), signer: signerOf(chain, options.account), inferenceId })
+      printResult(opts, { inferenceId, ...tx }, () => `refunded ${formatEther(tx.feeWei)} OPEN of ${inferenceId} to its host ${tx.host} (tx ${tx.txHash})`)
+    })
   })
 
   inference.command('save-query').description('keep the query text of an inference in <home>/queries/ (the node and the auditor read it)')

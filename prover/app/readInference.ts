@@ -23,6 +23,10 @@ export type ReadInferenceReturnType = {
   poolWei: bigint
   queryCommitment: bigint
   recordedAt: number
+  /** When a host may take the fee back if no proof has settled it (unix seconds). */
+  refundableAt: number
+  /** The circuit (id over its verification key) whose proof must settle it. */
+  circuitId: string
   prover: string
   /** The id a proof for `prover` must bind (it binds the fee recipient, the inference, the contract and the chain). */
   settlementId: bigint
@@ -36,6 +40,7 @@ export async function readInference(p: ReadInferenceParameters): Promise<ReadInf
   return {
     inferenceId: p.inferenceId, status: INFERENCE_STATUSES[Number(inf.status)], host: inf.host as string, modelId: inf.modelId as bigint,
     feeWei: inf.fee as bigint, poolWei: inf.pool as bigint, queryCommitment: inf.queryCommitment as bigint, recordedAt: Number(inf.recordedAt),
+    refundableAt: Number(inf.refundableAt), circuitId: String(inf.circuitId),
     prover, settlementId: (await p.chain.run('read settlementIdOf', () => contract.settlementIdOf(p.inferenceId, prover))) as bigint,
   }
 }

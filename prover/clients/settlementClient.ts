@@ -353,6 +353,31 @@ export async function claimRewards({ settlement, signer, inferenceId }: { settle
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }
 
+/** An unsettled inference's refund timeout has not passed: a prover may still settle it. */
+export class RefundTooEarlyError extends PoaError {
+  constructor({ inferenceId, refundableAt, now }: { inferenceId: string; refundableAt: number; now: number }) {
+    super('REFUND_TOO_EARLY', 'BAD_INPUT', `inference ${inferenceId}: its fee can be refunded from ${new Date(refundableAt * 1000).toISOString()} (in ${refundableAt - now} s); until then a prover may still settle it`, {
+      meta: { inferenceId, refundableAt, now },
+    })
+  }
+}
+
+/**
+ * Return an unsettled inference's fee to its host once its refund timeout has passed (anyone may
+ * send it; the fee goes to the host): the way out for an inference no prover settles.
+ */
+export async function refundInference({ settlement, signer, inferenceId }: { settlement: string; signer: Signer; inferenceId: string }): Promise<TxResult & { host: string; feeWei: bigint }> {
+  const contract = await settlementAt(settlement, signer)
+  const inf = await read('read inference', () => contract.inference(inferenceId))
+  if (Number(inf.status) === 1) {
+    const now = (await read('read the latest block', () => signer.provider!.getBlock('latest')))!.timestamp
+    if (now + 1 < Number(inf.refundableAt)) throw new RefundTooEarlyError({ inferenceId, refundableAt: Number(inf.refundableAt), now })
+  }
+  // Unknown, settled or refunded: send anyway so the contract names the reason.
+  const receipt = await send(`refund ${inferenceId}`, () => contract.refund(inferenceId))
+  return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber, host: inf.host as string, feeWei: BigInt(inf.fee) }
+}
+
 const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000'
 
 /** SettlementTerms as the contract's tuple (prover, bond, threshold, paidLeavesHash, treasury). */
