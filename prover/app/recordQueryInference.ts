@@ -16,10 +16,10 @@ import { withChainSession } from './withChainSession.ts'
 
 /** The host has no local copy of the model it records an inference for. */
 export class HostModelNotFoundError extends PoaError {
-  constructor({ modelId, modelHash, modelsDir }: { modelId: bigint; modelHash: bigint; modelsDir: string }) {
+  constructor({ modelId, modelHash, modelsDir, k, projectionSeed }: { modelId: bigint; modelHash: bigint; modelsDir: string; k?: number; projectionSeed?: bigint }) {
     super('HOST_MODEL_NOT_FOUND', 'BAD_INPUT',
-      `no model in ${modelsDir} has the hash of on-chain model ${modelId} (0x${modelHash.toString(16)}): a host computes the query with the model it serves (copy its folder there, or train and register it in this home)`,
-      { meta: { modelId, modelHash, modelsDir } })
+      `no model in ${modelsDir} has the hash of on-chain model ${modelId} (0x${modelHash.toString(16)})${k === undefined ? '' : ` with its k = ${k} and projection seed ${projectionSeed}`}: a host computes the query with the model it serves (copy its folder there, or train and register it in this home)`,
+      { meta: { modelId, modelHash, modelsDir, k, projectionSeed } })
   }
 }
 
@@ -83,8 +83,8 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
     let queryCommitment = p.queryCommitment
     if (p.text !== undefined) {
       const onChain = await readModelOnChain({ chain, modelId: p.modelId })
-      const dir = findLocalModelDir(p.home, onChain.modelHash)
-      if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir })
+      const dir = findLocalModelDir(p.home, onChain.modelHash, onChain)
+      if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir, k: onChain.k, projectionSeed: onChain.projectionSeed })
       const model: LoadedModel = await loadModel(dir)
       const query = await queryModel({ model, text: p.text, target: p.target, featureFracBits: onChain.featureScale, provider: p.provider })
       queryCommitment = query.queryCommitment

@@ -72,7 +72,7 @@ export async function circuitSetOfRegisteredModel({ home, chain, modelId, system
     return requested
   }
   const what = `model #${modelId}`
-  const dir = findLocalModelDir(home, onChain.modelHash)
+  const dir = findLocalModelDir(home, onChain.modelHash, onChain)
   const shape = dir === undefined ? undefined : localIndexShape(dir, Number(onChain.datanetVersion), onChain.indexRoot)
   if (shape) return circuitSetFor({ featureCount: shape.k, treeDepth: shape.treeDepth, what })
   const ofK = CIRCUIT_SET_NAMES.filter((set) => CIRCUIT_SETS[set].featureCount === onChain.k)

@@ -18,8 +18,8 @@ import { withDatanetStore } from './withDatanetStore.ts'
 export async function loadServedInference(p: { home: string; chain: PoaChain; modelId: bigint; params: AttributionParams; circuitSet: string; fail: (reason: string) => Error }): Promise<ServedModel> {
   const { chain, params, fail } = p
   const onChain = await readModelOnChain({ chain, modelId: p.modelId })
-  const dir = findLocalModelDir(p.home, onChain.modelHash)
-  if (!dir) throw fail(`no model in ${homeLayout(p.home).modelsDir} has the hash of its model #${onChain.modelId} (a prover needs the model it proves for)`)
+  const dir = findLocalModelDir(p.home, onChain.modelHash, onChain)
+  if (!dir) throw fail(`no model in ${homeLayout(p.home).modelsDir} has the hash of its model #${onChain.modelId} with its k = ${onChain.k} and projection seed ${onChain.projectionSeed} (a prover needs the model it proves for)`)
   const model = await loadModel(dir)
   const version = Number(onChain.datanetVersion)
   return withDatanetStore(p.home, async (store) => {
