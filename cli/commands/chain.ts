@@ -122,20 +122,18 @@ export function registerChainCommands(program: Command): void {
     chain
       .command('mine')
       .argument('<blocks>', 'how many blocks', integerOption('<blocks>', 1, 10_000_000))
-      .description('embedded chain only: mine empty blocks (journaled), e.g. to pass a voting period')
+      .description('the embedded chain or a poa chain node (--rpc) only: mine empty blocks (journaled), e.g. to pass a voting period or a challenge window')
       .option('--interval <seconds>', 'seconds between the mined blocks', integerOption('--interval', 1, 100 * 365 * 86_400), 1),
   ).action(async (blocks: number, options: ChainCliOptions & { interval: number }, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     const intervalSeconds = options.interval
-    if (options.rpc !== undefined) {
-      const { ChainConfigError } = await import('../../prover/chain/chainErrors.ts')
-      throw new ChainConfigError({ option: 'chain mine', reason: 'only the embedded chain can mine blocks on demand' })
-    }
+    // Any process may move a shared poa chain node's clock (hardhat_mine needs no signature); another
+    // JSON-RPC chain mines its own blocks, and connectChain's mine says so.
     await withChain(opts, options, async (c) => {
       await c.mine({ blocks, intervalSeconds })
       const block = await c.provider.getBlock('latest')
       const result = { blocks, intervalSeconds, blockNumber: block?.number ?? 0, blockTimestamp: block?.timestamp ?? 0 }
       printResult(opts, result, () => `mined ${blocks} blocks; now at block ${result.blockNumber} (${new Date(result.blockTimestamp * 1000).toISOString()})`)
-    })
+    }, { readOnly: options.rpc !== undefined })
   })
 }

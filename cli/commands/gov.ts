@@ -163,11 +163,10 @@ export function registerGovCommands(program: Command): void {
     })
   })
 
-  govCommand(gov, 'advance', 'embedded chain only: mine blocks (and move time) to the proposal\'s next phase').argument('<proposalId>', 'the proposal', parseProposalId).action(async (proposalId: bigint, options: GovOptions, cmd: Command) => {
+  govCommand(gov, 'advance', 'the embedded chain or a poa chain node only: mine blocks (and move time) to the proposal\'s next phase').argument('<proposalId>', 'the proposal', parseProposalId).action(async (proposalId: bigint, options: GovOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
     const { proposalStatus } = await governance()
     await withChain(opts, options, async (chain) => {
-      if (!chain.embedded) throw new ChainConfigError({ option: 'gov advance', reason: 'only the embedded chain can mine blocks on demand' })
       const { governor } = await addressesOf(chain)
       const before = await proposalStatus({ governor, runner: chain.provider, proposalId, fromBlock: chain.deployment.deployedAtBlock })
       const now = BigInt(before.currentBlock)
