@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { Wallet, type EventLog } from 'ethers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { settlementAt } from '../prover/clients/settlementClient.ts'
+import { rewardBalance, settlementAt } from '../prover/clients/settlementClient.ts'
 import { ChainRequestError } from '../prover/chain/chainErrors.ts'
 import { JobStateError, openJobQueue } from '../prover/node/jobQueue.ts'
 import { withRetry } from '../prover/node/retryRpc.ts'
@@ -102,6 +102,10 @@ describe('poa node', () => {
     const summary = JSON.parse(run.stdout).result
     expect(summary).toMatchObject({ done: 1, failed: 0, dropped: 0, jobs: { settled: 1, pending: 0 } })
     expect(summary.proofSeconds.count).toBe(1)
+    // No challenge window in this world: the node claims at once, crediting the payouts and its own fee.
+    expect(summary.claimed).toBe(1)
+    expect(run.stderr).toMatch(new RegExp(`${a.inferenceId} claimed: its payouts, the prover fee and the bond credited \\(tx 0x[0-9a-f]{64}\\)`))
+    expect(await rewardBalance({ settlement: world.settlement, runner: world.chain.provider, account: new Wallet(KEYS[3]).address })).toBeGreaterThan(0n)
     expect(summary.proofSeconds.mean).toBeGreaterThan(0)
     expect(run.stderr).toMatch(/poa node: block \d+ \| open pending 0 scoring 0 proving 0 submitted 0 \| settled 1/)
     const events = await settledEvents(a.inferenceId)
@@ -113,7 +117,7 @@ describe('poa node', () => {
     const home = nodeHome()
     const a = await recordQuery(world, world.queries[5], { homes: [] })
     let saved = false
-    const run = await poaNode(home, KEYS[3], ['--from-block', String(a.blockNumber)], {}, (text) => {
+    const run = await poaNode(home, KEYS[3], ['--from-block', String(a.blockNumber), '--no-claim'], {}, (text) => {
       if (!saved && /no query text in .*; waiting/.test(text)) {
         saved = true
         void saveQueryText({ home, inferenceId: a.inferenceId, text: world.queries[5] })
@@ -121,7 +125,7 @@ describe('poa node', () => {
     })
     expect(saved).toBe(true)
     expect(run.code).toBe(0)
-    expect(JSON.parse(run.stdout).result).toMatchObject({ done: 1, failed: 0 })
+    expect(JSON.parse(run.stdout).result).toMatchObject({ done: 1, failed: 0, claimed: 0 }) // --no-claim
     expect((await settledEvents(a.inferenceId)).length).toBe(1)
   })
 
@@ -199,14 +203,15 @@ describe('poa node', () => {
       const ids = [first.inferenceId, second.inferenceId]
       const nonceBefore = await world.chain.provider.getTransactionCount(node)
 
-      const crashed = await poaNode(home, KEYS[3], ['--from-block', String(first.blockNumber)], { POA_NODE_TEST_HOOKS: '1', POA_NODE_CRASH_AT: point })
+      // --no-claim: the transactions counted below are the settlements only.
+      const crashed = await poaNode(home, KEYS[3], ['--from-block', String(first.blockNumber), '--no-claim'], { POA_NODE_TEST_HOOKS: '1', POA_NODE_CRASH_AT: point })
       expect(crashed.signal).toBe('SIGKILL')
       expect(jobsOf(home).map((j) => j.state)).toEqual([point, 'pending'])
       const before = await settledEvents(first.inferenceId)
       // Killed after broadcasting: the chain already has the settlement; before that, nothing.
       expect(before.length).toBe(point === 'submitted' ? 1 : 0)
 
-      const restarted = await poaNode(home, KEYS[3], [])
+      const restarted = await poaNode(home, KEYS[3], ['--no-claim'])
       expect(restarted.code).toBe(0)
       expect(JSON.parse(restarted.stdout).result).toMatchObject({ done: 2, failed: 0, dropped: 0 })
       expect(jobsOf(home).map((j) => j.state)).toEqual(['settled', 'settled'])

@@ -7,7 +7,7 @@ import { note, printResult, progressLine } from '../output.ts'
 
 type NodeOptions = ChainCliOptions & {
   model?: string[]; datanet?: string; circuit: string; fromBlock?: number; pollMs: number; workers: number
-  metricsPort?: number; untilIdle?: boolean; settlement?: string; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
+  metricsPort?: number; untilIdle?: boolean; settlement?: string; claim: boolean; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
   scoring: 'auto' | 'native' | 'onnx'; provider: 'auto' | 'cuda' | 'cpu'
 }
 
@@ -37,6 +37,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--until-idle', 'exit once the chain is scanned and no job is open')
       .option('--validate', "also check every settlement of the served models within its challenge window, and challenge one that left out a record scoring above its threshold (the node's key takes the challenger's share of the bond)")
       .option('--settlement <address>', 'AttributionSettlement address (default: the deployment file)')
+      .option('--no-claim', "leave claiming to others (by default the node claims each inference it settled once its challenge window has passed: the contributors' payouts, its fee and its bond back are credited)")
       .addOption(new Option('--crash-at <point>', 'test only: SIGKILL the node at this point').choices(['scoring', 'proving', 'submitted']).hideHelp()),
   ).action(async (options: NodeOptions, cmd: Command) => {
     const opts = cmd.optsWithGlobals() as GlobalOptions
@@ -53,7 +54,7 @@ export function registerNodeCommands(program: Command): void {
       const summary = await runProverNode({
         home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: circuitSetOf(options.circuit),
         fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, scoring: options.scoring, provider: options.provider, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
-        settlement: options.settlement, validate: options.validate, system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
+        settlement: options.settlement, validate: options.validate, claim: options.claim, system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
         onStarted: (node) => {
           stop = () => node.stop()
           process.once('SIGINT', onSignal)
@@ -61,7 +62,7 @@ export function registerNodeCommands(program: Command): void {
           if (node.metricsUrl) note(`metrics: ${node.metricsUrl}`)
         },
       })
-      printResult(opts, summary, () => `node stopped: ${summary.done} settled, ${summary.dropped} dropped, ${summary.failed} failed` +
+      printResult(opts, summary, () => `node stopped: ${summary.done} settled (${summary.claimed} claimed), ${summary.dropped} dropped, ${summary.failed} failed` +
         (summary.validator ? `; ${summary.validator.audits} settlements audited, ${summary.validator.challenges} challenged, ${summary.validator.bondsWonWei} wei of bonds won` : ''))
     } finally {
       process.off('SIGINT', onSignal)

@@ -31,6 +31,8 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   settlement?: string
   /** Also check every settlement on the chain within its challenge window and challenge faulty ones. */
   validate?: boolean
+  /** Claim settled jobs once their challenge window has passed (default true; StartNodeParameters.claim). */
+  claim?: boolean
   /** The proof system the node proves with (default groth16); with `validate` it challenges with the same system's challenge circuit. */
   system?: ProofSystemName
   /** Test only (see StartNodeParameters.crashAt). */
@@ -68,7 +70,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({
         home: p.home, chain, settlement: settlementAddress(chain, p.settlement), models, store, datanet: config.datanet, circuit, keys, params,
-        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt,
+        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt, claim: p.claim,
         validator: validator && { circuit: validator.circuit, keys: validator.keys },
       })
       p.onStarted?.(node)

@@ -28,6 +28,10 @@ export type Job = {
   scoringMs?: number
   provingMs?: number
   settledBlock?: number
+  /** When the settlement's challenge window closes (unix seconds), once the node has read it. */
+  claimableAt?: number
+  /** The claimAll transaction that credited a settled job ('another' when someone else claimed it first). */
+  claimTx?: string
 }
 
 const NEXT: Record<JobState, readonly JobState[]> = {
@@ -70,6 +74,7 @@ CREATE TABLE IF NOT EXISTS owner (id INTEGER PRIMARY KEY CHECK (id = 1), pid INT
 type Row = {
   inference_id: string; model_id: string; recorded_block: number; state: JobState; attempts: number; tx_hash: string | null; raw_tx: string | null
   reason: string | null; scoring_ms: number | null; proving_ms: number | null; settled_block: number | null
+  claimable_at: number | null; claim_tx: string | null
 }
 
 function toJob(r: Row): Job {
@@ -80,6 +85,8 @@ function toJob(r: Row): Job {
   if (r.scoring_ms !== null) job.scoringMs = r.scoring_ms
   if (r.proving_ms !== null) job.provingMs = r.proving_ms
   if (r.settled_block !== null) job.settledBlock = r.settled_block
+  if (r.claimable_at !== null) job.claimableAt = r.claimable_at
+  if (r.claim_tx !== null) job.claimTx = r.claim_tx
   return job
 }
 
@@ -115,6 +122,14 @@ export type JobQueue = {
    * job is absent or still open.
    */
   reopen(inferenceId: string, reason: string): boolean
+  /** Settled jobs not yet claimed, oldest settlement first. */
+  unclaimed(): Job[]
+  /** Keep when a settled job's challenge window closes (read once from the chain). */
+  noteClaimable(inferenceId: string, claimableAt: number): void
+  /** A settled job was claimed, by this node (its transaction) or by `'another'`. */
+  markClaimed(inferenceId: string, claimTx: string): void
+  /** How many settled jobs have been claimed. */
+  claimedCount(): number
   /** The validator's settlements to check (`poa node --validate`), in the same database. */
   readonly validations: ValidationQueue
   close(): void
@@ -131,6 +146,10 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
   // The owner's start time tells a recycled pid from the node that wrote it (older queues lack it).
   const columns = db.prepare('PRAGMA table_info(owner)').all() as { name: string }[]
   if (!columns.some((c) => c.name === 'process_start')) db.exec('ALTER TABLE owner ADD COLUMN process_start TEXT')
+  // Claims came later too: a queue written before them gets the columns, its settled jobs unclaimed.
+  const jobColumns = (db.prepare('PRAGMA table_info(jobs)').all() as { name: string }[]).map((c) => c.name)
+  if (!jobColumns.includes('claimable_at')) db.exec('ALTER TABLE jobs ADD COLUMN claimable_at INTEGER')
+  if (!jobColumns.includes('claim_tx')) db.exec('ALTER TABLE jobs ADD COLUMN claim_tx TEXT')
   const owner = db.prepare('SELECT pid, process_start FROM owner WHERE id = 1').get() as { pid: number; process_start: string | null } | undefined
   if (owner && owner.pid !== process.pid && processAlive(owner.pid, owner.process_start ?? undefined)) {
     db.close()
@@ -219,11 +238,19 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
         const job = get(id)
         if (!job || (job.state !== 'settled' && job.state !== 'dropped')) return false
         // A fresh start: the old settlement's transaction is no longer this job's to resolve.
-        db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, tx_hash = NULL, raw_tx = NULL, settled_block = NULL, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
+        db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, tx_hash = NULL, raw_tx = NULL, settled_block = NULL, claimable_at = NULL, claim_tx = NULL, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
         log.run(id, job.state, 'pending', reason, now())
         return true
       })()
     },
+    unclaimed: () => (db.prepare("SELECT * FROM jobs WHERE state = 'settled' AND claim_tx IS NULL ORDER BY settled_block, inference_id").all() as Row[]).map(toJob),
+    noteClaimable(inferenceId, claimableAt) {
+      db.prepare("UPDATE jobs SET claimable_at = ?, updated_at = ? WHERE inference_id = ? AND state = 'settled'").run(claimableAt, now(), inferenceId.toLowerCase())
+    },
+    markClaimed(inferenceId, claimTx) {
+      db.prepare("UPDATE jobs SET claim_tx = ?, updated_at = ? WHERE inference_id = ? AND state = 'settled'").run(claimTx, now(), inferenceId.toLowerCase())
+    },
+    claimedCount: () => (db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'settled' AND claim_tx IS NOT NULL").get() as { n: number }).n,
     close() {
       db.prepare('DELETE FROM owner WHERE id = 1 AND pid = ?').run(process.pid)
       db.close()

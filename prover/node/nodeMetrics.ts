@@ -12,6 +12,8 @@ export type NodeMetrics = {
   done: number
   failed: number
   dropped: number
+  /** Settled jobs claimed (by this node, or already by someone else). */
+  claimed: number
   rpcRetries: number
   proofSeconds: { count: number; mean: number; max: number; last?: number }
   head?: number
@@ -29,6 +31,7 @@ export function collectMetrics(queue: JobQueue, extra: { rpcRetries: number; hea
     done: jobs.settled,
     failed: jobs.failed,
     dropped: jobs.dropped,
+    claimed: queue.claimedCount(),
     rpcRetries: extra.rpcRetries,
     proofSeconds: {
       count: times.length,

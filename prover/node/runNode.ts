@@ -12,6 +12,7 @@ import { releaseProofSystems } from '../proof/proofSystems.ts'
 import type { ProvingKeys } from '../proof/proveAttribution.ts'
 import type { AttributionParams } from '../witness/index.ts'
 import { openJobQueue, type Job, type JobState } from './jobQueue.ts'
+import { claimRound } from './claimSettled.ts'
 import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetrics.ts'
 import { prescorePending } from './prescorePending.ts'
 import { proveRecordedInference } from './proveRecordedInference.ts'
@@ -73,6 +74,11 @@ export type StartNodeParameters = {
    * window is open and challenge the ones that left out a better record (validateSettlements.ts).
    */
   validator?: ValidatorKeys
+  /**
+   * Claim each settled job once its challenge window has passed (default true): the contributors'
+   * payouts, the prover fee and the bond are credited (claimSettled.ts). false leaves it to others.
+   */
+  claim?: boolean
   /**
    * Test only: kill this process with SIGKILL when a job reaches this point, to test crash
    * recovery (docs/node.md). The CLI passes it from POA_NODE_CRASH_AT under POA_NODE_TEST_HOOKS=1.
@@ -207,7 +213,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
   let lastStatus = ''
   const status = () => {
     const m = metrics()
-    const line = `poa node: block ${head ?? '?'} | open ${OPEN.map((s) => `${s} ${m.jobs[s]}`).join(' ')} | settled ${m.done} dropped ${m.dropped} failed ${m.failed}` +
+    const line = `poa node: block ${head ?? '?'} | open ${OPEN.map((s) => `${s} ${m.jobs[s]}`).join(' ')} | settled ${m.done} dropped ${m.dropped} failed ${m.failed}` + (m.claimed > 0 ? ` claimed ${m.claimed}` : '') +
       (m.proofSeconds.last !== undefined ? ` | last proof ${m.proofSeconds.last} s` : '') +
       (m.validator ? ` | validated ${m.validator.audits} challenged ${m.validator.challenges}` : '')
     if (line !== lastStatus) log(line)
@@ -249,6 +255,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
             await work(job, served)
             status()
           }
+          if (p.claim !== false && !signal.aborted) await claimRound({ chain: p.chain, settlement: p.settlement, queue, retry, log, signal })
           if (p.validator && !signal.aborted) {
             await validateRound({
               home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params, circuitId: p.keys.circuitId,
