@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander'
 import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import { addChainOptions, chainTargetOf, withChain, type ChainCliOptions } from '../chainOptions.ts'
-import { accountOption, addressOption, bigintOption, circuitAutoOption, circuitSetOf, CliOptionConflictError, exactlyOne, fieldOption, type GlobalOptions, inferenceIdOption, openAmountOption } from '../options.ts'
+import { accountOption, addressOption, bigintOption, integerOption, circuitAutoOption, circuitSetOf, CliOptionConflictError, exactlyOne, fieldOption, type GlobalOptions, inferenceIdOption, openAmountOption } from '../options.ts'
 import { printResult } from '../output.ts'
 
 type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment?: bigint; text?: string; file?: string; fee: bigint; class?: string; inferenceId?: string; circuitId?: string; circuit: string; system: ProofSystemName; permit?: boolean; account?: number | string }
@@ -53,6 +53,26 @@ export function registerInferenceCommands(program: Command): void {
       const result = await readInference({ chain, inferenceId, prover })
       printResult(opts, result, () => `${inferenceId}: ${result.status}, model ${result.modelId}, fee ${formatEther(result.feeWei)} OPEN (pool ${formatEther(result.poolWei)}), host ${result.host}, circuit ${result.circuitId}` +
         (result.status === 'pending' ? `, refundable from ${new Date(result.refundableAt * 1000).toISOString()}` : ''))
+    }, { readOnly: true })
+  })
+
+  addChainOptions(
+    inference.command('list').description('the inferences recorded on the settlement, oldest first, with their status (pending ones show when their fee becomes refundable)')
+      .option('--model <id>', 'only this registered model', bigintOption('--model'))
+      .option('--host <address>', 'only this host', addressOption('--host'))
+      .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'settled', 'refunded']))
+      .option('--from-block <n>', 'first block to scan (default: the deployment block)', integerOption('--from-block', 0, Number.MAX_SAFE_INTEGER)),
+  ).action(async (options: ChainCliOptions & { model?: bigint; host?: string; status?: 'pending' | 'settled' | 'refunded'; fromBlock?: number }, cmd: Command) => {
+    const opts = cmd.optsWithGlobals() as GlobalOptions
+    const [{ listInferences }, { formatEther }] = await Promise.all([import('../../prover/app/listInferences.ts'), import('ethers')])
+    await withChain(opts, options, async (chain) => {
+      const listed = await listInferences({ chain, modelId: options.model, host: options.host, status: options.status, fromBlock: options.fromBlock })
+      const now = (await chain.provider.getBlock('latest'))?.timestamp ?? 0
+      const when = (t: number) => new Date(t * 1000).toISOString()
+      printResult(opts, { inferences: listed }, () => listed.length === 0 ? 'no inference matches' : listed.map((i) =>
+        `${i.inferenceId} ${i.status.padEnd(8)} model ${i.modelId}, fee ${formatEther(i.feeWei)} OPEN, host ${i.host}, recorded ${when(i.recordedAt)}` +
+        (i.status === 'pending' ? (now + 1 >= i.refundableAt ? ', refundable now (poa inference refund)' : `, refundable from ${when(i.refundableAt)}`) : '') +
+        (i.status === 'settled' ? (now + 1 >= i.claimableAt ? ', claims open' : `, claims open ${when(i.claimableAt)}`) : '')).join('\n'))
     }, { readOnly: true })
   })
 
