@@ -1,5 +1,7 @@
 import { PoaError } from '../errors/index.ts'
 import { trainSoftmax, type TrainingEpoch } from './trainSoftmax.ts'
+import { predictClass } from './predictClass.ts'
+import { DEFAULT_FOLDS, FoldCountError, heldOutAccuracy } from './heldOutAccuracy.ts'
 import { buildClassifierOnnx, modelHash } from './onnxModel.ts'
 import { checkModelContract } from './modelContract.ts'
 import { prepareAttribution } from './prepareAttribution.ts'
@@ -32,6 +34,12 @@ export type TrainModelParameters = {
   vectorizer?: VectorizerConfig
   l2?: number
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
+  /**
+   * Folds of the stratified cross-validation that estimates held-out accuracy (heldOutAccuracy.ts;
+   * default 5, lowered when a class has fewer records); 0 turns it off. Stored in the manifest's
+   * `training.heldOut`. It refits the classifier only, not the projection.
+   */
+  folds?: number
   provider?: ProviderRequest
   onProgress?: (p: { done: number; total: number; unit: string }) => void
   /** Each epoch's training loss and accuracy (see trainSoftmax's onEpoch). */
@@ -98,26 +106,22 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   const kind = p.projection?.kind ?? DEFAULT_PROJECTION
   const k = p.projection?.k ?? DEFAULT_K
   const seed = p.projection?.seed ?? DEFAULT_PROJECTION_SEED
+  const folds = p.folds ?? DEFAULT_FOLDS
+  if (!Number.isInteger(folds) || folds < 0 || folds === 1) throw new FoldCountError({ folds: p.folds })
   const y = Int32Array.from(records, (r, i) => classIndex(r.label, labels, i, recordName(i)))
   const present = [...new Set(y)].sort((a, b) => a - b).map((c) => labels[c])
   if (labels.length < 2 || present.length < 2) throw new SingleClassError({ source, labels, present, records: y.length })
   const rows = vectorizeNonEmpty(records.map((r) => r.content), vectorizer, recordName)
   const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, onEpoch: p.onEpoch, signal: p.signal })
+  const heldOut = folds === 0 ? undefined : await heldOutAccuracy({
+    rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, folds, classNames: labels, onProgress: p.onProgress, signal: p.signal,
+  })
   const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
   const { featureBytes } = await prepareAttribution({
     modelBytes, kind, k, seed, damping: l2, training: { rows, labels: y }, provider: p.provider, signal: p.signal,
   })
   let correct = 0
-  for (let r = 0; r < rows.length; r++) {
-    let best = 0
-    let bestZ = -Infinity
-    for (let c = 0; c < labels.length; c++) {
-      let z = weights.b[c]
-      for (let j = 0; j < rows[r].indices.length; j++) z += weights.W[c * vectorizer.dim + rows[r].indices[j]] * rows[r].values[j]
-      if (z > bestZ) [best, bestZ] = [c, z]
-    }
-    if (best === y[r]) correct++
-  }
+  for (let r = 0; r < rows.length; r++) if (predictClass(weights, rows[r]) === y[r]) correct++
   const hash = modelHash(modelBytes)
   const manifest: ModelManifest = {
     format: 'poa-model-v1',
@@ -133,7 +137,7 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
     vectorizer,
     vectorizerSpec: vectorizerSpec(vectorizer),
     projection: { kind, k, seed, damping: l2 },
-    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length },
+    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length, ...(heldOut && { heldOut }) },
   }
   return { manifest, modelBytes, featureBytes, contract: checkModelContract(modelBytes) }
 }
