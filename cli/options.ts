@@ -46,6 +46,19 @@ export function integerOption(option: string, min: number, max: number): Parser<
   }
 }
 
+/**
+ * A cross-validation fold count: 0 (off) or an integer in [2, max]. One fold has nothing to train
+ * on, and above 20 each refit sees almost the same records: more folds only cost time.
+ */
+export function foldsOption(option: string, max = 20): Parser<number> {
+  return (text) => {
+    if (!/^\d{1,16}$/.test(text) || Number(text) === 1 || Number(text) > max) {
+      throw new CliUsageError({ option, value: text, expected: `0 (no cross-validation) or an integer in [2, ${max}]` })
+    }
+    return Number(text)
+  }
+}
+
 /** A non-negative integer of any size, in decimal or 0x-hex. */
 export function bigintOption(option: string): Parser<bigint> {
   return (text) => {

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander'
 import { availableParallelism } from 'node:os'
 import type { ModelManifest, ProjectionKind, ProviderRequest } from '../../prover/influence/index.ts'
-import { CliOptionConflictError, kernelText, scoringOption, accountOption, bigintOption, exactlyOne, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
+import { heldOutText, heldOutWarning } from '../../prover/influence/heldOutText.ts'
+import { CliOptionConflictError, kernelText, scoringOption, accountOption, bigintOption, exactlyOne, foldsOption, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
 import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
@@ -48,6 +49,7 @@ export function registerModelCommands(program: Command): void {
     .addOption(new Option('--projection <kind>', 'gradient projection').choices(['trak', 'whitened-trak', 'whitened-pca']).default('whitened-pca'))
     .addOption(projectionSeedOption())
     .option('--l2 <x>', 'L2 regularisation strength', positiveNumberOption('--l2'), 0.001)
+    .option('--folds <n>', 'stratified cross-validation folds for the held-out accuracy (default 5, lowered when a class has fewer records; 0: none)', foldsOption('--folds'))
     .addOption(providerOption())
     .option('--base <name>', 'train a low-rank adapter on this base (poa model train-base) instead of a linear model')
     .option('--rank <r>', 'adapter rank (with --base, default 4)', integerOption('--rank', 1, 64))
@@ -59,6 +61,8 @@ export function registerModelCommands(program: Command): void {
         for (const flag of ['vectoriser', 'projection', 'l2'] as const) {
           if (cmd.getOptionValueSource(flag) === 'cli') throw new CliOptionConflictError({ option: `--${flag}`, reason: 'an adapter takes the vectoriser of its base and its own projection (adapter-pca)' })
         }
+        // Cross-validating an adapter would retrain it (tens of epochs) per fold: not offered yet.
+        if (o.folds !== undefined) throw new CliOptionConflictError({ option: '--folds', reason: 'held-out accuracy is estimated for linear models only, not for adapters (--base)' })
         const { trainAdapterModel } = await import('../../prover/app/adapterModels.ts')
         const trained = await trainAdapterModel({
           home: opts.home, name: o.name, base: o.base, labels: o.labels, rank: o.rank, epochs: o.epochs, k: o.k, seed: o.projectionSeed,
@@ -73,11 +77,14 @@ export function registerModelCommands(program: Command): void {
       const trained = await trainLocalModel({
         home: opts.home, name: o.name, l2: o.l2, provider: o.provider as ProviderRequest, vectorizer: o.vectoriser, labels: o.labels,
         source: o.spamAssassin ? { spamAssassin: { limit: o.limit, seed: o.seed } } : { datanet: o.datanet, version: o.version },
-        projection: { kind: o.projection as ProjectionKind, k: o.k, seed: o.projectionSeed },
+        projection: { kind: o.projection as ProjectionKind, k: o.k, seed: o.projectionSeed }, folds: o.folds,
         log: note, onProgress: progressLine,
       })
-      printResult(opts, { dir: trained.dir, ...summary(trained.manifest) }, () =>
-        `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * trained.manifest.training!.trainAccuracy).toFixed(1)}%, model hash ${trained.manifest.modelSha256}`)
+      const training = trained.manifest.training!
+      const warning = heldOutWarning(training.heldOut, trained.manifest.vectorizerSpec)
+      if (warning) note(`warning: ${warning}`)
+      printResult(opts, { dir: trained.dir, ...summary(trained.manifest), ...(warning && { warnings: [warning] }) }, () =>
+        `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * training.trainAccuracy).toFixed(1)}%${heldOutText(training.heldOut)}, model hash ${trained.manifest.modelSha256}`)
     })
 
   model
