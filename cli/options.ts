@@ -157,8 +157,12 @@ export function exactlyOne(option: string, a: unknown, b: unknown): void {
  * A vectoriser spec (`hashing-v1`, `char:1-3`, `word:1-2@4096`, see prover/influence/vectorizerSpec.ts),
  * parsed into its config here so a bad spec is a usage error naming the flag.
  */
-export function vectoriserOption(option: string): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig> {
+export function vectoriserOption(option: string): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig>
+/** With allowAuto: also the word `auto` (poa model train: chosen by held-out accuracy). */
+export function vectoriserOption(option: string, o: { allowAuto: true }): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig | 'auto'>
+export function vectoriserOption(option: string, { allowAuto = false }: { allowAuto?: boolean } = {}): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig | 'auto'> {
   return (text) => {
+    if (allowAuto && text === 'auto') return 'auto'
     try {
       return parseVectorizerSpec(text)
     } catch (error) {

@@ -49,8 +49,11 @@ describe('poa model train / index / attribute on a multi-class datanet', () => {
     expect(trained.warnings === undefined).toBe(trained.training.heldOut.clearlyAboveMajority)
     const refused = await human('model', 'train', '--name', 'x', '--datanet', 'sotu', '--folds', 'abc')
     expect(refused).toMatchObject({ status: 2, stderr: expect.stringContaining('--folds: expected 0 (no cross-validation) or an integer in [2, 20], got "abc"') })
-    const printed = await human('model', 'train', '--name', 'era3', '--datanet', 'sotu', '--vectoriser', 'char:1-3@256', '--k', '4', '--folds', '3')
+    // --vectoriser auto picks a width-1024 spec here; trak keeps its projection cheap (whitened PCA of
+    // 4 x 1,025 head gradients costs about 20 s on 2 cores).
+    const printed = await human('model', 'train', '--name', 'era3', '--datanet', 'sotu', '--vectoriser', 'auto', '--k', '4', '--folds', '3', '--projection', 'trak')
     expect(printed.status, printed.stderr).toBe(0)
+    expect(printed.stderr).toMatch(/vectoriser auto: hashing-v1 \d+\.\d%, word:1-2@1024 \d+\.\d%, char:2-4@1024 \d+\.\d%, char:3-5@1024 \d+\.\d% -> \S+/)
     expect(printed.stdout).toMatch(/train accuracy \d+\.\d%, held-out \d+\.\d% \(3-fold; always "18th": 25\.0%\), model hash/)
     ok('model', 'index', '--model', 'era', '--datanet', 'sotu')
 

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
 import { availableParallelism } from 'node:os'
 import type { ModelManifest, ProjectionKind, ProviderRequest } from '../../prover/influence/index.ts'
-import { heldOutText, heldOutWarning } from '../../prover/influence/heldOutText.ts'
+import { heldOutText, heldOutWarning, vectorizerChoiceText } from '../../prover/influence/heldOutText.ts'
 import { CliOptionConflictError, kernelText, scoringOption, accountOption, bigintOption, exactlyOne, foldsOption, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
 import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
@@ -28,7 +28,8 @@ const projectionSeedOption = () => new Option('--projection-seed <s>', 'projecti
 
 type QueryOptions = { model: string; datanet: string; version?: number; text?: string; file?: string; class?: string; provider: ProviderRequest }
 
-const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096`).argParser(vectoriserOption('--vectoriser'))
+const vectoriserHelp = "hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096"
+const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: ${vectoriserHelp}`).argParser(vectoriserOption('--vectoriser'))
 
 /** Registers: model train|train-base|register-local|index|register|query|attribute. */
 export function registerModelCommands(program: Command): void {
@@ -40,7 +41,7 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
     .option('--datanet <ref>', 'train on this datanet (labels: class names or indices)')
     .addOption(versionOption())
-    .addOption(vectoriserFlag('input vectoriser (default hashing-v1)'))
+    .addOption(new Option('--vectoriser <spec>', `input vectoriser (default hashing-v1): ${vectoriserHelp}; or auto: the best held-out accuracy of hashing-v1, word:1-2, char:2-4, char:3-5`).argParser(vectoriserOption('--vectoriser', { allowAuto: true })))
     .option('--labels <a,b,...>', "the classes in output order (default: the sorted distinct labels of the data); a record with another label is refused", labelsOption('--labels'))
     .option('--spam-assassin', 'train on the Spam Assassin corpus directly')
     .option('--limit <n>', 'balanced subset of the corpus (with --spam-assassin)', integerOption('--limit', 2, 6046))
@@ -81,6 +82,7 @@ export function registerModelCommands(program: Command): void {
         log: note, onProgress: progressLine,
       })
       const training = trained.manifest.training!
+      if (training.vectorizerChoice) note(`vectoriser auto: ${vectorizerChoiceText(training.vectorizerChoice)} -> ${trained.manifest.vectorizerSpec}`)
       const warning = heldOutWarning(training.heldOut, trained.manifest.vectorizerSpec)
       if (warning) note(`warning: ${warning}`)
       printResult(opts, { dir: trained.dir, ...summary(trained.manifest), ...(warning && { warnings: [warning] }) }, () =>

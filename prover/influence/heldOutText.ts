@@ -1,4 +1,5 @@
 import type { HeldOutAccuracyReturnType } from './heldOutAccuracy.ts'
+import type { VectorizerCandidate } from './chooseVectorizer.ts'
 
 /**
  * How a model's held-out accuracy reads to its owner (the CLI's train line and warning). Types only
@@ -30,4 +31,9 @@ export function heldOutWarning(h: HeldOutAccuracyReturnType | undefined, vectori
   return `held-out accuracy ${pct(h.accuracy)} (${h.folds}-fold) is not clearly above always answering "${h.majority.label}" (${pct(h.majority.rate)}; ` +
     `the line is ${pct(h.threshold)}, 2 standard errors above it): the model has not shown it learned anything beyond the class frequencies, ` +
     `so attributions to its training records are likely noise. Try ${[...others, 'more records per class'].join(', ')}`
+}
+
+/** `--vectoriser auto`'s comparison: `hashing-v1 59.2%, word:1-2@1024 59.2%, ...` (a skipped one says why). */
+export function vectorizerChoiceText(candidates: readonly VectorizerCandidate[]): string {
+  return candidates.map((c) => ('accuracy' in c ? `${c.spec} ${pct(c.accuracy)}` : `${c.spec} skipped (${c.skipped})`)).join(', ')
 }

@@ -8,6 +8,7 @@ import { sameVectorizer, vectorizerSpec, type VectorizerConfig } from './vectori
 import { effectiveVectorizer } from './modelVectorizer.ts'
 import type { ProjectionKind } from './projection.ts'
 import type { HeldOutAccuracyReturnType } from './heldOutAccuracy.ts'
+import type { VectorizerCandidate } from './chooseVectorizer.ts'
 
 /**
  * A model on disk: `<home>/models/<name>/` holds `model.onnx` (the classifier; its sha256 is the
@@ -39,8 +40,12 @@ export type ModelManifest = {
   /**
    * `heldOut`: the cross-validated accuracy (heldOutAccuracy.ts), or why it was skipped; absent when
    * turned off (folds 0), for adapters, and in manifests written before it existed.
+   * `vectorizerChoice`: with `--vectoriser auto`, each candidate's held-out accuracy (chooseVectorizer.ts).
    */
-  training?: { records: number; l2: number; iterations: number; loss: number; trainAccuracy: number; heldOut?: HeldOutAccuracyReturnType }
+  training?: {
+    records: number; l2: number; iterations: number; loss: number; trainAccuracy: number
+    heldOut?: HeldOutAccuracyReturnType; vectorizerChoice?: VectorizerCandidate[]
+  }
   /** An adapter model's base and adapter files (sha256 of each) and the adapter's rank. */
   adapter?: { base: string; baseSha256: string; adapterSha256: string; rank: number; adapterBytes: number }
 }

@@ -1,11 +1,12 @@
 import { PoaError } from '../errors/index.ts'
 import { trainSoftmax, type TrainingEpoch } from './trainSoftmax.ts'
 import { predictClass } from './predictClass.ts'
-import { DEFAULT_FOLDS, FoldCountError, heldOutAccuracy } from './heldOutAccuracy.ts'
+import { DEFAULT_FOLDS, FoldCountError, heldOutAccuracy, type HeldOutAccuracyReturnType } from './heldOutAccuracy.ts'
+import { AutoVectorizerError, chooseVectorizer } from './chooseVectorizer.ts'
 import { buildClassifierOnnx, modelHash } from './onnxModel.ts'
 import { checkModelContract } from './modelContract.ts'
 import { prepareAttribution } from './prepareAttribution.ts'
-import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorizeNonEmpty, vectorizerSpec, type VectorizerConfig } from './vectorize.ts'
+import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorizeNonEmpty, vectorizerSpec, type SparseVector, type VectorizerConfig } from './vectorize.ts'
 import type { ProjectionKind } from './projection.ts'
 import type { LoadedModel, ModelManifest } from './modelStore.ts'
 import type { ProviderRequest } from './createSession.ts'
@@ -30,8 +31,11 @@ export type TrainModelParameters = {
   recordName?: (i: number) => string
   /** Where the records come from, for the one-class error (default "the training records"). */
   source?: string
-  /** Default hashing-v1 (the spam model's word vectoriser); see vectorizerSpec.ts for the n-gram ones. */
-  vectorizer?: VectorizerConfig
+  /**
+   * Default hashing-v1 (the spam model's word vectoriser); see vectorizerSpec.ts for the n-gram ones.
+   * 'auto': the best held-out accuracy of AUTO_VECTORIZER_CANDIDATES (chooseVectorizer.ts; needs folds).
+   */
+  vectorizer?: VectorizerConfig | 'auto'
   l2?: number
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
   /**
@@ -101,7 +105,6 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   // Labels from the data are strings (a numeric label names the class "1", not index 1).
   const labels = p.labels ? [...p.labels] : labelsOfRecords(p.records, recordName)
   const records = p.labels ? p.records : p.records.map((r) => ({ ...r, label: String(r.label) }))
-  const vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
   const l2 = p.l2 ?? DEFAULT_L2
   const kind = p.projection?.kind ?? DEFAULT_PROJECTION
   const k = p.projection?.k ?? DEFAULT_K
@@ -111,11 +114,24 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   const y = Int32Array.from(records, (r, i) => classIndex(r.label, labels, i, recordName(i)))
   const present = [...new Set(y)].sort((a, b) => a - b).map((c) => labels[c])
   if (labels.length < 2 || present.length < 2) throw new SingleClassError({ source, labels, present, records: y.length })
-  const rows = vectorizeNonEmpty(records.map((r) => r.content), vectorizer, recordName)
+  const texts = records.map((r) => r.content)
+  let vectorizer: VectorizerConfig
+  let rows: SparseVector[]
+  let heldOut: HeldOutAccuracyReturnType | undefined
+  let vectorizerChoice
+  if (p.vectorizer === 'auto') {
+    if (folds === 0) throw new AutoVectorizerError({ reason: 'it compares held-out accuracies, and folds = 0 turns cross-validation off' })
+    const chosen = await chooseVectorizer({ texts, labels: y, classes: labels.length, classNames: labels, l2, folds, recordName, onProgress: p.onProgress, signal: p.signal })
+    ;({ vectorizer, rows, heldOut } = chosen)
+    vectorizerChoice = chosen.candidates
+  } else {
+    vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
+    rows = vectorizeNonEmpty(texts, vectorizer, recordName)
+    heldOut = folds === 0 ? undefined : await heldOutAccuracy({
+      rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, folds, classNames: labels, onProgress: p.onProgress, signal: p.signal,
+    })
+  }
   const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, onEpoch: p.onEpoch, signal: p.signal })
-  const heldOut = folds === 0 ? undefined : await heldOutAccuracy({
-    rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, folds, classNames: labels, onProgress: p.onProgress, signal: p.signal,
-  })
   const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
   const { featureBytes } = await prepareAttribution({
     modelBytes, kind, k, seed, damping: l2, training: { rows, labels: y }, provider: p.provider, signal: p.signal,
@@ -137,7 +153,7 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
     vectorizer,
     vectorizerSpec: vectorizerSpec(vectorizer),
     projection: { kind, k, seed, damping: l2 },
-    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length, ...(heldOut && { heldOut }) },
+    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length, ...(heldOut && { heldOut }), ...(vectorizerChoice && { vectorizerChoice }) },
   }
   return { manifest, modelBytes, featureBytes, contract: checkModelContract(modelBytes) }
 }
