@@ -92,6 +92,8 @@ describe('held-out accuracy by stratified k-fold cross-validation', () => {
     expect(heldOutText(skipped)).toBe(', held-out not estimated (class "net" has 1 record: cross-validation needs at least 2 records of each class)')
     await expect(heldOutAccuracy({ ...problem(RECORDS), folds: 1 })).rejects.toThrow(/folds = 1: expected 0 \(no cross-validation\) or an integer >= 2/)
     await expect(trainModel({ name: 'x', records: RECORDS, folds: 2.5 })).rejects.toThrow(FoldCountError)
+    await expect(heldOutAccuracy({ ...problem(RECORDS), rows: [] })).rejects.toThrow(/rows.length = 0: expected at least one training row/)
+    await expect(heldOutAccuracy({ ...problem(RECORDS), classes: 2 })).rejects.toThrow(/labels\[\d+\] = 2: expected a class index in \[0, 1\]/)
     expect(majorityThreshold(0.5, 100)).toBeCloseTo(0.6, 12)
   })
 

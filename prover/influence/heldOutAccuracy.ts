@@ -1,7 +1,7 @@
 import { PoaError } from '../errors/index.ts'
 import { mulberry32 } from '../dataset/mulberry32.ts'
 import { predictClass } from './predictClass.ts'
-import { trainSoftmax } from './trainSoftmax.ts'
+import { TrainingDataError, trainSoftmax } from './trainSoftmax.ts'
 import type { SparseVector } from './vectorize.ts'
 
 /**
@@ -110,6 +110,14 @@ export async function heldOutAccuracy(p: HeldOutAccuracyParameters): Promise<Hel
   const seed = p.seed ?? DEFAULT_FOLD_SEED
   const name = (c: number) => p.classNames?.[c] ?? String(c)
   const n = p.rows.length
+  // Checked here, before counting classes; trainSoftmax checks the rest (classes, l2) in the first fold.
+  if (n === 0) throw new TrainingDataError({ where: 'rows.length', value: 0, expected: 'at least one training row' })
+  if (p.labels.length !== n) throw new TrainingDataError({ where: 'labels.length', value: p.labels.length, expected: `${n} (one per row)` })
+  for (let r = 0; r < n; r++) {
+    if (!Number.isInteger(p.labels[r]) || p.labels[r] < 0 || p.labels[r] >= p.classes) {
+      throw new TrainingDataError({ where: `labels[${r}]`, value: p.labels[r], expected: `a class index in [0, ${p.classes - 1}]` })
+    }
+  }
   const counts = new Array<number>(p.classes).fill(0)
   for (let r = 0; r < n; r++) counts[p.labels[r]]++
   const present = counts.map((count, c) => ({ c, count })).filter((x) => x.count > 0)

@@ -13,7 +13,8 @@ import type { ProviderRequest } from './createSession.ts'
 
 /**
  * Train the default model on records: hashing vectoriser -> L2-regularised linear softmax
- * (trainSoftmax.ts) -> ONNX (Gemm + Softmax) -> attribution projection (prepareAttribution.ts).
+ * (trainSoftmax.ts) -> ONNX (Gemm + Softmax) -> attribution projection (prepareAttribution.ts),
+ * with the classifier's held-out accuracy by stratified cross-validation (heldOutAccuracy.ts).
  * Deterministic: the same records, config and seed give the same ONNX bytes and hashes.
  * Nothing is written; save the result with `saveModel({ dir: modelDir(home, name), ...result })`.
  */
