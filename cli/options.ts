@@ -47,6 +47,19 @@ export function integerOption(option: string, min: number, max: number): Parser<
   }
 }
 
+/**
+ * A cross-validation fold count: 0 (off) or an integer in [2, max]. One fold has nothing to train
+ * on, and above 20 each refit sees almost the same records: more folds only cost time.
+ */
+export function foldsOption(option: string, max = 20): Parser<number> {
+  return (text) => {
+    if (!/^\d{1,16}$/.test(text) || Number(text) === 1 || Number(text) > max) {
+      throw new CliUsageError({ option, value: text, expected: `0 (no cross-validation) or an integer in [2, ${max}]` })
+    }
+    return Number(text)
+  }
+}
+
 /** A non-negative integer of any size, in decimal or 0x-hex. */
 export function bigintOption(option: string): Parser<bigint> {
   return (text) => {
@@ -145,8 +158,12 @@ export function exactlyOne(option: string, a: unknown, b: unknown): void {
  * A vectoriser spec (`hashing-v1`, `char:1-3`, `word:1-2@4096`, see prover/influence/vectorizerSpec.ts),
  * parsed into its config here so a bad spec is a usage error naming the flag.
  */
-export function vectoriserOption(option: string): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig> {
+export function vectoriserOption(option: string): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig>
+/** With allowAuto: also the word `auto` (poa model train: chosen by held-out accuracy). */
+export function vectoriserOption(option: string, o: { allowAuto: true }): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig | 'auto'>
+export function vectoriserOption(option: string, { allowAuto = false }: { allowAuto?: boolean } = {}): Parser<import('../prover/influence/vectorizerSpec.ts').VectorizerConfig | 'auto'> {
   return (text) => {
+    if (allowAuto && text === 'auto') return 'auto'
     try {
       return parseVectorizerSpec(text)
     } catch (error) {

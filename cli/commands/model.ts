@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander'
 import { availableParallelism } from 'node:os'
 import type { ModelManifest, ProjectionKind, ProviderRequest } from '../../prover/influence/index.ts'
-import { CliOptionConflictError, kernelText, scoringOption, accountOption, bigintOption, exactlyOne, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
+import { heldOutText, heldOutWarning, vectorizerChoiceText } from '../../prover/influence/heldOutText.ts'
+import { CliOptionConflictError, kernelText, scoringOption, accountOption, bigintOption, exactlyOne, foldsOption, integerOption, labelsOption, positiveNumberOption, vectoriserOption, type GlobalOptions } from '../options.ts'
 import { addChainOptions, chainTargetOf } from '../chainOptions.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
@@ -27,7 +28,8 @@ const projectionSeedOption = () => new Option('--projection-seed <s>', 'projecti
 
 type QueryOptions = { model: string; datanet: string; version?: number; text?: string; file?: string; class?: string; provider: ProviderRequest }
 
-const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096`).argParser(vectoriserOption('--vectoriser'))
+const vectoriserHelp = "hashing-v1 (words, the spam model's), word:<n>-<m> or char:<n>-<m> n-grams, optionally @<width> (a power of two, default 1024), e.g. char:1-3@4096"
+const vectoriserFlag = (what: string) => new Option('--vectoriser <spec>', `${what}: ${vectoriserHelp}`).argParser(vectoriserOption('--vectoriser'))
 
 /** Registers: model train|train-base|register-local|index|register|query|attribute. */
 export function registerModelCommands(program: Command): void {
@@ -39,7 +41,7 @@ export function registerModelCommands(program: Command): void {
     .requiredOption('--name <name>', 'model name (directory under <home>/models/)')
     .option('--datanet <ref>', 'train on this datanet (labels: class names or indices)')
     .addOption(versionOption())
-    .addOption(vectoriserFlag('input vectoriser (default hashing-v1)'))
+    .addOption(new Option('--vectoriser <spec>', `input vectoriser (default hashing-v1): ${vectoriserHelp}; or auto: the best held-out accuracy of hashing-v1, word:1-2, char:2-4, char:3-5`).argParser(vectoriserOption('--vectoriser', { allowAuto: true })))
     .option('--labels <a,b,...>', "the classes in output order (default: the sorted distinct labels of the data); a record with another label is refused", labelsOption('--labels'))
     .option('--spam-assassin', 'train on the Spam Assassin corpus directly')
     .option('--limit <n>', 'balanced subset of the corpus (with --spam-assassin)', integerOption('--limit', 2, 6046))
@@ -48,6 +50,7 @@ export function registerModelCommands(program: Command): void {
     .addOption(new Option('--projection <kind>', 'gradient projection').choices(['trak', 'whitened-trak', 'whitened-pca']).default('whitened-pca'))
     .addOption(projectionSeedOption())
     .option('--l2 <x>', 'L2 regularisation strength', positiveNumberOption('--l2'), 0.001)
+    .option('--folds <n>', 'stratified cross-validation folds for the held-out accuracy (default 5, lowered when a class has fewer records; 0: none)', foldsOption('--folds'))
     .addOption(providerOption())
     .option('--base <name>', 'train a low-rank adapter on this base (poa model train-base) instead of a linear model')
     .option('--rank <r>', 'adapter rank (with --base, default 4)', integerOption('--rank', 1, 64))
@@ -59,6 +62,8 @@ export function registerModelCommands(program: Command): void {
         for (const flag of ['vectoriser', 'projection', 'l2'] as const) {
           if (cmd.getOptionValueSource(flag) === 'cli') throw new CliOptionConflictError({ option: `--${flag}`, reason: 'an adapter takes the vectoriser of its base and its own projection (adapter-pca)' })
         }
+        // Cross-validating an adapter would retrain it (tens of epochs) per fold: not offered yet.
+        if (o.folds !== undefined) throw new CliOptionConflictError({ option: '--folds', reason: 'held-out accuracy is estimated for linear models only, not for adapters (--base)' })
         const { trainAdapterModel } = await import('../../prover/app/adapterModels.ts')
         const trained = await trainAdapterModel({
           home: opts.home, name: o.name, base: o.base, labels: o.labels, rank: o.rank, epochs: o.epochs, k: o.k, seed: o.projectionSeed,
@@ -73,11 +78,15 @@ export function registerModelCommands(program: Command): void {
       const trained = await trainLocalModel({
         home: opts.home, name: o.name, l2: o.l2, provider: o.provider as ProviderRequest, vectorizer: o.vectoriser, labels: o.labels,
         source: o.spamAssassin ? { spamAssassin: { limit: o.limit, seed: o.seed } } : { datanet: o.datanet, version: o.version },
-        projection: { kind: o.projection as ProjectionKind, k: o.k, seed: o.projectionSeed },
+        projection: { kind: o.projection as ProjectionKind, k: o.k, seed: o.projectionSeed }, folds: o.folds,
         log: note, onProgress: progressLine,
       })
-      printResult(opts, { dir: trained.dir, ...summary(trained.manifest) }, () =>
-        `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * trained.manifest.training!.trainAccuracy).toFixed(1)}%, model hash ${trained.manifest.modelSha256}`)
+      const training = trained.manifest.training!
+      if (training.vectorizerChoice) note(`vectoriser auto: ${vectorizerChoiceText(training.vectorizerChoice)} -> ${trained.manifest.vectorizerSpec}`)
+      const warning = heldOutWarning(training.heldOut, trained.manifest.vectorizerSpec)
+      if (warning) note(`warning: ${warning}`)
+      printResult(opts, { dir: trained.dir, ...summary(trained.manifest), ...(warning && { warnings: [warning] }) }, () =>
+        `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * training.trainAccuracy).toFixed(1)}%${heldOutText(training.heldOut)}, model hash ${trained.manifest.modelSha256}`)
     })
 
   model

@@ -16,11 +16,13 @@ export type TrainLocalModelParameters = Pick<AppFolders, 'home'> & Pick<AppRepor
   source: TrainingSource
   /** Class names in output order; default: the sorted distinct labels of the records (Spam Assassin: ham, spam). */
   labels?: readonly string[]
-  /** Input vectoriser (default hashing-v1, the spam model's word vectoriser). */
-  vectorizer?: VectorizerConfig
+  /** Input vectoriser (default hashing-v1, the spam model's word vectoriser); 'auto': chosen by held-out accuracy. */
+  vectorizer?: VectorizerConfig | 'auto'
   l2?: number
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
   provider?: ProviderRequest
+  /** Cross-validation folds for the held-out accuracy (default 5; 0: none); see trainModel. */
+  folds?: number
   /** Each epoch's training loss and accuracy (a full-batch L-BFGS iteration), for a live chart. */
   onEpoch?: (e: TrainingEpoch) => void
 }
@@ -60,7 +62,7 @@ export async function trainLocalModel(p: TrainLocalModelParameters): Promise<Tra
     })
   log(`training on ${records.length} records of ${source}`)
   const trained = await trainModel({
-    name: p.name, records, labels, vectorizer: p.vectorizer, l2: p.l2, provider: p.provider, projection: p.projection, onProgress: progress('training'), onEpoch: p.onEpoch,
+    name: p.name, records, labels, vectorizer: p.vectorizer, l2: p.l2, provider: p.provider, projection: p.projection, folds: p.folds, onProgress: progress('training'), onEpoch: p.onEpoch,
     source, recordName: (i) => `${source} position ${i}`,
   })
   await saveModel({ dir, ...trained })

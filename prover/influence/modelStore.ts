@@ -7,6 +7,8 @@ import { checkModelContract, type ModelContract } from './modelContract.ts'
 import { sameVectorizer, vectorizerSpec, type VectorizerConfig } from './vectorize.ts'
 import { effectiveVectorizer } from './modelVectorizer.ts'
 import type { ProjectionKind } from './projection.ts'
+import type { HeldOutAccuracyReturnType } from './heldOutAccuracy.ts'
+import type { VectorizerCandidate } from './chooseVectorizer.ts'
 
 /**
  * A model on disk: `<home>/models/<name>/` holds `model.onnx` (the classifier; its sha256 is the
@@ -35,7 +37,15 @@ export type ModelManifest = {
   vectorizerSpec?: string
   /** 'adapter-pca(-head)': whitened PCA of the gradients w.r.t. A and B (and the head) of an adapter (prover/adapters/adapterProjection.ts). */
   projection: { kind: ProjectionKind | 'adapter-pca' | 'adapter-pca-head'; k: number; seed: number; damping: number }
-  training?: { records: number; l2: number; iterations: number; loss: number; trainAccuracy: number }
+  /**
+   * `heldOut`: the cross-validated accuracy (heldOutAccuracy.ts), or why it was skipped; absent when
+   * turned off (folds 0), for adapters, and in manifests written before it existed.
+   * `vectorizerChoice`: with `--vectoriser auto`, each candidate's held-out accuracy (chooseVectorizer.ts).
+   */
+  training?: {
+    records: number; l2: number; iterations: number; loss: number; trainAccuracy: number
+    heldOut?: HeldOutAccuracyReturnType; vectorizerChoice?: VectorizerCandidate[]
+  }
   /** An adapter model's base and adapter files (sha256 of each) and the adapter's rank. */
   adapter?: { base: string; baseSha256: string; adapterSha256: string; rank: number; adapterBytes: number }
 }

@@ -1,16 +1,20 @@
 import { PoaError } from '../errors/index.ts'
 import { trainSoftmax, type TrainingEpoch } from './trainSoftmax.ts'
+import { predictClass } from './predictClass.ts'
+import { DEFAULT_FOLDS, FoldCountError, heldOutAccuracy, type HeldOutAccuracyReturnType } from './heldOutAccuracy.ts'
+import { AutoVectorizerError, chooseVectorizer } from './chooseVectorizer.ts'
 import { buildClassifierOnnx, modelHash } from './onnxModel.ts'
 import { checkModelContract } from './modelContract.ts'
 import { prepareAttribution } from './prepareAttribution.ts'
-import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorizeNonEmpty, vectorizerSpec, type VectorizerConfig } from './vectorize.ts'
+import { DEFAULT_VECTORIZER, checkVectorizerConfig, vectorizeNonEmpty, vectorizerSpec, type SparseVector, type VectorizerConfig } from './vectorize.ts'
 import type { ProjectionKind } from './projection.ts'
 import type { LoadedModel, ModelManifest } from './modelStore.ts'
 import type { ProviderRequest } from './createSession.ts'
 
 /**
  * Train the default model on records: hashing vectoriser -> L2-regularised linear softmax
- * (trainSoftmax.ts) -> ONNX (Gemm + Softmax) -> attribution projection (prepareAttribution.ts).
+ * (trainSoftmax.ts) -> ONNX (Gemm + Softmax) -> attribution projection (prepareAttribution.ts),
+ * with the classifier's held-out accuracy by stratified cross-validation (heldOutAccuracy.ts).
  * Deterministic: the same records, config and seed give the same ONNX bytes and hashes.
  * Nothing is written; save the result with `saveModel({ dir: modelDir(home, name), ...result })`.
  */
@@ -28,10 +32,19 @@ export type TrainModelParameters = {
   recordName?: (i: number) => string
   /** Where the records come from, for the one-class error (default "the training records"). */
   source?: string
-  /** Default hashing-v1 (the spam model's word vectoriser); see vectorizerSpec.ts for the n-gram ones. */
-  vectorizer?: VectorizerConfig
+  /**
+   * Default hashing-v1 (the spam model's word vectoriser); see vectorizerSpec.ts for the n-gram ones.
+   * 'auto': the best held-out accuracy of AUTO_VECTORIZER_CANDIDATES (chooseVectorizer.ts; needs folds).
+   */
+  vectorizer?: VectorizerConfig | 'auto'
   l2?: number
   projection?: { kind?: ProjectionKind; k?: number; seed?: number }
+  /**
+   * Folds of the stratified cross-validation that estimates held-out accuracy (heldOutAccuracy.ts;
+   * default 5, lowered when a class has fewer records); 0 turns it off. Stored in the manifest's
+   * `training.heldOut`. It refits the classifier only, not the projection.
+   */
+  folds?: number
   provider?: ProviderRequest
   onProgress?: (p: { done: number; total: number; unit: string }) => void
   /** Each epoch's training loss and accuracy (see trainSoftmax's onEpoch). */
@@ -93,31 +106,39 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
   // Labels from the data are strings (a numeric label names the class "1", not index 1).
   const labels = p.labels ? [...p.labels] : labelsOfRecords(p.records, recordName)
   const records = p.labels ? p.records : p.records.map((r) => ({ ...r, label: String(r.label) }))
-  const vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
   const l2 = p.l2 ?? DEFAULT_L2
   const kind = p.projection?.kind ?? DEFAULT_PROJECTION
   const k = p.projection?.k ?? DEFAULT_K
   const seed = p.projection?.seed ?? DEFAULT_PROJECTION_SEED
+  const folds = p.folds ?? DEFAULT_FOLDS
+  if (!Number.isInteger(folds) || folds < 0 || folds === 1) throw new FoldCountError({ folds: p.folds })
   const y = Int32Array.from(records, (r, i) => classIndex(r.label, labels, i, recordName(i)))
   const present = [...new Set(y)].sort((a, b) => a - b).map((c) => labels[c])
   if (labels.length < 2 || present.length < 2) throw new SingleClassError({ source, labels, present, records: y.length })
-  const rows = vectorizeNonEmpty(records.map((r) => r.content), vectorizer, recordName)
+  const texts = records.map((r) => r.content)
+  let vectorizer: VectorizerConfig
+  let rows: SparseVector[]
+  let heldOut: HeldOutAccuracyReturnType | undefined
+  let vectorizerChoice
+  if (p.vectorizer === 'auto') {
+    if (folds === 0) throw new AutoVectorizerError({ reason: 'it compares held-out accuracies, and folds = 0 turns cross-validation off' })
+    const chosen = await chooseVectorizer({ texts, labels: y, classes: labels.length, classNames: labels, l2, folds, recordName, onProgress: p.onProgress, signal: p.signal })
+    ;({ vectorizer, rows, heldOut } = chosen)
+    vectorizerChoice = chosen.candidates
+  } else {
+    vectorizer = checkVectorizerConfig({ ...(p.vectorizer ?? DEFAULT_VECTORIZER) })
+    rows = vectorizeNonEmpty(texts, vectorizer, recordName)
+    heldOut = folds === 0 ? undefined : await heldOutAccuracy({
+      rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, folds, classNames: labels, onProgress: p.onProgress, signal: p.signal,
+    })
+  }
   const weights = await trainSoftmax({ rows, labels: y, classes: labels.length, dim: vectorizer.dim, l2, onProgress: p.onProgress, onEpoch: p.onEpoch, signal: p.signal })
   const modelBytes = buildClassifierOnnx({ weights, vectorizer, labels })
   const { featureBytes } = await prepareAttribution({
     modelBytes, kind, k, seed, damping: l2, training: { rows, labels: y }, provider: p.provider, signal: p.signal,
   })
   let correct = 0
-  for (let r = 0; r < rows.length; r++) {
-    let best = 0
-    let bestZ = -Infinity
-    for (let c = 0; c < labels.length; c++) {
-      let z = weights.b[c]
-      for (let j = 0; j < rows[r].indices.length; j++) z += weights.W[c * vectorizer.dim + rows[r].indices[j]] * rows[r].values[j]
-      if (z > bestZ) [best, bestZ] = [c, z]
-    }
-    if (best === y[r]) correct++
-  }
+  for (let r = 0; r < rows.length; r++) if (predictClass(weights, rows[r]) === y[r]) correct++
   const hash = modelHash(modelBytes)
   const manifest: ModelManifest = {
     format: 'poa-model-v1',
@@ -133,7 +154,7 @@ export async function trainModel(p: TrainModelParameters): Promise<TrainModelRet
     vectorizer,
     vectorizerSpec: vectorizerSpec(vectorizer),
     projection: { kind, k, seed, damping: l2 },
-    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length },
+    training: { records: rows.length, l2, iterations: weights.iterations, loss: weights.loss, trainAccuracy: correct / rows.length, ...(heldOut && { heldOut }), ...(vectorizerChoice && { vectorizerChoice }) },
   }
   return { manifest, modelBytes, featureBytes, contract: checkModelContract(modelBytes) }
 }
