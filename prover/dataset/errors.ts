@@ -21,6 +21,16 @@ export class RecordMalformedError extends PoaError {
   }
 }
 
+/**
+ * A choice of how to read a file of another tool's shape (`--map`, `--rest`) cannot be used: the
+ * message names the option as the user wrote it, then what was expected.
+ */
+export class RecordShapeOptionError extends PoaError {
+  constructor({ option, reason }: { option: string; reason: string }) {
+    super('RECORD_SHAPE_OPTION', 'USAGE', `${option}: ${reason}`, { meta: { option } })
+  }
+}
+
 /** An import file cannot be read at all (missing, unknown format). */
 export class RecordFileError extends PoaError {
   constructor({ file, reason, cause }: { file: string; reason: string; cause?: unknown }) {
