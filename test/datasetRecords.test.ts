@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getAddress } from 'ethers'
-import { parseCsv, parseRecords, readRecords, RecordMalformedError, RecordFileError, RecordShapeOptionError, type RecordShapeOptions } from '../prover/dataset/index.ts'
+import { parseCsv, parseRecords, readRecords, RecordMalformedError, RecordFileError, RecordShapeOptionError, RecordsRejectedError, type RecordShapeOptions } from '../prover/dataset/index.ts'
 
 const A = '0x52908400098527886E0F7030069857D2E4169EE7' // EIP-55 test vector
 const B = '0xfb6916095ca1df60bb79ce92ce3ea74c37c5d359' // lower-case form of an EIP-55 vector
@@ -159,6 +159,20 @@ describe('parseRecords of another tool\'s shape (map, default contributor, rest)
     const spelling = { map: 'map', contributor: 'contributor', rest: 'rest', separator: ':' }
     expect(option({ map: ['text:content'], spelling })).toThrow('map text:content: "text" is not a record field')
     expect(jsonl([{ text: 'x' }], { map: ['content:text'], contributor: A, spelling })[0].content).toBe('x')
+  })
+
+  it('lists an error repeated on many lines once, with the lines it repeats on, and counts every line', () => {
+    const lines = Array.from({ length: 14 }, (_, i) => ({ content: `speech ${i}`, year: 1790 + i }))
+    let error: RecordsRejectedError | undefined
+    try {
+      jsonl(lines, { rest: 'metadata' })
+    } catch (e) {
+      error = e as RecordsRejectedError
+    }
+    expect(error).toBeInstanceOf(RecordsRejectedError)
+    expect(error!.message).toBe('hf.jsonl: 14 bad records, nothing imported:\n  hf.jsonl:1 field "contributor": missing (expected an EVM address; give every record one with --contributor <address>, ' +
+      'or name the field holding it with --map contributor=<field>) (the same on 13 more lines: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ...)')
+    expect(error!.meta.errors).toEqual([expect.objectContaining({ sameOnLines: [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], sameCount: 13 })])
   })
 
   it('refuses a line or header missing a mapped field, an unread field, and a missing contributor naming --contributor and --map', () => {
