@@ -69,6 +69,22 @@ describe('dashboard API (inject)', () => {
     expect((await call('GET', '/api/datanets/mails')).json.versions).toHaveLength(1) // nothing imported
   })
 
+  it('imports an upload of another tool\'s shape with the CLI\'s map, contributor and rest as query parameters, and refuses a bad map with 400', async () => {
+    expect((await call('POST', '/api/datanets', { name: 'reviews' })).status).toBe(200)
+    const foreign = jsonl([{ text: 'a fine film', label: 2, date: '2024-01-02' }, { text: 'a dull film', label: 0 }])
+    const who = devWallet(2).address
+    const bad = await call('POST', `/api/datanets/reviews/records?file=hf.jsonl&map=content:text,label:text&contributor=${who}`, undefined, foreign)
+    expect(bad.status).toBe(400)
+    expect(bad.json.error).toMatchObject({ code: 'RECORD_SHAPE_OPTION', message: 'map label:text: source field "text" is already mapped to content (map content:text); one field feeds one record field' })
+    const refused = await call('POST', `/api/datanets/reviews/records?file=hf.jsonl&map=content:text&contributor=${who}`, undefined, foreign)
+    expect(refused.json.error.message).toMatch(/^hf\.jsonl:1 field "date": unknown field .*keep unread fields in metadata with rest metadata\)$/)
+    const imported = await call('POST', `/api/datanets/reviews/records?file=hf.jsonl&map=content:text&contributor=${who.toLowerCase()}&rest=metadata`, undefined, foreign)
+    expect(imported.status).toBe(200)
+    expect(imported.json).toMatchObject({ added: 2, version: 1 })
+    const listed = await call('GET', '/api/datanets/reviews/records')
+    expect(listed.json.records.map((r: { contributor: string; label: string }) => [r.contributor, r.label])).toEqual([[who, '2'], [who, '0']])
+  })
+
   it('refuses an upload over the limit with 413 naming its size and the limit', async () => {
     const r = await call('POST', '/api/datanets/mails/records?file=big.jsonl', undefined, Buffer.alloc(MAX_UPLOAD + 1, 0x20))
     expect(r.status).toBe(413)

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { PACKAGE_ROOT } from '../prover/layout/index.ts'
+import { openDatanetStore } from '../prover/datanet/index.ts'
+import { parseRecords } from '../prover/dataset/index.ts'
 import { runPoa } from './runPoa.ts'
 
 const OWNER = '0x52908400098527886E0F7030069857D2E4169EE7'
@@ -130,5 +135,42 @@ describe('poa datanet (spawned CLI)', () => {
 
     // A choice commander rejects before the action is a usage error (2).
     expect(poa(h, 'datanet', 'import', 'x', badRecords, '--format', 'xml').status).toBe(2)
+  })
+
+  it('imports a foreign-shape JSONL with --map, --contributor and --rest metadata to the root of the same records in poa\'s shape', async () => {
+    // Async spawns, so the worker keeps its event loop while the CLI runs.
+    const poaAsync = async (h: string, ...args: string[]) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(PACKAGE_ROOT, 'cli/bin.js'), '--home', h, '--json', ...args], { cwd: PACKAGE_ROOT })
+        return { status: 0, stdout, stderr, json: JSON.parse(stdout.trim().split('\n').pop()!) }
+      } catch (error) {
+        const e = error as { code: number; stdout: string; stderr: string }
+        return { status: e.code, stdout: e.stdout, stderr: e.stderr, json: JSON.parse(e.stdout.trim().split('\n').pop() || 'null') }
+      }
+    }
+    const h = mkdtempSync(join(tmpdir(), 'poa-cli-shape-'))
+    const foreign = join(h, 'hf.jsonl')
+    writeFileSync(foreign, [
+      { text: 'a review', label: 2, date: '2024-01-02' },
+      { text: 'by bob', label: 0, author: BOB.toLowerCase() },
+    ].map((r) => JSON.stringify(r)).join('\n'))
+    expect((await poaAsync(h, 'datanet', 'create', 'foreign', '--owner', OWNER, '--depth', '4')).status).toBe(0)
+    const imported = await poaAsync(h, 'datanet', 'import', 'foreign', foreign, '--map', 'content=text', '--map', 'contributor=author', '--contributor', ALICE.toLowerCase(), '--rest', 'metadata')
+    expect(imported.status, imported.stderr).toBe(0)
+    expect(imported.json.result).toMatchObject({ added: 2, recordCount: 2 })
+    // The same records in poa's own shape, imported in-process (two spawns fewer).
+    const own = [{ contributor: ALICE, content: 'a review', label: '2' }, { contributor: BOB, content: 'by bob', label: '0' }].map((r) => JSON.stringify(r)).join('\n')
+    const store = openDatanetStore({ home: mkdtempSync(join(tmpdir(), 'poa-cli-own-')) })
+    try {
+      store.createDatanet({ name: 'own', owner: OWNER, depth: 4 })
+      const reference = await store.importRecords('own', { records: parseRecords({ text: own, file: 'own.jsonl', format: 'jsonl' }), workers: 1 })
+      expect(imported.json.result.root).toBe(String(reference.root))
+    } finally {
+      store.close()
+    }
+    // A map entry naming no record field is a usage error (exit 2) naming the option; nothing is imported.
+    const bad = await poaAsync(h, 'datanet', 'import', 'foreign', foreign, '--map', 'body=text')
+    expect(bad.status).toBe(2)
+    expect(bad.json.error).toMatchObject({ code: 'RECORD_SHAPE_OPTION', message: '--map body=text: "body" is not a record field (expected one of contributor, content, contentBase64, label, metadata)' })
   })
 })

@@ -5,6 +5,7 @@ import { addChainOptions, chainTargetOf, type ChainCliOptions } from '../chainOp
 import { fieldOption, integerOption, type GlobalOptions } from '../options.ts'
 import { note, printResult, progressLine } from '../output.ts'
 
+type ImportOptions = { format?: RecordFormat; workers?: number; maxRecordBytes?: number; maxImportBytes?: number; map?: string[]; contributor?: string; rest: string }
 type CommitOptions = ChainCliOptions & { version?: number; contentUri?: string; chainDatanet?: number }
 
 const hex = (x: bigint) => `0x${x.toString(16).padStart(64, '0')}`
@@ -37,11 +38,15 @@ export function registerDatanetCommands(program: Command): void {
     .option('--workers <n>', 'threads for tree hashing (default: cores)', integerOption('--workers', 1, 64))
     .option('--max-record-bytes <n>', 'largest content of one record in bytes (default 1 MiB)', integerOption('--max-record-bytes', 1, Number.MAX_SAFE_INTEGER))
     .option('--max-import-bytes <n>', 'largest import file in bytes (default 256 MiB)', integerOption('--max-import-bytes', 1, Number.MAX_SAFE_INTEGER))
-    .action(async (ref: string, file: string, options: { format?: RecordFormat; workers?: number; maxRecordBytes?: number; maxImportBytes?: number }, cmd: Command) => {
+    .option('--map <record-field>=<source-field>', 'the JSON field or CSV column holding a record field (contributor, content, contentBase64, label, metadata); repeatable, e.g. --map content=text --map label=category', (entry: string, all: string[] = []) => [...all, entry])
+    .option('--contributor <address>', 'contributor of every record whose line has no contributor field')
+    .addOption(new Option('--rest <policy>', 'fields no record field reads: refuse them, or keep them in the record\'s metadata (not committed)').choices(['refuse', 'metadata']).default('refuse'))
+    .action(async (ref: string, file: string, options: ImportOptions, cmd: Command) => {
       const opts = cmd.optsWithGlobals() as GlobalOptions
       const { importDatanetFile } = await import('../../prover/app/datanetWorkflows.ts')
       const limits = { ...(options.maxRecordBytes ? { maxRecordBytes: options.maxRecordBytes } : {}), ...(options.maxImportBytes ? { maxImportBytes: options.maxImportBytes } : {}) }
-      const result = await importDatanetFile({ home: opts.home, datanet: ref, file, format: options.format, workers: options.workers, limits, log: note, onProgress: progressLine })
+      const shape = { map: options.map, contributor: options.contributor, rest: options.rest }
+      const result = await importDatanetFile({ home: opts.home, datanet: ref, file, format: options.format, workers: options.workers, limits, shape, log: note, onProgress: progressLine })
       printResult(opts, result, () => `imported ${result.added} records into "${result.datanet.name}": version ${result.version}, ${result.recordCount} records, root ${hex(result.root)}`)
     })
 

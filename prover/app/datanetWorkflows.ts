@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os'
 import { basename } from 'node:path'
 import { commitDatanetVersion, type CommitDatanetVersionReturnType } from '../clients/commitDatanetVersion.ts'
 import { InclusionProofFileError, parseInclusionProof, verifyRecordInclusion, type DatanetRef, type DatanetVersion } from '../datanet/index.ts'
-import { readRecords, type RecordFormat, type RecordLimits } from '../dataset/index.ts'
+import { readRecords, type RecordFormat, type RecordLimits, type RecordShapeOptions } from '../dataset/index.ts'
 import { homeLayout } from '../layout/index.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { noProgress } from './appOptions.ts'
@@ -16,6 +16,8 @@ export type ImportDatanetFileParameters = Pick<AppFolders, 'home'> & Pick<AppRep
   format?: RecordFormat
   workers?: number
   limits?: Partial<RecordLimits>
+  /** How a file of another tool's shape maps onto records (`--map`, `--contributor`, `--rest`). */
+  shape?: RecordShapeOptions
 }
 
 export type ImportDatanetFileReturnType = DatanetVersion & { datanet: { id: number; name: string }; added: number }
@@ -28,7 +30,7 @@ export async function importDatanetFile(p: ImportDatanetFileParameters): Promise
   const progress = p.onProgress ?? noProgress
   return withDatanetStore(p.home, async (store) => {
     const target = store.getDatanet(p.datanet)
-    const records = await readRecords({ path: p.file, format: p.format, limits: p.limits })
+    const records = await readRecords({ path: p.file, format: p.format, limits: p.limits, shape: p.shape })
     p.log?.(`read ${records.length} records from ${basename(p.file)}`)
     const hashing = progress('hashing records')
     const tree = progress('building tree')

@@ -21,6 +21,16 @@ export class RecordMalformedError extends PoaError {
   }
 }
 
+/**
+ * A choice of how to read a file of another tool's shape (`--map`, `--rest`) cannot be used: the
+ * message names the option as the user wrote it, then what was expected.
+ */
+export class RecordShapeOptionError extends PoaError {
+  constructor({ option, reason }: { option: string; reason: string }) {
+    super('RECORD_SHAPE_OPTION', 'USAGE', `${option}: ${reason}`, { meta: { option } })
+  }
+}
+
 /** An import file cannot be read at all (missing, unknown format). */
 export class RecordFileError extends PoaError {
   constructor({ file, reason, cause }: { file: string; reason: string; cause?: unknown }) {
@@ -63,32 +73,46 @@ export class ImportTooLargeError extends PoaError {
   }
 }
 
+/** Lines of one file that failed the same way as a listed error: shown once, with their line numbers. */
+export type RepeatedRecordError = { error: PoaError; moreLines: number[]; moreCount: number }
+
+/** Line numbers named after a repeated error; the rest are only counted. */
+const LISTED_REPEATS = 10
+
 /**
  * Several records of one import are bad. Every bad record is counted and the first
- * `maxReportedErrors` are listed, each with file:line and field, so a user fixes them in one pass;
- * nothing of the import is written.
+ * `maxReportedErrors` distinct errors are listed, each with file:line and field, so a user fixes
+ * them in one pass; an error repeated on other lines (a field every line has) is listed once with
+ * those lines. Nothing of the import is written.
  */
 export class RecordsRejectedError extends PoaError {
   readonly errors: readonly PoaError[]
-  constructor({ file, errors, total }: { file: string; errors: readonly PoaError[]; total: number }) {
-    const listed = total > errors.length ? ` (the first ${errors.length} listed)` : ''
+  constructor({ file, errors, total }: { file: string; errors: readonly (PoaError | RepeatedRecordError)[]; total: number }) {
+    const entries = errors.map((e) => (e instanceof PoaError ? { error: e, moreLines: [], moreCount: 0 } : e))
+    const covered = entries.reduce((n, e) => n + 1 + e.moreCount, 0)
+    const listed = total > covered ? ` (the first ${entries.length} listed)` : ''
+    const line = ({ error, moreLines, moreCount }: RepeatedRecordError) =>
+      moreCount === 0 ? error.shortMessage : `${error.shortMessage} (the same on ${moreCount} more line${moreCount === 1 ? '' : 's'}: ${moreLines.join(', ')}${moreCount > moreLines.length ? ', ...' : ''})`
     super(
       'RECORDS_REJECTED',
       'BAD_INPUT',
-      `${file}: ${total} bad records, nothing imported${listed}:\n  ${errors.map((e) => e.shortMessage).join('\n  ')}`,
-      { meta: { file, total, errors: errors.map((e) => e.toJSON()) } },
+      `${file}: ${total} bad records, nothing imported${listed}:\n  ${entries.map(line).join('\n  ')}`,
+      { meta: { file, total, errors: entries.map((e) => ({ ...e.error.toJSON(), ...(e.moreCount ? { sameOnLines: e.moreLines, sameCount: e.moreCount } : {}) })) } },
     )
-    this.errors = errors
+    this.errors = entries.map((e) => e.error)
   }
 }
 
 /**
  * Collects record errors while a whole file is checked: a bad record does not stop the check, so the
- * user sees every bad line at once. `throwIfAny` throws the single error as it is, or one
- * `RecordsRejectedError` listing the first `cap` of them.
+ * user sees every bad line at once. An error that differs from a kept one only by its line number
+ * is folded into it. `throwIfAny` throws the single error as it is, or one `RecordsRejectedError`
+ * listing the first `cap` distinct errors.
  */
 export class RecordErrorCollector {
-  private readonly kept: PoaError[] = []
+  private readonly kept: RepeatedRecordError[] = []
+  /** Message without its `file:line` -> the kept entry of that message. */
+  private readonly byReason = new Map<string, RepeatedRecordError>()
   private total = 0
   constructor(private readonly file: string, private readonly cap: number) {}
 
@@ -105,7 +129,19 @@ export class RecordErrorCollector {
 
   add(error: PoaError): void {
     this.total++
-    if (this.kept.length < this.cap) this.kept.push(error)
+    const { file, line } = error.meta
+    const prefix = `${String(file)}:${String(line)}`
+    const reason = typeof line === 'number' && error.shortMessage.startsWith(prefix) ? error.shortMessage.slice(prefix.length) : undefined
+    const same = reason === undefined ? undefined : this.byReason.get(reason)
+    if (same) {
+      same.moreCount++
+      if (same.moreLines.length < LISTED_REPEATS) same.moreLines.push(line as number)
+      return
+    }
+    if (this.kept.length >= this.cap) return
+    const entry = { error, moreLines: [], moreCount: 0 }
+    this.kept.push(entry)
+    if (reason !== undefined) this.byReason.set(reason, entry)
   }
 
   get count(): number {
@@ -114,7 +150,7 @@ export class RecordErrorCollector {
 
   throwIfAny(): void {
     if (this.total === 0) return
-    if (this.total === 1) throw this.kept[0]
+    if (this.total === 1) throw this.kept[0].error
     throw new RecordsRejectedError({ file: this.file, errors: this.kept, total: this.total })
   }
 }

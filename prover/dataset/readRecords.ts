@@ -4,7 +4,8 @@ import { parseCsv } from './csv.ts'
 import { DatasetParameterError, ImportTooLargeError, RecordErrorCollector, RecordFileError, RecordMalformedError, type RecordSource } from './errors.ts'
 import { resolveRecordLimits, type RecordLimits } from './limits.ts'
 import { invalidUtf8Offset } from './utf8.ts'
-import { RECORD_FIELDS, normalizeRecord, type SourcedRecord } from './record.ts'
+import { normalizeRecord, type SourcedRecord } from './record.ts'
+import { checkShapeHeader, recordFieldOf, resolveRecordShape, shapeRecord, type RecordShape, type RecordShapeOptions } from './recordShape.ts'
 
 export type RecordFormat = 'jsonl' | 'csv'
 
@@ -18,20 +19,24 @@ export type ParseRecordsParameters = {
   format: RecordFormat
   /** Record size and error-report limits (defaults: DEFAULT_RECORD_LIMITS). */
   limits?: Partial<RecordLimits>
+  /** How a file of another tool's shape maps onto records (default: poa's shape, unknown fields refused). */
+  shape?: RecordShapeOptions
 }
 
 /**
  * Parse records from JSONL (one JSON object per line, blank lines skipped) or CSV (a header row
  * naming the columns `contributor`, `content` or `contentBase64`, optional `label`, optional
- * `metadata` holding a JSON object). Every record is validated and every bad one is reported: one bad
+ * `metadata` holding a JSON object). `shape` reads other field names instead (`content=text`), gives a
+ * default contributor and may keep unread fields as metadata. Every record is validated and every bad one is reported: one bad
  * record throws its `RecordMalformedError` (file:line and field), several throw one
  * `RecordsRejectedError` listing the first `limits.maxReportedErrors`. Bytes that are not valid
  * UTF-8 are refused with their line and byte offset, never replaced.
  */
-export function parseRecords({ text, bytes, file, format, limits }: ParseRecordsParameters): SourcedRecord[] {
+export function parseRecords({ text, bytes, file, format, limits, shape }: ParseRecordsParameters): SourcedRecord[] {
   if (format !== 'jsonl' && format !== 'csv') throw new RecordFileError({ file, reason: `unknown format "${String(format)}" (expected jsonl or csv)` })
   if ((text === undefined) === (bytes === undefined)) throw new DatasetParameterError({ name: 'text/bytes', value: 'both or neither', expected: 'exactly one of text and bytes' })
   const resolved = resolveRecordLimits(limits)
+  const shaped = resolveRecordShape(shape)
   const errors = new RecordErrorCollector(file, resolved.maxReportedErrors)
   let badLines = new Map<number, RecordMalformedError>()
   if (bytes !== undefined) {
@@ -39,7 +44,8 @@ export function parseRecords({ text, bytes, file, format, limits }: ParseRecords
     // Lossless for every valid line; the invalid ones are reported and skipped below.
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')
   }
-  const records = format === 'jsonl' ? parseJsonl(text as string, file, resolved, errors, badLines) : parseCsvRecords(text as string, file, resolved, errors, badLines)
+  const read = { file, limits: resolved, shape: shaped, errors, badLines }
+  const records = format === 'jsonl' ? parseJsonl(text as string, read) : parseCsvRecords(text as string, read)
   errors.throwIfAny()
   return records
 }
@@ -76,7 +82,10 @@ function utf8Errors(bytes: Uint8Array, file: string, format: RecordFormat): Map<
   return found
 }
 
-function parseJsonl(text: string, file: string, limits: RecordLimits, errors: RecordErrorCollector, badLines: Map<number, RecordMalformedError>): SourcedRecord[] {
+/** What both parsers need besides the text: the file's name, the checked options and the error sink. */
+type ReadContext = { file: string; limits: RecordLimits; shape: RecordShape; errors: RecordErrorCollector; badLines: Map<number, RecordMalformedError> }
+
+function parseJsonl(text: string, { file, limits, shape, errors, badLines }: ReadContext): SourcedRecord[] {
   const records: SourcedRecord[] = []
   const addresses = new Map<string, string>()
   const lines = text.split('\n')
@@ -96,14 +105,15 @@ function parseJsonl(text: string, file: string, limits: RecordLimits, errors: Re
       } catch (error) {
         throw new RecordMalformedError({ source, reason: `malformed JSON (${(error as Error).message})`, cause: error })
       }
-      return normalizeRecord(raw, source, addresses, limits)
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return normalizeRecord(raw, source) // refused there, as always
+      return normalizeRecord(shapeRecord(raw as Record<string, unknown>, shape, source, { checkMapped: true }), source, addresses, limits)
     })
     if (record) records.push(record)
   }
   return records
 }
 
-function parseCsvRecords(text: string, file: string, limits: RecordLimits, errors: RecordErrorCollector, badLines: Map<number, RecordMalformedError>): SourcedRecord[] {
+function parseCsvRecords(text: string, { file, limits, shape, errors, badLines }: ReadContext): SourcedRecord[] {
   for (const error of badLines.values()) errors.add(error)
   const rows = parseCsv(text, file)
   if (rows.length === 0) throw new RecordFileError({ file, reason: 'is empty (expected a CSV header row naming contributor and content)' })
@@ -111,15 +121,10 @@ function parseCsvRecords(text: string, file: string, limits: RecordLimits, error
   const addresses = new Map<string, string>()
   const columns = header.fields.map((f) => f.trim())
   columns.forEach((name, i) => {
-    if (!(RECORD_FIELDS as readonly string[]).includes(name)) {
-      throw new RecordMalformedError({ source: { file, line: header.line }, field: name, reason: `unknown CSV column ${i + 1} (expected one of ${RECORD_FIELDS.join(', ')})` })
-    }
     if (columns.indexOf(name) !== i) throw new RecordMalformedError({ source: { file, line: header.line }, field: name, reason: 'CSV column appears twice' })
   })
-  if (!columns.includes('contributor')) throw new RecordMalformedError({ source: { file, line: header.line }, field: 'contributor', reason: 'missing CSV column' })
-  if (!columns.includes('content') && !columns.includes('contentBase64')) {
-    throw new RecordMalformedError({ source: { file, line: header.line }, field: 'content', reason: 'missing CSV column (expected content or contentBase64)' })
-  }
+  checkShapeHeader(columns, shape, { file, line: header.line })
+  const fieldOf = columns.map((name) => recordFieldOf(shape, name))
   const records: SourcedRecord[] = []
   for (const { line, fields } of body) {
     // A row whose bytes are not UTF-8 is already reported; its decoded cells would not be the contributor's.
@@ -129,20 +134,21 @@ function parseCsvRecords(text: string, file: string, limits: RecordLimits, error
       if (fields.length !== columns.length) {
         throw new RecordMalformedError({ source, reason: `expected ${columns.length} CSV fields (${columns.join(',')}), got ${fields.length}` })
       }
-      // An empty cell means "absent" (CSV has no null), except for contributor, which stays to be reported.
-      const raw: Record<string, unknown> = {}
+      // An empty cell means "absent" (CSV has no null), except for the contributor's, which stays to be
+      // reported unless a default contributor stands for every record that names none.
+      const raw: [string, unknown][] = []
       columns.forEach((name, i) => {
         const cell = fields[i]
-        if (cell === '' && name !== 'contributor') return
-        if (name === 'metadata') {
+        if (cell === '' && !(fieldOf[i] === 'contributor' && shape.contributor === undefined)) return
+        if (fieldOf[i] === 'metadata') {
           try {
-            raw.metadata = JSON.parse(cell)
+            raw.push([name, JSON.parse(cell)])
           } catch (error) {
-            throw new RecordMalformedError({ source, field: 'metadata', reason: `malformed JSON (${(error as Error).message})`, value: cell, cause: error })
+            throw new RecordMalformedError({ source, field: name, reason: `malformed JSON (${(error as Error).message})`, value: cell, cause: error })
           }
-        } else raw[name] = cell
+        } else raw.push([name, cell])
       })
-      return normalizeRecord(raw, source, addresses, limits)
+      return normalizeRecord(shapeRecord(Object.fromEntries(raw), shape, source, { checkMapped: false }), source, addresses, limits)
     })
     if (record) records.push(record)
   }
@@ -157,16 +163,17 @@ export function formatFromPath(path: string): RecordFormat {
   throw new RecordFileError({ file: basename(path), reason: `cannot tell the format from the extension "${ext}" (use .jsonl or .csv, or pass format)` })
 }
 
-export type ReadRecordsParameters = { path: string; format?: RecordFormat; limits?: Partial<RecordLimits> }
+export type ReadRecordsParameters = { path: string; format?: RecordFormat; limits?: Partial<RecordLimits>; shape?: RecordShapeOptions }
 
 /**
  * Read and validate every record of a JSONL or CSV file, as bytes (content must be valid UTF-8 and is
  * kept byte for byte). A file over `limits.maxImportBytes` is refused before it is read. Errors name
  * the file by its base name and line.
  */
-export async function readRecords({ path, format, limits }: ReadRecordsParameters): Promise<SourcedRecord[]> {
+export async function readRecords({ path, format, limits, shape }: ReadRecordsParameters): Promise<SourcedRecord[]> {
   const chosen = format ?? formatFromPath(path)
   const resolved = resolveRecordLimits(limits)
+  resolveRecordShape(shape) // a bad option is named before the file is read
   const unreadable = (error: unknown) =>
     new RecordFileError({ file: path, reason: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, cause: error })
   const size = await stat(path).then((s) => s.size, (error) => Promise.reject(unreadable(error)))
@@ -177,5 +184,5 @@ export async function readRecords({ path, format, limits }: ReadRecordsParameter
   } catch (error) {
     throw unreadable(error)
   }
-  return parseRecords({ bytes, file: basename(path), format: chosen, limits: resolved })
+  return parseRecords({ bytes, file: basename(path), format: chosen, limits: resolved, shape })
 }

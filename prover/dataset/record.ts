@@ -3,16 +3,22 @@ import { PoaError } from '../errors/index.ts'
 import { RecordMalformedError, formatSource, type RecordSource } from './errors.ts'
 import { DEFAULT_RECORD_LIMITS } from './limits.ts'
 import { hasLoneSurrogate } from './utf8.ts'
+import { RECORD_FIELDS } from './recordFields.ts'
+
+export { RECORD_FIELDS, type RecordField } from './recordFields.ts'
 
 /**
  * One datanet record as a contributor submits it. `content` is text (hashed as UTF-8) or raw bytes.
- * The leaf commits the contributor, the content and the `label` (its hash, 0 when absent);
- * `metadata` travels with the record but is not committed (docs/architecture.md).
+ * The leaf commits the contributor, the content and the `label` string (the hash of its UTF-8
+ * bytes, 0 when absent): a JSON integer label `2` is read as the string "2", and the leaf commits
+ * that string, so `2` and `"2"` give the same leaf. `metadata` travels with the record (stored
+ * beside it) but is not committed, so fields kept there never change the root (docs/architecture.md).
  */
 export type DatanetRecord = {
   /** EIP-55 checksummed EVM address (validated at the door). */
   contributor: string
   content: string | Uint8Array
+  /** A class name; a JSON integer in a file is read as its decimal string. */
   label?: string
   metadata?: Record<string, unknown>
 }
@@ -20,14 +26,13 @@ export type DatanetRecord = {
 /** A record together with the file and line it was read from, so later errors can point at it. */
 export type SourcedRecord = DatanetRecord & { source: RecordSource }
 
-/** Field names a record object may have. `contentBase64` carries binary content in JSON or CSV. */
-export const RECORD_FIELDS = ['contributor', 'content', 'contentBase64', 'label', 'metadata'] as const
-
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /**
  * Validate a parsed object as a record: an address in `contributor`, exactly one of `content` (text)
- * or `contentBase64` (bytes), an optional string `label` and an optional JSON object `metadata`.
+ * or `contentBase64` (bytes), an optional `label` (a string, or a safe JSON integer read as its decimal
+ * string: other tools write class indices such as 0, 1, 2, and models treat labels as class names)
+ * and an optional JSON object `metadata`.
  * Unknown fields are refused so a typo (`contibutor`) fails loudly instead of vanishing.
  */
 export function normalizeRecord(
@@ -98,9 +103,15 @@ export function normalizeRecord(
 
   const record: SourcedRecord = { contributor, content, source }
   if (obj.label !== undefined) {
-    if (typeof obj.label !== 'string') throw new RecordMalformedError({ source, field: 'label', reason: `expected a string, got ${typeof obj.label}`, value: obj.label })
-    if (hasLoneSurrogate(obj.label)) throw new RecordMalformedError({ source, field: 'label', reason: 'holds a lone UTF-16 surrogate that has no UTF-8 form' })
-    record.label = obj.label
+    // Only integers: a float's decimal string is not one text ("0.1" vs 0.1000000000000000055...),
+    // and a boolean or an object has no class name a user would recognise.
+    const label = typeof obj.label === 'number' && Number.isSafeInteger(obj.label) ? String(obj.label) : obj.label
+    if (typeof label !== 'string') {
+      const got = typeof label === 'number' ? `number ${label}` : label === null ? 'null' : Array.isArray(label) ? 'an array' : typeof label
+      throw new RecordMalformedError({ source, field: 'label', reason: `expected a string or a safe integer (read as its decimal string), got ${got}`, value: obj.label })
+    }
+    if (hasLoneSurrogate(label)) throw new RecordMalformedError({ source, field: 'label', reason: 'holds a lone UTF-16 surrogate that has no UTF-8 form' })
+    record.label = label
   }
   if (obj.metadata !== undefined) {
     const m = obj.metadata

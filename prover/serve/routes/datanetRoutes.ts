@@ -4,9 +4,10 @@ import { basename, join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { commitDatanet, importDatanetFile } from '../../app/datanetWorkflows.ts'
 import { withDatanetStore } from '../../app/withDatanetStore.ts'
-import { formatFromPath } from '../../dataset/index.ts'
+import { formatFromPath, type RecordShapeOptions } from '../../dataset/index.ts'
 import { CIRCUIT_SETS } from '../../proof/circuitParams.ts'
 import type { DashboardContext } from '../dashboardContext.ts'
+import { ApiInputError } from '../serveErrors.ts'
 import { datanetRef, optionalInteger, optionalText, requiredText } from '../requestFields.ts'
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/
@@ -62,17 +63,19 @@ export function datanetRoutes(app: FastifyInstance, ctx: DashboardContext): void
   })
 
   // The body is the file's bytes (the page sends the File as it is); fastify refuses a larger one with 413.
+  // map=content:text,label:category&contributor=0x...&rest=metadata: the CLI's --map, --contributor, --rest.
   app.post('/api/datanets/:ref/records', { bodyLimit: ctx.maxUploadBytes }, async (req) => {
     const ref = datanetRef((req.params as { ref: string }).ref)
     const q = req.query as Record<string, unknown>
     const file = basename(requiredText(q, 'file', { pattern: /^[^/\\]{1,128}$/ }))
     const format = (optionalText(q, 'format', { pattern: /^(jsonl|csv)$/ }) as 'jsonl' | 'csv' | undefined) ?? formatFromPath(file)
+    const shape = recordShapeQuery(q)
     const dir = await mkdtemp(join(tmpdir(), 'poa-upload-'))
     try {
       // Through a file named as the upload, so every error names it as the CLI would (records.jsonl:12 ...).
       const path = join(dir, file)
       await writeFile(path, req.body as Buffer)
-      return await importDatanetFile({ home: ctx.home, datanet: ref, file: path, format, limits: { maxImportBytes: ctx.maxUploadBytes }, log: ctx.log })
+      return await importDatanetFile({ home: ctx.home, datanet: ref, file: path, format, limits: { maxImportBytes: ctx.maxUploadBytes }, shape, log: ctx.log })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
@@ -89,4 +92,23 @@ export function datanetRoutes(app: FastifyInstance, ctx: DashboardContext): void
       return result
     })
   })
+}
+
+/**
+ * The upload's shape choices from its query: `map` (comma-separated `field:source` entries, the
+ * parameter may repeat; a source field whose name holds a comma needs the CLI), `contributor` and `rest`. Their meaning
+ * is checked by the importer, whose messages name them as spelled here (`map label:text: ...`).
+ */
+function recordShapeQuery(q: Record<string, unknown>): RecordShapeOptions {
+  const raw = q.map === undefined ? [] : Array.isArray(q.map) ? q.map : [q.map]
+  const map = raw.flatMap((value) => {
+    if (typeof value !== 'string') throw new ApiInputError({ field: 'map', expected: 'field:source entries separated by commas', got: value })
+    return value.split(',')
+  })
+  return {
+    map,
+    contributor: optionalText(q, 'contributor', { max: 64 }),
+    rest: optionalText(q, 'rest', { pattern: /^(refuse|metadata)$/ }),
+    spelling: { map: 'map', contributor: 'contributor', rest: 'rest', separator: ':' },
+  }
 }
