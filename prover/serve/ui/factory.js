@@ -22,6 +22,9 @@ function trainingChart(canvas) {
 
 /** Bytes as "19.8 kB". */
 const kb = (bytes) => `${(bytes / 1000).toFixed(1)} kB`
+const pct = (x) => `${(100 * x).toFixed(1)}%`
+/** The held-out estimate of a training (prover/influence/heldOutAccuracy.ts), beside the majority baseline. */
+const heldOutText = (h) => !h ? '' : h.skipped ? `held-out skipped (${h.skipped})` : `held-out ${pct(h.accuracy)} (${h.folds}-fold; always "${h.majority.label}": ${pct(h.majority.rate)})${h.clearlyAboveMajority ? '' : ': no better than the majority class, attribution would be noise'}`
 
 export async function initFactory(shared, status) {
   const chart = trainingChart($('training-chart'))
@@ -78,7 +81,7 @@ export async function initFactory(shared, status) {
   async function loadModels() {
     const models = await getJson('/api/models')
     fillTable($('models'), models.map((m) => [
-      esc(m.name), esc(m.kind === 'lora' ? `adapter (rank ${m.adapter.rank}) on ${m.adapter.base}` : 'linear head'), mono(m.vectorizer), esc(m.labels.join(', ')), esc(m.training ? `${(100 * m.training.trainAccuracy).toFixed(1)}%` : ''),
+      esc(m.name), esc(m.kind === 'lora' ? `adapter (rank ${m.adapter.rank}) on ${m.adapter.base}` : 'linear head'), mono(m.vectorizer), esc(m.labels.join(', ')), esc(m.training ? `${pct(m.training.trainAccuracy)}${m.training.heldOut && !m.training.heldOut.skipped ? ` / ${pct(m.training.heldOut.accuracy)}` : ''}` : ''),
       m.adapter ? esc(m.adapter.baseBytes ? `${kb(m.adapter.adapterBytes)} / ${kb(m.adapter.baseBytes)} (${(100 * m.adapter.adapterBytes / m.adapter.baseBytes).toFixed(1)}%)` : `${kb(m.adapter.adapterBytes)} / base missing`) : '<span class="muted">-</span>',
       m.registered.length ? m.registered.map((r) => `model #${esc(r.modelId)} (datanet #${esc(r.datanetId)} v${esc(r.datanetVersion)})`).join('<br>') : '<span class="muted">not registered</span>',
     ]), 'no models yet')
@@ -99,7 +102,7 @@ export async function initFactory(shared, status) {
       trained = { name: done.result.name, datanet: body.datanet, version: done.result.index.datanet.version }
       await loadModels()
       const adapter = done.result.adapter ? `, adapter ${kb(done.result.adapter.adapterBytes)} on a ${kb(done.result.adapter.baseBytes)} base` : ''
-      say($('train-message'), `trained "${trained.name}": ${done.result.training.iterations} epochs, train accuracy ${(100 * done.result.training.trainAccuracy).toFixed(1)}%${adapter}, index root ${short(done.result.index.root)}`)
+      say($('train-message'), `trained "${trained.name}": ${done.result.training.iterations} epochs, train accuracy ${pct(done.result.training.trainAccuracy)}${done.result.training.heldOut ? `, ${heldOutText(done.result.training.heldOut)}` : ''}${adapter}, index root ${short(done.result.index.root)}`)
       $('register-btn').disabled = false
     } catch (error) {
       say($('train-message'), error.message, 'error')
