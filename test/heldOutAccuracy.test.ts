@@ -60,8 +60,8 @@ describe('held-out accuracy by stratified k-fold cross-validation', () => {
     const warning = heldOutWarning(shuffled, 'hashing-v1')!
     expect(warning).toContain(`held-out accuracy ${(100 * shuffled.accuracy).toFixed(1)}% (5-fold)`)
     expect(warning).toContain('always answering "disk" (40.0%')
-    expect(warning).toMatch(/Try --vectoriser char:2-4, --vectoriser word:1-2, more records per class$/)
-    expect(heldOutWarning(shuffled, 'char:2-4@1024')).toMatch(/Try --vectoriser word:1-2, more records/)
+    expect(warning).toMatch(/Try --vectoriser auto, --vectoriser char:2-4, --vectoriser word:1-2, more records per class$/)
+    expect(heldOutWarning(shuffled, 'char:2-4@1024')).toMatch(/Try --vectoriser auto, --vectoriser word:1-2, more records/)
   })
 
   it('deals seeded, stratified folds: the same seed gives the same folds and result, each class spread evenly', async () => {

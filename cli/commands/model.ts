@@ -83,7 +83,7 @@ export function registerModelCommands(program: Command): void {
       })
       const training = trained.manifest.training!
       if (training.vectorizerChoice) note(`vectoriser auto: ${vectorizerChoiceText(training.vectorizerChoice)} -> ${trained.manifest.vectorizerSpec}`)
-      const warning = heldOutWarning(training.heldOut, trained.manifest.vectorizerSpec)
+      const warning = heldOutWarning(training.heldOut, trained.manifest.vectorizerSpec, { chosen: training.vectorizerChoice !== undefined })
       if (warning) note(`warning: ${warning}`)
       printResult(opts, { dir: trained.dir, ...summary(trained.manifest), ...(warning && { warnings: [warning] }) }, () =>
         `trained model "${o.name}" in ${trained.dir}: classes ${trained.manifest.labels.join(', ')}, vectoriser ${trained.manifest.vectorizerSpec}, train accuracy ${(100 * training.trainAccuracy).toFixed(1)}%${heldOutText(training.heldOut)}, model hash ${trained.manifest.modelSha256}`)

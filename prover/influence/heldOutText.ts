@@ -24,10 +24,10 @@ export function heldOutText(h: HeldOutAccuracyReturnType | undefined): string {
  * (undefined when it does, or when no cross-validation ran): both figures and what to try, other
  * than the model's own vectoriser (`vectorizerSpec`, as the manifest writes it).
  */
-export function heldOutWarning(h: HeldOutAccuracyReturnType | undefined, vectorizerSpec?: string): string | undefined {
+export function heldOutWarning(h: HeldOutAccuracyReturnType | undefined, vectorizerSpec?: string, { chosen = false }: { chosen?: boolean } = {}): string | undefined {
   if (!h || !('accuracy' in h) || h.clearlyAboveMajority) return undefined
   // The model's own spec (`char:2-4@1024`) is not suggested again, whatever its width.
-  const others = ['char:2-4', 'word:1-2'].filter((s) => s !== vectorizerSpec?.replace(/@\d+$/, '')).map((s) => `--vectoriser ${s}`)
+  const others = ['auto', 'char:2-4', 'word:1-2'].filter((s) => s !== vectorizerSpec?.replace(/@\d+$/, '') && !(s === 'auto' && chosen)).map((s) => `--vectoriser ${s}`)
   return `held-out accuracy ${pct(h.accuracy)} (${h.folds}-fold) is not clearly above always answering "${h.majority.label}" (${pct(h.majority.rate)}; ` +
     `the line is ${pct(h.threshold)}, 2 standard errors above it): the model has not shown it learned anything beyond the class frequencies, ` +
     `so attributions to its training records are likely noise. Try ${[...others, 'more records per class'].join(', ')}`
