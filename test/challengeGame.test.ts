@@ -154,6 +154,26 @@ describe('the challenge game', () => {
     expect((await (await settlementAt(world.settlement, world.chain.provider)).inference(inferenceId)).status).toBe(1n) // pending again
   }, 600_000)
 
+  it('poa node --validate --no-prove challenges a faulty settlement and leaves the proof to the provers', async () => {
+    const text = world.queries[3]
+    const order = await ranked(text)
+    const { inferenceId } = await recordQuery(world, text)
+    await proveAndSettle(world, inferenceId, text, { positions: order.slice(1, PARAMS.candidateSlots + 1), signer: world.chain.getSigner(KEYS[2]) })
+    const home = `${world.home}-validate-only`
+    cpSync(world.home, home, { recursive: true })
+    const from = (await world.chain.provider.getBlockNumber()) - 2
+    const node = ['node', '--rpc', world.url, '--private-key', KEYS[3], '--model', MODEL, '--datanet', String(world.datanetId), '--until-idle', '--poll-ms', '200', '--from-block', String(from)]
+    const idle = await poa([...node, '--no-prove'], home)
+    expect(idle.status).toBe(2)
+    expect(idle.error.message).toMatch(/--no-prove: a node that neither proves nor validates has nothing to do \(add --validate\)/)
+    const run = await poa([...node, '--validate', '--no-prove'], home)
+    expect(run.status, run.output).toBe(0)
+    expect(run.result.validator, run.output).toMatchObject({ challenges: 1, bondsWonWei: String(BOND / 2n) })
+    // Nothing proven or queued: the inference awaits a prover again.
+    expect(run.result.jobs).toMatchObject({ pending: 0, scoring: 0, proving: 0, submitted: 0, settled: 0 })
+    expect((await (await settlementAt(world.settlement, world.chain.provider)).inference(inferenceId)).status).toBe(1n)
+  }, 600_000)
+
   it('poa node --validate challenges a settlement that left out the best records, wins the bond, then proves and settles the inference honestly', async () => {
     const text = world.queries[2]
     const order = await ranked(text)

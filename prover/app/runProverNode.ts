@@ -33,6 +33,8 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   validate?: boolean
   /** Claim settled jobs once their challenge window has passed (default true; StartNodeParameters.claim). */
   claim?: boolean
+  /** Prove inferences (default true); false with `validate`: a validator only (StartNodeParameters.prove). */
+  prove?: boolean
   /** The proof system the node proves with (default groth16); with `validate` it challenges with the same system's challenge circuit. */
   system?: ProofSystemName
   /** Test only (see StartNodeParameters.crashAt). */
@@ -58,6 +60,7 @@ function nodeConfig(p: RunProverNodeParameters): { models: string[]; datanet: st
  */
 export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSummary> {
   if (p.chain?.rpc === undefined) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
+  if (p.prove === false && !p.validate) throw new NodeConfigError({ option: '--no-prove', reason: 'a node that neither proves nor validates has nothing to do (add --validate)' })
   const config = nodeConfig(p)
   const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
   const circuitSet = p.circuitSet ?? withDatanetStore(p.home, (store) => circuitSetOfServedModels({
@@ -70,7 +73,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({
         home: p.home, chain, settlement: settlementAddress(chain, p.settlement), models, store, datanet: config.datanet, circuit, keys, params,
-        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt, claim: p.claim,
+        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt, claim: p.claim, prove: p.prove,
         validator: validator && { circuit: validator.circuit, keys: validator.keys },
       })
       p.onStarted?.(node)
@@ -78,7 +81,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
       // (POA_WITNESS=auto); a one-pass run (--until-idle) would only wait for the compiler.
       if (!p.untilIdle) {
         const builds = new AbortController()
-        const circom = [circuit, validator?.circuit].flatMap((c) => (c !== undefined && 'wasmPath' in c ? [c] : []))
+        const circom = [p.prove === false ? undefined : circuit, validator?.circuit].flatMap((c) => (c !== undefined && 'wasmPath' in c ? [c] : []))
         void (async () => {
           for (const c of circom) await startNativeWitnessBuild({ circuit: c, buildDir: p.buildDir, signal: builds.signal, log: (line) => p.log?.(`node: ${line}`) })
         })()

@@ -75,6 +75,12 @@ export type StartNodeParameters = {
    */
   validator?: ValidatorKeys
   /**
+   * Prove and settle the served models' inferences (default true). false, with `validator`: a
+   * validator only, which challenges faulty settlements and leaves every proof to the provers
+   * (a node that also proves races them for each inference and mostly drops its proofs).
+   */
+  prove?: boolean
+  /**
    * Claim each settled job once its challenge window has passed (default true): the contributors'
    * payouts, the prover fee and the bond are credited (claimSettled.ts). false leaves it to others.
    */
@@ -116,6 +122,7 @@ function crashHook(crashAt: NodeCrashPoint | undefined): (point: NodeCrashPoint)
 }
 
 export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
+  if (p.prove === false && !p.validator) throw new NodeConfigError({ option: '--no-prove', reason: 'a node that neither proves nor validates has nothing to do (add --validate)' })
   if (p.chain.embedded) throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain (the embedded chain is locked by one process, so no host could record inferences for it)' })
   const log = p.log ?? (() => {})
   const crashPoint = crashHook(p.crashAt)
@@ -234,7 +241,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
               const modelId = BigInt(e.args.modelId)
               // An inference recorded for another circuit (another setup) can only be settled with that circuit's keys.
               const ours = String(e.args.circuitId).toLowerCase() === p.keys.circuitId.toLowerCase()
-              if (ours && served.byId.has(modelId.toString())) queue.enqueue({ inferenceId: e.args.inferenceId as string, modelId, recordedBlock: e.blockNumber })
+              if (p.prove !== false && ours && served.byId.has(modelId.toString())) queue.enqueue({ inferenceId: e.args.inferenceId as string, modelId, recordedBlock: e.blockNumber })
             }
             queue.setCursor(head)
           }
@@ -258,7 +265,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
           if (p.claim !== false && !signal.aborted) await claimRound({ chain: p.chain, settlement: p.settlement, queue, retry, log, signal })
           if (p.validator && !signal.aborted) {
             await validateRound({
-              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params, circuitId: p.keys.circuitId,
+              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params, circuitId: p.keys.circuitId, prove: p.prove,
               fromBlock: p.fromBlock ?? 0, head, retry, log, signal,
             })
           }

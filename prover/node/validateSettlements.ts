@@ -25,6 +25,8 @@ export type ValidateRoundParameters = {
   params: AttributionParams
   /** The attribution circuit this node proves (a challenged inference of another circuit is not its to prove). */
   circuitId: string
+  /** false: a validator only (`--no-prove`): a challenged inference is left to the provers, not queued here. */
+  prove?: boolean
   /** Scan from here on a fresh queue. */
   fromBlock: number
   head: number
@@ -53,7 +55,7 @@ export async function validateRound(p: ValidateRoundParameters): Promise<void> {
     const [bonded, challenged] = await Promise.all(['SettlementBonded', 'SettlementChallenged'].map((name) =>
       p.retry(() => p.chain.run(`query ${name}`, () => contract.queryFilter(contract.filters[name](), from, p.head))) as Promise<EventLog[]>))
     for (const e of bonded) v.add({ settleTx: e.transactionHash, inferenceId: e.args.inferenceId as string, block: e.blockNumber, claimableAt: Number(e.args.claimableAt) })
-    for (const e of challenged) {
+    for (const e of p.prove === false ? [] : challenged) {
       const id = e.args.inferenceId as string
       if (p.queue.reopen(id, `its settlement by ${e.args.prover} was challenged by ${e.args.challenger}`)) {
         p.log(`node: ${id} reopened: its settlement was challenged`)
