@@ -73,7 +73,8 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     expect(hasChromium, `no chromium at ${CHROMIUM}: .ci/run installs Debian's chromium`).toBe(true)
     const mails = loadSpamAssassin({ limit: RECORDS })
     const question = loadSpamAssassin().find((m) => m.label === 'spam' && !mails.some((x) => x.metadata.id === m.metadata.id))!
-    const jsonl = `${mails.map((m) => JSON.stringify({ contributor: m.contributor, content: m.content, label: m.label })).join('\n')}\n`
+    // In another tool's shape: the page maps its fields (and keeps the rest as metadata), as `--map` does.
+    const jsonl = `${mails.map((m) => JSON.stringify({ author: m.contributor, body: m.content, category: m.label, source: 'spam assassin' })).join('\n')}\n`
 
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
     await page.goto(url)
@@ -85,6 +86,9 @@ describe.skipIf(!hasChromium && !onCi)('poa serve dashboard in chromium', () => 
     await page.click('#datanet-create button[type="submit"]')
     await expect.poll(() => page.textContent('#create-message')).toContain('created "spam-mails"')
     await page.setInputFiles('#upload-file', { name: 'mails.jsonl', mimeType: 'application/x-ndjson', buffer: Buffer.from(jsonl) })
+    await page.click('details summary')
+    await page.fill('#upload-map', 'contributor:author, content:body, label:category')
+    await page.check('#upload-rest')
     await page.click('#upload-btn')
     await textMatches('#upload-message', /imported|:/)
     expect(await page.textContent('#upload-message')).toContain(`imported ${RECORDS} records: version 1`)

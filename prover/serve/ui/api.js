@@ -25,8 +25,18 @@ export const getJson = (path) => request('GET', path)
 export const postJson = (path, body = {}) => request('POST', path, body)
 
 /** Upload a File's bytes as they are; the server parses them as the CLI's import does. */
-export const uploadRecords = (datanet, file) =>
-  request('POST', `/api/datanets/${encodeURIComponent(datanet)}/records?file=${encodeURIComponent(file.name)}`, file, { 'content-type': 'application/octet-stream' })
+/**
+ * Upload a JSONL or CSV file as a new version. `shape` names another tool's fields (the CLI's --map,
+ * --contributor, --rest): `map` as `content:text, label:category`, `contributor` for a file that names
+ * none, `rest: true` to keep the other fields as metadata.
+ */
+export function uploadRecords(datanet, file, shape = {}) {
+  const query = new URLSearchParams({ file: file.name })
+  if (shape.map) query.set('map', shape.map.replace(/\s+/g, ''))
+  if (shape.contributor) query.set('contributor', shape.contributor.trim())
+  if (shape.rest) query.set('rest', 'metadata')
+  return request('POST', `/api/datanets/${encodeURIComponent(datanet)}/records?${query}`, file, { 'content-type': 'application/octet-stream' })
+}
 
 /** Poll a job until it ends, calling onUpdate with every snapshot; resolves with the last one. */
 export async function followJob(id, onUpdate, intervalMs = 400) {

@@ -47,7 +47,7 @@ export async function initDatanets(shared) {
     if (!file || !select.value) return say($('upload-message'), 'choose a datanet and a file', 'error')
     say($('upload-message'), `uploading ${file.name}…`)
     try {
-      const r = await uploadRecords(select.value, file)
+      const r = await uploadRecords(select.value, file, { map: $('upload-map').value, contributor: $('upload-contributor').value, rest: $('upload-rest').checked })
       await loadList()
       await shared.refresh('datanets-changed')
       say($('upload-message'), `imported ${r.added} records: version ${r.version}, root ${short(r.root)}`)
