@@ -11,6 +11,7 @@ import { ChainRequestError } from '../prover/chain/chainErrors.ts'
 import { JobStateError, openJobQueue } from '../prover/node/jobQueue.ts'
 import { withRetry } from '../prover/node/retryRpc.ts'
 import { NO_QUERY_TEXT, saveQueryText } from '../prover/node/queryStore.ts'
+import { startQueryServer } from '../prover/node/queryShare.ts'
 import { createWorld, KEYS, recordQuery, type World } from './auditFixture.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'poa-node-'))
@@ -147,6 +148,28 @@ describe('poa node', () => {
     expect(second.stderr).toMatch(new RegExp(`${late.inferenceId}: its query text was saved; back to pending`))
     expect(JSON.parse(second.stdout).result).toMatchObject({ done: 2, failed: 0 })
     expect((await settledEvents(late.inferenceId)).length).toBe(1)
+  })
+
+  it("fetches a missing query text from the host's query server, and settles with it", async () => {
+    const home = nodeHome()
+    const hostHome = join(dir, 'host-queries')
+    const a = await recordQuery(world, world.queries[6], { homes: [hostHome] })
+    const server = await startQueryServer({ home: hostHome, port: 0 })
+    try {
+      // The server: exact text, 404 for an unknown id, 400 for a malformed one.
+      expect(await (await fetch(`${server.url}/queries/${a.inferenceId}`)).text()).toBe(world.queries[6])
+      expect((await fetch(`${server.url}/queries/0x${'00'.repeat(32)}`)).status).toBe(404)
+      expect((await fetch(`${server.url}/queries/nope`)).status).toBe(400)
+      const bad = await poaNode(home, KEYS[3], ['--query-source', 'ftp://host'])
+      expect(bad.code).toBe(2)
+      expect(JSON.parse(bad.stdout).error.message).toMatch(/--query-source "ftp:\/\/host": expected an http:\/\/ or https:\/\/ URL/)
+      const run = await poaNode(home, KEYS[3], ['--from-block', String(a.blockNumber), '--query-source', 'http://127.0.0.1:9/', server.url])
+      expect(run.code, run.stderr).toBe(0)
+      expect(JSON.parse(run.stdout).result).toMatchObject({ done: 1, failed: 0 })
+      expect((await settledEvents(a.inferenceId)).length).toBe(1)
+    } finally {
+      await server.close()
+    }
   })
 
   it('rides out an RPC outage with retries and backoff, then settles', async () => {

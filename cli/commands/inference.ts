@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander'
 import { PROOF_SYSTEM_NAMES, type ProofSystemName } from '../../prover/proof/proofSystemNames.ts'
 import { addChainOptions, chainTargetOf, withChain, type ChainCliOptions } from '../chainOptions.ts'
 import { accountOption, addressOption, bigintOption, integerOption, circuitAutoOption, circuitSetOf, CliOptionConflictError, exactlyOne, fieldOption, type GlobalOptions, inferenceIdOption, openAmountOption } from '../options.ts'
-import { printResult } from '../output.ts'
+import { note, printResult } from '../output.ts'
 
 type RecordOptions = ChainCliOptions & { model: bigint; queryCommitment?: bigint; text?: string; file?: string; fee: bigint; class?: string; inferenceId?: string; circuitId?: string; circuit: string; system: ProofSystemName; permit?: boolean; account?: number | string }
 
@@ -90,6 +90,22 @@ export function registerInferenceCommands(program: Command): void {
       printResult(opts, { inferenceId, ...tx }, () => `refunded ${formatEther(tx.feeWei)} OPEN of ${inferenceId} to its host ${tx.host} (tx ${tx.txHash})`)
     })
   })
+
+  inference.command('serve-queries').description("serve this home's query texts read-only to provers and validators (GET /queries/<inference-id>; their nodes fetch them with --query-source), until SIGINT/SIGTERM")
+    .option('--port <port>', 'port (0: a free one)', integerOption('--port', 0, 65535), 8790)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1; another publishes every query text of this home to whoever reaches it)', '127.0.0.1')
+    .action(async (o: { port: number; host: string }, cmd: Command) => {
+      const opts = cmd.optsWithGlobals() as GlobalOptions
+      const { startQueryServer } = await import('../../prover/node/queryShare.ts')
+      const server = await startQueryServer({ home: opts.home, port: o.port, host: o.host })
+      note(`serving the query texts of ${opts.home}/queries/ at ${server.url}/queries/<inference-id> (read-only)`)
+      printResult(opts, { url: server.url }, () => server.url, () => server.url)
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve)
+        process.once('SIGTERM', resolve)
+      })
+      await server.close()
+    })
 
   inference.command('save-query').description('keep the query text of an inference in <home>/queries/ (the node and the auditor read it)')
     .argument('<inference-id>', 'the inference (0x + 64 hex)', inferenceIdOption('<inference-id>'))

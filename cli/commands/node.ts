@@ -7,7 +7,7 @@ import { note, printResult, progressLine } from '../output.ts'
 
 type NodeOptions = ChainCliOptions & {
   model?: string[]; datanet?: string; circuit: string; fromBlock?: number; pollMs: number; workers: number
-  metricsPort?: number; untilIdle?: boolean; settlement?: string; claim: boolean; prove: boolean; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
+  metricsPort?: number; untilIdle?: boolean; settlement?: string; claim: boolean; prove: boolean; querySource?: string[]; crashAt?: NodeCrashPoint; validate?: boolean; system: ProofSystemName
   scoring: 'auto' | 'native' | 'onnx'; provider: 'auto' | 'cuda' | 'cpu'
 }
 
@@ -37,6 +37,7 @@ export function registerNodeCommands(program: Command): void {
       .option('--until-idle', 'exit once the chain is scanned and no job is open')
       .option('--validate', "also check every settlement of the served models within its challenge window, and challenge one that left out a record scoring above its threshold (the node's key takes the challenger's share of the bond)")
       .option('--settlement <address>', 'AttributionSettlement address (default: the deployment file)')
+      .option('--query-source <url...>', "hosts' `poa inference serve-queries` URLs: a missing query text is fetched from them (and proven only if it matches the recorded commitment)")
       .option('--no-prove', 'with --validate: only validate and challenge, never prove inferences (leave proofs to the provers instead of racing them)')
       .option('--no-claim', "leave claiming to others (by default the node claims each inference it settled once its challenge window has passed: the contributors' payouts, its fee and its bond back are credited)")
       .addOption(new Option('--crash-at <point>', 'test only: SIGKILL the node at this point').choices(['scoring', 'proving', 'submitted']).hideHelp()),
@@ -47,7 +48,7 @@ export function registerNodeCommands(program: Command): void {
       throw new NodeConfigError({ option: '--rpc', reason: 'a node needs a JSON-RPC chain shared with the hosts that record inferences' })
     }
     const chain = chainTargetOf(options)
-    const { runProverNode } = await import('../../prover/app/runProverNode.ts')
+    const [{ runProverNode }, { checkQuerySource }] = await Promise.all([import('../../prover/app/runProverNode.ts'), import('../../prover/node/queryShare.ts')])
     // SIGINT/SIGTERM stop the node gracefully once it runs; before that they end the process as usual.
     let stop = () => {}
     const onSignal = () => stop()
@@ -55,7 +56,7 @@ export function registerNodeCommands(program: Command): void {
       const summary = await runProverNode({
         home: opts.home, buildDir: opts.buildDir, chain, models: options.model, datanet: options.datanet, circuitSet: circuitSetOf(options.circuit),
         fromBlock: options.fromBlock, pollMs: options.pollMs, workers: options.workers, scoring: options.scoring, provider: options.provider, metricsPort: options.metricsPort, untilIdle: options.untilIdle,
-        settlement: options.settlement, validate: options.validate, claim: options.claim, prove: options.prove, system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
+        settlement: options.settlement, validate: options.validate, claim: options.claim, prove: options.prove, querySources: options.querySource?.map(checkQuerySource), system: options.system, crashAt: crashAtOf(options), log: note, onProgress: progressLine,
         onStarted: (node) => {
           stop = () => node.stop()
           process.once('SIGINT', onSignal)

@@ -35,6 +35,8 @@ export type RunProverNodeParameters = AppFolders & AppChain & Pick<AppReporting,
   claim?: boolean
   /** Prove inferences (default true); false with `validate`: a validator only (StartNodeParameters.prove). */
   prove?: boolean
+  /** Hosts' query servers to fetch missing query texts from (StartNodeParameters.querySources). */
+  querySources?: string[]
   /** The proof system the node proves with (default groth16); with `validate` it challenges with the same system's challenge circuit. */
   system?: ProofSystemName
   /** Test only (see StartNodeParameters.crashAt). */
@@ -73,7 +75,7 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({
         home: p.home, chain, settlement: settlementAddress(chain, p.settlement), models, store, datanet: config.datanet, circuit, keys, params,
-        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt, claim: p.claim, prove: p.prove,
+        fromBlock: p.fromBlock, pollMs: p.pollMs, workers: p.workers, scoring: p.scoring, provider: p.provider, metricsPort: p.metricsPort, untilIdle: p.untilIdle, log: p.log, crashAt: p.crashAt, claim: p.claim, prove: p.prove, querySources: p.querySources,
         validator: validator && { circuit: validator.circuit, keys: validator.keys },
       })
       p.onStarted?.(node)

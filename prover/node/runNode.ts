@@ -16,6 +16,7 @@ import { claimRound } from './claimSettled.ts'
 import { collectMetrics, startMetricsServer, type NodeMetrics } from './nodeMetrics.ts'
 import { prescorePending } from './prescorePending.ts'
 import { proveRecordedInference } from './proveRecordedInference.ts'
+import { fetchMissingQueryText } from './queryShare.ts'
 import { hasQueryText, NO_QUERY_TEXT } from './queryStore.ts'
 import { withRetry } from './retryRpc.ts'
 import { resolveServedModels, type ServedModels } from './servedModels.ts'
@@ -74,6 +75,11 @@ export type StartNodeParameters = {
    * window is open and challenge the ones that left out a better record (validateSettlements.ts).
    */
   validator?: ValidatorKeys
+  /**
+   * Hosts' query servers (`poa inference serve-queries` URLs): a job or a check that lacks its query
+   * text fetches it from them (queryShare.ts); the commitment check decides whether it is the one.
+   */
+  querySources?: readonly string[]
   /**
    * Prove and settle the served models' inferences (default true). false, with `validator`: a
    * validator only, which challenges faulty settlements and leaves every proof to the provers
@@ -159,6 +165,10 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     if (late) return { kind: 'dropped', reason: late }
     const one = served.byId.get(job.modelId.toString())
     if (!one) return { kind: 'failed', reason: `model ${job.modelId} is not served by this node` }
+    if (p.querySources?.length) {
+      const missing = await fetchMissingQueryText({ home: p.home, inferenceId: id, sources: p.querySources, signal })
+      if (missing !== undefined && job.attempts === 0) log(`node: ${id}: no query text from the sources (${missing})`)
+    }
     const attributed = await proveRecordedInference({
       home: p.home, chain: p.chain, settlement: p.settlement, inferenceId: id, served: one,
       circuit: p.circuit, keys: p.keys, params: p.params, scoring: { pool }, signal,
@@ -227,6 +237,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
     lastStatus = line
   }
 
+  let rounds = 0
   const loop = async (): Promise<NodeSummary> => {
     let served: ServedModels = { byId: new Map(), scanned: 0 }
     try {
@@ -253,7 +264,10 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
             if (ahead.queries > 0) log(`node: scored ${ahead.queries} pending queries in ${ahead.passes} batch pass(es)`)
           }
           // A job failed for want of its query text goes back to the queue once the host's text is saved.
+          // With query sources, their texts are asked for again every QUERY_WAIT_POLLS rounds.
+          const askSources = p.querySources?.length && ++rounds % QUERY_WAIT_POLLS === 0
           for (const job of queue.failedFor(NO_QUERY_TEXT)) {
+            if (askSources) await fetchMissingQueryText({ home: p.home, inferenceId: job.inferenceId, sources: p.querySources!, signal })
             if (hasQueryText({ home: p.home, inferenceId: job.inferenceId }) && queue.retry(job.inferenceId, 'its query text was saved')) log(`node: ${job.inferenceId}: its query text was saved; back to pending`)
           }
           const tried = new Set<string>()
@@ -265,7 +279,7 @@ export async function startNode(p: StartNodeParameters): Promise<RunningNode> {
           if (p.claim !== false && !signal.aborted) await claimRound({ chain: p.chain, settlement: p.settlement, queue, retry, log, signal })
           if (p.validator && !signal.aborted) {
             await validateRound({
-              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params, circuitId: p.keys.circuitId, prove: p.prove,
+              home: p.home, chain: p.chain, settlement: p.settlement, queue, served, validator: p.validator, params: p.params, circuitId: p.keys.circuitId, prove: p.prove, querySources: p.querySources,
               fromBlock: p.fromBlock ?? 0, head, retry, log, signal,
             })
           }

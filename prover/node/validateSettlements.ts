@@ -7,6 +7,7 @@ import { PoaError } from '../errors/index.ts'
 import type { CompiledCircuit } from '../proof/compileCircuit.ts'
 import type { AttributionParams } from '../witness/index.ts'
 import type { DevKeys } from '../../ceremony/devSetup.ts'
+import { fetchMissingQueryText } from './queryShare.ts'
 import { challengeRecordedInference } from './challengeRecordedInference.ts'
 import type { JobQueue } from './jobQueue.ts'
 import type { ServedModels } from './servedModels.ts'
@@ -27,6 +28,8 @@ export type ValidateRoundParameters = {
   circuitId: string
   /** false: a validator only (`--no-prove`): a challenged inference is left to the provers, not queued here. */
   prove?: boolean
+  /** Hosts' query servers a check fetches a missing query text from (StartNodeParameters.querySources). */
+  querySources?: readonly string[]
   /** Scan from here on a fresh queue. */
   fromBlock: number
   head: number
@@ -96,6 +99,7 @@ async function checkOne(p: ValidateRoundParameters, one: Validation): Promise<Ch
   const inf = await p.retry(() => p.chain.run('read inference', async () => (await settlementAt(p.settlement, p.chain.provider)).inference(one.inferenceId)))
   const served = p.served.byId.get(BigInt(inf.modelId).toString())
   if (!served) return { state: 'skipped', reason: `model ${inf.modelId} is not served by this node (no local copy to check against)` }
+  if (p.querySources?.length) await fetchMissingQueryText({ home: p.home, inferenceId: one.inferenceId, sources: p.querySources, signal: p.signal })
   const result = await challengeRecordedInference({
     home: p.home, chain: p.chain, settlement: p.settlement, inferenceId: one.inferenceId, served,
     circuit: p.validator.circuit, keys: p.validator.keys, params: p.params, send: true, signal: p.signal,
