@@ -29,6 +29,8 @@ export type ProveRecordedInferenceParameters = Pick<AttributeInferenceParameters
  */
 export async function proveRecordedInference(p: ProveRecordedInferenceParameters): Promise<AttributeInferenceReturnType | NotProven> {
   const inf = await inferenceStatus(p.chain, p.settlement, p.inferenceId)
+  // Before any work: a proof under other keys would only be refused at settle (SettlementCircuitMismatch).
+  if (inf.circuitId.toLowerCase() !== p.keys.circuitId.toLowerCase()) return { kind: 'failed', reason: `it was recorded for circuit ${inf.circuitId}; these keys prove circuit ${p.keys.circuitId} (another parameter set or proof system)` }
   const q = await recordedQuery({ home: p.home, inferenceId: p.inferenceId, served: p.served, commitment: inf.queryCommitment, target: p.target })
   if ('kind' in q) return q
   return attributeInference({

@@ -19,10 +19,10 @@ export type Outcome =
   | { kind: 'dropped'; reason: string }
   | { kind: 'failed'; reason: string }
 
-export async function inferenceStatus(chain: PoaChain, settlement: string, inferenceId: string): Promise<{ status: number; modelId: bigint; queryCommitment: bigint; poolWei: bigint }> {
+export async function inferenceStatus(chain: PoaChain, settlement: string, inferenceId: string): Promise<{ status: number; modelId: bigint; queryCommitment: bigint; poolWei: bigint; circuitId: string }> {
   const contract = await settlementAt(settlement, chain.provider)
   const inf = await chain.run('read inference', () => contract.inference(inferenceId))
-  return { status: Number(inf.status), modelId: BigInt(inf.modelId), queryCommitment: BigInt(inf.queryCommitment), poolWei: BigInt(inf.pool) }
+  return { status: Number(inf.status), modelId: BigInt(inf.modelId), queryCommitment: BigInt(inf.queryCommitment), poolWei: BigInt(inf.pool), circuitId: String(inf.circuitId) }
 }
 
 async function settledEvent(chain: PoaChain, settlement: string, inferenceId: string): Promise<EventLog | undefined> {
