@@ -22,7 +22,8 @@ import { PACKAGE_ROOT } from '../prover/layout/index.ts'
 import { challengeRecordedInference, type ChallengeFound } from '../prover/node/challengeRecordedInference.ts'
 import { ensureCircuitKeys } from '../prover/app/ensureCircuitKeys.ts'
 import { loadServedInference } from '../prover/app/servedInference.ts'
-import { cpSync } from 'node:fs'
+import { cpSync, rmSync } from 'node:fs'
+import { startQueryServer } from '../prover/node/queryShare.ts'
 
 const WINDOW = 3_600
 const BOND = parseUnits('10', 18)
@@ -161,12 +162,15 @@ describe('the challenge game', () => {
     await proveAndSettle(world, inferenceId, text, { positions: order.slice(1, PARAMS.candidateSlots + 1), signer: world.chain.getSigner(KEYS[2]) })
     const home = `${world.home}-validate-only`
     cpSync(world.home, home, { recursive: true })
+    // The validator has no copy of the query text: it fetches it from the host's query server.
+    rmSync(join(home, 'queries', `${inferenceId.toLowerCase()}.txt`))
     const from = (await world.chain.provider.getBlockNumber()) - 2
     const node = ['node', '--rpc', world.url, '--private-key', KEYS[3], '--model', MODEL, '--datanet', String(world.datanetId), '--until-idle', '--poll-ms', '200', '--from-block', String(from)]
     const idle = await poa([...node, '--no-prove'], home)
     expect(idle.status).toBe(2)
     expect(idle.error.message).toMatch(/--no-prove: a node that neither proves nor validates has nothing to do \(add --validate\)/)
-    const run = await poa([...node, '--validate', '--no-prove'], home)
+    const host = await startQueryServer({ home: world.home, port: 0 })
+    const run = await poa([...node, '--validate', '--no-prove', '--query-source', host.url], home).finally(() => host.close())
     expect(run.status, run.output).toBe(0)
     expect(run.result.validator, run.output).toMatchObject({ challenges: 1, bondsWonWei: String(BOND / 2n) })
     // Nothing proven or queued: the inference awaits a prover again.
