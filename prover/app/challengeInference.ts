@@ -1,5 +1,5 @@
 import { PoaError } from '../errors/index.ts'
-import { settlementAt } from '../clients/settlementClient.ts'
+import { INFERENCE_STATUS, settlementAt } from '../clients/settlementClient.ts'
 import { challengeRecordedInference, type ChallengeFound, type NoFault } from '../node/challengeRecordedInference.ts'
 import type { CircuitSetName } from '../proof/circuitParams.ts'
 import type { ProofSystemName } from '../proof/proofSystems.ts'
@@ -47,7 +47,7 @@ export async function challengeInference(p: ChallengeInferenceParameters): Promi
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {
     const settlement = settlementAddress(chain)
     const recorded = await (await settlementAt(settlement, chain.provider)).inference(id)
-    if (Number(recorded.status) === 0) throw fail(`no inference with this id on settlement ${settlement}`)
+    if (Number(recorded.status) === INFERENCE_STATUS.None) throw fail(`no inference with this id on settlement ${settlement}`)
     const served = await loadServedInference({ home: p.home, chain, modelId: BigInt(recorded.modelId), params, circuitSet, fail })
     const result = await challengeRecordedInference({
       home: p.home, chain, settlement, inferenceId: id, served, circuit, keys, params, position: p.position, send: !p.dryRun,

@@ -1,6 +1,6 @@
 import type { ProofSystemName } from '../proof/proofSystems.ts'
 import { checkHostsInferenceId, newInferenceId, recordInference, settlementAt } from '../clients/settlementClient.ts'
-import { readModelOnChain } from '../clients/modelRegistry.ts'
+import { readModelOnChain, type ModelOnChain } from '../clients/modelRegistry.ts'
 import { PoaError } from '../errors/index.ts'
 import { toFr } from '../field/index.ts'
 import { loadModel, queryModel, type LoadedModel, type ProviderRequest } from '../influence/index.ts'
@@ -77,12 +77,15 @@ export async function recordQueryInference(p: RecordQueryInferenceParameters): P
     const host = await signerOf(chain, p.account).getAddress()
     const inferenceId = p.inferenceId ?? newInferenceId(host)
     checkHostsInferenceId(inferenceId, host)
+    // Read once, and only when the circuit set or the query needs it.
+    let read: ModelOnChain | undefined
+    const registered = async () => (read ??= await readModelOnChain({ chain, modelId: p.modelId }))
     // Before the query is answered and kept: an inference no circuit can settle is never recorded.
-    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: await circuitSetOfRegisteredModel({ home: p.home, chain, modelId: p.modelId, system: p.system, requested: p.circuitSet }), system: p.system }))
+    const circuitId = p.circuitId ?? (await circuitIdOfDeployedSet({ chain, set: circuitSetOfRegisteredModel({ home: p.home, chain, onChain: await registered(), system: p.system, requested: p.circuitSet }), system: p.system }))
     let answered: Pick<RecordQueryInferenceReturnType, 'localModel' | 'prediction' | 'target' | 'queryFile'> = {}
     let queryCommitment = p.queryCommitment
     if (p.text !== undefined) {
-      const onChain = await readModelOnChain({ chain, modelId: p.modelId })
+      const onChain = await registered()
       const dir = findLocalModelDir(p.home, onChain.modelHash, onChain)
       if (!dir) throw new HostModelNotFoundError({ modelId: p.modelId, modelHash: onChain.modelHash, modelsDir: homeLayout(p.home).modelsDir, k: onChain.k, projectionSeed: onChain.projectionSeed })
       const model: LoadedModel = await loadModel(dir)

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { readModelOnChain } from '../clients/modelRegistry.ts'
-import { settlementAt } from '../clients/settlementClient.ts'
+import { readModelOnChain, type ModelOnChain } from '../clients/modelRegistry.ts'
+import { INFERENCE_STATUS, settlementAt } from '../clients/settlementClient.ts'
 import { PoaError } from '../errors/index.ts'
-import { CIRCUIT_SET_NAMES, CIRCUIT_SETS, circuitSetFor, describeCircuitSets, type CircuitSetName } from '../proof/circuitParams.ts'
+import { CIRCUIT_SETS, circuitSetFor, circuitSetsOfK, describeCircuitSets, type CircuitSetName } from '../proof/circuitParams.ts'
 import { DEFAULT_PROOF_SYSTEM, type ProofSystemName } from '../proof/proofSystemNames.ts'
 import type { AppChain, AppFolders, AppReporting } from './appOptions.ts'
 import { verifierNameOfSet } from './circuitIdOfDeployedSet.ts'
@@ -52,7 +52,7 @@ function deployedSet(chain: PoaChain, set: CircuitSetName, system: ProofSystemNa
 /** A set named with --circuit cannot prove the model's inferences: its k is not the registered one. */
 export class CircuitSetMismatchError extends PoaError {
   constructor({ set, modelId, k }: { set: CircuitSetName; modelId: bigint; k: number }) {
-    const fits = CIRCUIT_SET_NAMES.filter((name) => CIRCUIT_SETS[name].featureCount === k)
+    const fits = circuitSetsOfK(k)
     super('CIRCUIT_SET_MISMATCH', 'BAD_INPUT',
       `--circuit ${set} proves k = ${CIRCUIT_SETS[set].featureCount} features, and model #${modelId} is registered with k = ${k}: no proof could settle this inference (${fits.length ? `--circuit auto, or one of ${fits.join(', ')}` : 'no circuit set proves that k'})`,
       { meta: { set, modelId, k } })
@@ -60,13 +60,13 @@ export class CircuitSetMismatchError extends PoaError {
 }
 
 /**
- * The set that proves inferences of registered model `modelId`: its registered k, and the depth of
- * this home's index with the registered root; a home without that index (a host serving only the
- * model) takes the one set of that k whose verifier this chain deploys under `system`. A `requested`
- * set is only checked against the registered k.
+ * The set that proves inferences of a registered model (`onChain`, as readModelOnChain reads it): its
+ * registered k, and the depth of this home's index with the registered root; a home without that
+ * index (a host serving only the model) takes the one set of that k whose verifier this chain
+ * deploys under `system`. A `requested` set is only checked against the registered k.
  */
-export async function circuitSetOfRegisteredModel({ home, chain, modelId, system = DEFAULT_PROOF_SYSTEM, requested }: { home: string; chain: PoaChain; modelId: bigint; system?: ProofSystemName; requested?: CircuitSetName }): Promise<CircuitSetName> {
-  const onChain = await readModelOnChain({ chain, modelId })
+export function circuitSetOfRegisteredModel({ home, chain, onChain, system = DEFAULT_PROOF_SYSTEM, requested }: { home: string; chain: PoaChain; onChain: ModelOnChain; system?: ProofSystemName; requested?: CircuitSetName }): CircuitSetName {
+  const { modelId } = onChain
   if (requested !== undefined) {
     if (CIRCUIT_SETS[requested].featureCount !== onChain.k) throw new CircuitSetMismatchError({ set: requested, modelId, k: onChain.k })
     return requested
@@ -75,7 +75,7 @@ export async function circuitSetOfRegisteredModel({ home, chain, modelId, system
   const dir = findLocalModelDir(home, onChain.modelHash, onChain)
   const shape = dir === undefined ? undefined : localIndexShape(dir, Number(onChain.datanetVersion), onChain.indexRoot)
   if (shape) return circuitSetFor({ featureCount: shape.k, treeDepth: shape.treeDepth, what })
-  const ofK = CIRCUIT_SET_NAMES.filter((set) => CIRCUIT_SETS[set].featureCount === onChain.k)
+  const ofK = circuitSetsOfK(onChain.k)
   if (ofK.length === 0) throw new CircuitSetUnresolvedError({ what, reason: `it is registered with k = ${onChain.k}, which no circuit set proves` })
   const deployed = ofK.filter((set) => deployedSet(chain, set, system))
   if (deployed.length === 1) return deployed[0]
@@ -107,7 +107,7 @@ export async function circuitSetOfInference(p: AppFolders & AppChain & Pick<AppR
   return withChainSession({ home: p.home, chain: p.chain, onProgress: p.onProgress }, async (chain) => {
     const settlement = settlementAddress(chain)
     const recorded = await (await settlementAt(settlement, chain.provider)).inference(p.inferenceId)
-    if (Number(recorded.status) === 0) throw p.fail(`no inference with this id on settlement ${settlement}`)
-    return circuitSetOfRegisteredModel({ home: p.home, chain, modelId: BigInt(recorded.modelId), system: p.system })
+    if (Number(recorded.status) === INFERENCE_STATUS.None) throw p.fail(`no inference with this id on settlement ${settlement}`)
+    return circuitSetOfRegisteredModel({ home: p.home, chain, onChain: await readModelOnChain({ chain, modelId: BigInt(recorded.modelId) }), system: p.system })
   })
 }

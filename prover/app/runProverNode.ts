@@ -65,12 +65,12 @@ export async function runProverNode(p: RunProverNodeParameters): Promise<NodeSum
   if (p.prove === false && !p.validate) throw new NodeConfigError({ option: '--no-prove', reason: 'a node that neither proves nor validates has nothing to do (add --validate)' })
   const config = nodeConfig(p)
   const models = await Promise.all(config.models.map((name) => loadModel(modelDir(p.home, name))))
-  const circuitSet = p.circuitSet ?? withDatanetStore(p.home, (store) => circuitSetOfServedModels({
+  const circuitSet = p.circuitSet ?? (await withDatanetStore(p.home, (store) => circuitSetOfServedModels({
     models: models.map((m) => ({ name: m.manifest.name, k: m.manifest.projection.k })), treeDepth: store.getDatanet(config.datanet).depth, datanet: config.datanet,
-  }))
-  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet: await circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
-  if (p.circuitSet === undefined) p.log?.(`node: proving with circuit set ${await circuitSet} (${circuit.name}: the models' k and the datanet's depth)`)
-  const validator = p.validate ? await ensureCircuitKeys({ circuitSet: await circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log }) : undefined
+  })))
+  const { circuit, keys, params } = await ensureCircuitKeys({ circuitSet, system: p.system, buildDir: p.buildDir, log: p.log })
+  if (p.circuitSet === undefined) p.log?.(`node: proving with circuit set ${circuitSet} (${circuit.name}: the models' k and the datanet's depth)`)
+  const validator = p.validate ? await ensureCircuitKeys({ circuitSet, statement: 'challenge', system: p.system, buildDir: p.buildDir, log: p.log }) : undefined
   return withDatanetStore(p.home, (store) =>
     withChainSession({ ...p, deploy: false }, async (chain) => {
       const node = await startNode({

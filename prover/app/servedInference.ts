@@ -5,7 +5,7 @@ import { readDatanetRoot } from '../clients/datanetRegistry.ts'
 import { readModelOnChain } from '../clients/modelRegistry.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
 import type { ServedModel } from '../node/servedModels.ts'
-import { CIRCUIT_SETS, CIRCUIT_SET_NAMES } from '../proof/circuitParams.ts'
+import { findCircuitSet } from '../proof/circuitParams.ts'
 import type { AttributionParams } from '../witness/index.ts'
 import { findLocalDatanetVersion, findLocalModelDir } from './localModels.ts'
 import { withDatanetStore } from './withDatanetStore.ts'
@@ -31,8 +31,8 @@ export async function loadServedInference(p: { home: string; chain: PoaChain; mo
     // Before scoring: a circuit proves only an index of its own depth and feature count.
     const { treeDepth, k } = index.manifest
     if (treeDepth !== params.treeDepth || k !== params.featureCount) {
-      const fits = CIRCUIT_SET_NAMES.filter((name) => CIRCUIT_SETS[name].treeDepth === treeDepth && CIRCUIT_SETS[name].featureCount === k)
-      throw fail(`circuit set "${p.circuitSet}" proves depth ${params.treeDepth} and k = ${params.featureCount}, the index has depth ${treeDepth} and k = ${k} (${fits.length ? `use --circuit ${fits.join(' or ')}` : 'no circuit set fits: create the datanet with --depth and train with --k of a set'})`)
+      const fits = findCircuitSet({ featureCount: k, treeDepth })
+      throw fail(`circuit set "${p.circuitSet}" proves depth ${params.treeDepth} and k = ${params.featureCount}, the index has depth ${treeDepth} and k = ${k} (${fits ? `use --circuit ${fits}` : 'no circuit set fits: create the datanet with --depth and train with --k of a set'})`)
     }
     return { modelId: onChain.modelId, model, index, records: store.getRecords(local.datanet.id, version), featureScale: onChain.featureScale }
   })

@@ -353,6 +353,9 @@ export async function claimRewards({ settlement, signer, inferenceId }: { settle
   return { txHash: receipt.hash, gasUsed: receipt.gasUsed, blockNumber: receipt.blockNumber }
 }
 
+/** AttributionSettlement's `Status` of an inference, as `inference(id).status` returns it. */
+export const INFERENCE_STATUS = { None: 0, Pending: 1, Settled: 2, Refunded: 3 } as const
+
 /** An unsettled inference's refund timeout has not passed: a prover may still settle it. */
 export class RefundTooEarlyError extends PoaError {
   constructor({ inferenceId, refundableAt, now }: { inferenceId: string; refundableAt: number; now: number }) {
@@ -369,7 +372,7 @@ export class RefundTooEarlyError extends PoaError {
 export async function refundInference({ settlement, signer, inferenceId }: { settlement: string; signer: Signer; inferenceId: string }): Promise<TxResult & { host: string; feeWei: bigint }> {
   const contract = await settlementAt(settlement, signer)
   const inf = await read('read inference', () => contract.inference(inferenceId))
-  if (Number(inf.status) === 1) {
+  if (Number(inf.status) === INFERENCE_STATUS.Pending) {
     const now = (await read('read the latest block', () => signer.provider!.getBlock('latest')))!.timestamp
     if (now + 1 < Number(inf.refundableAt)) throw new RefundTooEarlyError({ inferenceId, refundableAt: Number(inf.refundableAt), now })
   }

@@ -1,12 +1,10 @@
 import type { PoaChain } from '../chain/connectChain.ts'
-import { claimRewards, settlementAt } from '../clients/settlementClient.ts'
+import { claimRewards, INFERENCE_STATUS, settlementAt } from '../clients/settlementClient.ts'
 import { PoaError } from '../errors/index.ts'
 import type { JobQueue } from './jobQueue.ts'
 
 /** The settlement's `_claimed` bit of the fees (and the bond): set once anyone has claimed the inference. */
 const FEES_BIT = 1n << 255n
-/** Inference status `Settled` in AttributionSettlement. */
-const SETTLED = 2
 
 export type ClaimRoundParameters = {
   chain: PoaChain
@@ -33,21 +31,22 @@ export async function claimRound(p: ClaimRoundParameters): Promise<number> {
   for (const job of jobs) {
     if (p.signal.aborted) break
     const id = job.inferenceId
+    const readInference = () => p.retry(() => p.chain.run('read inference', () => contract.inference(id)))
     // The window's end is read once per job, so a node with many settled jobs reads one block a round.
     let claimableAt = job.claimableAt
-    if (claimableAt === undefined) {
-      const inf = await p.retry(() => p.chain.run('read inference', () => contract.inference(id)))
-      if (Number(inf.status) !== SETTLED) continue
+    const inf = claimableAt === undefined ? await readInference() : undefined
+    if (inf !== undefined) {
+      if (Number(inf.status) !== INFERENCE_STATUS.Settled) continue
       claimableAt = Number(inf.claimableAt)
       p.queue.noteClaimable(id, claimableAt)
     }
     // The next block is at least a second later (the contract compares its timestamp).
-    if (now + 1 < claimableAt) continue
-    const [inf, bitmap] = await Promise.all([
-      p.retry(() => p.chain.run('read inference', () => contract.inference(id))),
+    if (now + 1 < claimableAt!) continue
+    const [current, bitmap] = await Promise.all([
+      inf ?? readInference(),
       p.retry(() => p.chain.run('read claimed bitmap', () => contract.claimedBitmap(id))),
     ])
-    if (Number(inf.status) !== SETTLED) continue
+    if (Number(current.status) !== INFERENCE_STATUS.Settled) continue
     if ((BigInt(bitmap) & FEES_BIT) !== 0n) {
       p.queue.markClaimed(id, 'another')
       p.log(`node: ${id} was claimed by someone else`)

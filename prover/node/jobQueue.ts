@@ -165,6 +165,18 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
     return row ? toJob(row) : undefined
   }
   const validations = openValidationQueue(db)
+  /** A final job (one of `from`) starts afresh: the only way out of a final state, logged with `reason`. */
+  const backToPending = (inferenceId: string, reason: string, from: readonly JobState[]) => {
+    const id = inferenceId.toLowerCase()
+    return db.transaction(() => {
+      const job = get(id)
+      if (!job || !from.includes(job.state)) return false
+      // An old settlement's transaction and claim are no longer this job's to resolve.
+      db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, tx_hash = NULL, raw_tx = NULL, settled_block = NULL, claimable_at = NULL, claim_tx = NULL, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
+      log.run(id, job.state, 'pending', reason, now())
+      return true
+    })()
+  }
   return {
     path,
     validations,
@@ -191,16 +203,7 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
     failedFor(reasonPrefix) {
       return (db.prepare("SELECT * FROM jobs WHERE state = 'failed' AND substr(reason, 1, ?) = ? ORDER BY recorded_block, inference_id").all(reasonPrefix.length, reasonPrefix) as Row[]).map(toJob)
     },
-    retry(inferenceId, reason) {
-      const id = inferenceId.toLowerCase()
-      return db.transaction(() => {
-        const job = get(id)
-        if (!job || job.state !== 'failed') return false
-        db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
-        log.run(id, 'failed', 'pending', reason, now())
-        return true
-      })()
-    },
+    retry: (inferenceId, reason) => backToPending(inferenceId, reason, ['failed']),
     pending: () => (db.prepare("SELECT * FROM jobs WHERE state = 'pending' ORDER BY recorded_block, inference_id").all() as Row[]).map(toJob),
     move(inferenceId, to, update = {}) {
       const id = inferenceId.toLowerCase()
@@ -232,17 +235,7 @@ export function openJobQueue({ home }: { home: string }): JobQueue {
     setCursor(block) {
       db.prepare('INSERT INTO cursor (id, block) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET block = excluded.block').run(block)
     },
-    reopen(inferenceId, reason) {
-      const id = inferenceId.toLowerCase()
-      return db.transaction(() => {
-        const job = get(id)
-        if (!job || (job.state !== 'settled' && job.state !== 'dropped')) return false
-        // A fresh start: the old settlement's transaction is no longer this job's to resolve.
-        db.prepare("UPDATE jobs SET state = 'pending', attempts = 0, tx_hash = NULL, raw_tx = NULL, settled_block = NULL, claimable_at = NULL, claim_tx = NULL, reason = ?, updated_at = ? WHERE inference_id = ?").run(reason, now(), id)
-        log.run(id, job.state, 'pending', reason, now())
-        return true
-      })()
-    },
+    reopen: (inferenceId, reason) => backToPending(inferenceId, reason, ['settled', 'dropped']),
     unclaimed: () => (db.prepare("SELECT * FROM jobs WHERE state = 'settled' AND claim_tx IS NULL ORDER BY settled_block, inference_id").all() as Row[]).map(toJob),
     noteClaimable(inferenceId, claimableAt) {
       db.prepare("UPDATE jobs SET claimable_at = ?, updated_at = ? WHERE inference_id = ? AND state = 'settled'").run(claimableAt, now(), inferenceId.toLowerCase())

@@ -1,7 +1,7 @@
 import { Transaction, ZeroAddress, type EventLog, type Signer } from 'ethers'
 import { ChainRevertError, toChainError } from '../chain/chainErrors.ts'
 import type { PoaChain } from '../chain/connectChain.ts'
-import { settlementAt } from '../clients/settlementClient.ts'
+import { INFERENCE_STATUS as STATUS, settlementAt } from '../clients/settlementClient.ts'
 import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
 
 /**
@@ -12,7 +12,6 @@ import { toSolidityCalldata, type ProofPackage } from '../proof/proofPackage.ts'
  * our receipt, or, when neither exists and the inference is still pending, it re-broadcasts the
  * same signed bytes (same nonce and hash: the chain can include them at most once).
  */
-export const STATUS = { None: 0, Pending: 1, Settled: 2, Refunded: 3 } as const
 
 export type Outcome =
   | { kind: 'settled'; txHash: string; blockNumber: number }

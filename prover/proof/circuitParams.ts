@@ -111,9 +111,19 @@ export class NoCircuitSetError extends PoaError {
  * index decides the set (`--circuit auto`). `what` names the model in the error.
  */
 export function circuitSetFor({ featureCount, treeDepth, what = 'the model' }: { featureCount: number; treeDepth: number; what?: string }): CircuitSetName {
-  const name = CIRCUIT_SET_NAMES.find((n) => CIRCUIT_SETS[n].featureCount === featureCount && CIRCUIT_SETS[n].treeDepth === treeDepth)
+  const name = findCircuitSet({ featureCount, treeDepth })
   if (name === undefined) throw new NoCircuitSetError({ featureCount, treeDepth, what })
   return name
+}
+
+/** The named set whose circuit proves `featureCount` features over a tree of `treeDepth`, if any. */
+export function findCircuitSet({ featureCount, treeDepth }: { featureCount: number; treeDepth: number }): CircuitSetName | undefined {
+  return circuitSetsOfK(featureCount).find((n) => CIRCUIT_SETS[n].treeDepth === treeDepth)
+}
+
+/** The named sets whose circuits prove `featureCount` features, whatever their depth. */
+export function circuitSetsOfK(featureCount: number): CircuitSetName[] {
+  return CIRCUIT_SET_NAMES.filter((n) => CIRCUIT_SETS[n].featureCount === featureCount)
 }
 
 export const TINY_SPEC = attributionSpec(TINY_PARAMS)
